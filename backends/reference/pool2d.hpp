@@ -1,0 +1,100 @@
+// pool2d.hpp — reference max and average pooling, forward and backward, as nested loops.
+//
+// Contract: pooling works on each channel of each image separately. Output (i, j) looks at
+// the window of rows [i·S − P, i·S − P + F) and columns [j·S − P, j·S − P + F), clipped to the
+// input.
+//   max:  y = the largest value in the window; padding never wins. Backward, as in the
+//         lecture, dL/dx = 1(x = y)·dL/dy — with one tie rule: if several positions hold the
+//         maximum, only the FIRST in row-major order inside the window receives the gradient
+//         (so the gradient's total is preserved, like PyTorch).
+//   avg:  y = (sum of the window's input values) / divisor, where the divisor is the window's
+//         size within the padded input (padding counts as zeros; a ceil-mode window hanging
+//         beyond the padded input is shorter). This is PyTorch's default (count_include_pad).
+// Templated on the scalar type T. Not here: argument checks (src/geometry.cpp).
+#pragma once
+
+#include <cnnlab/geometry.hpp>
+
+#include <algorithm>
+#include <cstdint>
+
+namespace cnnlab::ref {
+
+/// One pooling window: rows [h0, h1) × cols [w0, w1) inside the input, plus its divisor.
+struct PoolWindow {
+  int64_t h0, h1, w0, w1, divisor;
+};
+
+inline PoolWindow pool_window(const Pool2dGeometry& g, int64_t i, int64_t j) {
+  const int64_t hs = i * g.S - g.P, ws = j * g.S - g.P;
+  const int64_t he = std::min(hs + g.F, g.H + g.P), we = std::min(ws + g.F, g.W + g.P);
+  const int64_t divisor = (he - hs) * (we - ws);  // window size within the padded input
+  return {std::max<int64_t>(hs, 0), std::min(he, g.H), std::max<int64_t>(ws, 0),
+          std::min(we, g.W), divisor};
+}
+
+/// Flat offset (within one H×W plane) of the first maximum of window (i, j).
+template <class T>
+int64_t pool_argmax(const T* plane, const Pool2dGeometry& g, int64_t i, int64_t j) {
+  const PoolWindow win = pool_window(g, i, j);
+  int64_t best = win.h0 * g.W + win.w0;
+  for (int64_t h = win.h0; h < win.h1; ++h)
+    for (int64_t w = win.w0; w < win.w1; ++w)
+      if (plane[h * g.W + w] > plane[best]) best = h * g.W + w;  // strict '>': first max wins
+  return best;
+}
+
+// x (N, C, H, W)  ->  y (N, C, H2, W2)
+template <class T>
+void maxpool2d_forward(const T* x, T* y, const Pool2dGeometry& g) {
+  for (int64_t p = 0; p < g.N * g.C; ++p) {  // p walks the N·C planes
+    const T* plane = x + p * g.H * g.W;
+    for (int64_t i = 0; i < g.H2; ++i)
+      for (int64_t j = 0; j < g.W2; ++j)
+        y[(p * g.H2 + i) * g.W2 + j] = plane[pool_argmax(plane, g, i, j)];
+  }
+}
+
+// x (N, C, H, W), dy (N, C, H2, W2)  ->  dx (N, C, H, W)
+template <class T>
+void maxpool2d_backward(const T* x, const T* dy, T* dx, const Pool2dGeometry& g) {
+  for (int64_t e = 0; e < g.N * g.C * g.H * g.W; ++e) dx[e] = T(0);
+  for (int64_t p = 0; p < g.N * g.C; ++p) {
+    const T* plane = x + p * g.H * g.W;
+    for (int64_t i = 0; i < g.H2; ++i)
+      for (int64_t j = 0; j < g.W2; ++j)  // windows may overlap (S < F): accumulate
+        dx[p * g.H * g.W + pool_argmax(plane, g, i, j)] += dy[(p * g.H2 + i) * g.W2 + j];
+  }
+}
+
+// x (N, C, H, W)  ->  y (N, C, H2, W2)
+template <class T>
+void avgpool2d_forward(const T* x, T* y, const Pool2dGeometry& g) {
+  for (int64_t p = 0; p < g.N * g.C; ++p) {
+    const T* plane = x + p * g.H * g.W;
+    for (int64_t i = 0; i < g.H2; ++i)
+      for (int64_t j = 0; j < g.W2; ++j) {
+        const PoolWindow win = pool_window(g, i, j);
+        T sum = T(0);
+        for (int64_t h = win.h0; h < win.h1; ++h)
+          for (int64_t w = win.w0; w < win.w1; ++w) sum += plane[h * g.W + w];
+        y[(p * g.H2 + i) * g.W2 + j] = sum / static_cast<T>(win.divisor);
+      }
+  }
+}
+
+// dy (N, C, H2, W2)  ->  dx (N, C, H, W)
+template <class T>
+void avgpool2d_backward(const T* dy, T* dx, const Pool2dGeometry& g) {
+  for (int64_t e = 0; e < g.N * g.C * g.H * g.W; ++e) dx[e] = T(0);
+  for (int64_t p = 0; p < g.N * g.C; ++p)
+    for (int64_t i = 0; i < g.H2; ++i)
+      for (int64_t j = 0; j < g.W2; ++j) {
+        const PoolWindow win = pool_window(g, i, j);
+        const T share = dy[(p * g.H2 + i) * g.W2 + j] / static_cast<T>(win.divisor);
+        for (int64_t h = win.h0; h < win.h1; ++h)
+          for (int64_t w = win.w0; w < win.w1; ++w) dx[p * g.H * g.W + h * g.W + w] += share;
+      }
+}
+
+}  // namespace cnnlab::ref

@@ -1,0 +1,139 @@
+// reference_backend.cpp — glue from the Backend interface to the templated reference kernels.
+//
+// Contract: each method unpacks tensor pointers and sizes and calls one kernel with T = float.
+// Arguments were validated by src/ops.cpp; nothing is checked twice here.
+#include "backends/reference/reference_backend.hpp"
+
+#include "backends/reference/activations.hpp"
+#include "backends/reference/conv2d.hpp"
+#include "backends/reference/elementwise.hpp"
+#include "backends/reference/linear.hpp"
+#include "backends/reference/pool2d.hpp"
+#include "backends/reference/softmax.hpp"
+
+#include <algorithm>
+
+namespace cnnlab {
+
+namespace {
+/// Pointer to an optional tensor's values, or nullptr when it is undefined (e.g. no bias).
+float* optional_data(const Tensor& t) { return t.defined() ? t.data() : nullptr; }
+}  // namespace
+
+// ---- memory: plain host vectors ------------------------------------------------------------
+std::shared_ptr<Storage> ReferenceBackend::allocate(size_t n) {
+  return std::make_shared<HostStorage>(*this, n);
+}
+void ReferenceBackend::write(Storage& dst, const float* src, size_t n) {
+  std::copy(src, src + n, dst.host_data());
+}
+void ReferenceBackend::read(const Storage& src, float* dst, size_t n) {
+  const float* from = const_cast<Storage&>(src).host_data();
+  std::copy(from, from + n, dst);
+}
+void ReferenceBackend::copy(const Storage& src, Storage& dst, size_t n) {
+  read(src, dst.host_data(), n);
+}
+
+// ---- convolution ---------------------------------------------------------------------------
+void ReferenceBackend::conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b,
+                                      Tensor& y, const Conv2dGeometry& g) {
+  ref::conv2d_forward<float>(x.data(), w.data(), optional_data(b), y.data(), g);
+}
+void ReferenceBackend::conv2d_backward_data(const Tensor& dy, const Tensor& w, Tensor& dx,
+                                            const Conv2dGeometry& g) {
+  ref::conv2d_backward_data<float>(dy.data(), w.data(), dx.data(), g);
+}
+void ReferenceBackend::conv2d_backward_weight(const Tensor& x, const Tensor& dy, Tensor& dw,
+                                              Tensor& db, const Conv2dGeometry& g) {
+  ref::conv2d_backward_weight<float>(x.data(), dy.data(), dw.data(), optional_data(db), g);
+}
+
+// ---- pooling -------------------------------------------------------------------------------
+void ReferenceBackend::maxpool2d_forward(const Tensor& x, Tensor& y, const Pool2dGeometry& g) {
+  ref::maxpool2d_forward<float>(x.data(), y.data(), g);
+}
+void ReferenceBackend::maxpool2d_backward(const Tensor& x, const Tensor& dy, Tensor& dx,
+                                          const Pool2dGeometry& g) {
+  ref::maxpool2d_backward<float>(x.data(), dy.data(), dx.data(), g);
+}
+void ReferenceBackend::avgpool2d_forward(const Tensor& x, Tensor& y, const Pool2dGeometry& g) {
+  ref::avgpool2d_forward<float>(x.data(), y.data(), g);
+}
+void ReferenceBackend::avgpool2d_backward(const Tensor& dy, Tensor& dx,
+                                          const Pool2dGeometry& g) {
+  ref::avgpool2d_backward<float>(dy.data(), dx.data(), g);
+}
+
+// ---- fully connected and matrix multiply ---------------------------------------------------
+void ReferenceBackend::linear_forward(const Tensor& x, const Tensor& w, const Tensor& b,
+                                      Tensor& y) {
+  ref::linear_forward<float>(x.data(), w.data(), optional_data(b), y.data(), x.dim(0), w.dim(0),
+                             w.dim(1));
+}
+void ReferenceBackend::linear_backward_data(const Tensor& dy, const Tensor& w, Tensor& dx) {
+  ref::linear_backward_data<float>(dy.data(), w.data(), dx.data(), dy.dim(0), w.dim(0),
+                                   w.dim(1));
+}
+void ReferenceBackend::linear_backward_weight(const Tensor& x, const Tensor& dy, Tensor& dw,
+                                              Tensor& db) {
+  ref::linear_backward_weight<float>(x.data(), dy.data(), dw.data(), optional_data(db),
+                                     x.dim(0), x.dim(1), dy.dim(1));
+}
+void ReferenceBackend::gemm(bool trans_a, bool trans_b, float alpha, const Tensor& a,
+                            const Tensor& b, float beta, Tensor& c) {
+  const int64_t kd = trans_a ? a.dim(0) : a.dim(1);
+  ref::gemm<float>(trans_a, trans_b, c.dim(0), c.dim(1), kd, alpha, a.data(), b.data(), beta,
+                   c.data());
+}
+
+// ---- activations ---------------------------------------------------------------------------
+void ReferenceBackend::relu_forward(const Tensor& x, Tensor& y) {
+  ref::relu_forward<float>(x.data(), y.data(), x.numel());
+}
+void ReferenceBackend::relu_backward(const Tensor& x, const Tensor& dy, Tensor& dx) {
+  ref::relu_backward<float>(x.data(), dy.data(), dx.data(), x.numel());
+}
+void ReferenceBackend::sigmoid_forward(const Tensor& x, Tensor& y) {
+  ref::sigmoid_forward<float>(x.data(), y.data(), x.numel());
+}
+void ReferenceBackend::sigmoid_backward(const Tensor& y, const Tensor& dy, Tensor& dx) {
+  ref::sigmoid_backward<float>(y.data(), dy.data(), dx.data(), y.numel());
+}
+void ReferenceBackend::tanh_forward(const Tensor& x, Tensor& y) {
+  ref::tanh_forward<float>(x.data(), y.data(), x.numel());
+}
+void ReferenceBackend::tanh_backward(const Tensor& y, const Tensor& dy, Tensor& dx) {
+  ref::tanh_backward<float>(y.data(), dy.data(), dx.data(), y.numel());
+}
+
+// ---- softmax and loss ----------------------------------------------------------------------
+void ReferenceBackend::softmax_forward(const Tensor& x, Tensor& y) {
+  ref::softmax_forward<float>(x.data(), y.data(), x.dim(0), x.dim(1));
+}
+void ReferenceBackend::softmax_backward(const Tensor& y, const Tensor& dy, Tensor& dx) {
+  ref::softmax_backward<float>(y.data(), dy.data(), dx.data(), y.dim(0), y.dim(1));
+}
+void ReferenceBackend::softmax_cross_entropy_forward(const Tensor& logits, const Tensor& labels,
+                                                     Tensor& loss) {
+  loss.data()[0] = ref::softmax_cross_entropy_forward<float>(logits.data(), labels.data(),
+                                                             logits.dim(0), logits.dim(1));
+}
+void ReferenceBackend::softmax_cross_entropy_backward(const Tensor& logits,
+                                                      const Tensor& labels, float dloss,
+                                                      Tensor& dlogits) {
+  ref::softmax_cross_entropy_backward<float>(logits.data(), labels.data(), dloss,
+                                             dlogits.data(), logits.dim(0), logits.dim(1));
+}
+
+// ---- elementwise and optimiser -------------------------------------------------------------
+void ReferenceBackend::add_forward(const Tensor& a, const Tensor& b, Tensor& y) {
+  ref::add_forward<float>(a.data(), b.data(), y.data(), a.numel());
+}
+void ReferenceBackend::sgd_update(Tensor& param, const Tensor& grad, Tensor& velocity,
+                                  const SgdParams& p) {
+  ref::sgd_update<float>(param.data(), grad.data(), velocity.data(), param.numel(), p.lr,
+                         p.momentum, p.weight_decay);
+}
+
+}  // namespace cnnlab

@@ -1,0 +1,108 @@
+/// @file geometry.hpp
+/// @brief Layer hyperparameters and the output-size arithmetic of convolution and pooling.
+///
+/// Contract: the lecture's size rules live here, once, for every backend:
+///   conv2d:  H2 = (H + 2P - D(F-1) - 1)/S + 1, and likewise W2 — it must be an integer,
+///            otherwise the stride "doesn't fit" and conv2d_geometry() throws;
+///   pool2d:  H2 = floor((H + 2P - F)/S) + 1, or ceil(...) + 1 in ceil mode, where a window
+///            that would start in the bottom/right padding is dropped (PyTorch's rule).
+/// Each *_geometry() function checks every rule and throws cnnlab::Error naming the broken
+/// one; a backend that receives a geometry object may trust it completely.
+#pragma once
+
+#include <cnnlab/shape.hpp>
+
+#include <cstdint>
+
+namespace cnnlab {
+
+/// @brief Hyperparameters of a 2-D convolution (cross-correlation, as in PyTorch).
+///
+/// Weights are [K, C/groups, F_h, F_w]; stride S, zero padding P and dilation D apply equally
+/// to height and width.
+struct Conv2dParams {
+  int stride = 1;    ///< S: step between neighbouring filter positions.
+  int padding = 0;   ///< P: zeros added on every side of the input.
+  int dilation = 1;  ///< D: spacing between filter taps (1 = a dense filter).
+  int groups = 1;    ///< Channels are split into this many independent groups.
+};
+
+/// @brief Every size a convolution needs, validated by conv2d_geometry().
+struct Conv2dGeometry {
+  int64_t N = 0;   ///< batch size
+  int64_t C = 0;   ///< input channels
+  int64_t H = 0;   ///< input height
+  int64_t W = 0;   ///< input width
+  int64_t K = 0;   ///< number of filters = output channels
+  int64_t FH = 0;  ///< filter height
+  int64_t FW = 0;  ///< filter width
+  int64_t H2 = 0;  ///< output height
+  int64_t W2 = 0;  ///< output width
+  int64_t S = 1;   ///< stride
+  int64_t P = 0;   ///< padding
+  int64_t D = 1;   ///< dilation
+  int64_t G = 1;   ///< groups
+  /// @brief Input channels seen by one filter (C / G).
+  int64_t channels_per_group() const { return C / G; }
+  /// @brief Filters in one group (K / G).
+  int64_t filters_per_group() const { return K / G; }
+  /// @brief Shape of the input, [N, C, H, W].
+  Shape input_shape() const { return {N, C, H, W}; }
+  /// @brief Shape of the weights, [K, C/G, FH, FW].
+  Shape weight_shape() const { return {K, C / G, FH, FW}; }
+  /// @brief Shape of the output, [N, K, H2, W2].
+  Shape output_shape() const { return {N, K, H2, W2}; }
+};
+
+/// @brief Checks a convolution's shapes and hyperparameters and computes its output size.
+/// @param x_shape input shape, must be [N, C, H, W]
+/// @param w_shape weight shape, must be [K, C/groups, F_h, F_w]
+/// @param p stride, padding, dilation, groups
+/// @throws Error naming the rule broken (rank, positive sizes, groups dividing C and K,
+///         channel mismatch, filter larger than the padded input, stride that does not fit).
+Conv2dGeometry conv2d_geometry(const Shape& x_shape, const Shape& w_shape, const Conv2dParams& p);
+
+/// @brief Hyperparameters of 2-D max or average pooling.
+struct Pool2dParams {
+  int kernel = 2;          ///< F: window size (F x F).
+  int stride = 0;          ///< S: step between windows; 0 means "same as kernel".
+  int padding = 0;         ///< P: implicit padding on every side, at most F/2.
+  bool ceil_mode = false;  ///< Round the output size up instead of down.
+};
+
+/// @brief Every size a pooling layer needs, validated by pool2d_geometry().
+struct Pool2dGeometry {
+  int64_t N = 0;   ///< batch size
+  int64_t C = 0;   ///< channels (pooling works on each channel separately)
+  int64_t H = 0;   ///< input height
+  int64_t W = 0;   ///< input width
+  int64_t F = 2;   ///< window size
+  int64_t S = 2;   ///< stride
+  int64_t P = 0;   ///< padding
+  int64_t H2 = 0;  ///< output height
+  int64_t W2 = 0;  ///< output width
+  /// @brief Shape of the input, [N, C, H, W].
+  Shape input_shape() const { return {N, C, H, W}; }
+  /// @brief Shape of the output, [N, C, H2, W2].
+  Shape output_shape() const { return {N, C, H2, W2}; }
+};
+
+/// @brief Checks a pooling layer's input and hyperparameters and computes its output size.
+/// @param op name used in error messages ("maxpool2d" or "avgpool2d")
+/// @param x_shape input shape, must be [N, C, H, W]
+/// @param p window, stride, padding, ceil mode
+/// @throws Error naming the rule broken.
+Pool2dGeometry pool2d_geometry(const char* op, const Shape& x_shape, const Pool2dParams& p);
+
+/// @brief Hyperparameters of one SGD step with momentum and weight decay (PyTorch's rule):
+///        g = grad + weight_decay * param;  v = momentum * v + g;  param -= lr * v.
+struct SgdParams {
+  float lr = 0.01f;           ///< learning rate, > 0
+  float momentum = 0.0f;      ///< in [0, 1)
+  float weight_decay = 0.0f;  ///< L2 penalty factor, >= 0
+};
+
+/// @brief Throws Error unless lr > 0, 0 <= momentum < 1, weight_decay >= 0 (all finite).
+void validate(const SgdParams& p);
+
+}  // namespace cnnlab

@@ -1,0 +1,30 @@
+/// @file npy.hpp
+/// @brief Reading and writing NumPy `.npy` files, so tensors travel to and from Python.
+///
+/// Contract:
+/// - load_npy() reads format versions 1.0, 2.0 and 3.0, C order, little- or big-endian
+///   float32, float64, int8/16/32/64, uint8/16/32/64 and bool, and converts to float32
+///   (integers beyond 2^24 in magnitude are rejected rather than silently rounded).
+///   Fortran-order arrays, object arrays and truncated files are rejected with an error
+///   naming the file and the problem.
+/// - save_npy() writes float32 little-endian, version 1.0. It writes to a temporary file in the
+///   same directory and renames it into place, so a failure never leaves a half-written file.
+#pragma once
+
+#include <cnnlab/tensor.hpp>
+
+#include <string>
+
+namespace cnnlab {
+
+class Backend;
+
+/// @brief Loads an `.npy` file into a float32 tensor on @p backend.
+/// @throws Error naming the file and what is wrong with it.
+Tensor load_npy(const std::string& path, Backend& backend);
+
+/// @brief Saves @p t as a float32 `.npy` file (atomically: temporary file, then rename).
+/// @throws Error naming the file if it cannot be written.
+void save_npy(const std::string& path, const Tensor& t);
+
+}  // namespace cnnlab

@@ -1,0 +1,127 @@
+/// @file ops.hpp
+/// @brief The public ops API: every layer's forward and backward pass as a plain function.
+///
+/// Contract:
+/// - Each function validates its arguments (shapes, hyperparameters, values where the rule is
+///   about values) and throws cnnlab::Error with a message naming the op, the shapes and the
+///   rule broken. Only then does it allocate the outputs on the inputs' backend and call that
+///   backend's virtual (see backend.hpp).
+/// - All tensor arguments of one call must live on the same backend; otherwise the call throws
+///   instead of moving data behind your back.
+/// - Backward functions return fresh gradient tensors; they never accumulate into old ones.
+/// - Notation follows the lecture: input x is [N, C, H, W]; K filters of F×F; stride S,
+///   padding P; output [N, K, H2, W2]. A fully connected layer computes y = xW + b with W of
+///   shape [D_in, D_out], so dL/dx = dL/dy·Wᵀ and dL/dW = xᵀ·dL/dy.
+#pragma once
+
+#include <cnnlab/backend.hpp>
+#include <cnnlab/geometry.hpp>
+#include <cnnlab/tensor.hpp>
+
+namespace cnnlab {
+
+/// @brief Gradients of a layer's parameters: dw always, db only if the layer has a bias.
+struct ParamGrads {
+  Tensor dw;  ///< gradient of the weights, same shape as the weights
+  Tensor db;  ///< gradient of the bias, undefined when the layer has no bias
+};
+
+/// @brief Gradients of y = a + b.
+struct AddGrads {
+  Tensor da;  ///< dL/da
+  Tensor db;  ///< dL/db
+};
+
+/// @name Convolution
+/// @{
+/// @brief y[N,K,H2,W2] = x[N,C,H,W] ⋆ w[K,C/G,F,F] + b[K] (cross-correlation, like PyTorch).
+/// @param b bias of shape [K], or an undefined Tensor() for no bias.
+Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b,
+                      const Conv2dParams& p = {});
+/// @brief dL/dx[N,C,H,W] given dL/dy[N,K,H2,W2], the weights and the input's shape.
+Tensor conv2d_backward_data(const Tensor& dy, const Tensor& w, const Shape& x_shape,
+                            const Conv2dParams& p = {});
+/// @brief dL/dw and (if @p with_bias) dL/db given the forward input x and dL/dy.
+ParamGrads conv2d_backward_weight(const Tensor& x, const Tensor& dy, const Shape& w_shape,
+                                  bool with_bias, const Conv2dParams& p = {});
+/// @}
+
+/// @name Pooling
+/// @{
+/// @brief Max pooling: y[N,C,H2,W2] holds each F×F window's maximum.
+Tensor maxpool2d_forward(const Tensor& x, const Pool2dParams& p = {});
+/// @brief dL/dx: each window's dL/dy goes to the position of its maximum. Tie rule: when
+///        several positions share the maximum, the first in row-major order gets it all.
+Tensor maxpool2d_backward(const Tensor& x, const Tensor& dy, const Pool2dParams& p = {});
+/// @brief Average pooling: y holds each window's mean (padding counts as zeros; the part of a
+///        ceil-mode window beyond the padded input does not count).
+Tensor avgpool2d_forward(const Tensor& x, const Pool2dParams& p = {});
+/// @brief dL/dx: each window's dL/dy divided evenly among the window's positions.
+Tensor avgpool2d_backward(const Tensor& dy, const Shape& x_shape, const Pool2dParams& p = {});
+/// @}
+
+/// @name Fully connected layer and matrix multiply
+/// @{
+/// @brief y[N,D_out] = x[N,D_in] · W[D_in,D_out] + b[D_out]; b may be undefined.
+Tensor linear_forward(const Tensor& x, const Tensor& w, const Tensor& b);
+/// @brief dL/dx = dL/dy · Wᵀ.
+Tensor linear_backward_data(const Tensor& dy, const Tensor& w);
+/// @brief dL/dW = xᵀ · dL/dy and, if @p with_bias, dL/db = column sums of dL/dy.
+ParamGrads linear_backward_weight(const Tensor& x, const Tensor& dy, bool with_bias);
+/// @brief C = op(A) · op(B), where op transposes when the flag is set. A and B are 2-D.
+Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a = false, bool trans_b = false);
+/// @}
+
+/// @name Activations
+/// @{
+/// @brief y = max(0, x).
+Tensor relu_forward(const Tensor& x);
+/// @brief dL/dx = dL/dy where x > 0, else 0.
+Tensor relu_backward(const Tensor& x, const Tensor& dy);
+/// @brief y = σ(x) = 1 / (1 + e^-x).
+Tensor sigmoid_forward(const Tensor& x);
+/// @brief dL/dx = dL/dy · y(1 − y), from the forward *output* y.
+Tensor sigmoid_backward(const Tensor& y, const Tensor& dy);
+/// @brief y = tanh(x).
+Tensor tanh_forward(const Tensor& x);
+/// @brief dL/dx = dL/dy · (1 − y²), from the forward *output* y.
+Tensor tanh_backward(const Tensor& y, const Tensor& dy);
+/// @}
+
+/// @name Softmax and loss
+/// @{
+/// @brief Row-wise softmax of a [N, D] matrix.
+Tensor softmax_forward(const Tensor& x);
+/// @brief dL/dx from the softmax output y and dL/dy.
+Tensor softmax_backward(const Tensor& y, const Tensor& dy);
+/// @brief Mean cross-entropy of softmax(logits) against integer class labels.
+/// @param logits [N, D] scores, finite
+/// @param labels [N] class indices stored as floats, each an integer in [0, D)
+/// @return a tensor of shape [1] holding the loss
+/// @throws Error for bad shapes, labels that are out of range or not integers, and
+///         non-finite logits (the message gives the first bad index).
+Tensor softmax_cross_entropy_forward(const Tensor& logits, const Tensor& labels);
+/// @brief dL/dlogits = dloss · (softmax(logits) − onehot(labels)) / N.
+Tensor softmax_cross_entropy_backward(const Tensor& logits, const Tensor& labels,
+                                      float dloss = 1.0f);
+/// @}
+
+/// @name Shape and elementwise
+/// @{
+/// @brief [N, C, H, W] → [N, C·H·W] (a view, no copy). Any rank ≥ 2 works.
+Tensor flatten_forward(const Tensor& x);
+/// @brief Reshapes dL/dy back to the input's shape (a view, no copy).
+Tensor flatten_backward(const Tensor& dy, const Shape& x_shape);
+/// @brief y = a + b for tensors of equal shape.
+Tensor add_forward(const Tensor& a, const Tensor& b);
+/// @brief Gradients of y = a + b: both are dL/dy (returned as two independent copies).
+AddGrads add_backward(const Tensor& dy);
+/// @}
+
+/// @name Optimiser
+/// @{
+/// @brief One SGD step in place on @p param, using and updating @p velocity (same shape).
+void sgd_update(Tensor& param, const Tensor& grad, Tensor& velocity, const SgdParams& p);
+/// @}
+
+}  // namespace cnnlab

@@ -1,0 +1,107 @@
+/// @file tensor.hpp
+/// @brief Tensor: a float32, contiguous, row-major (NCHW) array owned by one backend.
+///
+/// Contract:
+/// - A Tensor is a shape plus a shared handle to Storage that a Backend allocated. Copying a
+///   Tensor copies the handle, not the numbers (like a NumPy view); use clone() for a copy.
+/// - Data never moves between backends behind your back: `t.to(other)` is the only way.
+/// - Reading values on the host (to_vector(), at(), data() on host backends) first waits for
+///   the owning backend's pending work, so what you read is final.
+/// - Not here: strides, broadcasting, automatic differentiation. cnnlab's ops are explicit
+///   forward and backward functions (see ops.hpp), as in the lecture notes.
+#pragma once
+
+#include <cnnlab/shape.hpp>
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace cnnlab {
+
+class Backend;
+
+/// @brief A block of memory holding float32 values, allocated by (and only usable with) one
+///        Backend.
+class Storage {
+ public:
+  virtual ~Storage() = default;
+  /// @brief The backend that allocated this storage and computes on it.
+  virtual Backend& backend() const = 0;
+  /// @brief Number of float32 values this storage holds.
+  virtual size_t size() const = 0;
+  /// @brief Pointer to the values if they live in host memory, nullptr otherwise.
+  virtual float* host_data() { return nullptr; }
+};
+
+/// @brief Storage in ordinary host memory, used by the CPU backends.
+class HostStorage final : public Storage {
+ public:
+  /// @brief Allocates @p n floats (zero-initialised) owned by @p owner.
+  HostStorage(Backend& owner, size_t n) : owner_(&owner), values_(n, 0.0f) {}
+  Backend& backend() const override { return *owner_; }
+  size_t size() const override { return values_.size(); }
+  float* host_data() override { return values_.data(); }
+
+ private:
+  Backend* owner_;
+  std::vector<float> values_;
+};
+
+/// @brief A float32 NCHW tensor owned by a backend.
+class Tensor {
+ public:
+  /// @brief An empty tensor: no storage, shape `[]`, `defined()` is false. Used for
+  ///        "no bias" and similar optional arguments.
+  Tensor() = default;
+
+  /// @brief A new tensor of @p shape on @p backend; its values are unspecified.
+  static Tensor empty(const Shape& shape, Backend& backend);
+  /// @brief A new tensor of @p shape on @p backend filled with zeros.
+  static Tensor zeros(const Shape& shape, Backend& backend);
+  /// @brief A new tensor of @p shape on @p backend holding @p values (row-major).
+  /// @throws Error if `values.size()` differs from the number of elements of @p shape.
+  static Tensor from_vector(const Shape& shape, const std::vector<float>& values,
+                            Backend& backend);
+
+  /// @brief True when the tensor has storage (i.e. it is not the empty `Tensor()`).
+  bool defined() const { return storage_ != nullptr; }
+  /// @brief The shape, outermost dimension first.
+  const Shape& shape() const { return shape_; }
+  /// @brief Number of dimensions.
+  int ndim() const { return static_cast<int>(shape_.size()); }
+  /// @brief Size of dimension @p i; negative @p i counts from the end.
+  /// @throws Error if @p i is out of range.
+  int64_t dim(int i) const;
+  /// @brief Number of elements.
+  int64_t numel() const { return cnnlab::numel(shape_); }
+  /// @brief The backend that owns the storage.
+  /// @throws Error for an undefined tensor.
+  Backend& backend() const;
+
+  /// @brief Copies the values to a host vector (waits for pending work on the backend).
+  std::vector<float> to_vector() const;
+  /// @brief Reads one element by flat (row-major) index; slow on device backends.
+  float at(int64_t flat_index) const;
+  /// @brief Overwrites all values from host memory; `values.size()` must equal numel().
+  void copy_from(const std::vector<float>& values);
+
+  /// @brief Pointer to the values for host backends (reference, OpenMP).
+  /// @throws Error if the storage does not live in host memory (e.g. Vulkan): use to() first.
+  float* data() const;
+
+  /// @brief The same values on another backend (a copy; returns *this if already there).
+  Tensor to(Backend& target) const;
+  /// @brief A deep copy on the same backend.
+  Tensor clone() const;
+  /// @brief A view of the same storage with another shape of equal element count.
+  /// @throws Error if the element counts differ.
+  Tensor reshape(const Shape& new_shape) const;
+
+ private:
+  std::shared_ptr<Storage> storage_;
+  Shape shape_;
+};
+
+}  // namespace cnnlab

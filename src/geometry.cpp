@@ -1,0 +1,115 @@
+// geometry.cpp — the size rules of convolution and pooling, with one error per broken rule.
+//
+// Contract: conv2d_geometry() and pool2d_geometry() are the only places that decide whether a
+// layer's shapes and hyperparameters make sense. Their messages name the op, the shapes and
+// the rule, in the lecture's notation, so students can see what went wrong.
+#include <cnnlab/error.hpp>
+#include <cnnlab/geometry.hpp>
+
+#include <cmath>
+#include <string>
+
+namespace cnnlab {
+
+namespace {
+std::string str(int64_t v) { return std::to_string(v); }
+
+void require_rank4(const char* op, const char* what, const Shape& s, const char* layout) {
+  if (s.size() != 4)
+    throw Error(std::string(op) + ": " + what + " must be 4-D " + layout + ", got shape " +
+                to_string(s));
+  require_positive(s, std::string(op) + ": " + what);
+}
+
+/// Output size along one axis of a convolution, or an error if the stride does not fit.
+int64_t conv_out_size(int64_t in, int64_t f, const Conv2dGeometry& g, const char* axis) {
+  const int64_t span = g.D * (f - 1) + 1;  // what a dilated filter covers
+  const int64_t room = in + 2 * g.P - span;
+  if (room < 0)
+    throw Error("conv2d: the filter spans " + str(span) + " " + axis + " (size " + str(f) +
+                ", dilation " + str(g.D) + ") but the input is only " + str(in) +
+                " with padding " + str(g.P) + " on each side (" + str(in + 2 * g.P) + " in all)");
+  if (room % g.S != 0)
+    throw Error("conv2d: (" + str(in) + " - " + str(span) + " + 2*" + str(g.P) + ")/" +
+                str(g.S) + " + 1 is not an integer: stride " + str(g.S) + " does not fit a " +
+                str(g.D * (g.FH - 1) + 1) + "x" + str(g.D * (g.FW - 1) + 1) + " filter on a " +
+                str(g.H) + "x" + str(g.W) + " input (" + axis + ")");
+  return room / g.S + 1;
+}
+}  // namespace
+
+Conv2dGeometry conv2d_geometry(const Shape& x, const Shape& w, const Conv2dParams& p) {
+  require_rank4("conv2d", "input x", x, "[N, C, H, W]");
+  require_rank4("conv2d", "weights w", w, "[K, C/groups, F, F]");
+  if (p.stride < 1) throw Error("conv2d: stride must be at least 1, got " + str(p.stride));
+  if (p.padding < 0) throw Error("conv2d: padding must be at least 0, got " + str(p.padding));
+  if (p.dilation < 1)
+    throw Error("conv2d: dilation must be at least 1, got " + str(p.dilation));
+  if (p.groups < 1) throw Error("conv2d: groups must be at least 1, got " + str(p.groups));
+
+  Conv2dGeometry g;
+  g.N = x[0]; g.C = x[1]; g.H = x[2]; g.W = x[3];
+  g.K = w[0]; g.FH = w[2]; g.FW = w[3];
+  g.S = p.stride; g.P = p.padding; g.D = p.dilation; g.G = p.groups;
+  if (g.C % g.G != 0)
+    throw Error("conv2d: groups=" + str(g.G) + " does not divide the " + str(g.C) +
+                " input channels of x " + to_string(x));
+  if (g.K % g.G != 0)
+    throw Error("conv2d: groups=" + str(g.G) + " does not divide the " + str(g.K) +
+                " filters of w " + to_string(w));
+  if (w[1] != g.C / g.G)
+    throw Error("conv2d: weights " + to_string(w) + " have " + str(w[1]) +
+                " channels per filter, but x " + to_string(x) + " has C=" + str(g.C) +
+                " channels in " + str(g.G) + " group(s), i.e. " + str(g.C / g.G) + " per filter");
+  g.H2 = conv_out_size(g.H, g.FH, g, "in height");
+  g.W2 = conv_out_size(g.W, g.FW, g, "in width");
+  return g;
+}
+
+namespace {
+/// Output size along one axis of a pooling window walk (floor or ceil mode).
+int64_t pool_out_size(const char* op, int64_t in, const Pool2dGeometry& g, bool ceil_mode) {
+  const int64_t room = in + 2 * g.P - g.F;
+  if (room < 0)
+    throw Error(std::string(op) + ": the " + str(g.F) + "x" + str(g.F) +
+                " window does not fit in an input of size " + str(in) + " with padding " +
+                str(g.P));
+  int64_t out = (ceil_mode ? (room + g.S - 1) / g.S : room / g.S) + 1;
+  // PyTorch's rule: the last window must start inside the input or its left padding.
+  if (ceil_mode && (out - 1) * g.S >= in + g.P) --out;
+  return out;
+}
+}  // namespace
+
+Pool2dGeometry pool2d_geometry(const char* op, const Shape& x, const Pool2dParams& p) {
+  require_rank4(op, "input x", x, "[N, C, H, W]");
+  const std::string name(op);
+  if (p.kernel < 1) throw Error(name + ": kernel size must be at least 1, got " + str(p.kernel));
+  if (p.stride < 0)
+    throw Error(name + ": stride must be at least 1 (or 0 for 'same as kernel'), got " +
+                str(p.stride));
+  if (p.padding < 0) throw Error(name + ": padding must be at least 0, got " + str(p.padding));
+  if (p.padding > p.kernel / 2)
+    throw Error(name + ": padding " + str(p.padding) + " is more than half the " +
+                str(p.kernel) + "x" + str(p.kernel) + " window (at most " + str(p.kernel / 2) +
+                "), so some windows would see only padding");
+  Pool2dGeometry g;
+  g.N = x[0]; g.C = x[1]; g.H = x[2]; g.W = x[3];
+  g.F = p.kernel; g.S = p.stride == 0 ? p.kernel : p.stride; g.P = p.padding;
+  g.H2 = pool_out_size(op, g.H, g, p.ceil_mode);
+  g.W2 = pool_out_size(op, g.W, g, p.ceil_mode);
+  return g;
+}
+
+void validate(const SgdParams& p) {
+  if (!std::isfinite(p.lr) || p.lr <= 0)
+    throw Error("sgd_update: learning rate must be a finite number > 0, got " +
+                std::to_string(p.lr));
+  if (!std::isfinite(p.momentum) || p.momentum < 0 || p.momentum >= 1)
+    throw Error("sgd_update: momentum must be in [0, 1), got " + std::to_string(p.momentum));
+  if (!std::isfinite(p.weight_decay) || p.weight_decay < 0)
+    throw Error("sgd_update: weight decay must be a finite number >= 0, got " +
+                std::to_string(p.weight_decay));
+}
+
+}  // namespace cnnlab

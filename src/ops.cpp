@@ -1,0 +1,367 @@
+// ops.cpp — the public ops API: check every argument, allocate outputs, call the backend.
+//
+// Contract: this file is where bad input is caught, once for all backends. Each function
+//   1. checks that its tensors are defined, live on one backend and have the right shapes,
+//   2. computes output shapes (geometry.cpp for conv and pooling),
+//   3. allocates the outputs on the inputs' backend and calls that backend's virtual.
+// Messages name the op, the argument, the shapes and the rule, e.g.
+//   "linear_forward: x [2, 5] has D_in=5 but W [4, 3] expects D_in=4".
+#include <cnnlab/error.hpp>
+#include <cnnlab/ops.hpp>
+
+#include <cmath>
+#include <initializer_list>
+#include <string>
+
+namespace cnnlab {
+
+namespace {
+
+// ---- argument checks shared by the ops -----------------------------------------------------
+void require_defined(const char* op, const char* name, const Tensor& t) {
+  if (!t.defined()) throw Error(std::string(op) + ": " + name + " is an undefined tensor");
+}
+
+/// All tensors of one call must live on the same backend: data never moves implicitly.
+Backend& common_backend(const char* op, std::initializer_list<const Tensor*> tensors) {
+  Backend* b = nullptr;
+  for (const Tensor* t : tensors) {
+    if (!t->defined()) continue;
+    if (b && &t->backend() != b)
+      throw Error(std::string(op) + ": tensors live on different backends (" + b->name() +
+                  " and " + t->backend().name() +
+                  "); move them explicitly with Tensor::to() first");
+    b = &t->backend();
+  }
+  return *b;
+}
+
+void require_shape(const char* op, const char* name, const Tensor& t, const Shape& expected,
+                   const char* why) {
+  require_defined(op, name, t);
+  if (t.shape() != expected)
+    throw Error(std::string(op) + ": " + name + " has shape " + to_string(t.shape()) +
+                ", expected " + to_string(expected) + " (" + why + ")");
+}
+
+void require_rank(const char* op, const char* name, const Tensor& t, int rank,
+                  const char* layout) {
+  require_defined(op, name, t);
+  if (t.ndim() != rank)
+    throw Error(std::string(op) + ": " + name + " must be " + std::to_string(rank) + "-D " +
+                layout + ", got shape " + to_string(t.shape()));
+}
+
+/// An output tensor of @p shape on the same backend as @p like.
+Tensor output_like(const Tensor& like, const Shape& shape) {
+  return Tensor::empty(shape, like.backend());
+}
+
+/// Throws if any value is NaN or infinite, naming the first bad index.
+void require_finite(const char* op, const char* name, const Tensor& t) {
+  const std::vector<float> v = t.to_vector();
+  for (size_t i = 0; i < v.size(); ++i)
+    if (!std::isfinite(v[i]))
+      throw Error(std::string(op) + ": " + name + " " + to_string(t.shape()) +
+                  " holds a non-finite value (" + std::to_string(v[i]) + ") at flat index " +
+                  std::to_string(i));
+}
+
+}  // namespace
+
+// ---- convolution ---------------------------------------------------------------------------
+Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, const Conv2dParams& p) {
+  const char* op = "conv2d_forward";
+  require_defined(op, "x", x);
+  require_defined(op, "w", w);
+  Backend& be = common_backend(op, {&x, &w, &b});
+  const Conv2dGeometry g = conv2d_geometry(x.shape(), w.shape(), p);
+  if (b.defined()) require_shape(op, "bias b", b, {g.K}, "one bias per filter");
+  Tensor y = output_like(x, g.output_shape());
+  be.conv2d_forward(x, w, b, y, g);
+  return y;
+}
+
+Tensor conv2d_backward_data(const Tensor& dy, const Tensor& w, const Shape& x_shape,
+                            const Conv2dParams& p) {
+  const char* op = "conv2d_backward_data";
+  require_defined(op, "dy", dy);
+  require_defined(op, "w", w);
+  Backend& be = common_backend(op, {&dy, &w});
+  const Conv2dGeometry g = conv2d_geometry(x_shape, w.shape(), p);
+  require_shape(op, "dy", dy, g.output_shape(), "the shape of the forward output");
+  Tensor dx = output_like(dy, g.input_shape());
+  be.conv2d_backward_data(dy, w, dx, g);
+  return dx;
+}
+
+ParamGrads conv2d_backward_weight(const Tensor& x, const Tensor& dy, const Shape& w_shape,
+                                  bool with_bias, const Conv2dParams& p) {
+  const char* op = "conv2d_backward_weight";
+  require_defined(op, "x", x);
+  require_defined(op, "dy", dy);
+  Backend& be = common_backend(op, {&x, &dy});
+  const Conv2dGeometry g = conv2d_geometry(x.shape(), w_shape, p);
+  require_shape(op, "dy", dy, g.output_shape(), "the shape of the forward output");
+  ParamGrads grads{output_like(x, g.weight_shape()),
+                   with_bias ? output_like(x, {g.K}) : Tensor()};
+  be.conv2d_backward_weight(x, dy, grads.dw, grads.db, g);
+  return grads;
+}
+
+// ---- pooling -------------------------------------------------------------------------------
+Tensor maxpool2d_forward(const Tensor& x, const Pool2dParams& p) {
+  require_defined("maxpool2d_forward", "x", x);
+  const Pool2dGeometry g = pool2d_geometry("maxpool2d_forward", x.shape(), p);
+  Tensor y = output_like(x, g.output_shape());
+  x.backend().maxpool2d_forward(x, y, g);
+  return y;
+}
+
+Tensor maxpool2d_backward(const Tensor& x, const Tensor& dy, const Pool2dParams& p) {
+  const char* op = "maxpool2d_backward";
+  require_defined(op, "x", x);
+  Backend& be = common_backend(op, {&x, &dy});
+  const Pool2dGeometry g = pool2d_geometry(op, x.shape(), p);
+  require_shape(op, "dy", dy, g.output_shape(), "the shape of the forward output");
+  Tensor dx = output_like(x, g.input_shape());
+  be.maxpool2d_backward(x, dy, dx, g);
+  return dx;
+}
+
+Tensor avgpool2d_forward(const Tensor& x, const Pool2dParams& p) {
+  require_defined("avgpool2d_forward", "x", x);
+  const Pool2dGeometry g = pool2d_geometry("avgpool2d_forward", x.shape(), p);
+  Tensor y = output_like(x, g.output_shape());
+  x.backend().avgpool2d_forward(x, y, g);
+  return y;
+}
+
+Tensor avgpool2d_backward(const Tensor& dy, const Shape& x_shape, const Pool2dParams& p) {
+  const char* op = "avgpool2d_backward";
+  require_defined(op, "dy", dy);
+  const Pool2dGeometry g = pool2d_geometry(op, x_shape, p);
+  require_shape(op, "dy", dy, g.output_shape(), "the shape of the forward output");
+  Tensor dx = output_like(dy, g.input_shape());
+  dy.backend().avgpool2d_backward(dy, dx, g);
+  return dx;
+}
+
+// ---- fully connected and matmul ------------------------------------------------------------
+Tensor linear_forward(const Tensor& x, const Tensor& w, const Tensor& b) {
+  const char* op = "linear_forward";
+  require_rank(op, "x", x, 2, "[N, D_in]");
+  require_rank(op, "W", w, 2, "[D_in, D_out]");
+  Backend& be = common_backend(op, {&x, &w, &b});
+  if (x.dim(1) != w.dim(0))
+    throw Error(std::string(op) + ": x " + to_string(x.shape()) + " has D_in=" +
+                std::to_string(x.dim(1)) + " but W " + to_string(w.shape()) +
+                " expects D_in=" + std::to_string(w.dim(0)) + " (y = xW needs x's columns = W's rows)");
+  if (b.defined()) require_shape(op, "bias b", b, {w.dim(1)}, "one bias per output, D_out");
+  Tensor y = output_like(x, {x.dim(0), w.dim(1)});
+  be.linear_forward(x, w, b, y);
+  return y;
+}
+
+Tensor linear_backward_data(const Tensor& dy, const Tensor& w) {
+  const char* op = "linear_backward_data";
+  require_rank(op, "dy", dy, 2, "[N, D_out]");
+  require_rank(op, "W", w, 2, "[D_in, D_out]");
+  Backend& be = common_backend(op, {&dy, &w});
+  if (dy.dim(1) != w.dim(1))
+    throw Error(std::string(op) + ": dy " + to_string(dy.shape()) + " has D_out=" +
+                std::to_string(dy.dim(1)) + " but W " + to_string(w.shape()) +
+                " has D_out=" + std::to_string(w.dim(1)) + " (dx = dy·Wᵀ)");
+  Tensor dx = output_like(dy, {dy.dim(0), w.dim(0)});
+  be.linear_backward_data(dy, w, dx);
+  return dx;
+}
+
+ParamGrads linear_backward_weight(const Tensor& x, const Tensor& dy, bool with_bias) {
+  const char* op = "linear_backward_weight";
+  require_rank(op, "x", x, 2, "[N, D_in]");
+  require_rank(op, "dy", dy, 2, "[N, D_out]");
+  Backend& be = common_backend(op, {&x, &dy});
+  if (x.dim(0) != dy.dim(0))
+    throw Error(std::string(op) + ": x " + to_string(x.shape()) + " and dy " +
+                to_string(dy.shape()) + " must have the same batch size N (dW = xᵀ·dy)");
+  ParamGrads grads{output_like(x, {x.dim(1), dy.dim(1)}),
+                   with_bias ? output_like(x, {dy.dim(1)}) : Tensor()};
+  be.linear_backward_weight(x, dy, grads.dw, grads.db);
+  return grads;
+}
+
+Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
+  const char* op = "matmul";
+  require_rank(op, "A", a, 2, "matrix");
+  require_rank(op, "B", b, 2, "matrix");
+  Backend& be = common_backend(op, {&a, &b});
+  const int64_t m = trans_a ? a.dim(1) : a.dim(0), ka = trans_a ? a.dim(0) : a.dim(1);
+  const int64_t kb = trans_b ? b.dim(1) : b.dim(0), n = trans_b ? b.dim(0) : b.dim(1);
+  if (ka != kb)
+    throw Error(std::string(op) + ": op(A) is " + std::to_string(m) + "x" + std::to_string(ka) +
+                " and op(B) is " + std::to_string(kb) + "x" + std::to_string(n) +
+                "; the inner sizes must agree (A " + to_string(a.shape()) + ", B " +
+                to_string(b.shape()) + ")");
+  Tensor c = output_like(a, {m, n});
+  be.gemm(trans_a, trans_b, 1.0f, a, b, 0.0f, c);
+  return c;
+}
+
+// ---- activations ---------------------------------------------------------------------------
+namespace {
+/// Shared checks of a backward elementwise op: both tensors defined, same backend, same shape.
+Backend& elementwise_pair(const char* op, const char* first, const Tensor& t, const Tensor& dy) {
+  require_defined(op, first, t);
+  require_defined(op, "dy", dy);
+  Backend& be = common_backend(op, {&t, &dy});
+  if (t.shape() != dy.shape())
+    throw Error(std::string(op) + ": " + first + " " + to_string(t.shape()) + " and dy " +
+                to_string(dy.shape()) + " must have the same shape");
+  return be;
+}
+}  // namespace
+
+Tensor relu_forward(const Tensor& x) {
+  require_defined("relu_forward", "x", x);
+  Tensor y = output_like(x, x.shape());
+  x.backend().relu_forward(x, y);
+  return y;
+}
+Tensor relu_backward(const Tensor& x, const Tensor& dy) {
+  Backend& be = elementwise_pair("relu_backward", "x", x, dy);
+  Tensor dx = output_like(x, x.shape());
+  be.relu_backward(x, dy, dx);
+  return dx;
+}
+Tensor sigmoid_forward(const Tensor& x) {
+  require_defined("sigmoid_forward", "x", x);
+  Tensor y = output_like(x, x.shape());
+  x.backend().sigmoid_forward(x, y);
+  return y;
+}
+Tensor sigmoid_backward(const Tensor& y, const Tensor& dy) {
+  Backend& be = elementwise_pair("sigmoid_backward", "y", y, dy);
+  Tensor dx = output_like(y, y.shape());
+  be.sigmoid_backward(y, dy, dx);
+  return dx;
+}
+Tensor tanh_forward(const Tensor& x) {
+  require_defined("tanh_forward", "x", x);
+  Tensor y = output_like(x, x.shape());
+  x.backend().tanh_forward(x, y);
+  return y;
+}
+Tensor tanh_backward(const Tensor& y, const Tensor& dy) {
+  Backend& be = elementwise_pair("tanh_backward", "y", y, dy);
+  Tensor dx = output_like(y, y.shape());
+  be.tanh_backward(y, dy, dx);
+  return dx;
+}
+
+// ---- softmax and loss ----------------------------------------------------------------------
+Tensor softmax_forward(const Tensor& x) {
+  require_rank("softmax_forward", "x", x, 2, "[N, D]");
+  Tensor y = output_like(x, x.shape());
+  x.backend().softmax_forward(x, y);
+  return y;
+}
+Tensor softmax_backward(const Tensor& y, const Tensor& dy) {
+  require_rank("softmax_backward", "y", y, 2, "[N, D]");
+  Backend& be = elementwise_pair("softmax_backward", "y", y, dy);
+  Tensor dx = output_like(y, y.shape());
+  be.softmax_backward(y, dy, dx);
+  return dx;
+}
+
+namespace {
+/// Checks logits [N, D] and labels [N] holding integers in [0, D).
+Backend& check_cross_entropy_args(const char* op, const Tensor& logits, const Tensor& labels) {
+  require_rank(op, "logits", logits, 2, "[N, D]");
+  Backend& be = common_backend(op, {&logits, &labels});
+  require_shape(op, "labels", labels, {logits.dim(0)}, "one class index per row of logits");
+  const std::vector<float> t = labels.to_vector();
+  const int64_t classes = logits.dim(1);
+  for (size_t n = 0; n < t.size(); ++n) {
+    if (!std::isfinite(t[n]) || t[n] != std::floor(t[n]))
+      throw Error(std::string(op) + ": labels[" + std::to_string(n) + "] = " +
+                  std::to_string(t[n]) + " is not an integer class index");
+    if (t[n] < 0 || t[n] >= static_cast<float>(classes))
+      throw Error(std::string(op) + ": labels[" + std::to_string(n) + "] = " +
+                  std::to_string(static_cast<int64_t>(t[n])) + " is out of range: logits " +
+                  to_string(logits.shape()) + " have " + std::to_string(classes) +
+                  " classes, so labels must be in [0, " + std::to_string(classes - 1) + "]");
+  }
+  return be;
+}
+}  // namespace
+
+Tensor softmax_cross_entropy_forward(const Tensor& logits, const Tensor& labels) {
+  const char* op = "softmax_cross_entropy_forward";
+  Backend& be = check_cross_entropy_args(op, logits, labels);
+  Tensor loss = output_like(logits, {1});
+  be.softmax_cross_entropy_forward(logits, labels, loss);
+  // Reading one number is cheap; only when it is bad do we scan for the culprit.
+  if (!std::isfinite(loss.at(0))) require_finite(op, "logits", logits);
+  return loss;
+}
+
+Tensor softmax_cross_entropy_backward(const Tensor& logits, const Tensor& labels,
+                                      float dloss) {
+  const char* op = "softmax_cross_entropy_backward";
+  Backend& be = check_cross_entropy_args(op, logits, labels);
+  if (!std::isfinite(dloss))
+    throw Error(std::string(op) + ": dloss must be finite, got " + std::to_string(dloss));
+  require_finite(op, "logits", logits);
+  Tensor dlogits = output_like(logits, logits.shape());
+  be.softmax_cross_entropy_backward(logits, labels, dloss, dlogits);
+  return dlogits;
+}
+
+// ---- shape and elementwise -----------------------------------------------------------------
+Tensor flatten_forward(const Tensor& x) {
+  require_defined("flatten_forward", "x", x);
+  if (x.ndim() < 2)
+    throw Error("flatten_forward: x must have at least 2 dimensions [N, ...], got shape " +
+                to_string(x.shape()));
+  return x.reshape({x.dim(0), x.numel() / x.dim(0)});
+}
+
+Tensor flatten_backward(const Tensor& dy, const Shape& x_shape) {
+  require_defined("flatten_backward", "dy", dy);
+  if (x_shape.size() < 2 || dy.shape() != Shape{x_shape[0], numel(x_shape) / x_shape[0]})
+    throw Error("flatten_backward: dy " + to_string(dy.shape()) +
+                " is not the flattened form of x " + to_string(x_shape));
+  return dy.reshape(x_shape);
+}
+
+Tensor add_forward(const Tensor& a, const Tensor& b) {
+  const char* op = "add_forward";
+  require_defined(op, "a", a);
+  require_defined(op, "b", b);
+  Backend& be = common_backend(op, {&a, &b});
+  if (a.shape() != b.shape())
+    throw Error(std::string(op) + ": a " + to_string(a.shape()) + " and b " +
+                to_string(b.shape()) + " must have the same shape (no broadcasting)");
+  Tensor y = output_like(a, a.shape());
+  be.add_forward(a, b, y);
+  return y;
+}
+
+AddGrads add_backward(const Tensor& dy) {
+  require_defined("add_backward", "dy", dy);
+  return {dy.clone(), dy.clone()};
+}
+
+// ---- optimiser -----------------------------------------------------------------------------
+void sgd_update(Tensor& param, const Tensor& grad, Tensor& velocity, const SgdParams& p) {
+  const char* op = "sgd_update";
+  require_defined(op, "param", param);
+  Backend& be = common_backend(op, {&param, &grad, &velocity});
+  require_shape(op, "grad", grad, param.shape(), "same shape as param");
+  require_shape(op, "velocity", velocity, param.shape(), "same shape as param");
+  validate(p);
+  be.sgd_update(param, grad, velocity, p);
+}
+
+}  // namespace cnnlab

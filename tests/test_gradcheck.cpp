@@ -1,0 +1,144 @@
+// test_gradcheck.cpp — every backward pass of the reference backend against finite differences.
+//
+// What it checks: for each op and several shapes (stride > 1, padding, dilation, groups, 1×1
+// filters, odd and non-square sizes, batch 1, ceil mode), cnnlab::gradcheck_op() compares the
+// float64 backward pass with centered differences and must report a relative error below 1e-7
+// for every input and parameter. Each check prints one line, "OK <op> max_rel_error=...",
+// so `./cnnlab_tests "[gradcheck]" -s` or `ctest -V` shows the measured errors.
+// Also here: the checker itself must catch a wrong gradient (a test that can fail).
+#include <catch2/catch.hpp>
+
+#include <cnnlab/error.hpp>
+#include <cnnlab/gradcheck.hpp>
+
+#include <cmath>
+#include <iostream>
+
+using namespace cnnlab;
+
+namespace {
+
+constexpr double kTolerance = 1e-7;  // DESIGN.md: reference backward passes in float64
+
+void expect_gradients_match(const std::string& op, const GradcheckSpec& spec) {
+  const GradcheckResult r = gradcheck_op(op, spec);
+  INFO(r.to_string());
+  std::cout << (r.passed(kTolerance) ? "OK " : "FAIL ") << op << " max_rel_error=" << r.max_rel_error()
+            << "  (" << r.description << ")\n";
+  REQUIRE(!r.reports.empty());
+  CHECK(r.passed(kTolerance));
+}
+
+GradcheckSpec conv(Shape x, int64_t k, int64_t f, int stride, int pad, int dil, int groups, bool bias = true) {
+  GradcheckSpec s;
+  s.input = std::move(x);
+  s.filters = k;
+  s.kernel = f;
+  s.conv = {stride, pad, dil, groups};
+  s.bias = bias;
+  return s;
+}
+
+GradcheckSpec pool(Shape x, int kernel, int stride, int pad, bool ceil_mode) {
+  GradcheckSpec s;
+  s.input = std::move(x);
+  s.pool = {kernel, stride, pad, ceil_mode};
+  return s;
+}
+
+GradcheckSpec input(Shape x, int64_t outputs = 3, bool bias = true) {
+  GradcheckSpec s;
+  s.input = std::move(x);
+  s.filters = outputs;
+  s.bias = bias;
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("conv2d backward matches finite differences", "[gradcheck][conv2d]") {
+  expect_gradients_match("conv2d", conv({2, 3, 7, 7}, 4, 3, 1, 0, 1, 1));             // plain 3x3
+  expect_gradients_match("conv2d", conv({1, 2, 7, 7}, 3, 3, 2, 1, 1, 1));             // stride 2, pad 1, batch 1
+  expect_gradients_match("conv2d", conv({2, 4, 6, 5}, 4, 3, 1, 2, 2, 2));             // dilation 2, groups 2, non-square
+  expect_gradients_match("conv2d", conv({3, 3, 5, 5}, 2, 1, 1, 0, 1, 1));             // 1x1 filters
+  expect_gradients_match("conv2d", conv({1, 6, 9, 7}, 6, 3, 2, 1, 1, 3));             // stride 2, groups 3, odd sizes
+  expect_gradients_match("conv2d", conv({2, 2, 5, 6}, 3, 2, 1, 0, 1, 1, false));      // even filter, no bias
+  expect_gradients_match("conv2d", conv({1, 4, 8, 8}, 4, 3, 1, 1, 1, 4));             // depthwise (groups = C)
+}
+
+TEST_CASE("maxpool2d backward matches finite differences", "[gradcheck][pool]") {
+  expect_gradients_match("maxpool2d", pool({2, 3, 6, 6}, 2, 2, 0, false));  // the lecture's 2x2/2
+  expect_gradients_match("maxpool2d", pool({1, 2, 7, 7}, 2, 2, 0, true));   // ceil mode: 7x7 -> 4x4
+  expect_gradients_match("maxpool2d", pool({2, 2, 7, 5}, 3, 2, 1, false));  // padding, non-square
+  expect_gradients_match("maxpool2d", pool({1, 1, 5, 5}, 3, 1, 0, false));  // overlapping windows
+}
+
+TEST_CASE("avgpool2d backward matches finite differences", "[gradcheck][pool]") {
+  expect_gradients_match("avgpool2d", pool({2, 3, 6, 6}, 2, 2, 0, false));
+  expect_gradients_match("avgpool2d", pool({1, 2, 7, 7}, 3, 2, 1, true));   // padding counted in the divisor
+  expect_gradients_match("avgpool2d", pool({1, 2, 6, 6}, 3, 2, 0, true));   // ceil-mode overhang not counted
+  expect_gradients_match("avgpool2d", pool({2, 1, 5, 7}, 3, 1, 1, false));  // overlapping, non-square
+}
+
+TEST_CASE("linear backward (matrix backprop) matches finite differences", "[gradcheck][linear]") {
+  expect_gradients_match("linear", input({4, 5}, 3));
+  expect_gradients_match("linear", input({1, 7}, 2));         // batch 1
+  expect_gradients_match("linear", input({3, 4}, 6, false));  // no bias
+}
+
+TEST_CASE("activation backward passes match finite differences", "[gradcheck][activation]") {
+  for (const char* op : {"relu", "sigmoid", "tanh"}) {
+    expect_gradients_match(op, input({2, 3, 4, 5}));
+    expect_gradients_match(op, input({1, 7}));
+  }
+}
+
+TEST_CASE("softmax and softmax-cross-entropy backward match finite differences", "[gradcheck][softmax]") {
+  expect_gradients_match("softmax", input({3, 5}));
+  expect_gradients_match("softmax", input({1, 10}));
+  expect_gradients_match("softmax_cross_entropy", input({4, 10}));
+  expect_gradients_match("softmax_cross_entropy", input({1, 3}));
+}
+
+TEST_CASE("flatten and add backward match finite differences", "[gradcheck][shape]") {
+  expect_gradients_match("flatten", input({2, 3, 4, 5}));
+  expect_gradients_match("add", input({2, 3, 4, 5}));
+  expect_gradients_match("add", input({1, 1}));
+}
+
+TEST_CASE("every op the checker knows is covered above", "[gradcheck]") {
+  // If someone adds an op to gradcheck_op(), this list (and the cases above) must grow too.
+  const std::vector<std::string> expected = {"add",     "avgpool2d", "conv2d", "flatten",
+                                             "linear",  "maxpool2d", "relu",   "sigmoid",
+                                             "softmax", "softmax_cross_entropy", "tanh"};
+  CHECK(gradcheck_ops() == expected);
+}
+
+TEST_CASE("check_gradient catches a wrong gradient", "[gradcheck][checker]") {
+  // L(x) = Σ x_i³, so dL/dx_i = 3 x_i². Report 2 x_i² instead: the checker must notice.
+  auto loss = [](const std::vector<double>& x) {
+    double s = 0;
+    for (double v : x) s += v * v * v;
+    return s;
+  };
+  const std::vector<double> x = {0.5, -1.5, 2.0};
+  const std::vector<double> right = {0.75, 6.75, 12.0}, wrong = {0.5, 4.5, 8.0};
+
+  const GradReport good = check_gradient("x", {3}, loss, x, right);
+  CHECK(good.max_rel_error < 1e-9);
+
+  const GradReport bad = check_gradient("x", {3}, loss, x, wrong);
+  CHECK(bad.max_rel_error > 0.1);
+  CHECK(bad.worst_index == 2);                     // |12 - 8| is the largest difference
+  CHECK(bad.analytic == Approx(8.0));
+  CHECK(bad.numeric == Approx(12.0).epsilon(1e-6));
+}
+
+TEST_CASE("check_gradient and gradcheck_op reject bad arguments", "[gradcheck][bad-input]") {
+  auto loss = [](const std::vector<double>& x) { return x[0]; };
+  REQUIRE_THROWS_WITH(check_gradient("x", {2}, loss, {1.0, 2.0}, {1.0}),
+                      Catch::Contains("x has 2 values but the analytic gradient has 1"));
+  REQUIRE_THROWS_WITH(gradcheck_op("conv3d", {}), Catch::Contains("unknown op 'conv3d'"));
+  GradcheckSpec s = conv({1, 1, 7, 7}, 1, 3, 3, 0, 1, 1);
+  REQUIRE_THROWS_WITH(gradcheck_op("conv2d", s), Catch::Contains("stride 3 does not fit"));
+}

@@ -1,0 +1,191 @@
+// test_ops.cpp — forward values of every op on small inputs worked out by hand, the SGD rule,
+// the Tensor API, and the backend rules (no silent fallback, no implicit moves).
+//
+// The gradient checks (test_gradcheck.cpp) prove backward passes match their forward passes;
+// these tests pin the forward passes themselves to numbers a student can verify on paper.
+#include <catch2/catch.hpp>
+
+#include <cnnlab/backend.hpp>
+#include <cnnlab/error.hpp>
+#include <cnnlab/ops.hpp>
+
+#include <cmath>
+
+using namespace cnnlab;
+using Catch::Contains;
+
+namespace {
+Backend& ref() { return reference_backend(); }
+Tensor make(const Shape& s, const std::vector<float>& v) { return Tensor::from_vector(s, v, ref()); }
+
+/// Element-by-element comparison with a small absolute tolerance.
+void check_close(const Tensor& t, const std::vector<float>& expected, double tol = 1e-6) {
+  const std::vector<float> v = t.to_vector();
+  REQUIRE(v.size() == expected.size());
+  for (size_t i = 0; i < v.size(); ++i) {
+    INFO("element " << i);
+    CHECK(v[i] == Approx(expected[i]).margin(tol));
+  }
+}
+
+/// A backend that can hold memory but computes nothing: every op must say so clearly.
+class MemoryOnlyBackend final : public Backend {
+ public:
+  std::string name() const override { return "memory-only"; }
+  std::shared_ptr<Storage> allocate(size_t n) override { return std::make_shared<HostStorage>(*this, n); }
+  void write(Storage& dst, const float* src, size_t n) override { std::copy(src, src + n, dst.host_data()); }
+  void read(const Storage& src, float* dst, size_t n) override {
+    const float* p = const_cast<Storage&>(src).host_data();
+    std::copy(p, p + n, dst);
+  }
+  void copy(const Storage& src, Storage& dst, size_t n) override { read(src, dst.host_data(), n); }
+};
+}  // namespace
+
+TEST_CASE("conv2d forward: a 3x3 input, a 2x2 filter, by hand", "[ops][conv2d]") {
+  // y[i][j] = Σ w[u][v]·x[i+u][j+v] + b
+  const Tensor x = make({1, 1, 3, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9});
+  const Tensor w = make({1, 1, 2, 2}, {1, 0, 0, -1});  // x[i][j] − x[i+1][j+1]
+  check_close(conv2d_forward(x, w, make({1}, {10})), {6, 6, 6, 6});
+  // With padding 1 the corners see zeros: y[0][0] = 1·0 − 1·x[0][0] = −1.
+  const Tensor y = conv2d_forward(x, w, Tensor(), {1, 1, 1, 1});
+  REQUIRE(y.shape() == Shape{1, 1, 4, 4});
+  check_close(y, {-1, -2, -3, 0, -4, -4, -4, 3, -7, -4, -4, 6, 0, 7, 8, 9});
+}
+
+TEST_CASE("conv2d forward: stride, dilation and groups", "[ops][conv2d]") {
+  const Tensor x = make({1, 1, 4, 4}, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16});
+  // Stride 2 with a 2x2 all-ones filter: sums of the four 2x2 blocks.
+  check_close(conv2d_forward(x, make({1, 1, 2, 2}, {1, 1, 1, 1}), Tensor(), {2, 0, 1, 1}), {14, 22, 46, 54});
+  // Dilation 3 on a 2x2 filter touches the four corners: 1 + 4 + 13 + 16.
+  check_close(conv2d_forward(x, make({1, 1, 2, 2}, {1, 1, 1, 1}), Tensor(), {1, 0, 3, 1}), {34});
+  // Groups 2: channel 0 only reaches filter 0, channel 1 only filter 1.
+  const Tensor x2 = make({1, 2, 1, 1}, {3, 5});
+  check_close(conv2d_forward(x2, make({2, 1, 1, 1}, {2, 10}), Tensor(), {1, 0, 1, 2}), {6, 50});
+}
+
+TEST_CASE("pooling forward: max, average, padding and ceil mode", "[ops][pool]") {
+  const Tensor x = make({1, 1, 3, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9});
+  // Ceil mode keeps the half windows at the edge: windows {1,2,4,5} {3,6} {7,8} {9}.
+  check_close(maxpool2d_forward(x, {2, 2, 0, true}), {5, 6, 8, 9});
+  check_close(avgpool2d_forward(x, {2, 2, 0, true}), {3, 4.5, 7.5, 9});  // overhang not counted
+  check_close(maxpool2d_forward(x, {2, 2, 0, false}), {5});              // floor mode drops them
+  // Padding 1 with a 3x3 window: padding counts as zeros in the average (divisor 9).
+  check_close(avgpool2d_forward(x, {3, 1, 1, false}), {12 / 9.f, 21 / 9.f, 16 / 9.f, 27 / 9.f, 45 / 9.f,
+                                                        33 / 9.f, 24 / 9.f, 39 / 9.f, 28 / 9.f});
+  // ...but never wins a maximum, even when every value is negative.
+  const Tensor neg = make({1, 1, 2, 2}, {-4, -3, -2, -1});
+  check_close(maxpool2d_forward(neg, {3, 1, 1, false}), {-1, -1, -1, -1});
+  // Stride 0 means "same as the kernel".
+  check_close(maxpool2d_forward(x, {1, 0, 0, false}), {1, 2, 3, 4, 5, 6, 7, 8, 9});
+}
+
+TEST_CASE("linear forward and backward: y = xW + b, by hand", "[ops][linear]") {
+  const Tensor x = make({2, 3}, {1, 2, 3, 4, 5, 6});
+  const Tensor W = make({3, 2}, {1, 0, 0, 1, 1, 1});  // D_in = 3, D_out = 2
+  check_close(linear_forward(x, W, make({2}, {0.5, -0.5})), {4.5, 4.5, 10.5, 10.5});
+  const Tensor dy = make({2, 2}, {1, 2, 3, 4});
+  check_close(linear_backward_data(dy, W), {1, 2, 3, 3, 4, 7});             // dy·Wᵀ
+  const ParamGrads g = linear_backward_weight(x, dy, true);
+  check_close(g.dw, {13, 18, 17, 24, 21, 30});                               // xᵀ·dy
+  check_close(g.db, {4, 6});                                                 // column sums
+  CHECK_FALSE(linear_backward_weight(x, dy, false).db.defined());
+}
+
+TEST_CASE("matmul with and without transposes", "[ops][linear]") {
+  const Tensor a = make({2, 3}, {1, 2, 3, 4, 5, 6});
+  const Tensor b = make({3, 2}, {7, 8, 9, 10, 11, 12});
+  check_close(matmul(a, b), {58, 64, 139, 154});
+  check_close(matmul(a, a, false, true), {14, 32, 32, 77});  // A·Aᵀ
+  check_close(matmul(a, a, true, false), {17, 22, 27, 22, 29, 36, 27, 36, 45});  // Aᵀ·A
+}
+
+TEST_CASE("activations forward and backward", "[ops][activation]") {
+  const Tensor x = make({1, 4}, {-2, -0.5f, 0, 3});
+  check_close(relu_forward(x), {0, 0, 0, 3});
+  check_close(relu_backward(x, make({1, 4}, {1, 1, 1, 1})), {0, 0, 0, 1});  // derivative at 0 is 0
+  const Tensor s = sigmoid_forward(x);
+  check_close(s, {1 / (1 + std::exp(2.f)), 1 / (1 + std::exp(0.5f)), 0.5f, 1 / (1 + std::exp(-3.f))});
+  check_close(sigmoid_backward(s, make({1, 4}, {2, 2, 2, 2})),  // 2·σ(x)·(1 − σ(x))
+              {2 * 0.1192029f * 0.8807971f, 2 * 0.3775407f * 0.6224593f, 0.5f, 2 * 0.9525741f * 0.0474259f});
+  const Tensor t = tanh_forward(x);
+  check_close(t, {std::tanh(-2.f), std::tanh(-0.5f), 0, std::tanh(3.f)});
+  check_close(tanh_backward(t, make({1, 4}, {1, 1, 1, 1})),
+              {1 - std::pow(std::tanh(2.f), 2.f), 1 - std::pow(std::tanh(0.5f), 2.f), 1, 1 - std::pow(std::tanh(3.f), 2.f)});
+  // Huge inputs: no overflow, no NaN.
+  check_close(sigmoid_forward(make({1, 2}, {-1000, 1000})), {0, 1});
+}
+
+TEST_CASE("softmax and cross-entropy, including very large logits", "[ops][softmax]") {
+  const Tensor x = make({2, 3}, {1, 2, 3, 1000, 1000, 1000});
+  const float e1 = std::exp(1.f), e2 = std::exp(2.f), e3 = std::exp(3.f), z = e1 + e2 + e3;
+  check_close(softmax_forward(x), {e1 / z, e2 / z, e3 / z, 1 / 3.f, 1 / 3.f, 1 / 3.f});
+  // Loss of row 0 with label 2: log(z) − 3. Row 1 (label 0): log 3, even though e^1000 overflows.
+  const Tensor labels = make({2}, {2, 0});
+  const Tensor loss = softmax_cross_entropy_forward(x, labels);
+  REQUIRE(loss.shape() == Shape{1});
+  // float32 spacing near 1000 is 6e-5, so log-sum-exp of row 1 (1000 + log 3) is exact only to
+  // about that much before 1000 is subtracted again.
+  CHECK(loss.at(0) == Approx(((std::log(z) - 3) + std::log(3.f)) / 2).margin(1e-4));
+  // Gradient: (softmax − onehot)/N.
+  check_close(softmax_cross_entropy_backward(x, labels),
+              {e1 / z / 2, e2 / z / 2, (e3 / z - 1) / 2, (1 / 3.f - 1) / 2, 1 / 6.f, 1 / 6.f});
+  // A confident, correct prediction costs almost nothing; a confident wrong one costs a lot.
+  CHECK(softmax_cross_entropy_forward(make({1, 2}, {50, -50}), make({1}, {0})).at(0) == Approx(0).margin(1e-6));
+  CHECK(softmax_cross_entropy_forward(make({1, 2}, {50, -50}), make({1}, {1})).at(0) == Approx(100));
+}
+
+TEST_CASE("flatten and add", "[ops][shape]") {
+  const Tensor x = make({2, 1, 2, 2}, {1, 2, 3, 4, 5, 6, 7, 8});
+  const Tensor f = flatten_forward(x);
+  CHECK(f.shape() == Shape{2, 4});
+  CHECK(f.to_vector() == x.to_vector());
+  CHECK(flatten_backward(f, x.shape()).shape() == x.shape());
+  check_close(add_forward(x, x), {2, 4, 6, 8, 10, 12, 14, 16});
+  const AddGrads g = add_backward(f);
+  check_close(g.da, f.to_vector());
+  check_close(g.db, f.to_vector());
+  g.da.data()[0] = 100;  // the two gradients are independent copies
+  CHECK(g.db.at(0) == 1);
+}
+
+TEST_CASE("SGD with momentum and weight decay follows PyTorch's rule", "[ops][sgd]") {
+  // g = grad + wd·p; v = m·v + g; p -= lr·v — two steps worked by hand.
+  Tensor p = make({2}, {1, -2});
+  Tensor v = Tensor::zeros({2}, ref());
+  const Tensor grad = make({2}, {0.5, 1});
+  const SgdParams sgd{0.1f, 0.9f, 0.01f};
+  sgd_update(p, grad, v, sgd);  // g = {0.51, 0.98}; v = g; p = {0.949, -2.098}
+  check_close(v, {0.51f, 0.98f});
+  check_close(p, {0.949f, -2.098f});
+  sgd_update(p, grad, v, sgd);  // g = {0.50949, 0.97902}; v = {0.96849, 1.86102}
+  check_close(v, {0.96849f, 1.86102f}, 1e-5);
+  check_close(p, {0.852151f, -2.284102f}, 1e-5);
+}
+
+TEST_CASE("Tensor: views share storage, clone and to() copy", "[tensor]") {
+  const Tensor a = make({2, 3}, {1, 2, 3, 4, 5, 6});
+  const Tensor view = a.reshape({3, 2});
+  view.data()[0] = 42;
+  CHECK(a.at(0) == 42);  // same storage
+  const Tensor c = a.clone();
+  c.data()[1] = -1;
+  CHECK(a.at(1) == 2);  // independent copy
+  CHECK(a.dim(-1) == 3);
+  CHECK(a.to(ref()).data() == a.data());  // already there: no copy
+  CHECK(backend_by_name("reference").name() == "reference");
+  CHECK_FALSE(Tensor().defined());
+}
+
+TEST_CASE("a backend without an op says so, and data never moves implicitly", "[backend]") {
+  MemoryOnlyBackend bare;
+  const Tensor x = Tensor::from_vector({1, 1, 2, 2}, {1, 2, 3, 4}, bare);
+  REQUIRE_THROWS_AS(relu_forward(x), UnsupportedOp);
+  REQUIRE_THROWS_WITH(relu_forward(x), Contains("relu_forward: the memory-only backend does not support this operation"));
+  REQUIRE_THROWS_WITH(maxpool2d_forward(x), Contains("maxpool2d_forward: the memory-only backend"));
+  // Mixing backends in one call is an error, not a hidden copy.
+  REQUIRE_THROWS_WITH(add_forward(x, make({1, 1, 2, 2}, {1, 1, 1, 1})),
+                      Contains("tensors live on different backends (memory-only and reference)"));
+  // Moving explicitly works.
+  CHECK(relu_forward(x.to(ref())).to_vector() == std::vector<float>{1, 2, 3, 4});
+}

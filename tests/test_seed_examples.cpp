@@ -1,0 +1,155 @@
+// test_seed_examples.cpp — the lecture notes' worked examples, as exact tests.
+//
+// Sources (shared/seeds/):
+//   001/000  output sizes: a 7×7 input with a 3×3 filter gives 5×5 at stride 1, 3×3 at
+//            stride 2, and stride 3 "doesn't fit" ((7 − 3)/3 + 1 = 2.33);
+//            a 32×32×3 input with ten 5×5 filters, stride 1, pad 2 gives 32×32×10 and has
+//            (5·5·3 + 1)·10 = 760 parameters.
+//   001      max pooling of one 4×4 depth slice with 2×2 filters and stride 2, and the rule for
+//            its gradient: dL/dX = 1(X = Y)·dL/dY.
+//   002      the toy X/O ConvNet: filtered, rectified and pooled tables of the 9×9 X.
+#include <catch2/catch.hpp>
+
+#include <cnnlab/backend.hpp>
+#include <cnnlab/error.hpp>
+#include <cnnlab/ops.hpp>
+#include <cnnlab/xo.hpp>
+
+#include <cmath>
+#include <cstdlib>
+
+using namespace cnnlab;
+
+namespace {
+Backend& ref() { return reference_backend(); }
+
+Shape conv_output(const Shape& x, const Shape& w, Conv2dParams p) {
+  return conv2d_geometry(x, w, p).output_shape();
+}
+}  // namespace
+
+TEST_CASE("seed: 7x7 input, 3x3 filter: stride 1 -> 5x5, stride 2 -> 3x3, stride 3 rejected", "[seed]") {
+  CHECK(conv_output({1, 1, 7, 7}, {1, 1, 3, 3}, {1, 0, 1, 1}) == Shape{1, 1, 5, 5});
+  CHECK(conv_output({1, 1, 7, 7}, {1, 1, 3, 3}, {2, 0, 1, 1}) == Shape{1, 1, 3, 3});
+  REQUIRE_THROWS_WITH(conv_output({1, 1, 7, 7}, {1, 1, 3, 3}, {3, 0, 1, 1}),
+                      "conv2d: (7 - 3 + 2*0)/3 + 1 is not an integer: stride 3 does not fit a "
+                      "3x3 filter on a 7x7 input (in height)");
+  // The lecture's fix: pad with a border of zeros. P = (F - 1)/2 = 1 keeps 7x7 at stride 1.
+  CHECK(conv_output({1, 1, 7, 7}, {1, 1, 3, 3}, {1, 1, 1, 1}) == Shape{1, 1, 7, 7});
+}
+
+TEST_CASE("seed: 32x32x3 input, ten 5x5 filters, stride 1, pad 2 -> 32x32x10 with 760 parameters", "[seed]") {
+  const Tensor x = Tensor::zeros({1, 3, 32, 32}, ref());
+  const Tensor w = Tensor::zeros({10, 3, 5, 5}, ref());
+  const Tensor b = Tensor::zeros({10}, ref());
+  const Tensor y = conv2d_forward(x, w, b, {1, 2, 1, 1});
+  CHECK(y.shape() == Shape{1, 10, 32, 32});
+  CHECK(w.numel() + b.numel() == 760);  // each filter 5*5*3 + 1 = 76 parameters, times 10
+}
+
+TEST_CASE("seed: max pooling of the 4x4 depth slice and its gradient", "[seed][pool]") {
+  const Tensor x = Tensor::from_vector({1, 1, 4, 4}, {1, 1, 2, 4,  //
+                                                      5, 6, 7, 8,  //
+                                                      3, 2, 1, 0,  //
+                                                      1, 2, 3, 4},
+                                       ref());
+  const Pool2dParams p{2, 2, 0, false};
+  const Tensor y = maxpool2d_forward(x, p);
+  REQUIRE(y.shape() == Shape{1, 1, 2, 2});
+  CHECK(y.to_vector() == std::vector<float>{6, 8, 3, 4});
+
+  // dL/dX = 1(X = Y)·dL/dY: each upstream value lands where its window's maximum was.
+  const Tensor dy = Tensor::from_vector({1, 1, 2, 2}, {10, 20, 30, 40}, ref());
+  CHECK(maxpool2d_backward(x, dy, p).to_vector() == std::vector<float>{0, 0,  0, 0,   //
+                                                                      0, 10, 0, 20,  //
+                                                                      30, 0, 0, 0,   //
+                                                                      0, 0,  0, 40});
+}
+
+TEST_CASE("max-pool tie rule: the first maximum in row-major order gets the whole gradient", "[seed][pool]") {
+  // The lecture's indicator 1(X = Y) would credit every tied position; cnnlab (like PyTorch)
+  // credits only the first one, so the gradient's total is preserved.
+  const Tensor x = Tensor::from_vector({1, 1, 2, 2}, {5, 5, 1, 5}, ref());
+  const Tensor dy = Tensor::from_vector({1, 1, 1, 1}, {1}, ref());
+  CHECK(maxpool2d_backward(x, dy, {2, 2, 0, false}).to_vector() == std::vector<float>{1, 0, 0, 0});
+}
+
+// ---- the toy X/O ConvNet (seed 002) --------------------------------------------------------
+namespace {
+
+// The slides print the feature matches cut (not rounded) to two decimals: 7/9 shows as 0.77.
+// Each match is (number of agreeing pixels − disagreeing pixels)/9, so 9·value must be an
+// integer m, and the slide shows m·100/9 cut towards zero, in hundredths.
+void expect_as_printed(const Tensor& t, int64_t feature, const std::vector<int>& hundredths) {
+  const std::vector<float> v = t.to_vector();
+  const int64_t plane = t.dim(2) * t.dim(3);
+  REQUIRE(static_cast<int64_t>(hundredths.size()) == plane);
+  for (int64_t i = 0; i < plane; ++i) {
+    const double nine_v = 9.0 * v[static_cast<size_t>(feature * plane + i)];
+    const long m = std::lround(nine_v);
+    INFO("feature " << feature << ", row " << i / t.dim(3) << ", column " << i % t.dim(3));
+    CHECK(std::abs(nine_v - static_cast<double>(m)) < 1e-5);  // "multiply, add up" gives an integer
+    CHECK(m * 100 / 9 == hundredths[static_cast<size_t>(i)]);  // "divide by 9", shown as on the slide
+  }
+}
+
+// The three 7×7 tables of filtered values printed in seed 002 (in hundredths).
+const std::vector<int> kFilteredBackslash = {
+    77,  -11, 11,  33,  55,  -11, 33,   //
+    -11, 100, -11, 33,  -11, 11,  -11,  //
+    11,  -11, 100, -33, 11,  -11, 55,   //
+    33,  33,  -33, 55,  -33, 33,  33,   //
+    55,  -11, 11,  -33, 100, -11, 11,   //
+    -11, 11,  -11, 33,  -11, 100, -11,  //
+    33,  -11, 55,  33,  11,  -11, 77};
+// (The slides' stacked overview misprints row 2, column 1 of this table as +0.55; the table of
+// its own slide, used here, has −0.55, which is what the arithmetic gives.)
+const std::vector<int> kFilteredCross = {
+    33,  -55, 11,  -11, 11,  -55, 33,   //
+    -55, 55,  -55, 33,  -55, 55,  -55,  //
+    11,  -55, 55,  -77, 55,  -55, 11,   //
+    -11, 33,  -77, 100, -77, 33,  -11,  //
+    11,  -55, 55,  -77, 55,  -55, 11,   //
+    -55, 55,  -55, 33,  -55, 55,  -55,  //
+    33,  -55, 11,  -11, 11,  -55, 33};
+const std::vector<int> kFilteredSlash = {
+    33,  -11, 55,  33,  11,  -11, 77,   //
+    -11, 11,  -11, 33,  -11, 100, -11,  //
+    55,  -11, 11,  -33, 100, -11, 11,   //
+    33,  33,  -33, 55,  -33, 33,  33,   //
+    11,  -11, 100, -33, 11,  -11, 55,   //
+    -11, 100, -11, 33,  -11, 11,  -11,  //
+    77,  -11, 11,  33,  55,  -11, 33};
+// The three 4×4 pooled tables of seed 002.
+const std::vector<int> kPooledBackslash = {100, 33, 55, 33, 33, 100, 33, 55, 55, 33, 100, 11, 33, 55, 11, 77};
+const std::vector<int> kPooledCross = {55, 33, 55, 33, 33, 100, 55, 11, 55, 55, 55, 11, 33, 11, 11, 33};
+const std::vector<int> kPooledSlash = {33, 55, 100, 77, 55, 55, 100, 33, 100, 100, 11, 55, 77, 33, 55, 33};
+
+}  // namespace
+
+TEST_CASE("seed: X/O toy network, filtered tables", "[seed][xo]") {
+  const xo::Tables t = xo::run(Tensor::from_vector({1, 1, 9, 9}, xo::x_image(), ref()));
+  REQUIRE(t.filtered.shape() == Shape{1, 3, 7, 7});
+  expect_as_printed(t.filtered, 0, kFilteredBackslash);
+  expect_as_printed(t.filtered, 1, kFilteredCross);
+  expect_as_printed(t.filtered, 2, kFilteredSlash);
+}
+
+TEST_CASE("seed: X/O toy network, rectified tables", "[seed][xo]") {
+  const xo::Tables t = xo::run(Tensor::from_vector({1, 1, 9, 9}, xo::x_image(), ref()));
+  REQUIRE(t.rectified.shape() == Shape{1, 3, 7, 7});
+  // The slide shows the first row of the first rectified map: 0.77 0 0.11 0.33 0.55 0 0.33.
+  const std::vector<float> r = t.rectified.to_vector(), f = t.filtered.to_vector();
+  const std::vector<int> first_row = {77, 0, 11, 33, 55, 0, 33};
+  for (size_t j = 0; j < 7; ++j) CHECK(std::lround(9.0 * r[j]) * 100 / 9 == first_row[j]);
+  // And everywhere: negatives become 0, the rest pass unchanged.
+  for (size_t i = 0; i < r.size(); ++i) CHECK(r[i] == (f[i] > 0 ? f[i] : 0.0f));
+}
+
+TEST_CASE("seed: X/O toy network, pooled tables (2x2 max, stride 2, 7x7 -> 4x4)", "[seed][xo]") {
+  const xo::Tables t = xo::run(Tensor::from_vector({1, 1, 9, 9}, xo::x_image(), ref()));
+  REQUIRE(t.pooled.shape() == Shape{1, 3, 4, 4});
+  expect_as_printed(t.pooled, 0, kPooledBackslash);
+  expect_as_printed(t.pooled, 1, kPooledCross);
+  expect_as_printed(t.pooled, 2, kPooledSlash);
+}
