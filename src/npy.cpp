@@ -41,7 +41,7 @@ namespace {
 
 constexpr char kMagic[] = "\x93NUMPY";  // 6 bytes (the array also holds a terminating '\0')
 constexpr size_t kMagicSize = 6;
-constexpr double kMaxExactInteger = 16777216.0;  // 2^24: larger integers do not fit a float
+constexpr uint64_t kMaxExactInteger = uint64_t{1} << 24;  // larger integers do not fit a float
 
 [[noreturn]] void fail(const std::string& path, const std::string& problem) {
   throw Error("load_npy: " + path + ": " + problem);
@@ -79,8 +79,8 @@ class HeaderParser {
         have_descr = true;
       } else if (key == "fortran_order") {
         if (boolean())
-          bad("fortran_order is True: Fortran-order (column-major) arrays are not supported; "
-              "save a C-order array, e.g. np.save(f, np.ascontiguousarray(a))");
+          fail(path_, "fortran_order is True: Fortran-order (column-major) arrays are not "
+                      "supported; save a C-order array, e.g. np.save(f, np.ascontiguousarray(a))");
         have_order = true;
       } else if (key == "shape") {
         h.shape = shape_tuple();
@@ -107,7 +107,13 @@ class HeaderParser {
 
  private:
   [[noreturn]] void bad(const std::string& problem) const {
-    fail(path_, "bad header: " + problem + " (header: " + std::string(text_) + ")");
+    std::string shown(text_);
+    while (!shown.empty() && std::isspace(static_cast<unsigned char>(shown.back())))
+      shown.pop_back();  // the padding and the final '\n'
+    for (char& c : shown)
+      if (c == '\n' || c == '\r') c = ' ';  // keep the message on one line
+    if (shown.size() > 200) shown = shown.substr(0, 200) + "...";
+    fail(path_, "bad header: " + problem + " in " + shown);
   }
   char peek() const { return pos_ < text_.size() ? text_[pos_] : '\0'; }
   void skip_space() {
@@ -163,6 +169,8 @@ class HeaderParser {
   }
   void parse_descr(const std::string& descr, Header& h) const {
     const std::string supported = "supported: f4 f8 i1 i2 i4 i8 u1 u2 u4 u8 b1";
+    if (descr.size() >= 2 && descr[1] == 'O')
+      fail(path_, "object arrays (dtype '" + descr + "') are not supported; " + supported);
     if (descr.size() < 3 || std::string("<>|=").find(descr[0]) == std::string::npos ||
         std::string("fiub").find(descr[1]) == std::string::npos)
       fail(path_, "unsupported dtype '" + descr + "' (" + supported + ")");
@@ -200,6 +208,11 @@ uint64_t raw_bits(const unsigned char* p, size_t itemsize, char byte_order) {
   return bits;
 }
 
+[[noreturn]] void fail_integer(const std::string& path, const std::string& value, size_t i) {
+  fail(path, "integer " + value + " at index " + std::to_string(i) +
+                 " cannot be represented exactly as float32 (|v| > 2^24 = 16777216)");
+}
+
 // Converts every element, rejecting integers that float32 cannot hold exactly and finite
 // float64 values outside the float32 range (they would silently become infinity).
 std::vector<float> convert(const std::vector<unsigned char>& data, const Header& h,
@@ -207,40 +220,28 @@ std::vector<float> convert(const std::vector<unsigned char>& data, const Header&
   std::vector<float> out(count);
   for (size_t i = 0; i < count; ++i) {
     const uint64_t bits = raw_bits(data.data() + i * h.itemsize, h.itemsize, h.byte_order);
-    double v = 0;
-    switch (h.kind) {
-      case 'f':
-        if (h.itemsize == 4) {
-          out[i] = std::bit_cast<float>(static_cast<uint32_t>(bits));
-          continue;
-        }
-        v = std::bit_cast<double>(bits);
-        if (std::isfinite(v) && std::fabs(v) > std::numeric_limits<float>::max())
-          fail(path, "value " + std::to_string(v) + " at index " + std::to_string(i) +
-                         " is outside the float32 range");
-        out[i] = static_cast<float>(v);
-        continue;
-      case 'b':
-        out[i] = bits != 0 ? 1.0f : 0.0f;
-        continue;
-      case 'u':
-        v = static_cast<double>(bits);
-        break;
-      default: {  // 'i': sign-extend from itemsize bytes
-        const unsigned shift = static_cast<unsigned>(64 - 8 * h.itemsize);
-        v = static_cast<double>(static_cast<int64_t>(bits << shift) >> shift);
-        break;
+    if (h.kind == 'f' && h.itemsize == 4) {
+      out[i] = std::bit_cast<float>(static_cast<uint32_t>(bits));
+    } else if (h.kind == 'f') {
+      const double v = std::bit_cast<double>(bits);
+      if (std::isfinite(v) && std::fabs(v) > std::numeric_limits<float>::max()) {
+        std::ostringstream msg;
+        msg << "value " << v << " at index " << i << " is outside the float32 range";
+        fail(path, msg.str());
       }
+      out[i] = static_cast<float>(v);
+    } else if (h.kind == 'b') {
+      out[i] = bits != 0 ? 1.0f : 0.0f;
+    } else if (h.kind == 'u') {
+      if (bits > kMaxExactInteger) fail_integer(path, std::to_string(bits), i);
+      out[i] = static_cast<float>(bits);
+    } else {  // 'i': sign-extend from itemsize bytes
+      const unsigned shift = static_cast<unsigned>(64 - 8 * h.itemsize);
+      const int64_t v = static_cast<int64_t>(bits << shift) >> shift;
+      if (v > int64_t{kMaxExactInteger} || v < -int64_t{kMaxExactInteger})
+        fail_integer(path, std::to_string(v), i);
+      out[i] = static_cast<float>(v);
     }
-    if (std::fabs(v) > kMaxExactInteger) {
-      std::ostringstream msg;
-      msg << std::fixed;
-      msg.precision(0);
-      msg << "integer " << v << " at index " << i
-          << " cannot be represented exactly as float32 (|v| > 2^24 = 16777216)";
-      fail(path, msg.str());
-    }
-    out[i] = static_cast<float>(v);
   }
   return out;
 }

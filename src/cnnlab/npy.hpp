@@ -5,8 +5,9 @@
 /// - load_npy() reads format versions 1.0, 2.0 and 3.0, C order, little- or big-endian
 ///   float32, float64, int8/16/32/64, uint8/16/32/64 and bool, and converts to float32
 ///   (integers beyond 2^24 in magnitude are rejected rather than silently rounded).
-///   Fortran-order arrays, object arrays and truncated files are rejected with an error
-///   naming the file and the problem.
+///   Fortran-order arrays, object arrays, truncated files, files with trailing data, arrays
+///   with a zero-sized dimension and float64 values beyond the float32 range are rejected with
+///   an error naming the file and the problem. A 0-d array (a NumPy scalar) loads as shape [1].
 /// - save_npy() writes float32 little-endian, version 1.0. It writes to a temporary file in the
 ///   same directory and renames it into place, so a failure never leaves a half-written file.
 #pragma once

@@ -1,0 +1,82 @@
+// main.cpp — the `cnnlab` command-line tool: parses the command line with CLI11 and runs one
+// subcommand (op, gradcheck, demo; each in its own cmd_*.cpp file).
+//
+// Exit codes: 0 success; 1 the work failed (a cnnlab::Error from the library, a failed
+// gradient check, an unreadable file); 2 a usage error (bad flag, missing input, no
+// subcommand). Every error is one line on stderr starting with "cnnlab: error:"; no exception
+// escapes main. What this file is not: the place for any computation.
+#include "cli_common.hpp"
+#include "cli11.hpp"
+
+#include <cnnlab/error.hpp>
+
+#include <exception>
+#include <iostream>
+#include <new>
+
+#ifndef CNNLAB_VERSION
+#define CNNLAB_VERSION "unknown"
+#endif
+
+namespace {
+
+int report(const std::string& message, int code) {
+  std::cerr << "cnnlab: error: " << message << "\n";
+  return code;
+}
+
+// Runs @p body, turning every exception into the one-line error and its exit code.
+template <class Body>
+int guarded(Body&& body) {
+  try {
+    return body();
+  } catch (const cnnlab::cli::UsageError& e) {
+    return report(e.what(), 2);
+  } catch (const cnnlab::Error& e) {
+    return report(e.what(), 1);
+  } catch (const std::bad_alloc&) {
+    return report("out of memory", 1);
+  } catch (const std::exception& e) {
+    return report(e.what(), 1);
+  } catch (...) {
+    return report("unknown failure", 1);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return guarded([&]() {
+    CLI::App app{"cnnlab " CNNLAB_VERSION
+                 " - run, check and demonstrate the ops of a from-scratch CNN library",
+                 "cnnlab"};
+    app.set_version_flag("--version", "cnnlab " CNNLAB_VERSION);
+    app.footer("\nRun 'cnnlab COMMAND --help' for the options of one command.");
+    app.require_subcommand(0, 1);
+    const std::vector<cnnlab::cli::Command> commands = {
+        cnnlab::cli::add_op_command(app),
+        cnnlab::cli::add_gradcheck_command(app),
+        cnnlab::cli::add_demo_command(app),
+    };
+
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+      if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+      const auto chosen = app.get_subcommands();
+      if (chosen.empty())
+        return report(std::string(e.what()) +
+                          " (commands: op, gradcheck, demo; see 'cnnlab --help')",
+                      2);
+      return report(std::string(e.what()) + " (see 'cnnlab " + chosen.front()->get_name() +
+                        " --help')",
+                    2);
+    }
+
+    for (const cnnlab::cli::Command& command : commands)
+      if (command.app->parsed()) return guarded(command.run);
+
+    std::cerr << app.help();
+    return report("no command given (choose one of: op, gradcheck, demo)", 2);
+  });
+}
