@@ -7,6 +7,9 @@
 #include <cnnlab/error.hpp>
 
 #include "backends/reference/reference_backend.hpp"
+#ifdef CNNLAB_HAVE_OPENMP
+#include "backends/openmp/openmp_backend.hpp"
+#endif
 
 #include <functional>
 #include <utility>
@@ -90,6 +93,9 @@ namespace {
 const std::vector<std::pair<std::string, std::function<Backend&()>>>& registry() {
   static const std::vector<std::pair<std::string, std::function<Backend&()>>> table = {
       {"reference", [] () -> Backend& { return reference_backend(); }},
+#ifdef CNNLAB_HAVE_OPENMP
+      {"openmp", [] () -> Backend& { return openmp_backend(); }},
+#endif
   };
   return table;
 }

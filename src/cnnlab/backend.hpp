@@ -34,7 +34,8 @@ class Backend {
 
   /// @name Memory
   /// @{
-  /// @brief Allocates room for @p n float32 values (zero-initialised).
+
+  /// @brief Allocates room for @p n float32 values (contents unspecified).
   virtual std::shared_ptr<Storage> allocate(size_t n) = 0;
   /// @brief Copies @p n floats from host memory into @p dst.
   virtual void write(Storage& dst, const float* src, size_t n) = 0;
@@ -48,6 +49,7 @@ class Backend {
 
   /// @name Convolution (cross-correlation), weights [K, C/G, FH, FW]
   /// @{
+
   /// @brief y[N,K,H2,W2] = conv(x[N,C,H,W], w) + b[K]; @p b may be undefined (no bias).
   virtual void conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y,
                               const Conv2dGeometry& g);
@@ -61,6 +63,7 @@ class Backend {
 
   /// @name Pooling
   /// @{
+
   /// @brief y[N,C,H2,W2] = max over each window of x (padding never wins).
   virtual void maxpool2d_forward(const Tensor& x, Tensor& y, const Pool2dGeometry& g);
   /// @brief dx = dy routed to the first maximum of each window (row-major scan order).
@@ -74,6 +77,7 @@ class Backend {
 
   /// @name Fully connected layer y = xW + b, W is [D_in, D_out]
   /// @{
+
   /// @brief y[N,D_out] = x[N,D_in] · W[D_in,D_out] + b[D_out]; @p b may be undefined.
   virtual void linear_forward(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y);
   /// @brief dx[N,D_in] = dy[N,D_out] · Wᵀ.
@@ -87,6 +91,7 @@ class Backend {
 
   /// @name Activations (elementwise, any shape)
   /// @{
+
   /// @brief y = max(0, x).
   virtual void relu_forward(const Tensor& x, Tensor& y);
   /// @brief dx = dy where x > 0, else 0 (the derivative at exactly 0 is taken as 0).
@@ -103,6 +108,7 @@ class Backend {
 
   /// @name Softmax and loss, rows of a [N, D] matrix
   /// @{
+
   /// @brief y[n,:] = softmax(x[n,:]) (max subtracted first, so large logits are safe).
   virtual void softmax_forward(const Tensor& x, Tensor& y);
   /// @brief dx[n,:] = y[n,:] ⊙ (dy[n,:] − Σ_j dy[n,j] y[n,j]).
@@ -117,6 +123,7 @@ class Backend {
 
   /// @name Elementwise and optimiser
   /// @{
+
   /// @brief y = a + b (same shapes).
   virtual void add_forward(const Tensor& a, const Tensor& b, Tensor& y);
   /// @brief In place: g = grad + wd·param; velocity = momentum·velocity + g; param -= lr·velocity.

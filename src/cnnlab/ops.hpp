@@ -34,6 +34,7 @@ struct AddGrads {
 
 /// @name Convolution
 /// @{
+
 /// @brief y[N,K,H2,W2] = x[N,C,H,W] ⋆ w[K,C/G,F,F] + b[K] (cross-correlation, like PyTorch).
 /// @param b bias of shape [K], or an undefined Tensor() for no bias.
 Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b,
@@ -48,6 +49,7 @@ ParamGrads conv2d_backward_weight(const Tensor& x, const Tensor& dy, const Shape
 
 /// @name Pooling
 /// @{
+
 /// @brief Max pooling: y[N,C,H2,W2] holds each F×F window's maximum.
 Tensor maxpool2d_forward(const Tensor& x, const Pool2dParams& p = {});
 /// @brief dL/dx: each window's dL/dy goes to the position of its maximum. Tie rule: when
@@ -62,6 +64,7 @@ Tensor avgpool2d_backward(const Tensor& dy, const Shape& x_shape, const Pool2dPa
 
 /// @name Fully connected layer and matrix multiply
 /// @{
+
 /// @brief y[N,D_out] = x[N,D_in] · W[D_in,D_out] + b[D_out]; b may be undefined.
 Tensor linear_forward(const Tensor& x, const Tensor& w, const Tensor& b);
 /// @brief dL/dx = dL/dy · Wᵀ.
@@ -74,6 +77,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a = false, bool trans
 
 /// @name Activations
 /// @{
+
 /// @brief y = max(0, x).
 Tensor relu_forward(const Tensor& x);
 /// @brief dL/dx = dL/dy where x > 0, else 0.
@@ -90,6 +94,7 @@ Tensor tanh_backward(const Tensor& y, const Tensor& dy);
 
 /// @name Softmax and loss
 /// @{
+
 /// @brief Row-wise softmax of a [N, D] matrix.
 Tensor softmax_forward(const Tensor& x);
 /// @brief dL/dx from the softmax output y and dL/dy.
@@ -108,6 +113,7 @@ Tensor softmax_cross_entropy_backward(const Tensor& logits, const Tensor& labels
 
 /// @name Shape and elementwise
 /// @{
+
 /// @brief [N, C, H, W] → [N, C·H·W] (a view, no copy). Any rank ≥ 2 works.
 Tensor flatten_forward(const Tensor& x);
 /// @brief Reshapes dL/dy back to the input's shape (a view, no copy).
@@ -120,6 +126,7 @@ AddGrads add_backward(const Tensor& dy);
 
 /// @name Optimiser
 /// @{
+
 /// @brief One SGD step in place on @p param, using and updating @p velocity (same shape).
 void sgd_update(Tensor& param, const Tensor& grad, Tensor& velocity, const SgdParams& p);
 /// @}

@@ -1,0 +1,90 @@
+// openmp_pool2d.cpp — max and average pooling on the OpenMP backend.
+//
+// Contract: the N·C planes of a pooling layer are independent, so one OpenMP pragma spreads
+// them over the threads and each plane runs the reference kernel (backends/reference/pool2d.hpp)
+// — same windows, same tie rule, same divisor, by construction. The common 2×2 / stride 2 /
+// no padding max pool has its own loop: two input rows in, one output row out, a pure
+// streaming pass that the compiler vectorises.
+#include "backends/openmp/openmp_backend.hpp"
+
+#include "backends/reference/pool2d.hpp"
+
+namespace cnnlab {
+
+namespace {
+/// The geometry of one plane (N = C = 1) of a pooling layer.
+Pool2dGeometry one_plane(Pool2dGeometry g) {
+  g.N = 1;
+  g.C = 1;
+  return g;
+}
+
+bool is_2x2_stride_2(const Pool2dGeometry& g) {
+  return g.F == 2 && g.S == 2 && g.P == 0 && g.H2 == g.H / 2 && g.W2 == g.W / 2;
+}
+
+/// 2×2 / stride 2 max pool of one plane: y[i][j] = max of x[2i..2i+1][2j..2j+1].
+void maxpool_2x2_plane(const float* x, float* y, int64_t W, int64_t H2, int64_t W2) {
+  for (int64_t i = 0; i < H2; ++i) {
+    const float* r0 = x + (2 * i) * W;
+    const float* r1 = r0 + W;
+    float* out = y + i * W2;
+#pragma omp simd
+    for (int64_t j = 0; j < W2; ++j) {
+      // Same first-maximum order as the reference: (0,0), (0,1), (1,0), (1,1).
+      float m = r0[2 * j];
+      m = r0[2 * j + 1] > m ? r0[2 * j + 1] : m;
+      m = r1[2 * j] > m ? r1[2 * j] : m;
+      m = r1[2 * j + 1] > m ? r1[2 * j + 1] : m;
+      out[j] = m;
+    }
+  }
+}
+}  // namespace
+
+void OpenMPBackend::maxpool2d_forward(const Tensor& x, Tensor& y, const Pool2dGeometry& g) {
+  const float* in = x.data();
+  float* out = y.data();
+  const int64_t planes = g.N * g.C, in_plane = g.H * g.W, out_plane = g.H2 * g.W2;
+  const Pool2dGeometry pg = one_plane(g);
+  const bool fast = is_2x2_stride_2(g);
+#pragma omp parallel for schedule(static) if (planes * in_plane > (1 << 15))
+  for (int64_t p = 0; p < planes; ++p) {
+    if (fast) maxpool_2x2_plane(in + p * in_plane, out + p * out_plane, g.W, g.H2, g.W2);
+    else ref::maxpool2d_forward<float>(in + p * in_plane, out + p * out_plane, pg);
+  }
+}
+
+void OpenMPBackend::maxpool2d_backward(const Tensor& x, const Tensor& dy, Tensor& dx,
+                                       const Pool2dGeometry& g) {
+  const float* in = x.data();
+  const float* grad = dy.data();
+  float* out = dx.data();
+  const int64_t planes = g.N * g.C, in_plane = g.H * g.W, out_plane = g.H2 * g.W2;
+  const Pool2dGeometry pg = one_plane(g);
+#pragma omp parallel for schedule(static) if (planes * in_plane > (1 << 15))
+  for (int64_t p = 0; p < planes; ++p)
+    ref::maxpool2d_backward<float>(in + p * in_plane, grad + p * out_plane, out + p * in_plane, pg);
+}
+
+void OpenMPBackend::avgpool2d_forward(const Tensor& x, Tensor& y, const Pool2dGeometry& g) {
+  const float* in = x.data();
+  float* out = y.data();
+  const int64_t planes = g.N * g.C, in_plane = g.H * g.W, out_plane = g.H2 * g.W2;
+  const Pool2dGeometry pg = one_plane(g);
+#pragma omp parallel for schedule(static) if (planes * in_plane > (1 << 15))
+  for (int64_t p = 0; p < planes; ++p)
+    ref::avgpool2d_forward<float>(in + p * in_plane, out + p * out_plane, pg);
+}
+
+void OpenMPBackend::avgpool2d_backward(const Tensor& dy, Tensor& dx, const Pool2dGeometry& g) {
+  const float* grad = dy.data();
+  float* out = dx.data();
+  const int64_t planes = g.N * g.C, in_plane = g.H * g.W, out_plane = g.H2 * g.W2;
+  const Pool2dGeometry pg = one_plane(g);
+#pragma omp parallel for schedule(static) if (planes * in_plane > (1 << 15))
+  for (int64_t p = 0; p < planes; ++p)
+    ref::avgpool2d_backward<float>(grad + p * out_plane, out + p * in_plane, pg);
+}
+
+}  // namespace cnnlab
