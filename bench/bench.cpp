@@ -161,6 +161,7 @@ int main(int argc, char** argv) {
       const std::vector<int> counts = name == "reference" ? std::vector<int>{1} : o.threads;
       for (int t : counts) {
         omp_set_num_threads(t);
+        if (!o.csv) std::printf("# %s\n", be.description().c_str());
         for (const ConvLayer& l : kLayers)
           if (wanted(l.name)) bench_conv(o, be, t, l);
         if (wanted("sgemm2048")) bench_gemm(o, be, t);

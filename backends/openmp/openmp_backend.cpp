@@ -8,14 +8,22 @@
 
 #include "backends/openmp/gemm.hpp"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <cstring>
+#include <string>
 
 namespace cnnlab {
 
 Backend& openmp_backend() {
   static OpenMPBackend instance;
   return instance;
+}
+
+std::string OpenMPBackend::description() const {
+  return "openmp (" + std::to_string(omp_get_max_threads()) + " threads, sgemm kernel " +
+         omp::sgemm_kernel_name() + ")";
 }
 
 // ---- memory: plain host vectors ------------------------------------------------------------

@@ -19,6 +19,7 @@ namespace cnnlab {
 class OpenMPBackend final : public Backend {
  public:
   std::string name() const override { return "openmp"; }
+  std::string description() const override;
 
   std::shared_ptr<Storage> allocate(size_t n) override;
   void write(Storage& dst, const float* src, size_t n) override;

@@ -31,6 +31,9 @@ class Backend {
 
   /// @brief Short lower-case name used by `--backend` and in error messages ("reference").
   virtual std::string name() const = 0;
+  /// @brief One line saying what this backend runs on, e.g. the GPU's name for Vulkan, the
+  ///        thread count for OpenMP; benchmarks print it next to their figures.
+  virtual std::string description() const { return name(); }
 
   /// @name Memory
   /// @{
