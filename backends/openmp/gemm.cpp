@@ -32,12 +32,13 @@
 // happens during the copy. Slivers at the matrix edges are zero-padded to a full MR or NR, so
 // the micro-kernel always computes a full tile; partial tiles of C go through a scratch tile.
 //
-// Threads: one OpenMP team runs the whole loop nest. For each (jc, pc) the team first packs
-// B̃ together, then shares the 3rd loop (row blocks of A, each packed into the thread's own Ã)
-// and, when M is too short to go around, part of the 2nd loop (chunks of B̃'s columns). These
-// tasks are handed out dynamically, so a thread that loses its core to another program for a
-// while simply does fewer of them. Problems too small to pay for waking threads run on the
-// calling thread (the `if` clause on the parallel region).
+// Threads: one OpenMP team runs the whole loop nest. For each KC slice the team shares the
+// 3rd loop (row blocks of A, each packed into the thread's own Ã) and, when M is too short to
+// go around, part of the 2nd loop (chunks of B̃'s columns), together with packing the next
+// slice's B̃ into a second buffer. These tasks are handed out dynamically, so a thread that
+// loses its core to another program for a while simply does fewer of them, and the team meets
+// at one barrier per slice. Problems too small to pay for waking threads run on the calling
+// thread (the `if` clause on the parallel region).
 #include "backends/openmp/gemm.hpp"
 
 #include "backends/openmp/gemm_kernels.hpp"
@@ -135,7 +136,9 @@ constexpr MicroKernel kAvx2Fn = nullptr;
 // checked by measurement:
 //   KC = 256: one B̃ micro-panel is KC×NR×4 bytes (32 KB for NR = 32) — L1-sized; a deeper KC
 //             also means C is read and written fewer times.
-//   MC: Ã = MC×KC×4 bytes is a third to a half of L2, leaving room for streaming B̃.
+//   MC: Ã = MC×KC×4 bytes (a few hundred KB) stays well inside L2 next to the streaming B̃;
+//       it is the largest row block — with several threads, blocks are often smaller so that
+//       there are enough of them to share out (plan_tasks).
 //   NC: B̃ = KC×NC×4 bytes is a few MB, well inside L3.
 // MC is a multiple of MR and NC of NR, so only the matrix edges produce partial tiles.
 constexpr KernelSpec kAvx512{"avx512", "avx512 14x32", kAvx512Fn,
@@ -198,7 +201,8 @@ const KernelSpec& current_kernel() {
 
 /// A 64-byte-aligned float buffer that only grows. Each thread that calls sgemm keeps one
 /// (thread_local below) between calls, so that repeated GEMMs do not pay for fresh pages every
-/// time; it holds B̃ and one Ã per thread of the team (a few MB in all).
+/// time; it holds two B̃ and one Ã per thread of the team (at most about 9 MB for AVX-512:
+/// 2 × KC×NC + threads × MC×KC floats).
 class Workspace {
  public:
   ~Workspace() { release(); }
@@ -227,8 +231,8 @@ thread_local Workspace t_workspace;
 constexpr int64_t round_up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
 
 /// The block size that cuts n into the fewest blocks of at most max_block, all about the same
-/// size and a multiple of unit (max_block must be one). E.g. 1024 rows with MC = 336 and
-/// MR = 14 give blocks of 266 (4 × 266 >= 1024) rather than 336 + 336 + 336 + 16.
+/// size and a multiple of unit (max_block must be one). E.g. K = 300 with KC = 256 gives two
+/// slices of 150 rather than 256 + 44 (a thin slice does little work per load of C).
 constexpr int64_t even_block(int64_t n, int64_t max_block, int64_t unit) {
   if (n <= 0) return unit;  // e.g. a thread with no rows
   const int64_t blocks = (n + max_block - 1) / max_block;
@@ -275,8 +279,8 @@ TaskPlan plan_tasks(int64_t m_tiles, int64_t n_slivers, int MR, int64_t MC_max, 
   p.m_blocks = std::max((m_tiles * MR + MC_max - 1) / MC_max, std::min(want, m_tiles / 4));
   p.m_blocks = std::clamp<int64_t>(p.m_blocks, 1, m_tiles);
   // Too few row blocks to go around: cut the columns too.
-  p.n_chunks = std::clamp<int64_t>((want + p.m_blocks - 1) / p.m_blocks, 1, n_slivers);
-  if (nthreads == 1) p.n_chunks = 1;
+  p.n_chunks = nthreads == 1 ? 1
+               : std::clamp<int64_t>((want + p.m_blocks - 1) / p.m_blocks, 1, n_slivers);
   return p;
 }
 
@@ -357,59 +361,75 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
   const int64_t b_rs = trans_b ? 1 : ldb, b_cs = trans_b ? ldb : 1;
 
   // Block sizes for this problem: as many blocks as the cache sizes need, all of about the
-  // same size (K = 300 is cut 150 + 150, not 256 + 44: a thin slice does little work per
-  // load of C).
+  // same size. (Row blocks are planned per NC block by plan_tasks.)
   const int64_t KC = even_block(K, ks.kc, 1);
   const int64_t NC = even_block(N, ks.nc, NR);
 
   // How many threads: at most one per kMinWorkPerThread multiply-adds. Inside someone else's
   // parallel region we stay on the calling thread rather than oversubscribe the cores.
-  const int64_t work = M * N * K;
-  const int max_threads = omp_in_parallel() ? 1 : omp_get_max_threads();
-  const int nthreads = static_cast<int>(
-      std::clamp<int64_t>(work / kMinWorkPerThread, 1, std::max(max_threads, 1)));
+  const double work = static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K);
+  const int max_threads = omp_in_parallel() ? 1 : std::max(omp_get_max_threads(), 1);
+  const double by_work = work / static_cast<double>(kMinWorkPerThread);
+  const int nthreads = static_cast<int>(std::clamp(by_work, 1.0, static_cast<double>(max_threads)));
 
-  // Packing buffers: B̃ (KC × NC) shared by the team, then one Ã (MC × KC) per thread.
-  // Slivers start on 64-byte boundaries (16 floats), as the kernels' aligned loads require.
+  // Packing buffers: two B̃ (KC × NC) shared by the team (see "double buffering" below), then
+  // one Ã (MC × KC) per thread. Slivers start on 64-byte boundaries (16 floats), as the
+  // kernels' aligned loads require.
   const int64_t a_sliver = round_up(MR * KC, 16), b_sliver = round_up(NR * KC, 16);
   const int64_t b_size = NC / NR * b_sliver, a_size = ks.mc / MR * a_sliver;
-  float* const workspace = t_workspace.get(static_cast<size_t>(b_size + nthreads * a_size));
-  float* const packed_b = workspace;
+  float* const workspace = t_workspace.get(static_cast<size_t>(2 * b_size + nthreads * a_size));
   const int64_t m_tiles = (M + MR - 1) / MR;
+  const int64_t k_slices = (K + KC - 1) / KC;
+
+  // Packs B̃ sliver group `group` (kSliversPerPack NR-wide slivers) of op(B)[pc:pc+KC, jc:jc+nc].
+  constexpr int64_t kSliversPerPack = 4;
+  auto pack_b_group = [&](int64_t jc, int64_t nc, int64_t pc, int64_t group, float* packed_b) {
+    const int64_t s0 = group * kSliversPerPack;
+    const int64_t j0 = jc + s0 * NR, j1 = std::min(jc + nc, j0 + kSliversPerPack * NR);
+    assert(j1 > j0);  // B̃ stays inside its buffer
+    ks.pack_b(B + pc * b_rs + j0 * b_cs, b_cs, b_rs, j1 - j0, std::min(KC, K - pc), b_sliver,
+              packed_b + s0 * b_sliver);
+  };
 
 #pragma omp parallel num_threads(nthreads) if (nthreads > 1)
   {
-    float* const packed_a = workspace + b_size + omp_get_thread_num() * a_size;
+    float* const packed_a = workspace + 2 * b_size + omp_get_thread_num() * a_size;
     alignas(64) float edge[kMaxTile];  // scratch tile for partial tiles of C
 
     for (int64_t jc = 0; jc < N; jc += NC) {  // 5th loop: NC columns
       const int64_t nc = std::min(NC, N - jc);
       const int64_t n_slivers = (nc + NR - 1) / NR;
+      const int64_t pack_groups = (n_slivers + kSliversPerPack - 1) / kSliversPerPack;
       const TaskPlan plan = plan_tasks(m_tiles, n_slivers, MR, ks.mc, omp_get_num_threads());
+      const int64_t compute_tasks = plan.m_blocks * plan.n_chunks;
 
-      for (int64_t pc = 0; pc < K; pc += KC) {  // 4th loop: KC-deep slices
-        const int64_t kc = std::min(KC, K - pc);
-        const float beta_here = pc == 0 ? beta : 1.0f;  // later slices accumulate
-
-        // Pack B̃ = op(B)[pc:pc+kc, jc:jc+nc], all threads together, a few NR-wide slivers
-        // at a time. The implied barrier at the end of the loop: B̃ is complete before use.
-        constexpr int64_t kSliversPerPack = 4;
+      // Pack B̃ for the first KC slice, all threads together, a few slivers at a time.
 #pragma omp for schedule(dynamic)
-        for (int64_t s0 = 0; s0 < n_slivers; s0 += kSliversPerPack) {
-          const int64_t j0 = jc + s0 * NR;
-          const int64_t j1 = std::min(jc + nc, j0 + kSliversPerPack * NR);
-          assert(j1 > j0 && j1 <= jc + nc);  // B̃ stays inside its buffer
-          ks.pack_b(B + pc * b_rs + j0 * b_cs, b_cs, b_rs, j1 - j0, kc, b_sliver,
-                    packed_b + s0 * b_sliver);
-        }
+      for (int64_t g = 0; g < pack_groups; ++g) pack_b_group(jc, nc, 0, g, workspace);
 
-        // 3rd loop (MC blocks of rows) and part of the 2nd (chunks of columns), as tasks that
-        // the threads take dynamically. The implied barrier at the end: nobody repacks B̃ for
-        // the next slice while another thread still reads this one.
+      for (int64_t slice = 0; slice < k_slices; ++slice) {  // 4th loop: KC-deep slices
+        const int64_t pc = slice * KC, kc = std::min(KC, K - pc);
+        const float beta_here = pc == 0 ? beta : 1.0f;  // later slices accumulate
+        // Double buffering: this slice reads one B̃ while the team packs the next slice's
+        // B̃ into the other, in the same work-sharing loop. So the team meets at one barrier
+        // per slice (the end of the loop below) instead of two, which matters when threads
+        // share their cores with other programs and every barrier waits for the slowest.
+        const float* packed_b = workspace + (slice % 2) * b_size;
+        float* next_b = workspace + ((slice + 1) % 2) * b_size;
+        const int64_t pack_tasks = slice + 1 < k_slices ? pack_groups : 0;
+
+        // The tasks: first the packing of the next B̃, then the 3rd loop (row blocks of Ã)
+        // and part of the 2nd (column chunks of B̃), handed out dynamically. At the implied
+        // barrier at the end, this slice's C updates and the next slice's B̃ are complete.
         int64_t packed_block = -1;  // which row block this thread's Ã holds now
 #pragma omp for schedule(dynamic)
-        for (int64_t task = 0; task < plan.m_blocks * plan.n_chunks; ++task) {
-          const int64_t block = task / plan.n_chunks, chunk = task % plan.n_chunks;
+        for (int64_t task = 0; task < pack_tasks + compute_tasks; ++task) {
+          if (task < pack_tasks) {
+            pack_b_group(jc, nc, pc + KC, task, next_b);
+            continue;
+          }
+          const int64_t block = (task - pack_tasks) / plan.n_chunks;
+          const int64_t chunk = (task - pack_tasks) % plan.n_chunks;
           int64_t si0, si1;  // this task's MR-tall tiles of rows
           split_range(m_tiles, plan.m_blocks, block, si0, si1);
           const int64_t ic = si0 * MR;
@@ -425,7 +445,7 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
 
           for (int64_t sj = sj0; sj < sj1; ++sj) {  // 2nd loop: one B̃ micro-panel
             const int64_t j = jc + sj * NR;
-            const int64_t n = std::min<int64_t>(NR, N - j);
+            const int64_t n = std::min<int64_t>(NR, jc + nc - j);
             const float* bp = packed_b + sj * b_sliver;
             for (int64_t si = 0; si < m_slivers; ++si) {  // 1st loop: each Ã micro-panel
               const int64_t i = ic + si * MR;
