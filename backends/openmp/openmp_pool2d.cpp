@@ -40,19 +40,26 @@ void maxpool_2x2_plane(const float* x, float* y, int64_t W, int64_t H2, int64_t 
     }
   }
 }
+/// Runs body(p, in_offset, out_offset) for every one of the N·C planes, spread over threads.
+/// in_offset / out_offset are where plane p starts in the input-sized / output-sized tensors.
+template <class Body>
+void for_each_plane(const Pool2dGeometry& g, Body body) {
+  const int64_t planes = g.N * g.C, in_plane = g.H * g.W, out_plane = g.H2 * g.W2;
+#pragma omp parallel for schedule(static) if (planes * in_plane > (1 << 15))
+  for (int64_t p = 0; p < planes; ++p) body(p * in_plane, p * out_plane);
+}
+
 }  // namespace
 
 void OpenMPBackend::maxpool2d_forward(const Tensor& x, Tensor& y, const Pool2dGeometry& g) {
   const float* in = x.data();
   float* out = y.data();
-  const int64_t planes = g.N * g.C, in_plane = g.H * g.W, out_plane = g.H2 * g.W2;
   const Pool2dGeometry pg = one_plane(g);
   const bool fast = is_2x2_stride_2(g);
-#pragma omp parallel for schedule(static) if (planes * in_plane > (1 << 15))
-  for (int64_t p = 0; p < planes; ++p) {
-    if (fast) maxpool_2x2_plane(in + p * in_plane, out + p * out_plane, g.W, g.H2, g.W2);
-    else ref::maxpool2d_forward<float>(in + p * in_plane, out + p * out_plane, pg);
-  }
+  for_each_plane(g, [&](int64_t i, int64_t o) {
+    if (fast) maxpool_2x2_plane(in + i, out + o, g.W, g.H2, g.W2);
+    else ref::maxpool2d_forward<float>(in + i, out + o, pg);
+  });
 }
 
 void OpenMPBackend::maxpool2d_backward(const Tensor& x, const Tensor& dy, Tensor& dx,
@@ -60,31 +67,24 @@ void OpenMPBackend::maxpool2d_backward(const Tensor& x, const Tensor& dy, Tensor
   const float* in = x.data();
   const float* grad = dy.data();
   float* out = dx.data();
-  const int64_t planes = g.N * g.C, in_plane = g.H * g.W, out_plane = g.H2 * g.W2;
   const Pool2dGeometry pg = one_plane(g);
-#pragma omp parallel for schedule(static) if (planes * in_plane > (1 << 15))
-  for (int64_t p = 0; p < planes; ++p)
-    ref::maxpool2d_backward<float>(in + p * in_plane, grad + p * out_plane, out + p * in_plane, pg);
+  for_each_plane(g, [&](int64_t i, int64_t o) {
+    ref::maxpool2d_backward<float>(in + i, grad + o, out + i, pg);
+  });
 }
 
 void OpenMPBackend::avgpool2d_forward(const Tensor& x, Tensor& y, const Pool2dGeometry& g) {
   const float* in = x.data();
   float* out = y.data();
-  const int64_t planes = g.N * g.C, in_plane = g.H * g.W, out_plane = g.H2 * g.W2;
   const Pool2dGeometry pg = one_plane(g);
-#pragma omp parallel for schedule(static) if (planes * in_plane > (1 << 15))
-  for (int64_t p = 0; p < planes; ++p)
-    ref::avgpool2d_forward<float>(in + p * in_plane, out + p * out_plane, pg);
+  for_each_plane(g, [&](int64_t i, int64_t o) { ref::avgpool2d_forward<float>(in + i, out + o, pg); });
 }
 
 void OpenMPBackend::avgpool2d_backward(const Tensor& dy, Tensor& dx, const Pool2dGeometry& g) {
   const float* grad = dy.data();
   float* out = dx.data();
-  const int64_t planes = g.N * g.C, in_plane = g.H * g.W, out_plane = g.H2 * g.W2;
   const Pool2dGeometry pg = one_plane(g);
-#pragma omp parallel for schedule(static) if (planes * in_plane > (1 << 15))
-  for (int64_t p = 0; p < planes; ++p)
-    ref::avgpool2d_backward<float>(grad + p * out_plane, out + p * in_plane, pg);
+  for_each_plane(g, [&](int64_t i, int64_t o) { ref::avgpool2d_backward<float>(grad + o, out + i, pg); });
 }
 
 }  // namespace cnnlab
