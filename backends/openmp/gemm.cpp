@@ -112,6 +112,13 @@ using PackFn = void (*)(const float*, int64_t, int64_t, int64_t, int64_t, int64_
 
 // ---- the micro-kernels and their blocking sizes -----------------------------------------------
 
+/// A shorter variant of a kernel (same NR, fewer rows), for matrices with few rows.
+struct RowVariant {
+  int mr;
+  MicroKernel kernel;
+  PackFn pack_a;  ///< pack<mr>
+};
+
 /// One micro-kernel with the cache-block sizes that suit it.
 struct KernelSpec {
   const char* name;        ///< short name for sgemm_force_kernel: "avx512", "avx2", "portable"
@@ -120,6 +127,8 @@ struct KernelSpec {
   int mr, nr;              ///< tile size of the micro-kernel
   PackFn pack_a, pack_b;   ///< pack<MR> and pack<NR>
   int64_t mc, kc, nc;      ///< cache blocks: Ã is MC×KC (L2), B̃ is KC×NC (L3)
+  const RowVariant* variants = nullptr;  ///< shorter tiles with the same NR (may be none)
+  int n_variants = 0;
 };
 
 // The SIMD kernels exist only in x86-64 builds (see CMakeLists.txt); elsewhere only the
@@ -141,10 +150,21 @@ constexpr MicroKernel kAvx2Fn = nullptr;
 //       there are enough of them to share out (plan_tasks).
 //   NC: B̃ = KC×NC×4 bytes is a few MB, well inside L3.
 // MC is a multiple of MR and NC of NR, so only the matrix edges produce partial tiles.
+#if defined(__x86_64__)
+constexpr RowVariant kAvx512Short[] = {{6, detail::sgemm_micro_avx512_m6, pack<6>},
+                                       {8, detail::sgemm_micro_avx512_m8, pack<8>},
+                                       {10, detail::sgemm_micro_avx512_m10, pack<10>},
+                                       {12, detail::sgemm_micro_avx512_m12, pack<12>}};
+constexpr int kAvx512ShortCount = 4;
+#else
+constexpr const RowVariant* kAvx512Short = nullptr;
+constexpr int kAvx512ShortCount = 0;
+#endif
 constexpr KernelSpec kAvx512{"avx512", "avx512 14x32", kAvx512Fn,
                              detail::kAvx512MR, detail::kAvx512NR,
                              pack<detail::kAvx512MR>, pack<detail::kAvx512NR>,
-                             /*mc=*/14 * 24, /*kc=*/256, /*nc=*/32 * 128};
+                             /*mc=*/14 * 24, /*kc=*/256, /*nc=*/32 * 128,
+                             kAvx512Short, kAvx512ShortCount};
 constexpr KernelSpec kAvx2{"avx2", "avx2 6x16", kAvx2Fn,
                            detail::kAvx2MR, detail::kAvx2NR,
                            pack<detail::kAvx2MR>, pack<detail::kAvx2NR>,
@@ -195,6 +215,31 @@ std::atomic<const KernelSpec*> g_forced{nullptr};  // set by sgemm_force_kernel,
 const KernelSpec& current_kernel() {
   const KernelSpec* forced = g_forced.load(std::memory_order_relaxed);
   return forced ? *forced : auto_kernel();
+}
+
+/// The row count of the tile that sgemm uses for an M-row product, with its kernel and packing.
+struct Rows {
+  int mr;
+  MicroKernel kernel;
+  PackFn pack_a;
+  int64_t mc;  ///< the Ã cache block, a multiple of mr
+};
+
+/// Picks, among the kernel's full tile and its shorter variants, the one that pads M the least
+/// (the fewest rows computed in total, ceil(M/MR)·MR); ties go to the taller tile, which loads
+/// B less often. E.g. with AVX-512, M = 6 → 6×32, 16 or 64 → 8×32, 96 → 12×32, 300 → 10×32.
+Rows choose_rows(const KernelSpec& ks, int64_t M) {
+  Rows best{ks.mr, ks.kernel, ks.pack_a, ks.mc};
+  int64_t best_rows = (M + ks.mr - 1) / ks.mr * ks.mr;
+  for (int v = 0; v < ks.n_variants; ++v) {
+    const RowVariant& rv = ks.variants[v];
+    const int64_t rows = (M + rv.mr - 1) / rv.mr * rv.mr;
+    if (rows < best_rows || (rows == best_rows && rv.mr > best.mr)) {
+      best = {rv.mr, rv.kernel, rv.pack_a, ks.mc / rv.mr * rv.mr};
+      best_rows = rows;
+    }
+  }
+  return best;
 }
 
 // ---- packing buffers ---------------------------------------------------------------------------
@@ -354,7 +399,8 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
   }
 
   const KernelSpec& ks = current_kernel();
-  const int MR = ks.mr, NR = ks.nr;
+  const Rows rows = choose_rows(ks, M);
+  const int MR = rows.mr, NR = ks.nr;
 
   // Element (i, k) of op(A) is A[i*a_rs + k*a_cs]; element (k, j) of op(B) is B[k*b_rs + j*b_cs].
   const int64_t a_rs = trans_a ? 1 : lda, a_cs = trans_a ? lda : 1;
@@ -376,7 +422,7 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
   // one Ã (MC × KC) per thread. Slivers start on 64-byte boundaries (16 floats), as the
   // kernels' aligned loads require.
   const int64_t a_sliver = round_up(MR * KC, 16), b_sliver = round_up(NR * KC, 16);
-  const int64_t b_size = NC / NR * b_sliver, a_size = ks.mc / MR * a_sliver;
+  const int64_t b_size = NC / NR * b_sliver, a_size = rows.mc / MR * a_sliver;
   float* const workspace = t_workspace.get(static_cast<size_t>(2 * b_size + nthreads * a_size));
   const int64_t m_tiles = (M + MR - 1) / MR;
   const int64_t k_slices = (K + KC - 1) / KC;
@@ -400,7 +446,7 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
       const int64_t nc = std::min(NC, N - jc);
       const int64_t n_slivers = (nc + NR - 1) / NR;
       const int64_t pack_groups = (n_slivers + kSliversPerPack - 1) / kSliversPerPack;
-      const TaskPlan plan = plan_tasks(m_tiles, n_slivers, MR, ks.mc, omp_get_num_threads());
+      const TaskPlan plan = plan_tasks(m_tiles, n_slivers, MR, rows.mc, omp_get_num_threads());
       const int64_t compute_tasks = plan.m_blocks * plan.n_chunks;
 
       // Pack B̃ for the first KC slice, all threads together, a few slivers at a time.
@@ -435,9 +481,9 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
           const int64_t ic = si0 * MR;
           const int64_t mc = std::min(si1 * MR, M) - ic;
           const int64_t m_slivers = si1 - si0;
-          assert(m_slivers * MR <= ks.mc);  // Ã fits its buffer (see plan_tasks)
+          assert(m_slivers * MR <= rows.mc);  // Ã fits its buffer (see plan_tasks)
           if (block != packed_block) {  // pack Ã = op(A)[ic:ic+mc, pc:pc+kc] for this thread
-            ks.pack_a(A + ic * a_rs + pc * a_cs, a_rs, a_cs, mc, kc, a_sliver, packed_a);
+            rows.pack_a(A + ic * a_rs + pc * a_cs, a_rs, a_cs, mc, kc, a_sliver, packed_a);
             packed_block = block;
           }
           int64_t sj0, sj1;  // this task's NR-wide slivers of B̃
@@ -453,10 +499,10 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
               const float* ap = packed_a + si * a_sliver;
               float* c = C + i * ldc + j;
               if (m == MR && n == NR) {
-                ks.kernel(kc, ap, bp, c, ldc, alpha, beta_here);
+                rows.kernel(kc, ap, bp, c, ldc, alpha, beta_here);
               } else {
                 // Partial tile: compute the full tile into `edge`, copy out the part that exists.
-                ks.kernel(kc, ap, bp, edge, NR, alpha, 0.0f);
+                rows.kernel(kc, ap, bp, edge, NR, alpha, 0.0f);
                 for (int64_t r = 0; r < m; ++r)
                   for (int64_t q = 0; q < n; ++q)
                     c[r * ldc + q] = edge[r * NR + q] +
@@ -468,6 +514,106 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
       }
     }
   }
+}
+
+// ---- pre-packed B: PackedA and sgemm_prepacked -----------------------------------------------
+//
+// The same blocking as sgemm, minus the B packing and the threads. Ã holds all of op(A), cut
+// into KC-deep slices (each slice: ceil(M/MR) slivers of MR×kc floats). The loops:
+//   for pc in K, step KC:               a KC-deep slice: Ã slice (M×KC) stays in L2
+//     for ic in M, step MC:             a block of rows (only for tall A, e.g. Wᵀ of a deep layer)
+//       for s in N, step NR:            one B̃ sliver slice (KC×NR, ≤ 32 KB) stays in L1 ...
+//         for i in the block, step MR:  ... against every Ã sliver of the block
+// The caller keeps N small enough (a block of columns) that B̃ itself stays in L2.
+
+PackedA::PackedA(bool trans_a, int64_t M, int64_t K, const float* A, int64_t lda)
+    : M_(M), K_(K) {
+  if (M < 0 || K < 0) throw Error("PackedA: sizes must not be negative");
+  if ((M > 0 && K > 0) && (A == nullptr || lda < (trans_a ? M : K)))
+    throw Error("PackedA: A is null or lda is smaller than a stored row");
+  const KernelSpec& ks = current_kernel();
+  const Rows r = choose_rows(ks, M);
+  mr_ = r.mr;
+  nr_ = ks.nr;
+  kernel_ = r.kernel;
+  kc_ = even_block(std::max<int64_t>(K, 1), ks.kc, 1);
+  const int64_t m_tiles = (M + mr_ - 1) / mr_;
+  sliver_stride_ = round_up(mr_ * kc_, 16);
+  slice_stride_ = m_tiles * sliver_stride_;
+  const int64_t slices = (K + kc_ - 1) / kc_;
+  buf_.resize(static_cast<size_t>(slices * slice_stride_ + 16));
+  const auto addr = reinterpret_cast<uintptr_t>(buf_.data());
+  offset_ = static_cast<int64_t>((64 - addr % 64) % 64 / sizeof(float));
+  const int64_t a_rs = trans_a ? 1 : lda, a_cs = trans_a ? lda : 1;
+  for (int64_t sl = 0; sl < slices; ++sl) {
+    const int64_t pc = sl * kc_, kc = std::min(kc_, K - pc);
+    r.pack_a(A + pc * a_cs, a_rs, a_cs, M, kc, sliver_stride_,
+             buf_.data() + offset_ + sl * slice_stride_);
+  }
+}
+
+void sgemm_prepacked(const PackedA& a, int64_t N, const float* packed_b, float beta, float* C,
+                     int64_t ldc) {
+  const int64_t M = a.M_, K = a.K_;
+  if (M == 0 || N == 0) return;
+  if (K == 0) {
+    scale_c(M, N, beta, C, ldc);
+    return;
+  }
+  const int MR = a.mr_, NR = a.nr_;
+  const int64_t m_tiles = (M + MR - 1) / MR;
+  const int64_t n_slivers = (N + NR - 1) / NR;
+  // Row blocks of at most ~MC rows so that one block of the Ã slice stays in L2.
+  constexpr int64_t kMaxBlockRows = 336;
+  const int64_t tiles_per_block = std::max<int64_t>(1, kMaxBlockRows / MR);
+  alignas(64) float edge[kMaxTile];  // scratch tile for partial tiles of C
+
+  for (int64_t pc = 0, sl = 0; pc < K; pc += a.kc_, ++sl) {
+    const int64_t kc = std::min(a.kc_, K - pc);
+    const float beta_here = pc == 0 ? beta : 1.0f;
+    const float* a_slice = a.data() + sl * a.slice_stride_;
+    for (int64_t t0 = 0; t0 < m_tiles; t0 += tiles_per_block) {
+      const int64_t t1 = std::min(m_tiles, t0 + tiles_per_block);
+      for (int64_t s = 0; s < n_slivers; ++s) {
+        const int64_t j = s * NR;
+        const int64_t n = std::min<int64_t>(NR, N - j);
+        const float* bp = packed_b + s * K * NR + pc * NR;
+        for (int64_t t = t0; t < t1; ++t) {
+          const int64_t i = t * MR;
+          const int64_t m = std::min<int64_t>(MR, M - i);
+          const float* ap = a_slice + t * a.sliver_stride_;
+          float* c = C + i * ldc + j;
+          if (m == MR && n == NR) {
+            a.kernel_(kc, ap, bp, c, ldc, 1.0f, beta_here);
+          } else {
+            a.kernel_(kc, ap, bp, edge, NR, 1.0f, 0.0f);
+            for (int64_t r = 0; r < m; ++r)
+              for (int64_t q = 0; q < n; ++q)
+                c[r * ldc + q] = edge[r * NR + q] +
+                                 (beta_here == 0.0f ? 0.0f : beta_here * c[r * ldc + q]);
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---- direct convolution tile -------------------------------------------------------------------
+
+int conv_tile_rows(int64_t M) {
+  const KernelSpec& ks = current_kernel();
+  if (&ks != &kAvx512) return 0;
+  return choose_rows(ks, M).mr;
+}
+
+void conv_tile(int mr, int64_t ntaps, const int64_t* off, const float* x, const float* w,
+               float* c) {
+#if defined(__x86_64__)
+  detail::conv_tile_avx512(mr, ntaps, off, x, w, c);
+#else
+  (void)mr, (void)ntaps, (void)off, (void)x, (void)w, (void)c;
+  throw Error("conv_tile: no direct convolution tile on this CPU");
+#endif
 }
 
 }  // namespace cnnlab::omp

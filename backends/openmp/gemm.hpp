@@ -20,7 +20,10 @@
 // "do not start threads for them".
 #pragma once
 
+#include "backends/openmp/gemm_kernels.hpp"
+
 #include <cstdint>
+#include <vector>
 
 namespace cnnlab::omp {
 
@@ -55,5 +58,74 @@ void sgemm_force_kernel(const char* name);
 
 /// @brief True when this CPU can run the named micro-kernel ("avx512", "avx2", "portable").
 bool sgemm_kernel_supported(const char* name);
+
+// ---- building blocks for callers that pack B themselves ----------------------------------------
+//
+// A convolution's B matrix (the im2col "column" matrix) is built by the caller anyway, so it can
+// be written straight into the layout the micro-kernel reads, saving sgemm's separate packing
+// pass; and its A matrix (the filters) is the same for every image, so it is packed once.
+// PackedA + sgemm_prepacked are that split: the caller packs A once, writes B̃ itself, and runs
+// the product on the calling thread (the caller owns the threading: typically one image or one
+// block of columns per thread).
+//
+// The B̃ layout ("packed B", for a K×N matrix B and the tile width NR = PackedA::nr()):
+//     B̃[s·K·NR + k·NR + j] = B(k, s·NR + j)     for sliver s = 0 .. ceil(N/NR)−1, j < NR
+// i.e. NR-wide column slivers, each stored k-major (K rows of NR contiguous floats). Columns
+// past N in the last sliver are ignored (they may hold anything); B̃ must be 64-byte aligned.
+// packed_b_floats(N, K) is its size.
+
+/// @brief op(A) (M×K) packed once for sgemm_prepacked, with the tile shape chosen for M.
+///
+/// The micro-kernel is the one sgemm would use now (see sgemm_force_kernel), fixed at
+/// construction; its row count MR is picked to pad M the least (e.g. 8×32 for 16 rows).
+class PackedA {
+ public:
+  /// @param trans_a  false: A is stored (M, K) with row stride lda; true: stored (K, M).
+  PackedA(bool trans_a, int64_t M, int64_t K, const float* A, int64_t lda);
+
+  int64_t rows() const { return M_; }   ///< M
+  int64_t depth() const { return K_; }  ///< K
+  int nr() const { return nr_; }        ///< the B̃ sliver width NR this A must be paired with
+  /// Floats in a B̃ holding N columns of a K×N matrix (whole slivers).
+  int64_t packed_b_floats(int64_t N) const { return (N + nr_ - 1) / nr_ * nr_ * K_; }
+
+ private:
+  friend void sgemm_prepacked(const PackedA&, int64_t, const float*, float, float*, int64_t);
+  const float* data() const { return buf_.data() + offset_; }
+  int64_t M_, K_, kc_;       // K is cut into slices of kc_ (the last may be shorter)
+  int mr_, nr_;
+  int64_t slice_stride_;     // floats between two K slices of Ã
+  int64_t sliver_stride_;    // floats between two MR-tall slivers within a slice
+  detail::MicroKernel kernel_;  // the MR×NR micro-kernel
+  std::vector<float> buf_;   // Ã, starting at buf_[offset_] (64-byte aligned)
+  int64_t offset_ = 0;
+};
+
+/// @brief C (M×N) = op(A)·B + beta·C with op(A) packed in `a` and B given as B̃ (see above).
+///
+/// Runs on the calling thread. beta == 0 means C is only written. C has row stride ldc >= N.
+void sgemm_prepacked(const PackedA& a, int64_t N, const float* packed_b, float beta, float* C,
+                     int64_t ldc);
+
+
+// ---- direct convolution tile (AVX-512 only) ------------------------------------------------------
+//
+// For a stride-1 convolution over a zero-padded input plane of width Wp, output position
+// q = i·Wp + j (i, j the output row and column; j >= W2 is wasted padding) reads input
+// x[c][(i + u·D)·Wp + j + v·D] = x[q + off(c, u, v)]: 32 consecutive positions read 32
+// consecutive floats for every tap. conv_tile computes mr filters × 32 positions that way, from
+// the input directly (no im2col), with the same register tile as the GEMM micro-kernel.
+
+/// @brief Row count (filters per tile) conv_tile should use for M filters, or 0 when this CPU or
+///        the current kernel choice (sgemm_force_kernel) has no direct convolution tile.
+int conv_tile_rows(int64_t M);
+
+/// @brief c (mr × 32, row stride 32) = Σ_t w[t·mr + i] · x[off[t] + q], i < mr, q < 32.
+///
+/// @param mr     what conv_tile_rows returned (6, 8, 10, 12 or 14)
+/// @param off    ntaps offsets into x; x[off[t] + 31] must be readable for every t
+/// @param w      the filters of this tile, tap-major: w[t·mr + i] (rows past the filter count 0)
+void conv_tile(int mr, int64_t ntaps, const int64_t* off, const float* x, const float* w,
+               float* c);
 
 }  // namespace cnnlab::omp

@@ -29,6 +29,23 @@ inline constexpr int kAvx512MR = 14;
 inline constexpr int kAvx512NR = 32;
 void sgemm_micro_avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
                         float alpha, float beta);
+// The same kernel with fewer rows (6, 8, 10, 12 × 32), for matrices with few rows: the driver
+// picks the row count that wastes the fewest padded rows (see choose_rows in gemm.cpp).
+void sgemm_micro_avx512_m6(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                           float alpha, float beta);
+void sgemm_micro_avx512_m8(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                           float alpha, float beta);
+void sgemm_micro_avx512_m10(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                            float alpha, float beta);
+void sgemm_micro_avx512_m12(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                            float alpha, float beta);
+
+// Direct stride-1 convolution tile (AVX-512 only; see gemm_kernels_avx512.cpp and
+// omp::conv_tile in gemm.hpp): c (mr × 32, row stride 32) =
+//     sum over t < ntaps of  w[t*mr + i] · x[off[t] + q]      (i < mr, q < 32)
+// mr is 6, 8, 10, 12 or 14. x + off[t] + 31 must be readable for every t.
+void conv_tile_avx512(int mr, int64_t ntaps, const int64_t* off, const float* x, const float* w,
+                      float* c);
 
 // AVX2 + FMA: 6 rows × 16 columns (two ymm registers per row) — gemm_kernels_avx2.cpp.
 inline constexpr int kAvx2MR = 6;

@@ -1,6 +1,8 @@
-// gemm_kernels_avx512.cpp — the AVX-512 SGEMM micro-kernel: a 14×32 tile of C in registers.
+// gemm_kernels_avx512.cpp — the AVX-512 SGEMM micro-kernels: an MR×32 tile of C in registers,
+// MR = 14 (the main kernel) or 6, 8, 10, 12 (for matrices with few rows).
 //
-// Contract: implements sgemm_micro_avx512 as specified in gemm_kernels.hpp. This file alone is
+// Contract: implements sgemm_micro_avx512 and its shorter variants as specified in
+// gemm_kernels.hpp. This file alone is
 // compiled with -mavx512f -mfma (see CMakeLists.txt); gemm.cpp calls it only after
 // __builtin_cpu_supports("avx512f") said yes. It includes nothing but <immintrin.h> and the
 // kernel header, so no AVX-512 copy of a shared inline function can leak into other code.
@@ -21,9 +23,13 @@ namespace cnnlab::omp::detail {
 // 2 vector loads + 14 scalar broadcasts: the loop is bound by the FMA units, not by memory.
 // 28 independent accumulators also hide the FMA latency (at most 8 chains are needed to keep
 // the FMA units busy: about 4 cycles of latency × up to 2 FMAs issued per cycle).
-void sgemm_micro_avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
-                        float alpha, float beta) {
-  constexpr int MR = kAvx512MR;  // 14
+// Shorter tiles (MR = 6 .. 12) are the same loop with fewer rows. They exist for matrices with
+// few rows — a convolution's 6 or 16 filters — where a 14-row tile would be mostly zero padding;
+// with 12 or more accumulators they still hide the FMA latency, and on a CPU that issues one
+// 512-bit FMA per cycle (Zen 4) the extra B loads per FMA are still within the load ports.
+template <int MR>
+void micro_avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, float alpha,
+                  float beta) {
   constexpr int NR = kAvx512NR;  // 32 = 2 zmm
 
   __m512 acc[MR][2];
@@ -70,6 +76,73 @@ void sgemm_micro_avx512(int64_t kc, const float* a, const float* b, float* c, in
     }
     _mm512_storeu_ps(c, c0);
     _mm512_storeu_ps(c + 16, c1);
+  }
+}
+
+void sgemm_micro_avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                        float alpha, float beta) {
+  micro_avx512<kAvx512MR>(kc, a, b, c, ldc, alpha, beta);
+}
+void sgemm_micro_avx512_m6(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                           float alpha, float beta) {
+  micro_avx512<6>(kc, a, b, c, ldc, alpha, beta);
+}
+void sgemm_micro_avx512_m8(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                           float alpha, float beta) {
+  micro_avx512<8>(kc, a, b, c, ldc, alpha, beta);
+}
+void sgemm_micro_avx512_m10(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                            float alpha, float beta) {
+  micro_avx512<10>(kc, a, b, c, ldc, alpha, beta);
+}
+void sgemm_micro_avx512_m12(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                            float alpha, float beta) {
+  micro_avx512<12>(kc, a, b, c, ldc, alpha, beta);
+}
+
+
+// ---- direct convolution tile ---------------------------------------------------------------------
+// The same register tile (MR filters × 32 output positions, two zmm per row), but the "B row"
+// of tap t is loaded straight from the zero-padded input at x + off[t] (32 consecutive
+// positions) instead of from a packed im2col panel: for a stride-1 convolution, 32 consecutive
+// output positions of one padded-width row grid read 32 consecutive input floats per tap. So
+// no column matrix is built at all; the caller discards the positions that fall in the padding.
+template <int MR>
+void conv_tile(int64_t ntaps, const int64_t* off, const float* x, const float* w, float* c) {
+  __m512 acc[MR][2];
+#pragma GCC unroll 14
+  for (int i = 0; i < MR; ++i) {
+    acc[i][0] = _mm512_setzero_ps();
+    acc[i][1] = _mm512_setzero_ps();
+  }
+#pragma GCC unroll 2
+  for (int64_t t = 0; t < ntaps; ++t) {
+    const float* xt = x + off[t];
+    const __m512 b0 = _mm512_loadu_ps(xt);
+    const __m512 b1 = _mm512_loadu_ps(xt + 16);
+#pragma GCC unroll 14
+    for (int i = 0; i < MR; ++i) {
+      const __m512 ai = _mm512_set1_ps(w[i]);
+      acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
+      acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
+    }
+    w += MR;
+  }
+#pragma GCC unroll 14
+  for (int i = 0; i < MR; ++i) {
+    _mm512_storeu_ps(c + i * 32, acc[i][0]);
+    _mm512_storeu_ps(c + i * 32 + 16, acc[i][1]);
+  }
+}
+
+void conv_tile_avx512(int mr, int64_t ntaps, const int64_t* off, const float* x, const float* w,
+                      float* c) {
+  switch (mr) {
+    case 6: conv_tile<6>(ntaps, off, x, w, c); break;
+    case 8: conv_tile<8>(ntaps, off, x, w, c); break;
+    case 10: conv_tile<10>(ntaps, off, x, w, c); break;
+    case 12: conv_tile<12>(ntaps, off, x, w, c); break;
+    default: conv_tile<14>(ntaps, off, x, w, c); break;
   }
 }
 

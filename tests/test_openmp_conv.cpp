@@ -1,0 +1,121 @@
+// test_openmp_conv.cpp — the OpenMP convolution's special paths against the reference backend.
+//
+// backends/openmp/openmp_conv2d.cpp picks among several ways to compute a convolution: a direct
+// stride-1 kernel (AVX-512 only; forward, and backward-data as a convolution of dy with flipped
+// filters), and im2col written straight into packed GEMM panels, in column blocks that group
+// several small images or cut a large image into pieces. The shapes below are chosen to land on
+// each path and on its edges (partial filter tiles, several 32-position blocks, groups,
+// dilation, several column blocks per image, a partial last group of images), on every sgemm
+// kernel this CPU has (forcing "avx2" or "portable" turns the direct path off), with 1 and 2
+// threads. Outputs start as NaN, so an element a path forgets to write shows up.
+//
+// Tolerance (as in test_cross_backend.cpp): tol = 4·ε·(L + 16)·(1 + max|reference|), ε = 2^-23,
+// L the reduction length. Each check prints "OK ... max_err/tol=...".
+#include <catch2/catch.hpp>
+
+#include "backends/openmp/gemm.hpp"
+
+#include <cnnlab/backend.hpp>
+#include <cnnlab/ops.hpp>
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <iostream>
+#include <limits>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using namespace cnnlab;
+
+namespace {
+
+Tensor random_tensor(const Shape& s, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> v(static_cast<size_t>(numel(s)));
+  for (float& e : v) e = dist(rng);
+  return Tensor::from_vector(s, v, reference_backend());
+}
+
+Tensor poisoned(const Shape& s, Backend& be) {
+  return Tensor::from_vector(
+      s, std::vector<float>(static_cast<size_t>(numel(s)), std::numeric_limits<float>::quiet_NaN()),
+      be);
+}
+
+void expect_close(const std::string& what, const Tensor& ref, const Tensor& got, int64_t L) {
+  const std::vector<float> r = ref.to_vector(), g = got.to_vector();
+  REQUIRE(r.size() == g.size());
+  double max_ref = 0, max_err = 0;
+  for (float v : r) max_ref = std::max(max_ref, std::abs(static_cast<double>(v)));
+  const double tol = 4 * std::ldexp(1.0, -23) * static_cast<double>(L + 16) * (1 + max_ref);
+  for (size_t i = 0; i < r.size(); ++i)
+    max_err = std::max(max_err, std::isnan(g[i]) ? std::numeric_limits<double>::infinity()
+                                                 : std::abs(static_cast<double>(g[i]) - r[i]));
+  std::ostringstream line;
+  line << what << "  max_err/tol=" << max_err / tol;
+  std::cout << (max_err <= tol ? "OK " : "FAIL ") << line.str() << "\n";
+  INFO(line.str());
+  CHECK(max_err <= tol);
+}
+
+struct Case {
+  Shape x;
+  int64_t K, F;
+  Conv2dParams p;
+  const char* why;
+};
+
+const std::vector<Case> kCases = {
+    {{3, 4, 20, 20}, 11, 3, {1, 1, 1, 1}, "direct: 11 filters (partial tile), several blocks"},
+    {{2, 8, 16, 16}, 12, 3, {1, 2, 2, 2}, "direct: dilation 2, groups 2"},
+    {{5, 16, 10, 10}, 6, 5, {1, 0, 1, 1}, "direct: LeNet-c2-like data gradient (6 channels)"},
+    {{1, 64, 41, 41}, 20, 3, {2, 1, 1, 1}, "im2col: several column blocks per image, batch 1"},
+    {{20, 32, 13, 13}, 10, 3, {2, 1, 1, 1}, "im2col: groups of images, partial last group"},
+    {{9, 3, 16, 16}, 32, 3, {1, 1, 1, 1}, "CIFAR-like: direct forward, GEMM data gradient"},
+    {{2, 2, 9, 9}, 4, 3, {1, 3, 1, 1}, "padding larger than F−1: GEMM data gradient"},
+};
+
+}  // namespace
+
+TEST_CASE("omp conv2d special paths match the reference", "[openmp][conv2d]") {
+  Backend& be = backend_by_name("openmp");
+  const int saved_threads = omp_get_max_threads();
+  for (const char* kernel : {"avx512", "avx2", "portable"}) {
+    if (!omp::sgemm_kernel_supported(kernel)) continue;
+    omp::sgemm_force_kernel(kernel);
+    for (int threads : {1, 2}) {
+      omp_set_num_threads(threads);
+      uint64_t seed = 500;
+      for (const Case& c : kCases) {
+        const Shape ws = {c.K, c.x[1] / c.p.groups, c.F, c.F};
+        const Conv2dGeometry g = conv2d_geometry(c.x, ws, c.p);
+        const Tensor x = random_tensor(c.x, ++seed), w = random_tensor(ws, ++seed);
+        const Tensor b = random_tensor({c.K}, ++seed), dy = random_tensor(g.output_shape(), ++seed);
+        const std::string tag =
+            std::string(kernel) + " " + std::to_string(threads) + " thr, " + c.why + ": ";
+
+        Tensor y = poisoned(g.output_shape(), be);
+        be.conv2d_forward(x.to(be), w.to(be), b.to(be), y, g);
+        expect_close(tag + "forward", conv2d_forward(x, w, b, c.p), y, ws[1] * c.F * c.F);
+
+        Tensor dx = poisoned(c.x, be);
+        be.conv2d_backward_data(dy.to(be), w.to(be), dx, g);
+        expect_close(tag + "data", conv2d_backward_data(dy, w, c.x, c.p), dx,
+                     g.filters_per_group() * c.F * c.F);
+
+        Tensor dw = poisoned(ws, be), db = poisoned({c.K}, be);
+        be.conv2d_backward_weight(x.to(be), dy.to(be), dw, db, g);
+        const ParamGrads r = conv2d_backward_weight(x, dy, ws, true, c.p);
+        expect_close(tag + "weight", r.dw, dw, g.N * g.H2 * g.W2);
+        expect_close(tag + "bias", r.db, db, g.N * g.H2 * g.W2);
+      }
+    }
+  }
+  omp::sgemm_force_kernel(nullptr);
+  omp_set_num_threads(saved_threads);
+}
