@@ -157,8 +157,10 @@ int main(int argc, char** argv) {
     auto wanted = [&](const std::string& name) { return std::regex_search(name, only); };
     for (const std::string& name : o.backends) {
       Backend& be = backend_by_name(name);
-      // The reference backend is single-threaded: measure it once.
-      const std::vector<int> counts = name == "reference" ? std::vector<int>{1} : o.threads;
+      // The reference backend is single-threaded and the Vulkan one does not use OpenMP threads:
+      // measure them once.
+      const bool threaded = name != "reference" && name != "vulkan";
+      const std::vector<int> counts = threaded ? o.threads : std::vector<int>{1};
       for (int t : counts) {
         omp_set_num_threads(t);
         if (!o.csv) std::printf("# %s\n", be.description().c_str());

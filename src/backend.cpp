@@ -10,6 +10,9 @@
 #ifdef CNNLAB_HAVE_OPENMP
 #include "backends/openmp/openmp_backend.hpp"
 #endif
+#ifdef CNNLAB_HAVE_VULKAN
+#include "backends/vulkan/vulkan_backend.hpp"
+#endif
 
 #include <functional>
 #include <utility>
@@ -95,6 +98,10 @@ const std::vector<std::pair<std::string, std::function<Backend&()>>>& registry()
       {"reference", [] () -> Backend& { return reference_backend(); }},
 #ifdef CNNLAB_HAVE_OPENMP
       {"openmp", [] () -> Backend& { return openmp_backend(); }},
+#endif
+#ifdef CNNLAB_HAVE_VULKAN
+      // Created on first use; throws an Error saying how to get a device when there is none.
+      {"vulkan", [] () -> Backend& { return vulkan_backend(); }},
 #endif
   };
   return table;

@@ -1,7 +1,7 @@
 // test_cross_backend.cpp — every fast backend against the reference, op by op.
 //
-// How it works: for each backend in this build other than "reference" (OpenMP, and Vulkan
-// where a device exists), each op runs on random inputs of many shapes — odd sizes, stride > 1,
+// How it works: for each backend under test (fast_backends(): OpenMP in cnnlab_tests, Vulkan in
+// cnnlab_vulkan_tests), each op runs on random inputs of many shapes — odd sizes, stride > 1,
 // padding, dilation, groups, 1×1 filters, batch 1, long reductions — once on the reference
 // backend and once on the backend under test. Outputs are poisoned with NaN before the run, so
 // an element the backend forgets to write shows up. Backend virtuals are called directly with
@@ -20,6 +20,7 @@
 #include <cnnlab/error.hpp>
 #include <cnnlab/ops.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <iostream>
@@ -31,11 +32,18 @@ using namespace cnnlab;
 
 namespace {
 
-/// Backends under test: every backend of this build except the reference itself.
+/// Backends under test: the comma-separated list CNNLAB_TEST_BACKENDS this file was compiled with
+/// (tests/CMakeLists.txt builds it twice: "openmp" into cnnlab_tests, "vulkan" into
+/// cnnlab_vulkan_tests), keeping those this build has.
 std::vector<std::string> fast_backends() {
+#ifndef CNNLAB_TEST_BACKENDS
+#define CNNLAB_TEST_BACKENDS ""
+#endif
+  const std::vector<std::string> built = backend_names();
   std::vector<std::string> names;
-  for (const auto& n : backend_names())
-    if (n != "reference") names.push_back(n);
+  std::stringstream list(CNNLAB_TEST_BACKENDS);
+  for (std::string n; std::getline(list, n, ',');)
+    if (!n.empty() && std::find(built.begin(), built.end(), n) != built.end()) names.push_back(n);
   return names;
 }
 
@@ -107,6 +115,14 @@ const std::vector<ConvCase> kConvCases = {
     {{2, 3, 31, 31}, 8, 11, {4, 2, 1, 1}},   // AlexNet-like: big filter, stride 4
     {{1, 64, 10, 10}, 32, 3, {1, 1, 1, 1}},  // long reduction: 576 per output
     {{2, 5, 6, 6}, 7, 2, {1, 0, 1, 1}},      // even filter, odd channel counts
+    // Shapes aimed at the OpenMP backend's special paths and their edges:
+    {{3, 4, 20, 20}, 11, 3, {1, 1, 1, 1}},   // direct stride-1 path, 11 filters (partial tile)
+    {{2, 8, 16, 16}, 12, 3, {1, 2, 2, 2}},   // dilation + groups through the packed path
+    {{5, 16, 10, 10}, 6, 5, {1, 0, 1, 1}},   // small output, 5x5, few filters
+    {{1, 64, 41, 41}, 20, 3, {2, 1, 1, 1}},  // stride 2 on an odd size, batch 1
+    {{20, 32, 13, 13}, 10, 3, {2, 1, 1, 1}}, // many small images batched into one GEMM
+    {{9, 3, 16, 16}, 32, 3, {1, 1, 1, 1}},   // CIFAR-like first layer
+    {{2, 2, 9, 9}, 4, 3, {1, 3, 1, 1}},      // padding as large as the filter
     {{1, 3, 5, 7}, 2, 1, {2, 1, 1, 1}},      // 1x1 with stride and padding
 };
 

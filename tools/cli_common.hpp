@@ -36,6 +36,8 @@ Command add_op_command(CLI::App& parent);
 Command add_gradcheck_command(CLI::App& parent);
 /// Registers `cnnlab demo` (tools/cmd_demo.cpp).
 Command add_demo_command(CLI::App& parent);
+/// Registers `cnnlab devices` (tools/cmd_devices.cpp).
+Command add_devices_command(CLI::App& parent);
 
 /// A mistake on the command line that CLI11 itself cannot see (e.g. a flag that does not
 /// apply to the chosen op). main() prints it as "cnnlab: error: ..." and exits with code 2.
@@ -61,6 +63,12 @@ CLI::Validator existing_file();
 
 /// Adds `--backend NAME` (default "reference"), listing cnnlab::backend_names() in its help.
 CLI::Option* add_backend_option(CLI::App& app, std::string& backend);
+
+/// Adds `--device INDEX|NAME`: the Vulkan device, like CNNLAB_DEVICE (tools/cmd_devices.cpp).
+CLI::Option* add_device_option(CLI::App& app, std::string& device);
+/// Makes a given --device take effect before any backend is used; a UsageError when it cannot
+/// apply (another backend than vulkan, or a build without Vulkan).
+void apply_device_option(const std::string& device, const std::string& backend);
 
 /// Parses "1,2,5,5" into a shape of positive sizes; throws UsageError naming @p flag.
 Shape parse_shape(const std::string& text, const std::string& flag);

@@ -18,6 +18,7 @@ Command add_demo_command(CLI::App& parent) {
   struct DemoArgs {
     std::string name;
     std::string backend = "reference";
+    std::string device;
   };
   auto a = std::make_shared<DemoArgs>();
   const std::vector<std::string> demos = {"xo"};
@@ -28,10 +29,12 @@ Command add_demo_command(CLI::App& parent) {
       ->type_name("")
       ->check(one_of(demos, "demo"));
   add_backend_option(*app, a->backend);
+  add_device_option(*app, a->device);
 
   return {app, [a, demos]() {
             if (a->name.empty())
               throw UsageError("demo: which demo? choose one of: " + join(demos));
+            apply_device_option(a->device, a->backend);
             Backend& be = backend_by_name(a->backend);
             const Tensor image = Tensor::from_vector({1, 1, 9, 9}, xo::x_image(), be);
             const xo::Tables tables = xo::run(image);

@@ -97,6 +97,7 @@ struct OpArgs {
   std::string op;
   std::string out = ".";
   std::string backend = "reference";
+  std::string device;                            // --device: the Vulkan device
   std::map<std::string, std::string> files;      // "--x" -> path, for every file flag
   std::map<std::string, CLI::Option*> options;   // every op-specific flag, to see what was given
   int stride = 1, padding = 0, dilation = 1, groups = 1, kernel = 2;
@@ -279,6 +280,7 @@ Command add_op_command(CLI::App& parent) {
       ->type_name("DIR")
       ->capture_default_str();
   add_backend_option(*app, a->backend);
+  add_device_option(*app, a->device);
 
   return {app, [a]() {
             if (a->op.empty())
@@ -287,6 +289,7 @@ Command add_op_command(CLI::App& parent) {
             const auto info = std::find_if(table.begin(), table.end(),
                                            [&](const OpInfo& i) { return i.name == a->op; });
             check_flags(*a, *info);
+            apply_device_option(a->device, a->backend);
             Backend& be = backend_by_name(a->backend);
             const std::vector<Output> outputs = compute(*a, be);
             write_outputs(a->out, outputs);  // only now: a failed run writes nothing

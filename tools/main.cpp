@@ -1,5 +1,5 @@
 // main.cpp — the `cnnlab` command-line tool: parses the command line with CLI11 and runs one
-// subcommand (op, gradcheck, demo; each in its own cmd_*.cpp file).
+// subcommand (op, gradcheck, demo, devices; each in its own cmd_*.cpp file).
 //
 // Exit codes: 0 success; 1 the work failed (a cnnlab::Error from the library, a failed
 // gradient check, an unreadable file); 2 a usage error (bad flag, missing input, no
@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
         cnnlab::cli::add_op_command(app),
         cnnlab::cli::add_gradcheck_command(app),
         cnnlab::cli::add_demo_command(app),
+        cnnlab::cli::add_devices_command(app),
     };
 
     try {
@@ -66,7 +67,7 @@ int main(int argc, char** argv) {
       const auto chosen = app.get_subcommands();
       if (chosen.empty())
         return report(std::string(e.what()) +
-                          " (commands: op, gradcheck, demo; see 'cnnlab --help')",
+                          " (commands: op, gradcheck, demo, devices; see 'cnnlab --help')",
                       2);
       return report(std::string(e.what()) + " (see 'cnnlab " + chosen.front()->get_name() +
                         " --help')",
@@ -77,6 +78,6 @@ int main(int argc, char** argv) {
       if (command.app->parsed()) return guarded(command.run);
 
     std::cerr << app.help();
-    return report("no command given (choose one of: op, gradcheck, demo)", 2);
+    return report("no command given (choose one of: op, gradcheck, demo, devices)", 2);
   });
 }

@@ -93,6 +93,10 @@ class Tensor {
   /// @brief The backend that owns the storage.
   /// @throws Error for an undefined tensor.
   Backend& backend() const;
+  /// @brief The storage holding the values, or nullptr for an undefined tensor. For backend
+  ///        implementations, which know the concrete Storage type they allocated (e.g. a
+  ///        Vulkan buffer); everyone else uses to_vector(), data() or to().
+  Storage* storage() const { return storage_.get(); }
 
   /// @brief Copies the values to a host vector (waits for pending work on the backend).
   std::vector<float> to_vector() const;
