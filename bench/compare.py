@@ -14,6 +14,7 @@ This is a benchmark, not a test: it prints numbers and never fails on them.
 import argparse
 import csv
 import io
+import os
 import re
 import subprocess
 import sys
@@ -119,22 +120,41 @@ def main():
     ap.add_argument("--threads", default="1,2", help="thread counts (default 1,2)")
     ap.add_argument("--only", default="", help="regular expression selecting cases")
     ap.add_argument("--min-time", type=float, default=1.0, help="seconds of timed runs per figure")
+    ap.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     threads = [int(t) for t in args.threads.split(",")]
     only = re.compile(args.only or ".*")
 
+    if args.torch_worker:  # child process: PyTorch figures for one thread count, as CSV
+        for row in torch_results(threads, only, args.min_time):
+            print(",".join(str(v) for v in row))
+        return
+
+    load_before = os.getloadavg()[0]
     cmd = [args.bench, "--csv", "--backend", args.backend, "--threads", args.threads,
            "--min-time", str(args.min_time)] + (["--only", args.only] if args.only else [])
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     ours = {(r[0], r[1], int(r[3])): (float(r[4]), r[5]) for r in csv.reader(io.StringIO(out))}
     try:
-        theirs = {(n, d, t): (v, u) for n, d, t, v, u in torch_results(threads, only, args.min_time)}
+        import torch  # noqa: F401  (only to fail early with a clear message)
     except ImportError:
         sys.exit("compare.py: PyTorch is not installed (apt-get install python3-torch); run "
                  + args.bench + " alone for our numbers")
+    # One child process per thread count, with the thread count also in the environment:
+    # OpenBLAS (torch.mm) sizes its thread pool when it is loaded and ignores
+    # torch.set_num_threads, so a "1-thread" matmul would otherwise use every core.
+    theirs = {}
+    for t in threads:
+        env = dict(os.environ, OMP_NUM_THREADS=str(t), OPENBLAS_NUM_THREADS=str(t))
+        child = [sys.executable, __file__, "--torch-worker", "--threads", str(t),
+                 "--min-time", str(args.min_time)] + (["--only", args.only] if args.only else [])
+        res = subprocess.run(child, check=True, capture_output=True, text=True, env=env).stdout
+        for n, d, tt, v, u in csv.reader(io.StringIO(res)):
+            theirs[(n, d, int(tt))] = (float(v), u)
 
     import torch
-    print(f"cnnlab backend '{args.backend}' vs PyTorch {torch.__version__} (same machine, same run)")
+    print(f"cnnlab backend '{args.backend}' vs PyTorch {torch.__version__} (same machine, same run; "
+          f"1-min load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after)")
     print(f"{'case':<12} {'dir':<8} {'thr':>3}  {'cnnlab':>10}  {'PyTorch':>10}  {'unit':<8} {'ratio':>6}")
     for key in sorted(ours, key=lambda k: (k[2], list(dict.fromkeys(k[0] for k in ours)).index(k[0]), k[1])):
         v, unit = ours[key]

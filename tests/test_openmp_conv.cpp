@@ -1,12 +1,16 @@
 // test_openmp_conv.cpp — the OpenMP convolution's special paths against the reference backend.
 //
-// backends/openmp/openmp_conv2d.cpp picks among several ways to compute a convolution: a direct
-// stride-1 kernel (AVX-512 only; forward, and backward-data as a convolution of dy with flipped
-// filters), and im2col written straight into packed GEMM panels, in column blocks that group
-// several small images or cut a large image into pieces. The shapes below are chosen to land on
-// each path and on its edges (partial filter tiles, several 32-position blocks, groups,
-// dilation, several column blocks per image, a partial last group of images), on every sgemm
-// kernel this CPU has (forcing "avx2" or "portable" turns the direct path off), with 1 and 2
+// backends/openmp/openmp_conv2d.cpp picks among several ways to compute a convolution. Direct
+// stride-1 kernels (AVX-512 only): forward, and backward-data as a convolution of dy with
+// flipped filters, with a 32-position × filters tile or a 16-filter × short-row tile (filters
+// in the lanes); for 16 filters, a data gradient that reduces over the filters in the lanes;
+// and a weight gradient as dot products along the output positions. Otherwise im2col written
+// straight into packed GEMM panels, in column blocks that group several small images or cut a
+// large image into pieces (for stride S > 1, read from a copy of x split into its S column
+// phases). The shapes below are chosen to land on each path and on its edges (partial filter
+// tiles, several 32-position blocks, groups, dilation, several column blocks per image, a
+// partial last group of images), on every sgemm kernel this CPU has (forcing "avx2" or
+// "portable" turns the direct paths off), with 1 and 2
 // threads. Outputs start as NaN, so an element a path forgets to write shows up.
 //
 // Tolerance (as in test_cross_backend.cpp): tol = 4·ε·(L + 16)·(1 + max|reference|), ε = 2^-23,
@@ -78,6 +82,13 @@ const std::vector<Case> kCases = {
     {{20, 32, 13, 13}, 10, 3, {2, 1, 1, 1}, "im2col: groups of images, partial last group"},
     {{9, 3, 16, 16}, 32, 3, {1, 1, 1, 1}, "CIFAR-like: direct forward, GEMM data gradient"},
     {{2, 2, 9, 9}, 4, 3, {1, 3, 1, 1}, "padding larger than F−1: GEMM data gradient"},
+    {{4, 6, 14, 14}, 16, 5, {1, 0, 1, 1}, "16-filter tile: LeNet c2 forward"},
+    {{3, 4, 9, 7}, 32, 3, {1, 2, 2, 2}, "16-filter tile: groups 2, dilation 2, odd rows"},
+    {{2, 2, 7, 19}, 16, 5, {1, 0, 1, 1}, "16-filter tile: rows cut into 8 + 7 columns"},
+    {{2, 3, 6, 6}, 48, 3, {1, 1, 1, 1}, "16-filter tile: three filter blocks"},
+    {{2, 8, 9, 9}, 16, 3, {1, 1, 1, 1}, "16-filter data gradient: two channel tiles (6 + 2)"},
+    {{2, 3, 25, 25}, 8, 3, {3, 2, 2, 1}, "im2col from stride phases: stride 3, dilation 2, pad 2"},
+    {{2, 4, 37, 37}, 16, 11, {4, 1, 1, 2}, "im2col from stride phases: AlexNet-like, groups 2"},
 };
 
 }  // namespace

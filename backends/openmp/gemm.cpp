@@ -616,4 +616,46 @@ void conv_tile(int mr, int64_t ntaps, const int64_t* off, const float* x, const 
 #endif
 }
 
+bool conv_k16_available() { return &current_kernel() == &kAvx512; }
+
+void conv_k16(int rows, int cols, int64_t ntaps, const int64_t* off, const float* x, int64_t row,
+              const float* w, float* c, int64_t ldc) {
+#if defined(__x86_64__)
+  detail::conv_k16_avx512(rows, cols, ntaps, off, x, row, w, c, ldc);
+#else
+  (void)rows, (void)cols, (void)ntaps, (void)off, (void)x, (void)row, (void)w, (void)c, (void)ldc;
+  throw Error("conv_k16: no direct convolution tile on this CPU");
+#endif
+}
+
+void transpose16_bias(const float* src, int npix, const float* bias, float* dst, int64_t ldd) {
+#if defined(__x86_64__)
+  detail::transpose16_bias_avx512(src, npix, bias, dst, ldd);
+#else
+  (void)src, (void)npix, (void)bias, (void)dst, (void)ldd;
+  throw Error("transpose16_bias: needs AVX-512");
+#endif
+}
+
+void conv_dw_tile(int64_t nq, const float* dy, int64_t ldy, const int64_t* off, const float* x,
+                  float* acc) {
+#if defined(__x86_64__)
+  detail::conv_dw_tile_avx512(nq, dy, ldy, off, x, acc);
+#else
+  (void)nq, (void)dy, (void)ldy, (void)off, (void)x, (void)acc;
+  throw Error("conv_dw_tile: no direct convolution tile on this CPU");
+#endif
+}
+
+void conv_dx16(int64_t u0, int64_t u1, int64_t v0, int64_t v1, int64_t fw, int64_t rowstep,
+               int64_t colstep, const float* dyt, const float* w, float* out) {
+#if defined(__x86_64__)
+  detail::conv_dx16_avx512(u0, u1, v0, v1, fw, rowstep, colstep, dyt, w, out);
+#else
+  (void)u0, (void)u1, (void)v0, (void)v1, (void)fw, (void)rowstep, (void)colstep, (void)dyt,
+      (void)w, (void)out;
+  throw Error("conv_dx16: no direct convolution tile on this CPU");
+#endif
+}
+
 }  // namespace cnnlab::omp

@@ -128,4 +128,52 @@ int conv_tile_rows(int64_t M);
 void conv_tile(int mr, int64_t ntaps, const int64_t* off, const float* x, const float* w,
                float* c);
 
+/// @brief True when conv_k16 can run: this CPU has AVX-512 and the current kernel choice
+///        (sgemm_force_kernel) is the AVX-512 one.
+bool conv_k16_available();
+
+/// Widest tile conv_k16 takes: 2 rows × 14 columns (28 accumulators).
+inline constexpr int kConvK16MaxCols = 14;
+
+/// @brief The transposed direct tile, 16 filters per zmm, for output rows too short for the
+///        32-wide tile above: for r < rows (1 or 2), j < cols (1 .. 14), k < 16,
+///        c[(r·ldc + j)·16 + k] = Σ_t x[off[t] + r·row + j] · w[t·16 + k].
+///
+/// @param row    distance in floats between two output rows' inputs (the padded width)
+/// @param w      64-byte aligned, tap-major (16 floats per tap; unused filters 0)
+/// @param ldc    pixels between the two rows of the tile in c (pixel-major, 16 floats each)
+void conv_k16(int rows, int cols, int64_t ntaps, const int64_t* off, const float* x, int64_t row,
+              const float* w, float* c, int64_t ldc);
+
+/// @brief conv_k16's pixel-major output back to filter planes: dst[k·ldd + p] =
+///        src[p·16 + k] + bias[k] for k < 16, p < npix (1 .. 16); nothing else is written.
+void transpose16_bias(const float* src, int npix, const float* bias, float* dst, int64_t ldd);
+
+/// Filters and taps per conv_dw_tile call.
+inline constexpr int kConvDwRows = detail::kConvDwRows;  // 4 filters
+inline constexpr int kConvDwCols = detail::kConvDwCols;  // 6 taps
+
+/// @brief The weight-gradient tile of a stride-1 convolution, as dot products along the output
+///        positions (available when conv_k16_available()): for i < 4, j < 6, l < 16,
+///        acc[(i·6 + j)·16 + l] += Σ_{s < nq/16} dy[i·ldy + 16s + l] · x[off[j] + 16s + l].
+///
+/// The caller adds the 16 lanes of each accumulator up at the end. nq must be a multiple of 16;
+/// dy and acc 64-byte aligned, ldy a multiple of 16; x[off[j] + nq − 1] readable.
+void conv_dw_tile(int64_t nq, const float* dy, int64_t ldy, const int64_t* off, const float* x,
+                  float* acc);
+
+/// Channels and pixels per conv_dx16 call.
+inline constexpr int kConvDx16Channels = detail::kConvDx16Channels;  // 6
+inline constexpr int kConvDx16Pixels = detail::kConvDx16Pixels;      // 4
+
+/// @brief The data-gradient tile for a convolution with 16 filters per group (available when
+///        conv_k16_available()): dy pixel-major (16 filters per pixel), for c < 6, p < 4,
+///        out[c·4 + p] = Σ_{u0 <= u < u1, v0 <= v < v1, k < 16}
+///                       dyt[u·rowstep + v·colstep + p·16 + k] · w[((u·fw + v)·6 + c)·16 + k].
+///
+/// The tap window [u0, u1) × [v0, v1) lets the caller skip taps that meet only zero padding.
+/// dyt and w must be 64-byte aligned, rowstep and colstep multiples of 16.
+void conv_dx16(int64_t u0, int64_t u1, int64_t v0, int64_t v1, int64_t fw, int64_t rowstep,
+               int64_t colstep, const float* dyt, const float* w, float* out);
+
 }  // namespace cnnlab::omp

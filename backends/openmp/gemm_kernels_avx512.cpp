@@ -135,6 +135,200 @@ void conv_tile(int64_t ntaps, const int64_t* off, const float* x, const float* w
   }
 }
 
+// ---- direct convolution tile, filters in the lanes -------------------------------------------------
+// The transposed orientation of the tile above, for layers whose output rows are short (LeNet
+// c2: 10 pixels): one zmm holds 16 filters of one output pixel, so every FMA computes real
+// outputs and none is wasted on the padded-width grid. Loop order: over taps t, load the 16
+// filters' weights of t once (one zmm) and, for each of the R×J pixels of the tile, broadcast
+// its input value x[off[t] + r·row + j] straight from memory into an FMA:
+//     acc[r][j][:] += x[off[t] + r·row + j] · w[t·16 + :]
+// R×J <= 28 accumulators + 1 weight register fit the 32 zmm registers; each weight load feeds
+// R·J FMAs and each FMA takes its broadcast operand from memory (one load per FMA, within the
+// load ports of every AVX-512 core). The input window of the tile (R + FH − 1 rows) stays in L1.
+template <int J, int R>
+void conv_k16(int64_t ntaps, const int64_t* off, const float* x, int64_t row, const float* w,
+              float* c, int64_t ldc) {
+  __m512 acc[R][J];
+#pragma GCC unroll 28
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 14
+    for (int j = 0; j < J; ++j) acc[r][j] = _mm512_setzero_ps();
+#pragma GCC unroll 2
+  for (int64_t t = 0; t < ntaps; ++t) {
+    const __m512 wt = _mm512_load_ps(w + t * 16);
+    const float* xt = x + off[t];
+#pragma GCC unroll 2
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 14
+      for (int j = 0; j < J; ++j)
+        acc[r][j] = _mm512_fmadd_ps(_mm512_set1_ps(xt[r * row + j]), wt, acc[r][j]);
+  }
+#pragma GCC unroll 2
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 14
+    for (int j = 0; j < J; ++j) _mm512_storeu_ps(c + (r * ldc + j) * 16, acc[r][j]);
+}
+
+template <int J>
+void conv_k16_rows(int rows, int64_t ntaps, const int64_t* off, const float* x, int64_t row,
+                   const float* w, float* c, int64_t ldc) {
+  if (rows == 2)
+    conv_k16<J, 2>(ntaps, off, x, row, w, c, ldc);
+  else
+    conv_k16<J, 1>(ntaps, off, x, row, w, c, ldc);
+}
+
+void conv_k16_avx512(int rows, int cols, int64_t ntaps, const int64_t* off, const float* x,
+                     int64_t row, const float* w, float* c, int64_t ldc) {
+  switch (cols) {
+    case 1: conv_k16_rows<1>(rows, ntaps, off, x, row, w, c, ldc); break;
+    case 2: conv_k16_rows<2>(rows, ntaps, off, x, row, w, c, ldc); break;
+    case 3: conv_k16_rows<3>(rows, ntaps, off, x, row, w, c, ldc); break;
+    case 4: conv_k16_rows<4>(rows, ntaps, off, x, row, w, c, ldc); break;
+    case 5: conv_k16_rows<5>(rows, ntaps, off, x, row, w, c, ldc); break;
+    case 6: conv_k16_rows<6>(rows, ntaps, off, x, row, w, c, ldc); break;
+    case 7: conv_k16_rows<7>(rows, ntaps, off, x, row, w, c, ldc); break;
+    case 8: conv_k16_rows<8>(rows, ntaps, off, x, row, w, c, ldc); break;
+    case 9: conv_k16_rows<9>(rows, ntaps, off, x, row, w, c, ldc); break;
+    case 10: conv_k16_rows<10>(rows, ntaps, off, x, row, w, c, ldc); break;
+    case 11: conv_k16_rows<11>(rows, ntaps, off, x, row, w, c, ldc); break;
+    case 12: conv_k16_rows<12>(rows, ntaps, off, x, row, w, c, ldc); break;
+    case 13: conv_k16_rows<13>(rows, ntaps, off, x, row, w, c, ldc); break;
+    default: conv_k16_rows<14>(rows, ntaps, off, x, row, w, c, ldc); break;
+  }
+}
+
+// ---- weight gradient tile: dot products along the output positions ------------------------------
+// dW[k][t] = Σ_q dy[k][q] · x[q + off[t]] over the padded-width grid of output positions q: a
+// reduction along q, so the lanes of a zmm hold 16 consecutive positions and nothing has to be
+// transposed (an im2col + GEMM would need the column matrix packed k-major). Loop order: over
+// q in steps of 16, load 4 filters' dy vectors (aligned) and 6 taps' input vectors (unaligned),
+// and do the 4×6 FMAs into 24 vector accumulators — 10 loads per 24 FMAs. The accumulators
+// stay vectors (16 partial sums each) in acc, in memory between calls; the caller adds the
+// lanes up once at the end, so a call on a short grid (LeNet c2: 144 positions) does not pay
+// 24 horizontal reductions.
+void conv_dw_tile_avx512(int64_t nq, const float* dy, int64_t ldy, const int64_t* off,
+                         const float* x, float* acc) {
+  constexpr int KK = kConvDwRows, TT = kConvDwCols;
+  __m512 a[KK][TT];
+#pragma GCC unroll 4
+  for (int i = 0; i < KK; ++i)
+#pragma GCC unroll 6
+    for (int j = 0; j < TT; ++j) a[i][j] = _mm512_load_ps(acc + (i * TT + j) * 16);
+  const float* xt[TT];
+#pragma GCC unroll 6
+  for (int j = 0; j < TT; ++j) xt[j] = x + off[j];
+  for (int64_t q = 0; q < nq; q += 16) {
+    __m512 d[KK];
+#pragma GCC unroll 4
+    for (int i = 0; i < KK; ++i) d[i] = _mm512_load_ps(dy + i * ldy + q);
+#pragma GCC unroll 6
+    for (int j = 0; j < TT; ++j) {
+      const __m512 xv = _mm512_loadu_ps(xt[j] + q);
+#pragma GCC unroll 4
+      for (int i = 0; i < KK; ++i) a[i][j] = _mm512_fmadd_ps(d[i], xv, a[i][j]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int i = 0; i < KK; ++i)
+#pragma GCC unroll 6
+    for (int j = 0; j < TT; ++j) _mm512_store_ps(acc + (i * TT + j) * 16, a[i][j]);
+}
+
+// 16 pixels × 16 filters (pixel-major, as conv_k16 leaves them) → 16 filters × 16 pixels, plus
+// the bias: the classic in-register transpose in four rounds of shuffles (32-bit pairs, 64-bit
+// pairs, 128-bit lanes twice), 64 shuffles for 256 values instead of 256 scalar moves. The
+// unpacks are spelled as their all-lanes masked forms: GCC 12's plain forms pass an
+// "undefined" register that -Wuninitialized (an error here) flags inside <immintrin.h>.
+void transpose16_bias_avx512(const float* src, int npix, const float* bias, float* dst,
+                             int64_t ldd) {
+  constexpr __mmask16 kAll = 0xffff;
+  __m512 r[16], t[16];
+#pragma GCC unroll 16
+  for (int i = 0; i < 16; ++i) r[i] = i < npix ? _mm512_loadu_ps(src + i * 16) : _mm512_setzero_ps();
+#pragma GCC unroll 8
+  for (int i = 0; i < 16; i += 2) {  // round 1: interleave the floats of pixel pairs
+    t[i] = _mm512_mask_unpacklo_ps(r[i], kAll, r[i], r[i + 1]);
+    t[i + 1] = _mm512_mask_unpackhi_ps(r[i], kAll, r[i], r[i + 1]);
+  }
+#pragma GCC unroll 4
+  for (int i = 0; i < 16; i += 4) {  // round 2: interleave 64-bit pairs of pixel quads
+    const __m512d a = _mm512_castps_pd(t[i]), b = _mm512_castps_pd(t[i + 1]);
+    const __m512d c = _mm512_castps_pd(t[i + 2]), d = _mm512_castps_pd(t[i + 3]);
+    r[i] = _mm512_castpd_ps(_mm512_mask_unpacklo_pd(a, 0xff, a, c));
+    r[i + 1] = _mm512_castpd_ps(_mm512_mask_unpackhi_pd(a, 0xff, a, c));
+    r[i + 2] = _mm512_castpd_ps(_mm512_mask_unpacklo_pd(b, 0xff, b, d));
+    r[i + 3] = _mm512_castpd_ps(_mm512_mask_unpackhi_pd(b, 0xff, b, d));
+  }
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; ++i) {  // round 3: 128-bit lanes of quads 0/1 and 2/3
+    t[i] = _mm512_mask_shuffle_f32x4(r[i], kAll, r[i], r[i + 4], 0x88);
+    t[i + 4] = _mm512_mask_shuffle_f32x4(r[i], kAll, r[i], r[i + 4], 0xdd);
+    t[i + 8] = _mm512_mask_shuffle_f32x4(r[i + 8], kAll, r[i + 8], r[i + 12], 0x88);
+    t[i + 12] = _mm512_mask_shuffle_f32x4(r[i + 8], kAll, r[i + 8], r[i + 12], 0xdd);
+  }
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i) {  // round 4: 128-bit lanes of the two halves
+    r[i] = _mm512_mask_shuffle_f32x4(t[i], kAll, t[i], t[i + 8], 0x88);
+    r[i + 8] = _mm512_mask_shuffle_f32x4(t[i], kAll, t[i], t[i + 8], 0xdd);
+  }
+  const __mmask16 m = static_cast<__mmask16>((1u << npix) - 1u);
+#pragma GCC unroll 16
+  for (int k = 0; k < 16; ++k)
+    _mm512_mask_storeu_ps(dst + k * ldd, m, _mm512_add_ps(r[k], _mm512_set1_ps(bias[k])));
+}
+
+// ---- data-gradient tile with the 16 filters in the lanes ------------------------------------------
+// For a convolution with exactly 16 filters per group (LeNet c2), dx[c][pixel] is a reduction
+// over those 16 filters and the taps: with dy stored pixel-major (16 filters per pixel, one zmm)
+// on a zero-padded grid, every FMA has all 16 lanes busy, however few channels dx has (6 for
+// LeNet c2, where a tile over channels would use 6 of 16 lanes). Loop order: over the taps
+// (u, v) in the caller's window — taps that only meet the zero border are skipped — load the 4
+// pixels' dy vectors (aligned) and the 6 channels' weight vectors, 24 FMAs into 24
+// accumulators (10 loads per 24 FMAs); at the end each accumulator's 16 lanes are added up.
+// The 16 lanes of a added up. Not _mm512_reduce_add_ps (nor _mm512_castps512_ps256): GCC 12's
+// versions pass an "undefined" register that -Wuninitialized (an error here) flags inside
+// <immintrin.h>; the all-lanes masked extracts are the same instructions.
+static float hsum(__m512 a) {
+  const __m512d ad = _mm512_castps_pd(a);
+  const __m256 lo = _mm256_castpd_ps(_mm512_mask_extractf64x4_pd(_mm256_setzero_pd(), 0xff, ad, 0));
+  const __m256 hi = _mm256_castpd_ps(_mm512_mask_extractf64x4_pd(_mm256_setzero_pd(), 0xff, ad, 1));
+  const __m256 s8 = _mm256_add_ps(lo, hi);
+  __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
+  s4 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+  s4 = _mm_add_ss(s4, _mm_shuffle_ps(s4, s4, 1));
+  return _mm_cvtss_f32(s4);
+}
+
+void conv_dx16_avx512(int64_t u0, int64_t u1, int64_t v0, int64_t v1, int64_t fw,
+                      int64_t rowstep, int64_t colstep, const float* dyt, const float* w,
+                      float* out) {
+  constexpr int CT = kConvDx16Channels, PT = kConvDx16Pixels;
+  __m512 acc[CT][PT];
+#pragma GCC unroll 6
+  for (int c = 0; c < CT; ++c)
+#pragma GCC unroll 4
+    for (int p = 0; p < PT; ++p) acc[c][p] = _mm512_setzero_ps();
+  for (int64_t u = u0; u < u1; ++u)
+    for (int64_t v = v0; v < v1; ++v) {
+      const float* dt = dyt + u * rowstep + v * colstep;
+      const float* wt = w + (u * fw + v) * CT * 16;
+      __m512 d[PT];
+#pragma GCC unroll 4
+      for (int p = 0; p < PT; ++p) d[p] = _mm512_load_ps(dt + p * 16);
+#pragma GCC unroll 6
+      for (int c = 0; c < CT; ++c) {
+        const __m512 wc = _mm512_load_ps(wt + c * 16);
+#pragma GCC unroll 4
+        for (int p = 0; p < PT; ++p) acc[c][p] = _mm512_fmadd_ps(d[p], wc, acc[c][p]);
+      }
+    }
+#pragma GCC unroll 6
+  for (int c = 0; c < CT; ++c)
+#pragma GCC unroll 4
+    for (int p = 0; p < PT; ++p) out[c * PT + p] = hsum(acc[c][p]);
+}
+
 void conv_tile_avx512(int mr, int64_t ntaps, const int64_t* off, const float* x, const float* w,
                       float* c) {
   switch (mr) {
