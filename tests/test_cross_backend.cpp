@@ -7,9 +7,9 @@
 // an element the backend forgets to write shows up. Backend virtuals are called directly with
 // the same validated geometry the ops API would pass.
 //
-// Tolerance: float32 sums of L terms drift by about L·ε relative to the size of the terms, so
-// each comparison allows  tol = 4·ε·(L + 16)·(1 + max|reference|)  with ε = 2^-23 and L the
-// op's reduction length. Each check prints "OK <backend> <op> ... max_err/tol=..." and fails
+// Tolerance (backend_compare.hpp): float32 sums of L terms drift by about L·ε relative to the
+// size of the terms, so each comparison allows  tol = 4·ε·(L + 16)·(1 + max|reference|)  with
+// ε = 2^-23 and L the op's reduction length. Each check prints "OK <backend> <op> ... max_err/tol=..." and fails
 // if that ratio exceeds 1.
 //
 // Adding an op: add a TEST_CASE that builds inputs with random_tensor(), calls run_both(), and
@@ -20,6 +20,8 @@
 #include <cnnlab/error.hpp>
 #include <cnnlab/ops.hpp>
 
+#include "backend_compare.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -29,6 +31,7 @@
 #include <sstream>
 
 using namespace cnnlab;
+using namespace cnnlab::testing;
 
 namespace {
 
@@ -45,49 +48,6 @@ std::vector<std::string> fast_backends() {
   for (std::string n; std::getline(list, n, ',');)
     if (!n.empty() && std::find(built.begin(), built.end(), n) != built.end()) names.push_back(n);
   return names;
-}
-
-std::vector<float> random_values(int64_t n, uint64_t seed, float lo = -1, float hi = 1) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> dist(lo, hi);
-  std::vector<float> v(static_cast<size_t>(n));
-  for (float& e : v) e = dist(rng);
-  return v;
-}
-
-Tensor random_tensor(const Shape& s, uint64_t seed, float lo = -1, float hi = 1) {
-  return Tensor::from_vector(s, random_values(numel(s), seed, lo, hi), reference_backend());
-}
-
-/// A tensor full of NaN on @p be: any element the op does not write stays NaN.
-Tensor poisoned(const Shape& s, Backend& be) {
-  return Tensor::from_vector(s, std::vector<float>(static_cast<size_t>(numel(s)), std::numeric_limits<float>::quiet_NaN()), be);
-}
-
-/// Compares a fast backend's output with the reference's for a reduction of length L.
-void expect_close(const std::string& backend, const std::string& what, const Tensor& ref,
-                  const Tensor& got, int64_t L) {
-  const std::vector<float> r = ref.to_vector(), g = got.to_vector();
-  REQUIRE(r.size() == g.size());
-  double max_ref = 0;
-  for (float v : r) max_ref = std::max(max_ref, std::abs(static_cast<double>(v)));
-  const double tol = 4 * std::ldexp(1.0, -23) * static_cast<double>(L + 16) * (1 + max_ref);
-  double max_err = 0;
-  size_t worst = 0;
-  for (size_t i = 0; i < r.size(); ++i) {
-    const double err = std::isnan(g[i]) ? std::numeric_limits<double>::infinity()
-                                        : std::abs(static_cast<double>(g[i]) - r[i]);
-    if (err > max_err) {
-      max_err = err;
-      worst = i;
-    }
-  }
-  std::ostringstream line;
-  line << backend << " " << what << "  max_err/tol=" << max_err / tol << " (max_err=" << max_err
-       << ", tol=" << tol << ", worst index " << worst << ": " << g[worst] << " vs " << r[worst] << ")";
-  std::cout << (max_err <= tol ? "OK " : "FAIL ") << line.str() << "\n";
-  INFO(line.str());
-  CHECK(max_err <= tol);
 }
 
 struct ConvCase {
@@ -143,18 +103,18 @@ TEST_CASE("cross-backend: conv2d forward, data and weight gradients", "[cross-ba
 
       Tensor y = poisoned(g.output_shape(), be);
       be.conv2d_forward(x.to(be), w.to(be), b.to(be), y, g);
-      expect_close(name, "conv2d_forward " + describe(c), conv2d_forward(x, w, b, c.p), y, cff);
+      expect_close(name + " " + "conv2d_forward " + describe(c), conv2d_forward(x, w, b, c.p), y, cff);
 
       Tensor dx = poisoned(c.x, be);
       be.conv2d_backward_data(dy.to(be), w.to(be), dx, g);
-      expect_close(name, "conv2d_backward_data " + describe(c), conv2d_backward_data(dy, w, c.x, c.p), dx,
+      expect_close(name + " " + "conv2d_backward_data " + describe(c), conv2d_backward_data(dy, w, c.x, c.p), dx,
                    g.filters_per_group() * c.F * c.F);
 
       Tensor dw = poisoned(ws, be), db = poisoned({c.K}, be);
       be.conv2d_backward_weight(x.to(be), dy.to(be), dw, db, g);
       const ParamGrads r = conv2d_backward_weight(x, dy, ws, true, c.p);
-      expect_close(name, "conv2d_backward_weight dw " + describe(c), r.dw, dw, g.N * g.H2 * g.W2);
-      expect_close(name, "conv2d_backward_weight db " + describe(c), r.db, db, g.N * g.H2 * g.W2);
+      expect_close(name + " " + "conv2d_backward_weight dw " + describe(c), r.dw, dw, g.N * g.H2 * g.W2);
+      expect_close(name + " " + "conv2d_backward_weight db " + describe(c), r.db, db, g.N * g.H2 * g.W2);
     }
   }
 }
@@ -168,11 +128,11 @@ TEST_CASE("cross-backend: conv2d without bias leaves db alone", "[cross-backend]
     const Tensor x = random_tensor(c.x, 7), w = random_tensor(ws, 8);
     Tensor y = poisoned(g.output_shape(), be);
     be.conv2d_forward(x.to(be), w.to(be), Tensor(), y, g);
-    expect_close(name, "conv2d_forward no bias", conv2d_forward(x, w, Tensor(), c.p), y, 27);
+    expect_close(name + " " + "conv2d_forward no bias", conv2d_forward(x, w, Tensor(), c.p), y, 27);
     Tensor dw = poisoned(ws, be), no_db;
     const Tensor dy = random_tensor(g.output_shape(), 9);
     be.conv2d_backward_weight(x.to(be), dy.to(be), dw, no_db, g);
-    expect_close(name, "conv2d_backward_weight no bias", conv2d_backward_weight(x, dy, ws, false, c.p).dw, dw, 72);
+    expect_close(name + " " + "conv2d_backward_weight no bias", conv2d_backward_weight(x, dy, ws, false, c.p).dw, dw, 72);
   }
 }
 
@@ -199,16 +159,16 @@ TEST_CASE("cross-backend: max and average pooling, forward and backward", "[cros
                                " P=" + std::to_string(g.P) + (c.p.ceil_mode ? " ceil" : "");
       Tensor y = poisoned(g.output_shape(), be);
       be.maxpool2d_forward(x.to(be), y, g);
-      expect_close(name, "maxpool2d_forward " + what, maxpool2d_forward(x, c.p), y, 1);
+      expect_close(name + " " + "maxpool2d_forward " + what, maxpool2d_forward(x, c.p), y, 1);
       Tensor dx = poisoned(c.x, be);
       be.maxpool2d_backward(x.to(be), dy.to(be), dx, g);
-      expect_close(name, "maxpool2d_backward " + what, maxpool2d_backward(x, dy, c.p), dx, g.F * g.F);
+      expect_close(name + " " + "maxpool2d_backward " + what, maxpool2d_backward(x, dy, c.p), dx, g.F * g.F);
       Tensor ya = poisoned(g.output_shape(), be);
       be.avgpool2d_forward(x.to(be), ya, g);
-      expect_close(name, "avgpool2d_forward " + what, avgpool2d_forward(x, c.p), ya, g.F * g.F);
+      expect_close(name + " " + "avgpool2d_forward " + what, avgpool2d_forward(x, c.p), ya, g.F * g.F);
       Tensor dxa = poisoned(c.x, be);
       be.avgpool2d_backward(dy.to(be), dxa, g);
-      expect_close(name, "avgpool2d_backward " + what, avgpool2d_backward(dy, c.x, c.p), dxa, g.F * g.F);
+      expect_close(name + " " + "avgpool2d_backward " + what, avgpool2d_backward(dy, c.x, c.p), dxa, g.F * g.F);
     }
   }
 }
@@ -227,15 +187,15 @@ TEST_CASE("cross-backend: linear layer and matmul, including long reductions", "
       const Tensor b = random_tensor({c.Dout}, ++seed), dy = random_tensor({c.N, c.Dout}, ++seed);
       Tensor y = poisoned({c.N, c.Dout}, be);
       be.linear_forward(x.to(be), w.to(be), b.to(be), y);
-      expect_close(name, "linear_forward " + what, linear_forward(x, w, b), y, c.Din);
+      expect_close(name + " " + "linear_forward " + what, linear_forward(x, w, b), y, c.Din);
       Tensor dx = poisoned({c.N, c.Din}, be);
       be.linear_backward_data(dy.to(be), w.to(be), dx);
-      expect_close(name, "linear_backward_data " + what, linear_backward_data(dy, w), dx, c.Dout);
+      expect_close(name + " " + "linear_backward_data " + what, linear_backward_data(dy, w), dx, c.Dout);
       Tensor dw = poisoned({c.Din, c.Dout}, be), db = poisoned({c.Dout}, be);
       be.linear_backward_weight(x.to(be), dy.to(be), dw, db);
       const ParamGrads r = linear_backward_weight(x, dy, true);
-      expect_close(name, "linear_backward_weight dW " + what, r.dw, dw, c.N);
-      expect_close(name, "linear_backward_weight db " + what, r.db, db, c.N);
+      expect_close(name + " " + "linear_backward_weight dW " + what, r.dw, dw, c.N);
+      expect_close(name + " " + "linear_backward_weight db " + what, r.db, db, c.N);
     }
     for (bool ta : {false, true})
       for (bool tb : {false, true}) {
@@ -244,7 +204,7 @@ TEST_CASE("cross-backend: linear layer and matmul, including long reductions", "
         const Tensor bm = random_tensor(tb ? Shape{N, K} : Shape{K, N}, ++seed);
         Tensor c = poisoned({M, N}, be);
         be.gemm(ta, tb, 1.0f, a.to(be), bm.to(be), 0.0f, c);
-        expect_close(name, std::string("gemm trans_a=") + (ta ? "1" : "0") + " trans_b=" + (tb ? "1" : "0"), matmul(a, bm, ta, tb), c, K);
+        expect_close(name + " " + std::string("gemm trans_a=") + (ta ? "1" : "0") + " trans_b=" + (tb ? "1" : "0"), matmul(a, bm, ta, tb), c, K);
       }
   }
 }
@@ -260,7 +220,7 @@ TEST_CASE("cross-backend: activations, softmax, loss, add and SGD", "[cross-back
       auto check_unary = [&](const std::string& op, const std::function<void(const Tensor&, Tensor&)>& run, const Tensor& expected) {
         Tensor out = poisoned(s, be);
         run(x.to(be), out);
-        expect_close(name, op + " " + sh, expected, out, 1);
+        expect_close(name + " " + op + " " + sh, expected, out, 1);
       };
       check_unary("relu_forward", [&](const Tensor& in, Tensor& out) { be.relu_forward(in, out); }, relu_forward(x));
       check_unary("relu_backward", [&](const Tensor& in, Tensor& out) { be.relu_backward(in, dy.to(be), out); }, relu_backward(x, dy));
@@ -276,8 +236,8 @@ TEST_CASE("cross-backend: activations, softmax, loss, add and SGD", "[cross-back
       const SgdParams sgd{0.05f, 0.9f, 1e-3f};
       sgd_update(p_ref, dy, v_ref, sgd);
       be.sgd_update(p, dy.to(be), v, sgd);
-      expect_close(name, "sgd_update param " + sh, p_ref, p, 4);
-      expect_close(name, "sgd_update velocity " + sh, v_ref, v, 4);
+      expect_close(name + " " + "sgd_update param " + sh, p_ref, p, 4);
+      expect_close(name + " " + "sgd_update velocity " + sh, v_ref, v, 4);
     }
     for (const Shape& s : std::vector<Shape>{{1, 2}, {5, 10}, {64, 10}, {3, 1000}}) {
       const Tensor x = random_tensor(s, ++seed, -8, 8), dy = random_tensor(s, ++seed);
@@ -286,17 +246,17 @@ TEST_CASE("cross-backend: activations, softmax, loss, add and SGD", "[cross-back
       const Tensor labels = Tensor::from_vector({s[0]}, lab, reference_backend());
       Tensor y = poisoned(s, be);
       be.softmax_forward(x.to(be), y);
-      expect_close(name, "softmax_forward " + to_string(s), softmax_forward(x), y, s[1]);
+      expect_close(name + " " + "softmax_forward " + to_string(s), softmax_forward(x), y, s[1]);
       const Tensor sm = softmax_forward(x);
       Tensor dx = poisoned(s, be);
       be.softmax_backward(sm.to(be), dy.to(be), dx);
-      expect_close(name, "softmax_backward " + to_string(s), softmax_backward(sm, dy), dx, s[1]);
+      expect_close(name + " " + "softmax_backward " + to_string(s), softmax_backward(sm, dy), dx, s[1]);
       Tensor loss = poisoned({1}, be);
       be.softmax_cross_entropy_forward(x.to(be), labels.to(be), loss);
-      expect_close(name, "softmax_cross_entropy_forward " + to_string(s), softmax_cross_entropy_forward(x, labels), loss, s[0] * s[1]);
+      expect_close(name + " " + "softmax_cross_entropy_forward " + to_string(s), softmax_cross_entropy_forward(x, labels), loss, s[0] * s[1]);
       Tensor dl = poisoned(s, be);
       be.softmax_cross_entropy_backward(x.to(be), labels.to(be), 0.5f, dl);
-      expect_close(name, "softmax_cross_entropy_backward " + to_string(s), softmax_cross_entropy_backward(x, labels, 0.5f), dl, s[1]);
+      expect_close(name + " " + "softmax_cross_entropy_backward " + to_string(s), softmax_cross_entropy_backward(x, labels, 0.5f), dl, s[1]);
     }
   }
 }

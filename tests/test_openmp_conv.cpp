@@ -22,6 +22,8 @@
 #include <cnnlab/backend.hpp>
 #include <cnnlab/ops.hpp>
 
+#include "backend_compare.hpp"
+
 #include <omp.h>
 
 #include <algorithm>
@@ -34,38 +36,9 @@
 #include <vector>
 
 using namespace cnnlab;
+using namespace cnnlab::testing;
 
 namespace {
-
-Tensor random_tensor(const Shape& s, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  std::vector<float> v(static_cast<size_t>(numel(s)));
-  for (float& e : v) e = dist(rng);
-  return Tensor::from_vector(s, v, reference_backend());
-}
-
-Tensor poisoned(const Shape& s, Backend& be) {
-  return Tensor::from_vector(
-      s, std::vector<float>(static_cast<size_t>(numel(s)), std::numeric_limits<float>::quiet_NaN()),
-      be);
-}
-
-void expect_close(const std::string& what, const Tensor& ref, const Tensor& got, int64_t L) {
-  const std::vector<float> r = ref.to_vector(), g = got.to_vector();
-  REQUIRE(r.size() == g.size());
-  double max_ref = 0, max_err = 0;
-  for (float v : r) max_ref = std::max(max_ref, std::abs(static_cast<double>(v)));
-  const double tol = 4 * std::ldexp(1.0, -23) * static_cast<double>(L + 16) * (1 + max_ref);
-  for (size_t i = 0; i < r.size(); ++i)
-    max_err = std::max(max_err, std::isnan(g[i]) ? std::numeric_limits<double>::infinity()
-                                                 : std::abs(static_cast<double>(g[i]) - r[i]));
-  std::ostringstream line;
-  line << what << "  max_err/tol=" << max_err / tol;
-  std::cout << (max_err <= tol ? "OK " : "FAIL ") << line.str() << "\n";
-  INFO(line.str());
-  CHECK(max_err <= tol);
-}
 
 struct Case {
   Shape x;
