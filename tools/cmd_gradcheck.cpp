@@ -8,6 +8,7 @@
 // works in float64 on the reference kernels.
 #include "cli_common.hpp"
 #include "cli11.hpp"
+#include "op_flags.hpp"
 
 #include <cnnlab/gradcheck.hpp>
 
@@ -107,23 +108,17 @@ Command add_gradcheck_command(CLI::App& parent) {
   app->add_flag("--list", a->list, "List the ops that can be checked and exit");
   app->add_option("--shape", a->shape, "Input shape, e.g. N,C,H,W or N,D")->type_name("LIST");
   // Shape and hyperparameters; each applies only to the ops settings_by_op() lists it for.
-  const auto number = [&](const std::string& flag, auto& value, const std::string& help,
-                          const CLI::Validator& check) {
-    a->options[flag] = app->add_option(flag, value, help)->check(check);
-  };
-  const auto flag = [&](const std::string& name, bool& value, const std::string& help) {
-    a->options[name] = app->add_flag(name, value, help);
-  };
-  number("--filters", a->filters, "conv2d: number of filters K; linear: D_out (default 4)",
+  FlagRegistry reg{app, a->options};
+  reg.number("--filters", a->filters, "conv2d: number of filters K; linear: D_out (default 4)",
          positive());
-  number("--kernel", a->kernel, "Filter / window size F (conv2d 3, pools 2)", positive());
-  number("--stride", a->stride, "Stride S (conv2d: default 1; pools: default = --kernel)",
+  reg.number("--kernel", a->kernel, "Filter / window size F (conv2d 3, pools 2)", positive());
+  reg.number("--stride", a->stride, "Stride S (conv2d: default 1; pools: default = --kernel)",
          positive());
-  number("--padding", a->padding, "Zero padding P (default 0)", non_negative());
-  number("--dilation", a->dilation, "conv2d: dilation D (default 1)", positive());
-  number("--groups", a->groups, "conv2d: groups G (default 1)", positive());
-  flag("--ceil-mode", a->ceil_mode, "Pools: round the output size up, not down");
-  flag("--no-bias", a->no_bias, "conv2d, linear: no bias");
+  reg.number("--padding", a->padding, "Zero padding P (default 0)", non_negative());
+  reg.number("--dilation", a->dilation, "conv2d: dilation D (default 1)", positive());
+  reg.number("--groups", a->groups, "conv2d: groups G (default 1)", positive());
+  reg.flag("--ceil-mode", a->ceil_mode, "Pools: round the output size up, not down");
+  reg.flag("--no-bias", a->no_bias, "conv2d, linear: no bias");
   app->add_option("--seed", a->seed, "Seed of the random inputs")->capture_default_str();
   app->add_option("--tol", a->tol, "Largest relative error that passes")
       ->capture_default_str()

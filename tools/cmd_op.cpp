@@ -10,6 +10,7 @@
 // (its error messages name the rule), not re-checked here.
 #include "cli_common.hpp"
 #include "cli11.hpp"
+#include "op_flags.hpp"
 
 #include <cnnlab/backend.hpp>
 #include <cnnlab/npy.hpp>
@@ -255,23 +256,17 @@ Command add_op_command(CLI::App& parent) {
   file("--dy", "Upstream gradient dL/dy, shaped like y: runs the backward pass too");
 
   // Hyperparameters; each applies only to the ops whose table row lists it.
-  const auto number = [&](const std::string& flag, auto& value, const std::string& help,
-                          const CLI::Validator& check) {
-    a->options[flag] = app->add_option(flag, value, help)->check(check);
-  };
-  const auto flag = [&](const std::string& name, bool& value, const std::string& help) {
-    a->options[name] = app->add_flag(name, value, help);
-  };
-  number("--stride", a->stride, "Stride S (conv2d: default 1; pools: default = --kernel)",
+  FlagRegistry reg{app, a->options};
+  reg.number("--stride", a->stride, "Stride S (conv2d: default 1; pools: default = --kernel)",
          positive());
-  number("--padding", a->padding, "Zero padding P (default 0)", non_negative());
-  number("--dilation", a->dilation, "Dilation D of conv2d (default 1)", positive());
-  number("--groups", a->groups, "Groups G of conv2d (default 1)", positive());
-  number("--kernel", a->kernel, "Pooling window F (default 2)", positive());
-  flag("--ceil-mode", a->ceil_mode, "Pools: round the output size up, not down");
-  flag("--trans-a", a->trans_a, "matmul: transpose a (y = a^T b)");
-  flag("--trans-b", a->trans_b, "matmul: transpose b (y = a b^T)");
-  flag("--backward", a->backward, "softmax_cross_entropy: also write dlogits.npy");
+  reg.number("--padding", a->padding, "Zero padding P (default 0)", non_negative());
+  reg.number("--dilation", a->dilation, "Dilation D of conv2d (default 1)", positive());
+  reg.number("--groups", a->groups, "Groups G of conv2d (default 1)", positive());
+  reg.number("--kernel", a->kernel, "Pooling window F (default 2)", positive());
+  reg.flag("--ceil-mode", a->ceil_mode, "Pools: round the output size up, not down");
+  reg.flag("--trans-a", a->trans_a, "matmul: transpose a (y = a^T b)");
+  reg.flag("--trans-b", a->trans_b, "matmul: transpose b (y = a b^T)");
+  reg.flag("--backward", a->backward, "softmax_cross_entropy: also write dlogits.npy");
   a->options["--dloss"] = app->add_option(
       "--dloss", a->dloss,
       "softmax_cross_entropy: upstream gradient dL/dloss (default 1; needs --backward)");

@@ -647,6 +647,18 @@ void direct_dw_image_loop(const float* x, const float* dy, const Conv2dGeometry&
   }
 }
 
+/// Each group's filters packed once as the A operand of sgemm_prepacked: W_g, stored
+/// (Kg × CgFF) row-major, or its transpose W_gᵀ (CgFF × Kg) for the data gradient.
+std::vector<omp::PackedA> pack_group_filters(const float* w, const Conv2dGeometry& g,
+                                             bool transposed) {
+  const int64_t Kg = g.filters_per_group(), cff = g.channels_per_group() * g.FH * g.FW;
+  std::vector<omp::PackedA> packed;
+  for (int64_t grp = 0; grp < g.G; ++grp)
+    packed.emplace_back(transposed, transposed ? cff : Kg, transposed ? Kg : cff,
+                        w + grp * Kg * cff, cff);
+  return packed;
+}
+
 }  // namespace
 
 void OpenMPBackend::conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y,
@@ -671,9 +683,7 @@ void OpenMPBackend::conv2d_forward(const Tensor& x, const Tensor& w, const Tenso
   }
 
   // The filters of each group, packed once: W_g is (Kg × CgFF), row-major.
-  std::vector<omp::PackedA> filters;
-  for (int64_t grp = 0; grp < g.G; ++grp)
-    filters.emplace_back(false, Kg, cff, wp + grp * Kg * cff, cff);
+  const std::vector<omp::PackedA> filters = pack_group_filters(wp, g, false);
   const int nr = filters[0].nr();
   const ColumnBlocks cb = plan_columns(g, cff, nr, kBlockFloats);
   const int64_t chunks = cb.groups * cb.per_group;
@@ -753,10 +763,8 @@ void OpenMPBackend::conv2d_backward_data(const Tensor& dy, const Tensor& w, Tens
     return;
   }
 
-  // Wᵀ of each group, packed once: W_g is stored (Kg × CgFF), so op(A) = W_gᵀ is (CgFF × Kg).
-  std::vector<omp::PackedA> filters_t;
-  for (int64_t grp = 0; grp < g.G; ++grp)
-    filters_t.emplace_back(true, cff, Kg, wp + grp * Kg * cff, cff);
+  // Wᵀ of each group, packed once (op(A) = W_gᵀ is CgFF × Kg).
+  const std::vector<omp::PackedA> filters_t = pack_group_filters(wp, g, true);
   const int nr = filters_t[0].nr();
   // Blocks sized by the output block dcol (CgFF × cols), the larger of the two.
   const ColumnBlocks cb = plan_columns(g, cff, nr, kBlockFloats);
