@@ -37,6 +37,7 @@ struct Options {
   double min_time = 1.0;
   std::string only;
   bool csv = false;
+  bool passes = false;
 };
 
 /// Seconds of the fastest of several runs of @p fn (after one warm-up run).
@@ -108,6 +109,14 @@ void bench_conv(const Options& o, Backend& be, int threads, const ConvLayer& l) 
       },
       o.min_time);
   report(o, l.name, "fwd+bwd", be, threads, 3 * flops / tb * 1e-9, "GFLOP/s", tb);
+  if (!o.passes) return;
+  // Each backward pass alone (same FLOPs as the forward pass), to see which one limits fwd+bwd.
+  const double td = best_time([&] { conv2d_backward_data(dy, w, x.shape(), p); be.synchronize(); },
+                              o.min_time);
+  report(o, l.name, "bwd_data", be, threads, flops / td * 1e-9, "GFLOP/s", td);
+  const double tw = best_time(
+      [&] { conv2d_backward_weight(x, dy, w.shape(), true, p); be.synchronize(); }, o.min_time);
+  report(o, l.name, "bwd_wgt", be, threads, flops / tw * 1e-9, "GFLOP/s", tw);
 }
 
 void bench_gemm(const Options& o, Backend& be, int threads) {
@@ -149,6 +158,8 @@ int main(int argc, char** argv) {
   app.add_option("--threads", o.threads, "OpenMP thread counts to measure (default: 1 2)")->delimiter(',');
   app.add_option("--min-time", o.min_time, "Seconds of timed runs per figure, at least (default 1)")->check(CLI::PositiveNumber);
   app.add_option("--only", o.only, "Only cases whose name matches this regular expression (e.g. 'vgg|sgemm')");
+  app.add_flag("--passes", o.passes,
+               "Also time backward-data and backward-weight of each layer on their own");
   app.add_flag("--csv", o.csv, "Print name,direction,backend,threads,value,unit,ms lines");
   CLI11_PARSE(app, argc, argv);
   try {

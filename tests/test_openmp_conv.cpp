@@ -58,6 +58,8 @@ const std::vector<Case> kCases = {
     {{4, 6, 14, 14}, 16, 5, {1, 0, 1, 1}, "16-filter tile: LeNet c2 forward"},
     {{3, 4, 9, 7}, 32, 3, {1, 2, 2, 2}, "16-filter tile: groups 2, dilation 2, odd rows"},
     {{2, 2, 7, 19}, 16, 5, {1, 0, 1, 1}, "16-filter tile: rows cut into 8 + 7 columns"},
+    {{2, 16, 7, 28}, 32, 3, {1, 1, 1, 1}, "16-filter tile: 28-wide rows in two 14-column chunks"},
+    {{3, 256, 5, 6}, 32, 3, {1, 1, 1, 1}, "16-filter tile: filters too big for the grid tile"},
     {{2, 3, 6, 6}, 48, 3, {1, 1, 1, 1}, "16-filter tile: three filter blocks"},
     {{2, 8, 9, 9}, 16, 3, {1, 1, 1, 1}, "16-filter data gradient: two channel tiles (6 + 2)"},
     {{2, 3, 25, 25}, 8, 3, {3, 2, 2, 1}, "im2col from stride phases: stride 3, dilation 2, pad 2"},

@@ -45,6 +45,10 @@
 
 #include <omp.h>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -259,6 +263,87 @@ void im2col_packed(const float* x, const PhaseSplit& ps, const Conv2dGeometry& g
   }
 }
 
+#if defined(__x86_64__)
+/// im2col_packed for 32-wide slivers (the AVX-512 kernels' NR), with AVX-512 masked loads: each
+/// 32-float row of a sliver (one tap) is assembled in two zmm registers from one masked load per
+/// row run and half (the lanes of a run read consecutive input floats; lanes whose input lies in
+/// the padding are masked off and stay 0), then stored whole. Loop order: sliver, then channel c
+/// and filter row u (where each run's input row is found once), then filter column v and the
+/// sliver's row runs (at most a few) — so every store is a full, aligned 64-byte line, no lane
+/// is written twice, and the inner loop is little more than the masked loads. The masks and
+/// input offsets of each run and filter column v are worked out once per sliver.
+__attribute__((target("avx512f"))) void im2col_packed_avx512(const float* x, const PhaseSplit& ps,
+                                                              const Conv2dGeometry& g, int64_t grp,
+                                                              int64_t p0, int64_t ncols,
+                                                              float* dst) {
+  constexpr int NR = 32;
+  const int64_t Cg = g.channels_per_group(), cff = Cg * g.FH * g.FW;
+  const int64_t FW = g.FW, S = g.S;
+  // Per run r (at most NR): its first input row, its output row, and per filter column v the
+  // lanes whose input is inside the row (lo16/hi16 halves) and where lane 0 would read.
+  int64_t row0[NR], out_row[NR];
+  const float* rowp[NR];
+  std::vector<__mmask16> mlo(static_cast<size_t>(NR * FW)), mhi(static_cast<size_t>(NR * FW));
+  std::vector<int64_t> shift(static_cast<size_t>(NR * FW));
+  std::vector<int64_t> phase(static_cast<size_t>(FW)), base(static_cast<size_t>(FW));
+  std::vector<ValidRange> vr(static_cast<size_t>(FW));
+  for (int64_t v = 0; v < FW; ++v) {
+    vr[v] = valid_outputs(v, g.S, g.P, g.D, g.W, g.W2);
+    const int64_t off = v * g.D - g.P;
+    phase[v] = (off % S + S) % S;
+    base[v] = (off - phase[v]) / S;
+  }
+  const float* src = S == 1 ? x : ps.xs.data();
+  const int64_t row_floats = S == 1 ? g.W : S * ps.Wq;  // floats per input row (all phases)
+  for (int64_t s = 0; s * NR < ncols; ++s) {
+    float* d = dst + s * cff * NR;
+    const int64_t ps0 = p0 + s * NR, pe = std::min(ps0 + NR, p0 + ncols);
+    int nruns = 0;
+    for_each_row_run(ps0, pe, g, [&](int64_t n, int64_t i, int64_t j0, int64_t len, int64_t lane) {
+      row0[nruns] = (n * g.C + grp * Cg) * g.H;
+      out_row[nruns] = i;
+      for (int64_t v = 0; v < FW; ++v) {
+        const int64_t lo = std::clamp(vr[v].lo - j0, int64_t{0}, len);
+        const int64_t hi = std::clamp(vr[v].hi - j0, lo, len);
+        const uint64_t bits = (((uint64_t{1} << hi) - 1) & ~((uint64_t{1} << lo) - 1)) << lane;
+        const size_t k = static_cast<size_t>(nruns * FW + v);
+        mlo[k] = static_cast<__mmask16>(bits & 0xffff);
+        mhi[k] = static_cast<__mmask16>((bits >> 16) & 0xffff);
+        // lane + t reads input column j0 + t (+ v·D − P, or base_v in phase row phase_v)
+        shift[k] = S == 1 ? j0 + v * g.D - g.P - lane : phase[v] * ps.Wq + j0 + base[v] - lane;
+      }
+      ++nruns;
+    });
+    for (int64_t c = 0; c < Cg; ++c)
+      for (int64_t u = 0; u < g.FH; ++u) {
+        int live = 0;  // runs whose input row is inside the image (the others stay 0)
+        int which[NR];
+        for (int r = 0; r < nruns; ++r) {
+          const int64_t h = out_row[r] * S - g.P + u * g.D;
+          if (h < 0 || h >= g.H) continue;
+          rowp[live] = src + (row0[r] + c * g.H + h) * row_floats;
+          which[live++] = r;
+        }
+        float* out = d + (c * g.FH + u) * FW * NR;
+        for (int64_t v = 0; v < FW; ++v, out += NR) {
+          __m512 lo16 = _mm512_setzero_ps(), hi16 = _mm512_setzero_ps();
+          for (int q = 0; q < live; ++q) {
+            const size_t k = static_cast<size_t>(which[q] * FW + v);
+            // Lane 0's address may lie before the row: masked-off lanes are never read, and the
+            // address is formed as an integer so no out-of-range pointer is ever created.
+            const auto* p = reinterpret_cast<const float*>(
+                reinterpret_cast<uintptr_t>(rowp[q]) + static_cast<uintptr_t>(shift[k]) * sizeof(float));
+            lo16 = _mm512_mask_loadu_ps(lo16, mlo[k], p);
+            hi16 = _mm512_mask_loadu_ps(hi16, mhi[k], p + 16);
+          }
+          _mm512_store_ps(out, lo16);
+          _mm512_store_ps(out + 16, hi16);
+        }
+      }
+  }
+}
+#endif
+
 /// Columns [p0, p0+ncols) of group grp's dy (Kg × N·H2W2), written as B̃.
 void pack_dy(const float* dy, const Conv2dGeometry& g, int64_t grp, int64_t p0, int64_t ncols,
              int nr, float* dst) {
@@ -391,15 +476,23 @@ void direct_conv_s1(const float* x, const float* w, const float* bias, float* y,
   }
 }
 
-/// Whether the filters-in-lanes tile (omp::conv_k16) suits better than direct_conv_s1: whole
-/// blocks of 16 filters, and output rows so short that the 32-wide grid tile would waste more
-/// than a fifth of its positions on padding columns and the overhang of its last block (LeNet
-/// c2: 100 real outputs out of 160 computed).
+/// Whether the filters-in-lanes tile (omp::conv_k16) suits better than direct_conv_s1 and
+/// im2col + GEMM: whole blocks of 16 filters, a padded input plane within 1 MB, a block's packed
+/// filters (taps·64 bytes) within 512 KB of L2, and one of:
+///   - output rows so short that the 32-wide grid tile would waste more than a fifth of its
+///     positions on padding columns and the overhang of its last block (LeNet c2: 100 real
+///     outputs out of 160 computed);
+///   - rows that split into chunks of exactly 14 columns, so every tile uses all 28 accumulators
+///     and, unlike the grid tile, computes no padding column at all (VGG: 28 or 56 wide);
+///   - filters too large for direct_conv_s1 (Kg·taps > 64 Ki floats), where the only other
+///     choice is im2col + GEMM, whose column matrix costs a copy per tap (VGG deep: 256 × 2304).
 bool k16_suits(const DirectConv& d) {
   const int64_t Kg = d.K / d.G, Cg = d.C / d.G, taps = Cg * d.FH * d.FW;
-  if (!omp::conv_k16_available() || Kg % 16 != 0 || Kg * taps > (int64_t{1} << 16)) return false;
+  if (!omp::conv_k16_available() || Kg % 16 != 0 || taps * 16 > (int64_t{1} << 17)) return false;
   const int64_t Wp = d.W + 2 * d.pw, Hp = d.H + 2 * d.ph;
   if (Cg * Hp * Wp > (int64_t{1} << 18)) return false;  // padded plane within 1 MB
+  if (Kg * taps > (int64_t{1} << 16)) return true;
+  if (d.W2 % omp::kConvK16MaxCols == 0) return true;
   const int64_t grid = ((d.H2 - 1) * Wp + d.W2 + 31) / 32 * 32;  // positions conv_tile computes
   return d.H2 * d.W2 * 5 < grid * 4;
 }
@@ -701,7 +794,12 @@ void OpenMPBackend::conv2d_forward(const Tensor& x, const Tensor& w, const Tenso
       const int64_t p0 = g0 + q * cb.cols, p1 = std::min(g1, p0 + cb.cols);
       if (p0 >= p1) continue;
       for (int64_t grp = 0; grp < g.G; ++grp) {
-        im2col_packed(xp, ps, g, grp, p0, p1 - p0, nr, bt);
+#if defined(__x86_64__)
+        if (nr == 32 && omp::conv_k16_available())
+          im2col_packed_avx512(xp, ps, g, grp, p0, p1 - p0, bt);
+        else
+#endif
+          im2col_packed(xp, ps, g, grp, p0, p1 - p0, nr, bt);
         if (cb.images == 1) {
           // The chunk lies in one image: the product goes straight into y (row stride H2·W2),
           // and the bias is added in place while the block is still in cache.
@@ -742,7 +840,7 @@ void OpenMPBackend::conv2d_backward_data(const Tensor& dy, const Tensor& w, Tens
   const int64_t ph = g.D * (g.FH - 1) - g.P, pw = g.D * (g.FW - 1) - g.P;
   if (g.S == 1 && ph >= 0 && pw >= 0 && g.N * hw2 > 0 && cff > 0) {
     const DirectConv d{g.N, g.K, g.H2, g.W2, g.C, g.G, g.FH, g.FW, g.D, ph, pw, g.H, g.W};
-    if (dx16_suits(d) || direct_suits(d)) {
+    if (dx16_suits(d) || k16_suits(d) || direct_suits(d)) {
       std::vector<float> wf(static_cast<size_t>(g.C * Kg * g.FH * g.FW));
       for (int64_t grp = 0; grp < g.G; ++grp)
         for (int64_t c = 0; c < Cg; ++c)
@@ -753,6 +851,8 @@ void OpenMPBackend::conv2d_backward_data(const Tensor& dy, const Tensor& w, Tens
                     wp[(((grp * Kg + k) * Cg + c) * g.FH + (g.FH - 1 - u)) * g.FW + (g.FW - 1 - v)];
       if (dx16_suits(d))
         direct_conv_dx16(dyp, wf.data(), dxp, d);
+      else if (k16_suits(d))
+        direct_conv_k16(dyp, wf.data(), nullptr, dxp, d);
       else
         direct_conv_s1(dyp, wf.data(), nullptr, dxp, d);
       return;
