@@ -156,12 +156,17 @@ void conv_k16(int64_t ntaps, const int64_t* off, const float* x, int64_t row, co
 #pragma GCC unroll 2
   for (int64_t t = 0; t < ntaps; ++t) {
     const __m512 wt = _mm512_load_ps(w + t * 16);
-    const float* xt = x + off[t];
+    // One pointer per row, so each broadcast is that pointer plus a constant displacement
+    // (written as xt[r·row + j], GCC kept r·row + j for every j in its own register and
+    // spilled some of them to the stack: ~10% slower).
+    const float* xr[R];
+    xr[0] = x + off[t];
+    if constexpr (R > 1) xr[1] = xr[0] + row;
 #pragma GCC unroll 2
     for (int r = 0; r < R; ++r)
 #pragma GCC unroll 14
       for (int j = 0; j < J; ++j)
-        acc[r][j] = _mm512_fmadd_ps(_mm512_set1_ps(xt[r * row + j]), wt, acc[r][j]);
+        acc[r][j] = _mm512_fmadd_ps(_mm512_set1_ps(xr[r][j]), wt, acc[r][j]);
   }
 #pragma GCC unroll 2
   for (int r = 0; r < R; ++r)
@@ -271,6 +276,12 @@ void transpose16_bias_avx512(const float* src, int npix, const float* bias, floa
   for (int i = 0; i < 8; ++i) {  // round 4: 128-bit lanes of the two halves
     r[i] = _mm512_mask_shuffle_f32x4(t[i], kAll, t[i], t[i + 8], 0x88);
     r[i + 8] = _mm512_mask_shuffle_f32x4(t[i], kAll, t[i], t[i + 8], 0xdd);
+  }
+  if (npix == 16) {  // whole rows: plain stores (a masked store costs more on some cores)
+#pragma GCC unroll 16
+    for (int k = 0; k < 16; ++k)
+      _mm512_storeu_ps(dst + k * ldd, _mm512_add_ps(r[k], _mm512_set1_ps(bias[k])));
+    return;
   }
   const __mmask16 m = static_cast<__mmask16>((1u << npix) - 1u);
 #pragma GCC unroll 16

@@ -392,6 +392,7 @@ void col2im_add(const float* dcol, int64_t ld, const Conv2dGeometry& g, int64_t 
 /// the filters flipped and transposed — for the data gradient.
 struct DirectConv {
   int64_t N, C, H, W, K, G, FH, FW, D, ph, pw, H2, W2;
+  int64_t S = 1;  ///< stride; only direct_conv_k16 takes S > 1 (through a phase-split copy)
 };
 
 /// Whether the direct path suits this convolution better than im2col + GEMM: AVX-512, stride 1,
@@ -485,29 +486,34 @@ void direct_conv_s1(const float* x, const float* w, const float* bias, float* y,
 ///   - rows that split into chunks of exactly 14 columns, so every tile uses all 28 accumulators
 ///     and, unlike the grid tile, computes no padding column at all (VGG: 28 or 56 wide);
 ///   - filters too large for direct_conv_s1 (Kg·taps > 64 Ki floats), where the only other
-///     choice is im2col + GEMM, whose column matrix costs a copy per tap (VGG deep: 256 × 2304).
+///     choice is im2col + GEMM, whose column matrix costs a copy per tap (VGG deep: 256 × 2304);
+///   - a stride S > 1, which only im2col + GEMM handles otherwise (AlexNet c1: 11×11, stride 4).
 bool k16_suits(const DirectConv& d) {
   const int64_t Kg = d.K / d.G, Cg = d.C / d.G, taps = Cg * d.FH * d.FW;
   if (!omp::conv_k16_available() || Kg % 16 != 0 || taps * 16 > (int64_t{1} << 17)) return false;
-  const int64_t Wp = d.W + 2 * d.pw, Hp = d.H + 2 * d.ph;
-  if (Cg * Hp * Wp > (int64_t{1} << 18)) return false;  // padded plane within 1 MB
-  if (Kg * taps > (int64_t{1} << 16)) return true;
+  const int64_t Wp = d.W + 2 * d.pw, Hp = d.H + 2 * d.ph, Wq = (Wp + d.S - 1) / d.S;
+  if (Cg * Hp * Wq * d.S > (int64_t{1} << 18)) return false;  // padded plane within 1 MB
+  if (d.S > 1 || Kg * taps > (int64_t{1} << 16)) return true;
   if (d.W2 % omp::kConvK16MaxCols == 0) return true;
   const int64_t grid = ((d.H2 - 1) * Wp + d.W2 + 31) / 32 * 32;  // positions conv_tile computes
   return d.H2 * d.W2 * 5 < grid * 4;
 }
 
 /// The same convolution as direct_conv_s1, with 16 filters per zmm (omp::conv_k16) on tiles of
-/// real output pixels: 2 output rows × up to 14 columns. Loop order: images over threads; per
-/// image and group the input plane is copied once into a zero-padded buffer; then per block of
-/// 16 filters, per tile of pixels, the kernel runs over all taps (the block's packed filters,
-/// taps·64 bytes, stay in L1/L2, the tile's input window in L1). The kernel leaves the outputs
-/// pixel-major (16 filters per pixel) in a per-image buffer, which is then transposed into y's
-/// 16 filter planes, 16 pixels at a time in registers, with the bias added.
+/// real output pixels: 2 output rows × up to 14 columns; any stride S. Loop order: images over
+/// threads; per image and group the input is copied once into a zero-padded plane, split into
+/// its S column phases (xq below; for S = 1 that is just the padded plane), so that the inputs
+/// of consecutive output columns are consecutive floats for every tap, whatever the stride.
+/// Then per block of 16 filters, per tile of pixels, the kernel runs over all taps (the block's
+/// packed filters, taps·64 bytes, stay in L1/L2, the tile's input window in L1). The kernel
+/// leaves the outputs pixel-major (16 filters per pixel) in a per-image buffer, which is then
+/// transposed into y's 16 filter planes, 16 pixels at a time in registers, with the bias added.
 void direct_conv_k16(const float* x, const float* w, const float* bias, float* y,
                      const DirectConv& d) {
-  const int64_t Cg = d.C / d.G, Kg = d.K / d.G, taps = Cg * d.FH * d.FW;
-  const int64_t Hp = d.H + 2 * d.ph, Wp = d.W + 2 * d.pw, plane = Cg * Hp * Wp;
+  const int64_t Cg = d.C / d.G, Kg = d.K / d.G, taps = Cg * d.FH * d.FW, S = d.S;
+  // Padded input row h, column q = j'·S + b lives at xq[((c·Hp + h)·S + b)·Wq + j'].
+  const int64_t Hp = d.H + 2 * d.ph, Wp = d.W + 2 * d.pw, Wq = (Wp + S - 1) / S;
+  const int64_t plane = Cg * Hp * S * Wq;
   const int64_t hw2 = d.H2 * d.W2, kblocks = Kg / 16;
   // Filters, tap-major per block of 16: wk[((grp·kblocks + kb)·taps + t)·16 + k] =
   // w[grp·Kg + kb·16 + k][t].
@@ -517,11 +523,16 @@ void direct_conv_k16(const float* x, const float* w, const float* bias, float* y
     for (int64_t k = 0; k < Kg; ++k)
       for (int64_t t = 0; t < taps; ++t)
         wk[((grp * kblocks + k / 16) * taps + t) * 16 + k % 16] = w[(grp * Kg + k) * taps + t];
+  // Tap (c, u, v) of output pixel (i, j) reads padded row i·S + u·D, column j·S + v·D, where
+  // v·D = base·S + phase: element j + base of phase row `phase`. One output row further down is
+  // S padded rows further on: `row` floats.
   std::vector<int64_t> off(static_cast<size_t>(taps));
   for (int64_t c = 0; c < Cg; ++c)
     for (int64_t u = 0; u < d.FH; ++u)
       for (int64_t v = 0; v < d.FW; ++v)
-        off[static_cast<size_t>((c * d.FH + u) * d.FW + v)] = (c * Hp + u * d.D) * Wp + v * d.D;
+        off[static_cast<size_t>((c * d.FH + u) * d.FW + v)] =
+            ((c * Hp + u * d.D) * S + (v * d.D) % S) * Wq + (v * d.D) / S;
+  const int64_t row = S * S * Wq;
   // Column chunks of equal width, at most kConvK16MaxCols (a 28-wide row → 14 + 14).
   const int64_t nchunks = (d.W2 + omp::kConvK16MaxCols - 1) / omp::kConvK16MaxCols;
   const int64_t jw = (d.W2 + nchunks - 1) / nchunks;
@@ -533,32 +544,46 @@ void direct_conv_k16(const float* x, const float* w, const float* bias, float* y
 
 #pragma omp parallel if (d.N > 1 && d.N * d.K * hw2 * taps > (int64_t{1} << 20))
   {
-    // The tile reads at most x[off[taps−1] + (H2−1)·Wp + W2−1], the padded plane's last float.
-    float* xpad = t_packed_b.get(plane);
+    // The tile reads at most the last output's last tap: inside the plane.
+    float* xq = t_packed_b.get(plane);
     // One image's outputs for one block of 16 filters, pixel-major (16 floats per pixel);
     // pixels past hw2 are zeros, read by the last transpose and not stored.
-    std::vector<float> pix(static_cast<size_t>(pix16 * 16), 0.0f);
-    std::fill(xpad, xpad + plane, 0.0f);  // borders stay 0; interiors are rewritten
+    float* pix = t_product.get(pix16 * 16);
+    std::fill(pix + hw2 * 16, pix + pix16 * 16, 0.0f);
+    // The padding stays 0; interiors are rewritten. (Without padding, the only slots never
+    // written are the phase rows' slack past the row's end, which no tap reads.)
+    if (d.ph > 0 || d.pw > 0) std::fill(xq, xq + plane, 0.0f);
 #pragma omp for schedule(dynamic)
     for (int64_t n = 0; n < d.N; ++n)
       for (int64_t grp = 0; grp < d.G; ++grp) {
         for (int64_t c = 0; c < Cg; ++c)
-          for (int64_t h = 0; h < d.H; ++h)
-            std::memcpy(xpad + (c * Hp + h + d.ph) * Wp + d.pw,
-                        x + ((n * d.C + grp * Cg + c) * d.H + h) * d.W,
-                        static_cast<size_t>(d.W) * sizeof(float));
+          for (int64_t h = 0; h < d.H; ++h) {
+            const float* src = x + ((n * d.C + grp * Cg + c) * d.H + h) * d.W;
+            float* dst = xq + (c * Hp + h + d.ph) * S * Wq;
+            if (S == 1) {
+              std::memcpy(dst + d.pw, src, static_cast<size_t>(d.W) * sizeof(float));
+              continue;
+            }
+            for (int64_t b = 0; b < S; ++b) {  // phase b holds padded columns b, b + S, ...
+              // its first column inside the image: the smallest q = j'·S + b >= pw
+              const int64_t j_first = (std::max<int64_t>(d.pw - b, 0) + S - 1) / S;
+              float* out = dst + b * Wq;
+              for (int64_t j = j_first, q = j_first * S + b; q < d.pw + d.W; ++j, q += S)
+                out[j] = src[q - d.pw];
+            }
+          }
         for (int64_t kb = 0; kb < kblocks; ++kb) {
           for (int64_t i0 = 0; i0 < d.H2; i0 += 2)
             for (int64_t j0 = 0; j0 < d.W2; j0 += jw) {
               const int rows = static_cast<int>(std::min<int64_t>(2, d.H2 - i0));
               const int cols = static_cast<int>(std::min(jw, d.W2 - j0));
-              omp::conv_k16(rows, cols, taps, off.data(), xpad + i0 * Wp + j0, Wp,
+              omp::conv_k16(rows, cols, taps, off.data(), xq + i0 * row + j0, row,
                             wk + (grp * kblocks + kb) * taps * 16,
-                            pix.data() + (i0 * d.W2 + j0) * 16, d.W2);
+                            pix + (i0 * d.W2 + j0) * 16, d.W2);
             }
           const int64_t ch = grp * Kg + kb * 16;  // the block's first filter
           for (int64_t p = 0; p < hw2; p += 16)
-            omp::transpose16_bias(pix.data() + p * 16, static_cast<int>(std::min<int64_t>(16, hw2 - p)),
+            omp::transpose16_bias(pix + p * 16, static_cast<int>(std::min<int64_t>(16, hw2 - p)),
                                   b16.data() + ch, y + (n * d.K + ch) * hw2 + p, hw2);
         }
       }
@@ -763,12 +788,12 @@ void OpenMPBackend::conv2d_forward(const Tensor& x, const Tensor& w, const Tenso
   const float* bp = b.defined() ? b.data() : nullptr;
   float* yp = y.data();
   if (g.N * hw2 == 0 || Kg == 0) return;
+  const DirectConv d{g.N, g.C, g.H, g.W, g.K, g.G, g.FH, g.FW, g.D, g.P, g.P, g.H2, g.W2, g.S};
+  if (k16_suits(d)) {
+    direct_conv_k16(xp, wp, bp, yp, d);
+    return;
+  }
   if (g.S == 1) {
-    const DirectConv d{g.N, g.C, g.H, g.W, g.K, g.G, g.FH, g.FW, g.D, g.P, g.P, g.H2, g.W2};
-    if (k16_suits(d)) {
-      direct_conv_k16(xp, wp, bp, yp, d);
-      return;
-    }
     if (direct_suits(d)) {
       direct_conv_s1(xp, wp, bp, yp, d);
       return;
