@@ -3,7 +3,9 @@
 // backends/openmp/openmp_conv2d.cpp picks among several ways to compute a convolution. Direct
 // stride-1 kernels (AVX-512 only): forward, and backward-data as a convolution of dy with
 // flipped filters, with a 32-position × filters tile or a 16-filter × short-row tile (filters
-// in the lanes; it also takes forward passes with stride > 1, from a phase-split input copy); for 16 filters, a data gradient that reduces over the filters in the lanes;
+// in the lanes; it also takes forward passes with stride > 1, from a phase-split input copy);
+// for large layers, a weight gradient whose transposed column matrix is written straight
+// into the GEMM's packed panels; for 16 filters, a data gradient that reduces over the filters in the lanes;
 // and a weight gradient as dot products along the output positions. Otherwise im2col written
 // straight into packed GEMM panels, in column blocks that group several small images or cut a
 // large image into pieces (for stride S > 1, read from a copy of x split into its S column
@@ -62,6 +64,10 @@ const std::vector<Case> kCases = {
     {{3, 256, 5, 6}, 32, 3, {1, 1, 1, 1}, "16-filter tile: filters too big for the grid tile"},
     {{2, 3, 39, 43}, 32, 11, {4, 2, 1, 1}, "16-filter tile, stride 4 from phases: AlexNet c1-like"},
     {{3, 4, 15, 17}, 32, 3, {2, 1, 2, 2}, "16-filter tile, stride 2: dilation 2, groups 2"},
+    {{3, 8, 20, 18}, 32, 3, {1, 1, 1, 1}, "weight gradient from transposed columns: 3 images"},
+    {{5, 16, 17, 17}, 48, 3, {1, 1, 1, 1}, "transposed columns: images over threads"},
+    {{2, 6, 39, 39}, 64, 5, {2, 1, 1, 2}, "transposed columns: stride 2, groups 2"},
+    {{1, 8, 40, 40}, 64, 3, {1, 1, 1, 1}, "transposed columns: 2 pixel chunks × 3 tap chunks"},
     {{2, 3, 6, 6}, 48, 3, {1, 1, 1, 1}, "16-filter tile: three filter blocks"},
     {{2, 8, 9, 9}, 16, 3, {1, 1, 1, 1}, "16-filter data gradient: two channel tiles (6 + 2)"},
     {{2, 3, 25, 25}, 8, 3, {3, 2, 2, 1}, "im2col from stride phases: stride 3, dilation 2, pad 2"},

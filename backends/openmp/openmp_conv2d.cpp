@@ -93,6 +93,9 @@ class AlignedBuffer {
 
 thread_local AlignedBuffer t_packed_b, t_product;
 
+/// Sixteen zeros: the "bias" of a plain transpose16_bias.
+constexpr float kZeros16[16] = {};
+
 /// d[0 .. n) = s[0 .. n) for short runs (a few to a few dozen floats, e.g. one output row of
 /// LeNet). Written as fixed-size 8-float moves, overlapping at the end, because a plain loop is
 /// turned into a call to memmove, whose start-up cost is larger than such a copy.
@@ -340,6 +343,106 @@ __attribute__((target("avx512f"))) void im2col_packed_avx512(const float* x, con
           _mm512_store_ps(out + 16, hi16);
         }
       }
+  }
+}
+#endif
+
+#if defined(__x86_64__)
+/// The transposed column matrix for the weight gradient, written as B̃ for NR = 32: op(B) is
+/// colᵀ, whose row k is output pixel p0 + k of image n and whose column t is tap t0 + t of
+/// group grp, i.e. dst[s·np·32 + k·32 + j] = col[t0 + s·32 + j][p0 + k] for the np pixels
+/// [p0, p0+np) and nt taps [t0, t0+nt). Lanes past nt in the last sliver are left as they are
+/// (sgemm_prepacked ignores them). Because the block of 16 pixels is stored whole, the last block
+/// may write up to 15 rows past np: into the next sliver (rewritten after) or, for the last
+/// sliver, into slack the caller provides (16·32 floats).
+///
+/// Loop order: sliver, block of 16 pixels, tap. For each tap the 16 pixels' inputs are gathered
+/// into one zmm with a masked load per row run (as in im2col_packed_avx512: a run's pixels read
+/// consecutive floats of x, or of the phase-split copy for stride S > 1; padding lanes stay 0),
+/// 16 taps go to a 16×16 scratch block, and omp::transpose16_bias turns it into 16 pixel rows
+/// of 16 taps — half a B̃ row each.
+__attribute__((target("avx512f"))) void im2col_t_packed_avx512(
+    const float* x, const PhaseSplit& ps, const Conv2dGeometry& g, int64_t n, int64_t grp,
+    int64_t p0, int64_t np, int64_t t0, int64_t nt, float* dst) {
+  constexpr int NR = 32;
+  const int64_t Cg = g.channels_per_group(), S = g.S, taps_per_c = g.FH * g.FW;
+  const float* src = S == 1 ? x : ps.xs.data();
+  const int64_t row_floats = S == 1 ? g.W : S * ps.Wq;
+  const int64_t row0 = (n * g.C + grp * Cg) * g.H;  // input row of (n, the group's channel 0, h 0)
+  std::vector<ValidRange> vr(static_cast<size_t>(g.FW));
+  std::vector<int64_t> vshift(static_cast<size_t>(g.FW));  // input column of output column 0
+  for (int64_t v = 0; v < g.FW; ++v) {
+    vr[static_cast<size_t>(v)] = valid_outputs(v, g.S, g.P, g.D, g.W, g.W2);
+    const int64_t off = v * g.D - g.P, phase = (off % S + S) % S;
+    vshift[static_cast<size_t>(v)] = S == 1 ? off : phase * ps.Wq + (off - phase) / S;
+  }
+  alignas(64) float block[16 * 16];
+  std::fill(block, block + 256, 0.0f);
+  // Per run r of the current block of pixels, and per filter column v: the lanes whose input
+  // column is inside the row, and the offset from the row's start of lane 0's input.
+  std::vector<__mmask16> mask(static_cast<size_t>(16 * g.FW));
+  std::vector<int64_t> shift(static_cast<size_t>(16 * g.FW));
+  for (int64_t s = 0; s * NR < nt; ++s) {
+    float* d = dst + s * np * NR;
+    const int64_t ts = t0 + s * NR, te = std::min(ts + NR, t0 + nt);
+    for (int64_t k0 = 0; k0 < np; k0 += 16) {
+      // The block's row runs: pixels [k0, k0+16) ∩ [0, np), cut at output-row ends.
+      int nruns = 0;
+      int64_t run_i[16];
+      for (int64_t k = k0; k < std::min(k0 + 16, np);) {
+        const int64_t pix = p0 + k, i = pix / g.W2, j0 = pix % g.W2, lane = k - k0;
+        const int64_t len = std::min({g.W2 - j0, k0 + 16 - k, np - k});
+        for (int64_t v = 0; v < g.FW; ++v) {
+          const ValidRange& js = vr[static_cast<size_t>(v)];
+          const int64_t lo = std::clamp(js.lo - j0, int64_t{0}, len);
+          const int64_t hi = std::clamp(js.hi - j0, lo, len);
+          const uint32_t bits = ((1u << hi) - 1u) & ~((1u << lo) - 1u);
+          const size_t e = static_cast<size_t>(nruns * g.FW + v);
+          mask[e] = static_cast<__mmask16>(bits << lane);
+          shift[e] = vshift[static_cast<size_t>(v)] + j0 - lane;
+        }
+        run_i[nruns++] = i;
+        k += len;
+      }
+      for (int64_t half = 0; ts + half * 16 < te; ++half) {
+        const int64_t h0 = ts + half * 16, h1 = std::min(h0 + 16, te);
+        // Tap h0 as (c, u, v), then stepped along without divisions.
+        int64_t c = h0 / taps_per_c, u = h0 % taps_per_c / g.FW, v = h0 % g.FW;
+        // The runs whose input row for (c, u) is inside the image, and those rows' starts.
+        int live = 0;
+        int which[16];
+        const float* rowp[16];
+        auto find_rows = [&] {
+          live = 0;
+          for (int r = 0; r < nruns; ++r) {
+            const int64_t h = run_i[r] * S - g.P + u * g.D;
+            if (h < 0 || h >= g.H) continue;
+            rowp[live] = src + (row0 + c * g.H + h) * row_floats;
+            which[live++] = r;
+          }
+        };
+        find_rows();
+        for (int64_t t = h0; t < h1; ++t) {
+          __m512 acc = _mm512_setzero_ps();
+          for (int q = 0; q < live; ++q) {
+            const size_t e = static_cast<size_t>(which[q] * g.FW + v);
+            // The address of lane 0 may lie before the row, so it is formed as an integer
+            // (masked-off lanes are never read).
+            const auto* p = reinterpret_cast<const float*>(
+                reinterpret_cast<uintptr_t>(rowp[q]) + static_cast<uintptr_t>(shift[e]) * sizeof(float));
+            acc = _mm512_mask_loadu_ps(acc, mask[e], p);
+          }
+          _mm512_store_ps(block + (t - h0) * 16, acc);
+          if (++v == g.FW) {  // next filter row, or next channel
+            v = 0;
+            if (++u == g.FH) u = 0, ++c;
+            find_rows();
+          }
+        }
+        // block[j·16 + q] = tap h0 + j at pixel k0 + q  →  d[(k0 + q)·32 + half·16 + j]
+        omp::transpose16_bias(block, 16, kZeros16, d + k0 * NR + half * 16, NR);
+      }
+    }
   }
 }
 #endif
@@ -765,6 +868,77 @@ void direct_dw_image_loop(const float* x, const float* dy, const Conv2dGeometry&
   }
 }
 
+#if defined(__x86_64__)
+/// Whether the weight gradient should take weight_grad_transposed_columns: AVX-512, and a product
+/// large in every direction (at least 32 filters, 64 taps and 256 output pixels per image), where
+/// building the transposed column matrix straight into B̃ pays off. (Small images keep the
+/// batched im2col + sgemm path below, which puts several images' pixels into one long product.)
+bool transposed_columns_suit(const Conv2dGeometry& g) {
+  return omp::conv_k16_available() && g.filters_per_group() >= 32 &&
+         g.channels_per_group() * g.FH * g.FW >= 64 && g.H2 * g.W2 >= 256;
+}
+
+/// dW_g += Σ_n dy_n,g · col_n,gᵀ with the reduction over pixels as the GEMM's K: per image and
+/// group, per chunk of np pixels, the dy chunk (Kg × np) is packed once as Ã, and per chunk of
+/// nt taps the transposed columns (np × nt) are written straight into B̃
+/// (im2col_t_packed_avx512) — no column matrix in memory, no second packing pass. Chunk sizes:
+/// Ã about 512 KB and B̃ about 256 KB: together in the 1 MB L2 with the C block (Kg × nt).
+/// Threads: whole images per thread, each into its own `partial` slice, when threads > 1 (the
+/// caller's batch_parallel); otherwise the tap chunks of each pixel chunk are shared out (they
+/// write disjoint columns of dW).
+void weight_grad_transposed_columns(const float* x, const float* dy, const Conv2dGeometry& g,
+                                    int threads, float* partial, float* dwp) {
+  const int64_t Cg = g.channels_per_group(), Kg = g.filters_per_group();
+  const int64_t cff = Cg * g.FH * g.FW, hw2 = g.H2 * g.W2, wsize = g.K * cff;
+  const PhaseSplit ps = g.S > 1 ? split_phases(x, g) : PhaseSplit{};
+  // Chunks of equal size (a multiple of 16 pixels, of 32 taps) within those budgets, so that no
+  // chunk is a short remainder (784 pixels → 3 × 272, not 384 + 384 + 16).
+  auto even = [](int64_t total, int64_t budget, int64_t unit) {
+    const int64_t pieces = (total + budget - 1) / budget;
+    return ((total + pieces - 1) / pieces + unit - 1) / unit * unit;
+  };
+  const int64_t np_max = even(hw2, std::max<int64_t>(16, (int64_t{128} << 10) / Kg / 16 * 16), 16);
+  const int64_t nt_max = even(cff, std::max<int64_t>(32, (int64_t{64} << 10) / np_max / 32 * 32), 32);
+  const int64_t pchunks = (hw2 + np_max - 1) / np_max, tchunks = (cff + nt_max - 1) / nt_max;
+  const int64_t bt_floats = nt_max / 32 * np_max * 32 + 16 * 32;  // + slack (see the packer)
+
+  // One pixel chunk of one image and group: C (Kg × cff, row stride cff) += Ã · B̃ over the
+  // tap chunks [tc0, tc1).
+  auto chunk = [&](const omp::PackedA& a, int64_t n, int64_t grp, int64_t p0, int64_t np,
+                   int64_t tc, float* bt, float* c) {
+    const int64_t t0 = tc * nt_max, nt = std::min(nt_max, cff - t0);
+    im2col_t_packed_avx512(x, ps, g, n, grp, p0, np, t0, nt, bt);
+    omp::sgemm_prepacked(a, nt, bt, 1.0f, c + t0, cff);
+  };
+  if (threads > 1) {
+#pragma omp parallel num_threads(threads)
+    {
+      float* acc = partial + omp_get_thread_num() * wsize;
+      float* bt = t_packed_b.get(bt_floats);
+#pragma omp for schedule(static)
+      for (int64_t n = 0; n < g.N; ++n)
+        for (int64_t grp = 0; grp < g.G; ++grp)
+          for (int64_t pc = 0; pc < pchunks; ++pc) {
+            const int64_t p0 = pc * np_max, np = std::min(np_max, hw2 - p0);
+            const omp::PackedA a(false, Kg, np, dy + (n * g.K + grp * Kg) * hw2 + p0, hw2);
+            for (int64_t tc = 0; tc < tchunks; ++tc)
+              chunk(a, n, grp, p0, np, tc, bt, acc + grp * Kg * cff);
+          }
+    }
+    return;
+  }
+  for (int64_t n = 0; n < g.N; ++n)
+    for (int64_t grp = 0; grp < g.G; ++grp)
+      for (int64_t pc = 0; pc < pchunks; ++pc) {
+        const int64_t p0 = pc * np_max, np = std::min(np_max, hw2 - p0);
+        const omp::PackedA a(false, Kg, np, dy + (n * g.K + grp * Kg) * hw2 + p0, hw2);
+#pragma omp parallel for schedule(dynamic) if (tchunks > 1)
+        for (int64_t tc = 0; tc < tchunks; ++tc)
+          chunk(a, n, grp, p0, np, tc, t_packed_b.get(bt_floats), dwp + grp * Kg * cff);
+      }
+}
+#endif
+
 /// Each group's filters packed once as the A operand of sgemm_prepacked: W_g, stored
 /// (Kg × CgFF) row-major, or its transpose W_gᵀ (CgFF × Kg) for the data gradient.
 std::vector<omp::PackedA> pack_group_filters(const float* w, const Conv2dGeometry& g,
@@ -934,6 +1108,10 @@ void OpenMPBackend::conv2d_backward_weight(const Tensor& x, const Tensor& dy, Te
   std::vector<float> partial(threads > 1 ? static_cast<size_t>(threads * wsize) : 0, 0.0f);
   if (direct) {
     direct_dw_image_loop(xp, dyp, g, threads, partial.data(), dwp);
+#if defined(__x86_64__)
+  } else if (transposed_columns_suit(g)) {
+    weight_grad_transposed_columns(xp, dyp, g, threads, partial.data(), dwp);
+#endif
   } else {
     // Images are taken `batch` at a time: their column matrices are laid side by side
     // (CgFF × batch·H2W2) and their dy copied next to each other (Kg × batch·H2W2), so that one
