@@ -1,0 +1,59 @@
+// conv_direct.hpp — direct convolution on the OpenMP backend: no column matrix at all.
+//
+// Contract (internal header; loop orders in conv_direct.cpp). With AVX-512, a convolution can
+// be computed by tiles that read the zero-padded input themselves:
+//   - direct_conv_s1: mr filters × 32 positions of the padded-width grid (omp::conv_tile),
+//     stride 1, filters small enough for L2;
+//   - direct_conv_k16: 16 filters in the lanes × 2 rows × up to 14 real output pixels
+//     (omp::conv_k16), any stride (from a phase-split copy of the padded input);
+//   - direct_conv_dx16: 16 input channels in the lanes (omp::conv_dx16) — the data gradient of a
+//     layer with 16 filters per group (LeNet c2);
+//   - direct_dw_image_loop: the weight gradient of a stride-1 layer as dot products along the
+//     padded grid (omp::conv_dw_tile).
+// Each has a *_suits test saying when it beats the im2col + GEMM path; openmp_conv2d.cpp asks
+// them in turn. The data gradient of a stride-1 convolution is itself such a convolution (of dy,
+// with the filters flipped and transposed), so it takes the same paths.
+#pragma once
+
+#include "backends/openmp/conv_common.hpp"
+
+#include <cnnlab/geometry.hpp>
+
+#include <cstdint>
+
+namespace cnnlab::omp_conv {
+
+/// A stride-1 convolution as conv_tile (gemm.hpp) computes it: y (N, K, H2, W2) =
+/// w (K, C/G, FH, FW) ⋆ x (N, C, H, W) zero-padded by ph rows and pw columns, dilation D, G
+/// groups, plus bias (may be null). Used for the forward pass and — with dy as the input and
+/// the filters flipped and transposed — for the data gradient.
+struct DirectConv {
+  int64_t N, C, H, W, K, G, FH, FW, D, ph, pw, H2, W2;
+  int64_t S = 1;  ///< stride; only direct_conv_k16 takes S > 1 (through a phase-split copy)
+};
+
+/// Whether direct_conv_s1 suits (AVX-512, stride 1, small filters, little grid waste).
+bool direct_suits(const DirectConv& d);
+/// y = w ⋆ x (+ bias, may be null) with the grid tile; stride 1.
+void direct_conv_s1(const float* x, const float* w, const float* bias, float* y,
+                    const DirectConv& d);
+
+/// Whether direct_conv_k16 suits (AVX-512, whole blocks of 16 filters, see conv_direct.cpp).
+bool k16_suits(const DirectConv& d);
+/// y = w ⋆ x (+ bias, may be null) with 16 filters per zmm; any stride.
+void direct_conv_k16(const float* x, const float* w, const float* bias, float* y,
+                     const DirectConv& d);
+
+/// Whether direct_conv_dx16 suits (16 input channels per group, few output channels).
+bool dx16_suits(const DirectConv& d);
+/// y = w ⋆ x with the 16 input channels in the lanes; stride 1, no bias.
+void direct_conv_dx16(const float* x, const float* w, float* y, const DirectConv& d);
+
+/// Whether the direct weight gradient suits (AVX-512, stride 1, buffers within L2).
+bool direct_dw_suits(const Conv2dGeometry& g);
+/// dW = Σ_n dy_n ⋆ x_n on `threads` threads (images shared out): each thread sums into its
+/// slice of `partial` (threads > 1, summed by the caller) or straight into dwp.
+void direct_dw_image_loop(const float* x, const float* dy, const Conv2dGeometry& g, int threads,
+                          float* partial, float* dwp);
+
+}  // namespace cnnlab::omp_conv
