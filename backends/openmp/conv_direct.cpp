@@ -5,12 +5,50 @@
 
 #include <omp.h>
 
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
+
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <vector>
 
 namespace cnnlab::omp_conv {
+
+namespace {
+
+/// The S column phases of one row of n floats: dst[b·Wq + j] = row[j·S + b] for j·S + b < n
+/// (other slots untouched). Strides 2 and 4 — the common ones — go through SSE shuffles
+/// (4×4 transposes for S = 4, even/odd splits for S = 2): about a quarter of the time of the
+/// scalar strided loop, which was 7% of AlexNet c1's forward pass.
+void split_row(const float* row, int64_t n, int64_t S, int64_t Wq, float* dst) {
+  int64_t done = 0;  // columns [0, done) are written
+#if defined(__SSE2__)
+  if (S == 4) {
+    for (; done + 16 <= n; done += 16) {
+      __m128 r0 = _mm_loadu_ps(row + done), r1 = _mm_loadu_ps(row + done + 4);
+      __m128 r2 = _mm_loadu_ps(row + done + 8), r3 = _mm_loadu_ps(row + done + 12);
+      _MM_TRANSPOSE4_PS(r0, r1, r2, r3);  // r_b = row[done + b], row[done + 4 + b], ...
+      const int64_t j = done / 4;
+      _mm_storeu_ps(dst + j, r0);
+      _mm_storeu_ps(dst + Wq + j, r1);
+      _mm_storeu_ps(dst + 2 * Wq + j, r2);
+      _mm_storeu_ps(dst + 3 * Wq + j, r3);
+    }
+  } else if (S == 2) {
+    for (; done + 8 <= n; done += 8) {
+      const __m128 a = _mm_loadu_ps(row + done), c = _mm_loadu_ps(row + done + 4);
+      const int64_t j = done / 2;
+      _mm_storeu_ps(dst + j, _mm_shuffle_ps(a, c, _MM_SHUFFLE(2, 0, 2, 0)));       // even
+      _mm_storeu_ps(dst + Wq + j, _mm_shuffle_ps(a, c, _MM_SHUFFLE(3, 1, 3, 1)));  // odd
+    }
+  }
+#endif
+  for (int64_t q = done; q < n; ++q) dst[(q % S) * Wq + q / S] = row[q];
+}
+
+}  // namespace
 
 /// Whether the direct path suits this convolution better than im2col + GEMM: AVX-512, stride 1,
 /// filters small enough to stay in L1/L2 next to a padded input plane, and little waste from
@@ -163,6 +201,7 @@ void direct_conv_k16(const float* x, const float* w, const float* bias, float* y
   {
     // The tile reads at most the last output's last tap: inside the plane.
     float* xq = t_packed_b.get(plane);
+    std::vector<float> padded(static_cast<size_t>(Wp), 0.0f);  // one padded input row
     // One image's outputs for one block of 16 filters, pixel-major (16 floats per pixel);
     // pixels past hw2 are zeros, read by the last transpose and not stored.
     float* pix = t_product.get(pix16 * 16);
@@ -181,13 +220,12 @@ void direct_conv_k16(const float* x, const float* w, const float* bias, float* y
               std::memcpy(dst + d.pw, src, static_cast<size_t>(d.W) * sizeof(float));
               continue;
             }
-            for (int64_t b = 0; b < S; ++b) {  // phase b holds padded columns b, b + S, ...
-              // its first column inside the image: the smallest q = j'·S + b >= pw
-              const int64_t j_first = (std::max<int64_t>(d.pw - b, 0) + S - 1) / S;
-              float* out = dst + b * Wq;
-              for (int64_t j = j_first, q = j_first * S + b; q < d.pw + d.W; ++j, q += S)
-                out[j] = src[q - d.pw];
+            if (d.pw == 0) {
+              split_row(src, d.W, S, Wq, dst);
+              continue;
             }
+            std::memcpy(padded.data() + d.pw, src, static_cast<size_t>(d.W) * sizeof(float));
+            split_row(padded.data(), Wp, S, Wq, dst);  // its zero borders go to the phases too
           }
         for (int64_t kb = 0; kb < kblocks; ++kb) {
           for (int64_t i0 = 0; i0 < d.H2; i0 += 2)
