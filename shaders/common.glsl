@@ -8,3 +8,12 @@
 #extension GL_EXT_control_flow_attributes : require
 
 uint flat_group() { return gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x; }
+
+// Value checks with the rules of src/data_checks.cpp (is_class_index, std::isfinite), tested on
+// the bits so that no fast-math assumption or denormal flushing can change the answer.
+bool finite_bits(uint b) { return (b & 0x7f800000u) != 0x7f800000u; }
+bool class_index_bits(uint b, uint classes) {
+  if (!finite_bits(b) || ((b & 0x7f800000u) == 0u && (b & 0x007fffffu) != 0u)) return false;  // NaN, inf, denormal
+  const float v = uintBitsToFloat(b);
+  return v == floor(v) && v >= 0.0 && v < float(classes);
+}

@@ -6,6 +6,12 @@
 //   3. allocates the outputs on the inputs' backend and calls that backend's virtual.
 // Messages name the op, the argument, the shapes and the rule, e.g.
 //   "linear_forward: x [2, 5] has D_in=5 but W [4, 3] expects D_in=4".
+// Checks of *values* (the labels of a loss, finite logits) read tensor data. On a backend whose
+// data lives on a device, each such read would be a submit-and-wait in the middle of a training
+// step, so a backend that says checks_data_on_device() gets only the shape checks here and makes
+// the value checks in its own kernels (same rules and words: data_checks.hpp), reporting them
+// at the next read or synchronize().
+#include <cnnlab/data_checks.hpp>
 #include <cnnlab/error.hpp>
 #include <cnnlab/ops.hpp>
 
@@ -57,14 +63,11 @@ Tensor output_like(const Tensor& like, const Shape& shape) {
   return Tensor::empty(shape, like.backend());
 }
 
-/// Throws if any value is NaN or infinite, naming the first bad index.
+/// Throws if any value is NaN or infinite, naming the first bad index (reads @p t on the host).
 void require_finite(const char* op, const char* name, const Tensor& t) {
   const std::vector<float> v = t.to_vector();
   for (size_t i = 0; i < v.size(); ++i)
-    if (!std::isfinite(v[i]))
-      throw Error(std::string(op) + ": " + name + " " + to_string(t.shape()) +
-                  " holds a non-finite value (" + std::to_string(v[i]) + ") at flat index " +
-                  std::to_string(i));
+    if (!std::isfinite(v[i])) throw Error(non_finite_message(op, name, t.shape(), i, v[i]));
 }
 
 }  // namespace
@@ -275,23 +278,17 @@ Tensor softmax_backward(const Tensor& y, const Tensor& dy) {
 }
 
 namespace {
-/// Checks logits [N, D] and labels [N] holding integers in [0, D).
+/// Checks logits [N, D] and labels [N]; unless the backend checks values on the device, also
+/// that every label is an integer in [0, D) (the first bad one is named).
 Backend& check_cross_entropy_args(const char* op, const Tensor& logits, const Tensor& labels) {
   require_rank(op, "logits", logits, 2, "[N, D]");
   Backend& be = common_backend(op, {&logits, &labels});
   require_shape(op, "labels", labels, {logits.dim(0)}, "one class index per row of logits");
+  if (be.checks_data_on_device()) return be;
   const std::vector<float> t = labels.to_vector();
-  const int64_t classes = logits.dim(1);
-  for (size_t n = 0; n < t.size(); ++n) {
-    if (!std::isfinite(t[n]) || t[n] != std::floor(t[n]))
-      throw Error(std::string(op) + ": labels[" + std::to_string(n) + "] = " +
-                  std::to_string(t[n]) + " is not an integer class index");
-    if (t[n] < 0 || t[n] >= static_cast<float>(classes))
-      throw Error(std::string(op) + ": labels[" + std::to_string(n) + "] = " +
-                  std::to_string(static_cast<int64_t>(t[n])) + " is out of range: logits " +
-                  to_string(logits.shape()) + " have " + std::to_string(classes) +
-                  " classes, so labels must be in [0, " + std::to_string(classes - 1) + "]");
-  }
+  for (size_t n = 0; n < t.size(); ++n)
+    if (!is_class_index(t[n], logits.dim(1)))
+      throw Error(bad_label_message(op, n, t[n], logits.shape()));
   return be;
 }
 }  // namespace
@@ -301,6 +298,7 @@ Tensor softmax_cross_entropy_forward(const Tensor& logits, const Tensor& labels)
   Backend& be = check_cross_entropy_args(op, logits, labels);
   Tensor loss = output_like(logits, {1});
   be.softmax_cross_entropy_forward(logits, labels, loss);
+  if (be.checks_data_on_device()) return loss;
   // Reading one number is cheap; only when it is bad do we scan for the culprit.
   if (!std::isfinite(loss.at(0))) require_finite(op, "logits", logits);
   return loss;
@@ -312,7 +310,7 @@ Tensor softmax_cross_entropy_backward(const Tensor& logits, const Tensor& labels
   Backend& be = check_cross_entropy_args(op, logits, labels);
   if (!std::isfinite(dloss))
     throw Error(std::string(op) + ": dloss must be finite, got " + std::to_string(dloss));
-  require_finite(op, "logits", logits);
+  if (!be.checks_data_on_device()) require_finite(op, "logits", logits);
   Tensor dlogits = output_like(logits, logits.shape());
   be.softmax_cross_entropy_backward(logits, labels, dloss, dlogits);
   return dlogits;

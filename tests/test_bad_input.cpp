@@ -114,6 +114,9 @@ TEST_CASE("bad input: labels out of range or not integers", "[bad-input][loss]")
                       Contains("labels[0] = 0.500000 is not an integer class index"));
   REQUIRE_THROWS_WITH(softmax_cross_entropy_forward(logits, Tensor::from_vector({3}, {0, 0, 0}, ref())),
                       Contains("labels has shape [3], expected [2]"));
+  // an integer beyond int64_t is printed from the float, not cast (that would be undefined)
+  REQUIRE_THROWS_WITH(softmax_cross_entropy_forward(logits, Tensor::from_vector({2}, {0, 1e20f}, ref())),
+                      Contains("labels[1] = 100000002004087734272 is out of range"));
 }
 
 TEST_CASE("bad input: non-finite loss input", "[bad-input][loss]") {

@@ -11,7 +11,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdlib>
+#include <functional>
+#include <limits>
 
 using namespace cnnlab;
 using namespace cnnlab::vktest;
@@ -210,14 +213,164 @@ TEST_CASE("LeNet-5 training steps match the reference backend", "[vulkan][traini
   const SgdParams sgd{0.05f, 0.9f, 0.0f};
   be.synchronize();
   for (int step = 0; step < 3; ++step) {
-    const uint64_t before = be.stats().submits;
+    const auto before = be.stats();
     const float lr = ref_net.step(x, labels, sgd), lv_loss = vk_net.step(xv, lv, sgd);
-    const uint64_t submits = be.stats().submits - before;
+    const uint64_t submits = be.stats().submits - before.submits;
     std::cout << "OK vulkan lenet5 step " << step << ": loss " << lv_loss << " vs reference " << lr
-              << ", " << submits << " submission(s)\n";
+              << ", " << submits << " submission(s), " << be.stats().dispatches - before.dispatches
+              << " dispatches\n";
     CHECK(std::abs(lr - lv_loss) <= 1e-4f * (1 + std::abs(lr)));
-    // The step itself is recorded as one batch; the few extra submissions come from reads the ops
-    // API makes to validate arguments (the labels, the loss value).
-    CHECK(submits <= 6);
+    // The whole step is recorded as one batch and submitted once, by the read of the loss: the
+    // label and logit checks run on the device instead of reading data back on the host.
+    CHECK(submits == 1);
   }
+}
+
+// ---- deferred value checks (VulkanBackend::checks_data_on_device) ------------------------------
+namespace {
+/// The message the reference backend throws for @p call (which must throw).
+std::string reference_error(const std::function<void()>& call) {
+  try {
+    call();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  FAIL("the reference backend accepted input it should refuse");
+  return {};
+}
+
+/// Logits [N, D] on the reference backend with @p bad[i] at flat index i, and labels [N] from
+/// @p lab (default: n % D).
+struct LossInput {
+  Tensor logits, labels;
+  LossInput(int64_t N, int64_t D, const std::vector<std::pair<size_t, float>>& bad_logits,
+            const std::vector<std::pair<size_t, float>>& bad_labels) {
+    std::vector<float> x = random_tensor({N, D}, 11, -3, 3).to_vector();
+    for (const auto& [i, v] : bad_logits) x.at(i) = v;
+    std::vector<float> t(static_cast<size_t>(N));
+    for (size_t n = 0; n < t.size(); ++n) t[n] = static_cast<float>(static_cast<int64_t>(n) % D);
+    for (const auto& [n, v] : bad_labels) t.at(n) = v;
+    logits = Tensor::from_vector({N, D}, x, reference_backend());
+    labels = Tensor::from_vector({N}, t, reference_backend());
+  }
+};
+
+/// After a reported error the backend must work normally: a correct loss matches the reference.
+void check_backend_still_works(VulkanBackend& be) {
+  const LossInput good(5, 7, {}, {});
+  const Tensor ref = softmax_cross_entropy_forward(good.logits, good.labels);
+  const Tensor got = softmax_cross_entropy_forward(good.logits.to(be), good.labels.to(be));
+  expect_close("loss after a reported error", ref, got, 35);
+  const Tensor dref = softmax_cross_entropy_backward(good.logits, good.labels);
+  const Tensor dgot = softmax_cross_entropy_backward(good.logits.to(be), good.labels.to(be));
+  expect_close("loss gradient after a reported error", dref, dgot, 7);
+  CHECK_NOTHROW(be.synchronize());  // the error was reported once, and is gone
+}
+
+const float kNaN = std::numeric_limits<float>::quiet_NaN();
+const float kInf = std::numeric_limits<float>::infinity();
+}  // namespace
+
+TEST_CASE("bad labels and logits: the reference's message, at the read, with no extra submission",
+          "[vulkan][errors][checks]") {
+  VulkanBackend& be = vk();
+  CHECK(be.checks_data_on_device());
+  CHECK_FALSE(reference_backend().checks_data_on_device());
+  be.synchronize();
+  struct Case {
+    const char* what;
+    bool forward;
+    LossInput in;
+  };
+  // N = 300 rows, so that the bad values lie in different workgroups; several bad values each,
+  // so that the message must name the FIRST one (lowest index), as the host check does.
+  const std::vector<Case> cases = {
+      {"label out of range (forward)", true, LossInput(300, 10, {}, {{290, -1.0f}, {7, 12.0f}, {150, 10.0f}})},
+      {"negative label (backward)", false, LossInput(300, 10, {}, {{299, 40.0f}, {3, -1.0f}})},
+      {"non-integer label (forward)", true, LossInput(300, 10, {}, {{5, 2.5f}, {200, 11.0f}})},
+      {"non-integer label (backward)", false, LossInput(300, 10, {}, {{250, 0.5f}, {9, 2.5f}})},
+      {"NaN label (backward)", false, LossInput(300, 10, {}, {{17, kNaN}})},
+      {"a bad label is named before a bad logit", true, LossInput(300, 10, {{4, kNaN}}, {{123, 10.0f}})},
+      {"NaN logit (forward)", true, LossInput(300, 10, {{2999, kInf}, {1234, kNaN}, {2500, -kInf}}, {})},
+      {"NaN logit (backward)", false, LossInput(300, 10, {{2222, kNaN}, {1500, -kNaN}}, {})},
+      {"infinite logit (backward)", false, LossInput(300, 10, {{2998, kNaN}, {700, -kInf}}, {})},
+  };
+  for (const Case& c : cases) {
+    SECTION(c.what) {
+      const Tensor lv = c.in.logits.to(be), tv = c.in.labels.to(be);
+      const std::string expected = reference_error([&] {
+        if (c.forward) softmax_cross_entropy_forward(c.in.logits, c.in.labels);
+        else softmax_cross_entropy_backward(c.in.logits, c.in.labels);
+      });
+      INFO("reference: " << expected);
+      be.synchronize();
+      const uint64_t before = be.stats().submits;
+      Tensor out;
+      REQUIRE_NOTHROW(out = c.forward ? softmax_cross_entropy_forward(lv, tv)
+                                      : softmax_cross_entropy_backward(lv, tv));
+      CHECK(be.stats().submits == before);  // nothing was read back to check the values
+      REQUIRE_THROWS_WITH(out.to_vector(), expected);
+      CHECK(be.stats().submits == before + 1);
+      check_backend_still_works(be);
+    }
+  }
+}
+
+TEST_CASE("deferred checks: reported by synchronize(), first failing op first, across batches",
+          "[vulkan][errors][checks]") {
+  VulkanBackend& be = vk();
+  be.synchronize();
+  const LossInput bad_label(40, 6, {}, {{30, 6.0f}}), bad_logit(40, 6, {{100, kNaN}}, {});
+  SECTION("synchronize() reports the error of an op whose result is never read") {
+    const std::string expected = reference_error([&] {
+      softmax_cross_entropy_backward(bad_logit.logits, bad_logit.labels, 0.5f);
+    });
+    softmax_cross_entropy_backward(bad_logit.logits.to(be), bad_logit.labels.to(be), 0.5f);
+    REQUIRE_THROWS_WITH(be.synchronize(), expected);
+  }
+  SECTION("of two failing ops, the first one recorded is reported") {
+    const std::string expected = reference_error([&] {
+      softmax_cross_entropy_forward(bad_label.logits, bad_label.labels);
+    });
+    const Tensor loss = softmax_cross_entropy_forward(bad_label.logits.to(be), bad_label.labels.to(be));
+    const Tensor grad = softmax_cross_entropy_backward(bad_logit.logits.to(be), bad_logit.labels.to(be));
+    REQUIRE_THROWS_WITH(grad.to_vector(), expected);
+  }
+  SECTION("one dispatch per submission: the check's batches complete before the read") {
+    be.set_max_batch(1);
+    const std::string expected = reference_error([&] {
+      softmax_cross_entropy_forward(bad_logit.logits, bad_logit.labels);
+    });
+    const Tensor loss = softmax_cross_entropy_forward(bad_logit.logits.to(be), bad_logit.labels.to(be));
+    Tensor x = Tensor::from_vector({3}, {1.0f, 2.0f, 3.0f}, be);
+    for (int i = 0; i < 8; ++i) x = add_forward(x, x);  // reuses every slot: the check completes
+    be.set_max_batch(256);
+    REQUIRE_THROWS_WITH(x.to_vector(), expected);  // reported by the next read, whatever it reads
+  }
+  SECTION("a -inf logit that leaves the loss finite is no error, as on the reference backend") {
+    const LossInput in(4, 5, {{1, -kInf}}, {});  // row 0's label is 0: the -inf is not the label
+    const Tensor ref = softmax_cross_entropy_forward(in.logits, in.labels);
+    REQUIRE(std::isfinite(ref.at(0)));
+    const Tensor got = softmax_cross_entropy_forward(in.logits.to(be), in.labels.to(be));
+    REQUIRE_NOTHROW(got.to_vector());
+    expect_close("loss with a -inf logit", ref, got, 20);
+  }
+  check_backend_still_works(be);
+}
+
+TEST_CASE("a LeNet-5 step with a bad label fails like the reference, in its one submission",
+          "[vulkan][errors][checks][training]") {
+  VulkanBackend& be = vk();
+  bench::LeNet5 ref_net(reference_backend(), 7), vk_net(be, 7);
+  const Tensor x = random_tensor({4, 1, 28, 28}, 9);
+  const Tensor labels = Tensor::from_vector({4}, {1, 2, 10, 3}, reference_backend());
+  const SgdParams sgd{0.05f, 0.9f, 0.0f};
+  const std::string expected = reference_error([&] { ref_net.step(x, labels, sgd); });
+  CHECK(expected.find("softmax_cross_entropy_forward: labels[2] = 10 is out of range") == 0);
+  const Tensor xv = x.to(be), lv = labels.to(be);
+  be.synchronize();
+  const uint64_t before = be.stats().submits;
+  REQUIRE_THROWS_WITH(vk_net.step(xv, lv, sgd), expected);
+  CHECK(be.stats().submits == before + 1);
+  check_backend_still_works(be);
 }

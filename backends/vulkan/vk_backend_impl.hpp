@@ -15,6 +15,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace cnnlab {
@@ -45,6 +46,9 @@ struct VulkanBackend::Impl {
   GemmTiles tiles;
   uint32_t wg = 256;     // workgroup size of the elementwise and reduction shaders
   uint64_t max_k_tiles;  // loop budget: K tiles one GEMM invocation may walk
+  // The first failed device-side argument check (checks_data_on_device), as the host check's
+  // message, set when its batch completes; read() and synchronize() throw it once and clear it.
+  std::string deferred_error;
 
   static const vk::BufferPtr& buf(const Tensor& t);
   vk::BufferPtr temp(uint64_t floats, const char* what);
@@ -81,6 +85,14 @@ struct VulkanBackend::Impl {
   void reduce_rows(const char* op, uint32_t mode, const vk::BufferPtr& a, const vk::BufferPtr& b,
                    uint64_t rows, uint64_t L, uint64_t inner, const vk::BufferPtr& out, float scale);
   void elementwise(const char* op, uint32_t code, const Tensor& a, const Tensor* b, Tensor& y);
+  /// Records the device-side checks of softmax cross-entropy's labels and logits (the first
+  /// bad index, cross_entropy_check.comp) and turns a failure into deferred_error once the batch
+  /// has completed. @p loss: the forward pass's loss (non-finite logits only count when they
+  /// make it non-finite, as on the host); nullptr for the backward pass.
+  void check_cross_entropy(const char* op, const Tensor& logits, const Tensor& labels,
+                           const vk::BufferPtr* loss);
+  /// Throws deferred_error (and clears it) if a device-side check has failed.
+  void report_deferred_error();
 };
 
 }  // namespace cnnlab

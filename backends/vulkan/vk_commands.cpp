@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
+#include <utility>
 
 namespace cnnlab::vk {
 
@@ -69,6 +70,7 @@ Recorder::Recorder(Context& ctx, Allocator& allocator) : ctx_(ctx), allocator_(a
 Recorder::~Recorder() {
   if (broken_.empty()) vkDeviceWaitIdle(ctx_.device);
   for (Batch& b : batches_) {
+    b.on_complete.clear();  // never run: the work may not have completed
     b.keep.clear();
     b.staging.reset();
     if (b.queries) vkDestroyQueryPool(ctx_.device, b.queries, nullptr);
@@ -99,6 +101,7 @@ void Recorder::set_max_batch(uint32_t dispatches) {
 }
 
 Recorder::Batch& Recorder::begin() {
+  last_ = current_;  // every command records into the batch begin() returns
   Batch& b = batches_[current_];
   if (b.recording) return b;
   if (b.in_flight) wait(b);
@@ -309,6 +312,9 @@ void Recorder::wait(Batch& b) {
   b.staging_used = 0;
   b.dispatches = 0;
   b.work = 0;
+  std::vector<std::function<void()>> done;
+  done.swap(b.on_complete);
+  for (const auto& fn : done) fn();
 }
 
 void Recorder::flush() {
@@ -316,6 +322,17 @@ void Recorder::flush() {
   Batch& cur = batches_[current_];
   if (cur.recording) submit(cur);
   for (uint32_t i = 0; i < kSlots; ++i) wait(batches_[(current_ + i) % kSlots]);  // oldest first
+}
+
+void Recorder::when_done(std::function<void()> fn) {
+  if (last_ < kSlots) {
+    Batch& b = batches_[last_];
+    if (b.recording || b.in_flight) {
+      b.on_complete.push_back(std::move(fn));
+      return;
+    }
+  }
+  fn();  // nothing recorded is pending: it has all completed
 }
 
 std::string Recorder::profile_report() {

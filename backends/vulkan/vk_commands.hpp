@@ -15,6 +15,10 @@
 //   staging area and timestamp queries, recycled once its fence has signalled. Every buffer a
 //   batch uses is held (shared_ptr) until then, so freeing a tensor never frees memory the GPU is
 //   still using.
+// - when_done(fn) runs fn on the host once the batch holding the latest recorded command has
+//   completed and been waited for — without a submission of its own: the callbacks wait for
+//   whatever submits that batch anyway (a download, flush(), a full batch). The Vulkan backend
+//   reads the results of its device-side argument checks this way (vulkan_ops.cpp).
 // - Waiting has a time limit (CNNLAB_VK_TIMEOUT seconds, default 60): a batch that does not finish
 //   by then, or a lost device, makes this and every later call throw a clear cnnlab::Error instead
 //   of hanging.
@@ -64,6 +68,11 @@ class Recorder {
   void download(const BufferPtr& src, void* data, VkDeviceSize bytes);
   /// Submits the current batch (if any) and waits for every batch to finish.
   void flush();
+  /// Runs @p fn on the host once everything recorded so far has completed: when the batch that
+  /// holds the latest command is waited for (download(), flush(), or the reuse of its slot);
+  /// at once if no recorded work is pending. Callbacks run in the order they were registered,
+  /// after the batch has been recycled, and must not throw. Submits nothing.
+  void when_done(std::function<void()> fn);
 
   void set_profiling(bool on);
   bool profiling() const { return profiling_; }
@@ -94,7 +103,7 @@ class Recorder {
     BufferPtr staging;                 // current upload chunk
     VkDeviceSize staging_used = 0;
     std::vector<const char*> timed;    // op label of query pair i
-    std::vector<std::function<void()>> on_complete;
+    std::vector<std::function<void()>> on_complete;  // when_done() callbacks
   };
 
   Batch& begin();                       // the recording batch (starting one if needed)
@@ -111,6 +120,7 @@ class Recorder {
   VkCommandPool command_pool_ = VK_NULL_HANDLE;
   std::array<Batch, kSlots> batches_;
   uint32_t current_ = 0;
+  uint32_t last_ = kSlots;  // the batch that holds the latest recorded command (kSlots: none)
   std::vector<VkBuffer> written_, read_;  // since the last barrier
   bool profiling_ = false;
   uint32_t max_batch_ = 256;

@@ -41,7 +41,8 @@ class Allocator {
 
   /// A device-local storage buffer of at least @p bytes; @p what names it in errors.
   BufferPtr device_buffer(VkDeviceSize bytes, const char* what);
-  /// A host-visible, coherent, mapped buffer of at least @p bytes (staging).
+  /// A host-visible, coherent, mapped buffer of at least @p bytes: staging, and small results a
+  /// shader writes for the host to read without a copy (it is a storage buffer too).
   BufferPtr host_buffer(VkDeviceSize bytes);
   /// Frees every cached (unused) buffer.
   void trim();

@@ -3,6 +3,10 @@
 // Contract: memory is device-local buffers (VulkanStorage); write() records an upload through a
 // staging buffer into the current batch (no submission), read() records a download and submits
 // (Reading a Vulkan tensor on the host flushes pending GPU work), copy() records a buffer copy.
+// read() and synchronize() are also where a failed device-side argument check is reported (the
+// deferred checks of vulkan_ops.cpp): once every batch has completed, the first failure is thrown
+// as cnnlab::Error and forgotten, so the backend is usable again at once. Nothing else throws it
+// (never a destructor): until the next read or synchronize() the failure just waits.
 // The ops themselves are in vulkan_ops.cpp. vulkan_backend() creates the backend on first use;
 // when that fails, the Error says how to get a Vulkan device.
 #include "backends/vulkan/vk_backend_impl.hpp"
@@ -116,6 +120,13 @@ void VulkanBackend::Impl::run(const char* op, const char* shader, std::vector<ui
   recorder.dispatch(op, p, buffers, push.words.data(), push.used * 4, groups, work);
 }
 
+void VulkanBackend::Impl::report_deferred_error() {
+  if (deferred_error.empty()) return;
+  const Error e(deferred_error);
+  deferred_error.clear();
+  throw e;
+}
+
 // ---- VulkanBackend: life cycle and device ------------------------------------------------------
 VulkanBackend::VulkanBackend() : impl_(std::make_unique<Impl>(*this)) { g_backend = this; }
 
@@ -145,6 +156,7 @@ void VulkanBackend::write(Storage& dst, const float* src, size_t n) {
 
 void VulkanBackend::read(const Storage& src, float* dst, size_t n) {
   impl_->recorder.download(static_cast<const vk::VulkanStorage&>(src).buffer(), dst, n * sizeof(float));
+  impl_->report_deferred_error();
 }
 
 void VulkanBackend::copy(const Storage& src, Storage& dst, size_t n) {
@@ -152,7 +164,10 @@ void VulkanBackend::copy(const Storage& src, Storage& dst, size_t n) {
                        static_cast<vk::VulkanStorage&>(dst).buffer(), n * sizeof(float));
 }
 
-void VulkanBackend::synchronize() { impl_->recorder.flush(); }
+void VulkanBackend::synchronize() {
+  impl_->recorder.flush();
+  impl_->report_deferred_error();
+}
 
 // ---- profiling and statistics ----------------------------------------------------------------------
 void VulkanBackend::set_profiling(bool on) { impl_->recorder.set_profiling(on); }

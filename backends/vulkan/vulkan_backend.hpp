@@ -10,6 +10,9 @@
 //   Ops are recorded into a command buffer and submitted in batches: a batch is submitted when a
 //   value is read back (Tensor::to_vector, at), on synchronize(), or when it has grown large
 //   enough that one submission should not run any longer. See docs/vulkan.md.
+// - Value checks (labels in range, finite logits) run on the device (checks_data_on_device()):
+//   an op with a bad label returns at once, and the next read() or synchronize() throws the
+//   error the reference backend would have thrown at the call; then the backend works as before.
 // - This header includes no Vulkan header (the implementation hides behind a pointer), so the
 //   CLI and tests can use it without Vulkan's development files. It is not part of the public
 //   API in src/cnnlab/: the stable way to reach the backend is backend_by_name("vulkan").
@@ -80,6 +83,10 @@ class VulkanBackend final : public Backend {
   void read(const Storage& src, float* dst, size_t n) override;
   void copy(const Storage& src, Storage& dst, size_t n) override;
   void synchronize() override;
+  /// True: the labels and logits of softmax cross-entropy are checked by the shaders, and a bad
+  /// value is reported (with the reference backend's message) by the next read() or
+  /// synchronize(), so that a training step stays one submission.
+  bool checks_data_on_device() const override { return true; }
 
   void conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y,
                       const Conv2dGeometry& g) override;

@@ -12,14 +12,19 @@
 //   relu / sigmoid / tanh / add                          elementwise.comp;  sgd_update.comp
 //   softmax, softmax cross-entropy                       row_reduce (+ row_finish) for the row
 //                                                        statistics, then softmax_apply.comp or
-//                                                        cross_entropy_rows.comp
+//                                                        cross_entropy_rows.comp; the labels and
+//                                                        logits are checked by
+//                                                        cross_entropy_check.comp (deferred
+//                                                        checks, below)
 // Long reductions are split (split-K in the GEMM engine, chunks in row_reduce) so that no
 // invocation loops more than a few thousand times — lavapipe's 65,535-iteration limit.
 #include "backends/vulkan/vk_backend_impl.hpp"
 
+#include <cnnlab/data_checks.hpp>
 #include <cnnlab/error.hpp>
 
 #include <algorithm>
+#include <bit>
 
 namespace cnnlab {
 
@@ -425,6 +430,44 @@ void VulkanBackend::softmax_backward(const Tensor& y, const Tensor& dy, Tensor& 
         m.grid(m.groups_for(N * D)), static_cast<double>(N * D));
 }
 
+// ---- deferred checks: softmax cross-entropy's labels and logits, checked on the device -------------
+// The ops API does not read the labels or the logits of a Vulkan tensor (checks_data_on_device):
+// each read would be a submit-and-wait in the middle of a training step. Instead each
+// cross-entropy op records two more dispatches of cross_entropy_check.comp: one over all N·D
+// logits and N labels that leaves the first bad index of each in a small host-visible record, and
+// one invocation that copies the bad values bit for bit (and, for the forward pass, whether the
+// loss came out non-finite — the host check only scans the logits then). When the batch has
+// completed, a failed record becomes deferred_error, worded by data_checks.hpp exactly like the
+// host check; read() and synchronize() throw it. A bad label is named before a bad logit, and the
+// first failing op before later ones — what the host checks would have thrown first.
+void VulkanBackend::Impl::check_cross_entropy(const char* op, const Tensor& logits,
+                                              const Tensor& labels, const BufferPtr* loss) {
+  constexpr uint32_t kNone = 0xFFFFFFFFu;
+  const auto N = static_cast<uint64_t>(logits.dim(0)), D = static_cast<uint64_t>(logits.dim(1));
+  // record: bad_label, bad_logit, label_bits, logit_bits, loss_bad (see the shader)
+  BufferPtr record = allocator.host_buffer(5 * sizeof(uint32_t));
+  uint32_t* words = static_cast<uint32_t*>(record->mapped);  // visible to the device at submission
+  words[0] = words[1] = kNone;
+  words[2] = words[3] = words[4] = 0;
+  Push p;
+  p.u(N * D).u(N).u(D).u(loss ? 1 : 0);
+  const BufferPtr& loss_buffer = loss ? *loss : dummy;
+  run(op, "cross_entropy_check", {wg, 0},
+      {{buf(logits), false}, {buf(labels), false}, {loss_buffer, false}, {record, true}}, p,
+      grid(groups_for(N * D)), static_cast<double>(N * D));
+  run(op, "cross_entropy_check", {wg, 1},
+      {{buf(logits), false}, {buf(labels), false}, {loss_buffer, false}, {record, true}}, p,
+      {1, 1, 1}, 1.0);
+  recorder.when_done([this, op, record, shape = logits.shape(), forward = loss != nullptr] {
+    if (!deferred_error.empty()) return;  // an earlier failure is the one to report
+    const uint32_t* r = static_cast<const uint32_t*>(record->mapped);
+    if (r[0] != kNone)
+      deferred_error = bad_label_message(op, r[0], std::bit_cast<float>(r[2]), shape);
+    else if (r[1] != kNone && (!forward || r[4] != 0))
+      deferred_error = non_finite_message(op, "logits", shape, r[1], std::bit_cast<float>(r[3]));
+  });
+}
+
 void VulkanBackend::softmax_cross_entropy_forward(const Tensor& logits, const Tensor& labels, Tensor& loss) {
   Impl& m = *impl_;
   const char* op = "softmax_cross_entropy_forward";
@@ -439,6 +482,7 @@ void VulkanBackend::softmax_cross_entropy_forward(const Tensor& logits, const Te
         m.grid(m.groups_for(N)), static_cast<double>(N));
   // the mean over the rows: one row of N elements, scaled by 1/N
   m.reduce_rows(op, 2, rows, rows, 1, N, N, Impl::buf(loss), 1.0f / static_cast<float>(N));
+  m.check_cross_entropy(op, logits, labels, &Impl::buf(loss));
 }
 
 void VulkanBackend::softmax_cross_entropy_backward(const Tensor& logits, const Tensor& labels, float dloss,
@@ -453,6 +497,7 @@ void VulkanBackend::softmax_cross_entropy_backward(const Tensor& logits, const T
   m.run(op, "softmax_apply", {m.wg, 2},
         {{Impl::buf(logits), false}, {Impl::buf(labels), false}, {stats, false}, {Impl::buf(dlogits), true}},
         p, m.grid(m.groups_for(N * D)), static_cast<double>(N * D));
+  m.check_cross_entropy(op, logits, labels, nullptr);
 }
 
 }  // namespace cnnlab

@@ -9,6 +9,10 @@
 ///   geometry.hpp, allocates outputs on the inputs' backend and only then calls these
 ///   virtuals. A backend may therefore assume its arguments are valid and its outputs are
 ///   allocated with the right shape; it must write every output element.
+/// - Checks of tensor *values* (labels in range, finite logits) need the data on the host. A
+///   backend whose memory is a device's says checks_data_on_device(), and then makes those checks
+///   in its own kernels and reports them at the next read or synchronize(), so that a training
+///   step is not cut into submit-and-wait pieces by the checks (see checks_data_on_device()).
 /// - An operation a backend does not implement throws UnsupportedOp naming the operation and
 ///   the backend (the default implementation of every op below). There is no silent fallback.
 /// - Not here: argument checking (ops.cpp), shape arithmetic (geometry.cpp).
@@ -49,6 +53,21 @@ class Backend {
   /// @brief Waits until all work submitted to this backend has finished.
   virtual void synchronize() {}
   /// @}
+
+  /// @brief Whether this backend checks the *values* of op arguments itself, on its device.
+  ///
+  /// false (the default; reference, OpenMP): the ops API reads the data on the host and throws
+  /// before the op runs — a bad label or a non-finite logit of softmax_cross_entropy_forward /
+  /// _backward (data_checks.hpp has the rules and the messages).
+  ///
+  /// true (Vulkan): the ops API makes only the shape and hyperparameter checks, which need no
+  /// data, and the backend promises to detect those same bad values in its own kernels, without
+  /// writing out of bounds, and to throw cnnlab::Error with the *same* message as the host check
+  /// (the first bad index, built by data_checks.hpp) no later than the next read() or
+  /// synchronize() — the way a GPU reports a failed device assertion at the next synchronization.
+  /// The op's outputs are then meaningless; the error is reported once, and the backend works
+  /// normally afterwards. Shape errors still throw at the call.
+  virtual bool checks_data_on_device() const { return false; }
 
   /// @name Convolution (cross-correlation), weights [K, C/G, FH, FW]
   /// @{

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cnnlab/backend.hpp>
+#include <cnnlab/data_checks.hpp>
 #include <cnnlab/error.hpp>
 #include <cnnlab/geometry.hpp>
 #include <cnnlab/gradcheck.hpp>

@@ -104,9 +104,14 @@ Tensor softmax_backward(const Tensor& y, const Tensor& dy);
 /// @param labels [N] class indices stored as floats, each an integer in [0, D)
 /// @return a tensor of shape [1] holding the loss
 /// @throws Error for bad shapes, labels that are out of range or not integers, and
-///         non-finite logits (the message gives the first bad index).
+///         non-finite logits when they make the loss non-finite (the message gives the first
+///         bad index). On a backend that checks data on its device (Vulkan,
+///         Backend::checks_data_on_device()) the label and logit errors come, with the same
+///         message, from the next read of a result or synchronize() instead of from this call.
 Tensor softmax_cross_entropy_forward(const Tensor& logits, const Tensor& labels);
 /// @brief dL/dlogits = dloss · (softmax(logits) − onehot(labels)) / N.
+/// @throws Error like softmax_cross_entropy_forward, for any non-finite logit, and for a
+///         non-finite @p dloss (always at the call).
 Tensor softmax_cross_entropy_backward(const Tensor& logits, const Tensor& labels,
                                       float dloss = 1.0f);
 /// @}
