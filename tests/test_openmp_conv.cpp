@@ -66,6 +66,7 @@ const std::vector<Case> kCases = {
     {{3, 4, 15, 17}, 32, 3, {2, 1, 2, 2}, "16-filter tile, stride 2: dilation 2, groups 2"},
     {{2, 3, 35, 39}, 16, 11, {4, 0, 1, 1}, "16-filter tile, stride 4, no padding (SSE phase split)"},
     {{1, 2, 16, 19}, 16, 4, {3, 0, 1, 1}, "16-filter tile, stride 3 (scalar phase split)"},
+    {{1, 2, 5, 98}, 64, 3, {1, 1, 1, 1}, "16-filter tile in bands of 2 + 2 + 1 output rows"},
     {{3, 8, 20, 18}, 32, 3, {1, 1, 1, 1}, "weight gradient from transposed columns: 3 images"},
     {{5, 16, 17, 17}, 48, 3, {1, 1, 1, 1}, "transposed columns: images over threads"},
     {{2, 6, 39, 39}, 64, 5, {2, 1, 1, 2}, "transposed columns: stride 2, groups 2"},

@@ -195,17 +195,25 @@ void direct_conv_k16(const float* x, const float* w, const float* bias, float* y
   // The bias in blocks of 16 (zeros when there is none), for transpose16_bias.
   std::vector<float> b16(static_cast<size_t>(d.K), 0.0f);
   if (bias) std::copy(bias, bias + d.K, b16.begin());
-  const int64_t pix16 = (hw2 + 15) / 16 * 16;
+  // Output rows are computed in bands (an even number of rows) small enough that the band's
+  // input rows (≤ 256 KB) and its outputs for all filters (≤ 128 KB) stay in L2 while every
+  // block of 16 filters runs over them: the whole padded input of a deep layer (VGG deep:
+  // 900 KB) would not, and re-reading it from L3 for each filter block cost ~3%.
+  const int64_t in_row_floats = Cg * S * Wq;  // one padded input row, all channels
+  int64_t band = 2;
+  while (band < d.H2 &&
+         ((band + 1) * S + (d.FH - 1) * d.D + 1) * in_row_floats <= (int64_t{1} << 16) &&
+         (band + 2) * d.W2 * Kg <= (int64_t{1} << 15))
+    band += 2;
+  const int64_t band_pix = (band * d.W2 + 15) / 16 * 16;
 
 #pragma omp parallel if (d.N > 1 && d.N * d.K * hw2 * taps > (int64_t{1} << 20))
   {
     // The tile reads at most the last output's last tap: inside the plane.
     float* xq = t_packed_b.get(plane);
     std::vector<float> padded(static_cast<size_t>(Wp), 0.0f);  // one padded input row
-    // One image's outputs for one block of 16 filters, pixel-major (16 floats per pixel);
-    // pixels past hw2 are zeros, read by the last transpose and not stored.
-    float* pix = t_product.get(pix16 * 16);
-    std::fill(pix + hw2 * 16, pix + pix16 * 16, 0.0f);
+    // One band's outputs, per block of 16 filters pixel-major (16 floats per pixel).
+    float* pix = t_product.get(kblocks * band_pix * 16);
     // The padding stays 0; interiors are rewritten. (Without padding, the only slots never
     // written are the phase rows' slack past the row's end, which no tap reads.)
     if (d.ph > 0 || d.pw > 0) std::fill(xq, xq + plane, 0.0f);
@@ -227,19 +235,25 @@ void direct_conv_k16(const float* x, const float* w, const float* bias, float* y
             std::memcpy(padded.data() + d.pw, src, static_cast<size_t>(d.W) * sizeof(float));
             split_row(padded.data(), Wp, S, Wq, dst);  // its zero borders go to the phases too
           }
-        for (int64_t kb = 0; kb < kblocks; ++kb) {
-          for (int64_t i0 = 0; i0 < d.H2; i0 += 2)
-            for (int64_t j0 = 0; j0 < d.W2; j0 += jw) {
-              const int rows = static_cast<int>(std::min<int64_t>(2, d.H2 - i0));
-              const int cols = static_cast<int>(std::min(jw, d.W2 - j0));
-              omp::conv_k16(rows, cols, taps, off.data(), xq + i0 * row + j0, row,
-                            wk + (grp * kblocks + kb) * taps * 16,
-                            pix + (i0 * d.W2 + j0) * 16, d.W2);
-            }
-          const int64_t ch = grp * Kg + kb * 16;  // the block's first filter
-          for (int64_t p = 0; p < hw2; p += 16)
-            omp::transpose16_bias(pix + p * 16, static_cast<int>(std::min<int64_t>(16, hw2 - p)),
-                                  b16.data() + ch, y + (n * d.K + ch) * hw2 + p, hw2);
+        for (int64_t i_b = 0; i_b < d.H2; i_b += band) {
+          const int64_t nrows = std::min(band, d.H2 - i_b), bpix = nrows * d.W2;
+          for (int64_t kb = 0; kb < kblocks; ++kb)
+            for (int64_t i0 = i_b; i0 < i_b + nrows; i0 += 2)
+              for (int64_t j0 = 0; j0 < d.W2; j0 += jw) {
+                const int rows = static_cast<int>(std::min<int64_t>(2, i_b + nrows - i0));
+                const int cols = static_cast<int>(std::min(jw, d.W2 - j0));
+                omp::conv_k16(rows, cols, taps, off.data(), xq + i0 * row + j0, row,
+                              wk + (grp * kblocks + kb) * taps * 16,
+                              pix + (kb * band_pix + (i0 - i_b) * d.W2 + j0) * 16, d.W2);
+              }
+          for (int64_t kb = 0; kb < kblocks; ++kb) {
+            const int64_t ch = grp * Kg + kb * 16;  // the block's first filter
+            for (int64_t p = 0; p < bpix; p += 16)
+              omp::transpose16_bias(pix + (kb * band_pix + p) * 16,
+                                    static_cast<int>(std::min<int64_t>(16, bpix - p)),
+                                    b16.data() + ch, y + (n * d.K + ch) * hw2 + i_b * d.W2 + p,
+                                    hw2);
+          }
         }
       }
   }
