@@ -101,9 +101,8 @@ void direct_conv_s1(const float* x, const float* w, const float* bias, float* y,
       for (int64_t grp = 0; grp < d.G; ++grp) {
         for (int64_t c = 0; c < Cg; ++c)
           for (int64_t h = 0; h < d.H; ++h)
-            std::memcpy(xpad + (c * Hp + h + d.ph) * Wp + d.pw,
-                        x + ((n * d.C + grp * Cg + c) * d.H + h) * d.W,
-                        static_cast<size_t>(d.W) * sizeof(float));
+            copy_short(xpad + (c * Hp + h + d.ph) * Wp + d.pw,
+                       x + ((n * d.C + grp * Cg + c) * d.H + h) * d.W, d.W);
         for (int64_t qb = 0; qb < qblocks; ++qb)
           for (int64_t kt = 0; kt < ktiles; ++kt) {
             omp::conv_tile(mr, taps, off.data(), xpad + qb * 32,
@@ -225,7 +224,7 @@ void direct_conv_k16(const float* x, const float* w, const float* bias, float* y
             const float* src = x + ((n * d.C + grp * Cg + c) * d.H + h) * d.W;
             float* dst = xq + (c * Hp + h + d.ph) * S * Wq;
             if (S == 1) {
-              std::memcpy(dst + d.pw, src, static_cast<size_t>(d.W) * sizeof(float));
+              copy_short(dst + d.pw, src, d.W);  // rows of a few dozen floats: no memcpy call
               continue;
             }
             if (d.pw == 0) {
