@@ -435,4 +435,104 @@ void direct_dw_image_loop(const float* x, const float* dy, const Conv2dGeometry&
   }
 }
 
+bool dw3_k16_suits(const Conv2dGeometry& g) {
+  return omp::conv_k16_available() && g.S == 1 && g.D == 1 && g.FW == 3 &&
+         g.filters_per_group() % 16 == 0 && g.W2 >= 8 && g.N * g.H2 > 0;
+}
+
+/// Loop order: per image (and group), x is copied into a zero-padded plane and dy transposed to
+/// pixel-major blocks of 16 filters (dyt, 16×16 in-register transposes); then each tile — one
+/// block of 16 filters × up to 9 (channel, filter-row) pairs × 3 filter columns — runs over all
+/// the image's output pixels with its 27 accumulators in registers (the block's dyt, H2·W2·64
+/// bytes, and the tile's 9 input rows stay in L1/L2). Per-tile sums live in `acc`, laid out
+/// tile by tile (27 taps × 16 filters each), and are scattered into dW at the end.
+void direct_dw3_k16(const float* x, const float* dy, const Conv2dGeometry& g, int threads,
+                    float* partial, float* dwp) {
+  const int64_t Cg = g.channels_per_group(), Kg = g.filters_per_group(), kblocks = Kg / 16;
+  const int64_t Hp = g.H + 2 * g.P, Wp = g.W + 2 * g.P, plane = Cg * Hp * Wp;
+  const int64_t hw2 = g.H2 * g.W2, hw16 = (hw2 + 15) / 16 * 16;
+  const int64_t pairs = Cg * g.FH, rgroups = (pairs + omp::kConvDw3Rows - 1) / omp::kConvDw3Rows;
+  const int64_t tile = 27 * 16, tiles = g.G * kblocks * rgroups;
+  const int64_t cff = Cg * g.FH * 3, wsize = g.K * cff;
+
+  // x of image n, group grp → xpad (zero borders); dy → dyt[kb][pixel][16 filters].
+  auto prepare = [&](int64_t n, int64_t grp, float* xpad, float* dyt) {
+    for (int64_t c = 0; c < Cg; ++c)
+      for (int64_t h = 0; h < g.H; ++h)
+        copy_short(xpad + (c * Hp + h + g.P) * Wp + g.P,
+                   x + ((n * g.C + grp * Cg + c) * g.H + h) * g.W, g.W);
+    alignas(64) float block[16 * 16];
+    for (int64_t kb = 0; kb < kblocks; ++kb) {
+      const float* src = dy + (n * g.K + grp * Kg + kb * 16) * hw2;
+      for (int64_t p0 = 0; p0 < hw2; p0 += 16) {
+        const int64_t np = std::min<int64_t>(16, hw2 - p0);
+        for (int64_t f = 0; f < 16; ++f) {
+          copy_short(block + f * 16, src + f * hw2 + p0, np);
+          std::fill(block + f * 16 + np, block + f * 16 + 16, 0.0f);
+        }
+        // block[f·16 + q] → dyt[(p0 + q)·16 + f]; up to 15 pixels past hw2 land in the slack.
+        omp::transpose16_bias(block, 16, kZeros16, dyt + (kb * hw16 + p0) * 16, 16);
+      }
+    }
+  };
+  // Tile t = (grp, kb, rg) over one prepared image, into acc + t·tile.
+  auto run_tile = [&](int64_t t, const float* xpad, const float* dyt, float* acc) {
+    const int64_t rg = t % rgroups, kb = t / rgroups % kblocks;
+    const int64_t r0 = rg * omp::kConvDw3Rows, rows = std::min<int64_t>(omp::kConvDw3Rows, pairs - r0);
+    const float* rowp[omp::kConvDw3Rows];
+    for (int64_t r = 0; r < rows; ++r) {
+      const int64_t c = (r0 + r) / g.FH, u = (r0 + r) % g.FH;
+      rowp[r] = xpad + (c * Hp + u) * Wp;
+    }
+    omp::conv_dw3_k16(static_cast<int>(rows), rowp, Wp, g.H2, g.W2, dyt + kb * hw16 * 16,
+                      acc + t * tile);
+  };
+  // acc tile by tile → dst (K × cff): dst[grp·Kg + kb·16 + f][(r0 + r)·3 + v] = acc[t][(r·3 + v)·16 + f].
+  auto scatter = [&](const float* acc, float* dst) {
+    for (int64_t t = 0; t < tiles; ++t) {
+      const int64_t rg = t % rgroups, kb = t / rgroups % kblocks, grp = t / rgroups / kblocks;
+      const int64_t r0 = rg * omp::kConvDw3Rows, rows = std::min<int64_t>(omp::kConvDw3Rows, pairs - r0);
+      for (int64_t e = 0; e < rows * 3; ++e)
+        for (int64_t f = 0; f < 16; ++f)
+          dst[(grp * Kg + kb * 16 + f) * cff + r0 * 3 + e] = acc[t * tile + e * 16 + f];
+    }
+  };
+
+  const int64_t scratch = (plane + 15) / 16 * 16 + kblocks * hw16 * 16;
+  if (threads > 1) {
+#pragma omp parallel num_threads(threads)
+    {
+      float* xpad = t_packed_b.get(scratch);
+      float* dyt = xpad + (plane + 15) / 16 * 16;
+      std::fill(xpad, xpad + plane, 0.0f);  // borders stay 0; interiors are rewritten
+      AlignedBuffer accbuf;
+      float* acc = accbuf.get(tiles * tile);
+      std::fill(acc, acc + tiles * tile, 0.0f);
+#pragma omp for schedule(static)
+      for (int64_t n = 0; n < g.N; ++n)
+        for (int64_t grp = 0; grp < g.G; ++grp) {
+          prepare(n, grp, xpad, dyt);
+          for (int64_t t = grp * kblocks * rgroups; t < (grp + 1) * kblocks * rgroups; ++t)
+            run_tile(t, xpad, dyt, acc);
+        }
+      scatter(acc, partial + omp_get_thread_num() * wsize);
+    }
+    return;
+  }
+  float* xpad = t_packed_b.get(scratch);
+  float* dyt = xpad + (plane + 15) / 16 * 16;
+  std::fill(xpad, xpad + plane, 0.0f);
+  AlignedBuffer accbuf;
+  float* acc = accbuf.get(tiles * tile);
+  std::fill(acc, acc + tiles * tile, 0.0f);
+  for (int64_t n = 0; n < g.N; ++n)
+    for (int64_t grp = 0; grp < g.G; ++grp) {
+      prepare(n, grp, xpad, dyt);
+      const int64_t t0 = grp * kblocks * rgroups, t1 = t0 + kblocks * rgroups;
+#pragma omp parallel for schedule(dynamic) if (t1 - t0 > 1 && hw2 * 27 * 16 * (t1 - t0) > (1 << 20))
+      for (int64_t t = t0; t < t1; ++t) run_tile(t, xpad, dyt, acc);
+    }
+  scatter(acc, dwp);
+}
+
 }  // namespace cnnlab::omp_conv

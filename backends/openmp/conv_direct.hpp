@@ -9,7 +9,9 @@
 //   - direct_conv_dx16: 16 input channels in the lanes (omp::conv_dx16) — the data gradient of a
 //     layer with 16 filters per group (LeNet c2);
 //   - direct_dw_image_loop: the weight gradient of a stride-1 layer as dot products along the
-//     padded grid (omp::conv_dw_tile).
+//     padded grid (omp::conv_dw_tile);
+//   - direct_dw3_k16: the weight gradient of a 3-wide stride-1 layer with 16 filters in the
+//     lanes and 27 taps in registers (omp::conv_dw3_k16): CIFAR and VGG layers.
 // Each has a *_suits test saying when it beats the im2col + GEMM path; openmp_conv2d.cpp asks
 // them in turn. The data gradient of a stride-1 convolution is itself such a convolution (of dy,
 // with the filters flipped and transposed), so it takes the same paths.
@@ -55,5 +57,14 @@ bool direct_dw_suits(const Conv2dGeometry& g);
 /// slice of `partial` (threads > 1, summed by the caller) or straight into dwp.
 void direct_dw_image_loop(const float* x, const float* dy, const Conv2dGeometry& g, int threads,
                           float* partial, float* dwp);
+
+/// Whether direct_dw3_k16 suits: AVX-512, stride 1, no dilation, 3-wide filters, whole blocks
+/// of 16 filters, output rows of at least 8 pixels.
+bool dw3_k16_suits(const Conv2dGeometry& g);
+/// dW = Σ_n dy_n ⋆ x_n with 16 filters in the lanes (omp::conv_dw3_k16). threads > 1: images
+/// shared out, each thread into its slice of `partial` (summed by the caller); otherwise the
+/// tiles of each image are shared out and dW is written directly.
+void direct_dw3_k16(const float* x, const float* dy, const Conv2dGeometry& g, int threads,
+                    float* partial, float* dwp);
 
 }  // namespace cnnlab::omp_conv

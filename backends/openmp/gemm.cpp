@@ -647,6 +647,16 @@ void conv_dw_tile(int64_t nq, const float* dy, int64_t ldy, const int64_t* off, 
 #endif
 }
 
+void conv_dw3_k16(int rows, const float* const* x, int64_t wp, int64_t h2, int64_t w2,
+                  const float* dyt, float* acc) {
+#if defined(__x86_64__)
+  detail::conv_dw3_k16_avx512(rows, x, wp, h2, w2, dyt, acc);
+#else
+  (void)rows, (void)x, (void)wp, (void)h2, (void)w2, (void)dyt, (void)acc;
+  throw Error("conv_dw3_k16: no direct convolution tile on this CPU");
+#endif
+}
+
 void conv_dx16(int64_t u0, int64_t u1, int64_t v0, int64_t v1, int64_t fw, int64_t rowstep,
                int64_t colstep, const float* dyt, const float* w, float* out) {
 #if defined(__x86_64__)

@@ -66,6 +66,14 @@ inline constexpr int kConvDwCols = 6;
 void conv_dw_tile_avx512(int64_t nq, const float* dy, int64_t ldy, const int64_t* off,
                          const float* x, float* acc);
 
+// Weight-gradient tile for 3-wide filters with the 16 filters in the lanes (AVX-512 only; see
+// omp::conv_dw3_k16 in gemm.hpp): for r < rows (1..9), v < 3, f < 16,
+//     acc[(r*3 + v)*16 + f] += sum over i < h2, j < w2 of
+//                              x[r][i*wp + j + v] · dyt[(i*w2 + j)*16 + f]
+// where x[r] are `rows` row pointers. dyt and acc are 64-byte aligned.
+void conv_dw3_k16_avx512(int rows, const float* const* x, int64_t wp, int64_t h2, int64_t w2,
+                         const float* dyt, float* acc);
+
 // Data-gradient tile for 16 filters per group (AVX-512 only; see omp::conv_dx16 in gemm.hpp):
 //     out[c*4 + p] = sum over u0 <= u < u1, v0 <= v < v1, k < 16 of
 //                    dyt[u*rowstep + v*colstep + p*16 + k] · w[((u*fw + v)*6 + c)*16 + k]

@@ -288,12 +288,14 @@ void OpenMPBackend::conv2d_backward_weight(const Tensor& x, const Tensor& dy, Te
 
   // In batch-parallel mode each thread sums its images' dW into its own slice of `partial`;
   // the slices are added in thread order afterwards, so the result is the same on every run.
-  const bool direct = direct_dw_suits(g);
+  const bool direct = direct_dw_suits(g), dw3 = !direct && dw3_k16_suits(g);
   // The direct path shares out images whenever there are two or more.
   const int threads = by_image || (direct && g.N > 1) ? omp_get_max_threads() : 1;
   std::vector<float> partial(threads > 1 ? static_cast<size_t>(threads * wsize) : 0, 0.0f);
   if (direct) {
     direct_dw_image_loop(xp, dyp, g, threads, partial.data(), dwp);
+  } else if (dw3) {
+    direct_dw3_k16(xp, dyp, g, threads, partial.data(), dwp);
 #if defined(__x86_64__)
   } else if (transposed_columns_suit(g)) {
     weight_grad_transposed_columns(xp, dyp, g, threads, partial.data(), dwp);
