@@ -171,10 +171,18 @@ void direct_conv_k16(const float* x, const float* w, const float* bias, float* y
   const int64_t hw2 = d.H2 * d.W2, kblocks = Kg / 16;
   // Filters, tap-major per block of 16: wk[((grp·kblocks + kb)·taps + t)·16 + k] =
   // w[grp·Kg + kb·16 + k][t].
-  // (Packed by the threads below, one block of 16 filters at a time: block b holds filters
-  // b·16 .. b·16 + 15 of w, since Kg is a multiple of 16.)
+  // Block b holds filters b·16 .. b·16 + 15 of w (Kg is a multiple of 16). Large filter sets
+  // (VGG deep: 590 K floats) are packed by all threads; small ones on this thread, since a
+  // thread team's start and barrier would cost more (LeNet c2: 2400 floats).
   AlignedBuffer wbuf;
   float* wk = wbuf.get(d.G * kblocks * taps * 16);
+#pragma omp parallel for schedule(static) if (d.K * taps > (int64_t{1} << 16))
+  for (int64_t b = 0; b < d.G * kblocks; ++b) {
+    const float* src = w + b * 16 * taps;
+    float* dst = wk + b * taps * 16;
+    for (int64_t t = 0; t < taps; ++t)
+      for (int64_t k = 0; k < 16; ++k) dst[t * 16 + k] = src[k * taps + t];
+  }
   // Tap (c, u, v) of output pixel (i, j) reads padded row i·S + u·D, column j·S + v·D, where
   // v·D = base·S + phase: element j + base of phase row `phase`. One output row further down is
   // S padded rows further on: `row` floats.
@@ -214,13 +222,6 @@ void direct_conv_k16(const float* x, const float* w, const float* bias, float* y
     // The padding stays 0; interiors are rewritten. (Without padding, the only slots never
     // written are the phase rows' slack past the row's end, which no tap reads.)
     if (d.ph > 0 || d.pw > 0) std::fill(xq, xq + plane, 0.0f);
-#pragma omp for schedule(static)
-    for (int64_t b = 0; b < d.G * kblocks; ++b) {  // wk (ends with a barrier)
-      const float* src = w + b * 16 * taps;
-      float* dst = wk + b * taps * 16;
-      for (int64_t t = 0; t < taps; ++t)
-        for (int64_t k = 0; k < 16; ++k) dst[t * 16 + k] = src[k * taps + t];
-    }
 #pragma omp for schedule(dynamic)
     for (int64_t n = 0; n < d.N; ++n)
       for (int64_t grp = 0; grp < d.G; ++grp) {
