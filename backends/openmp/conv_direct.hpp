@@ -59,7 +59,7 @@ void direct_dw_image_loop(const float* x, const float* dy, const Conv2dGeometry&
                           float* partial, float* dwp);
 
 /// Whether direct_dw3_k16 suits: AVX-512, stride 1, no dilation, 3-wide filters, whole blocks
-/// of 16 filters, output rows of at least 8 pixels.
+/// of 16 filters, output rows of at least 8 pixels, at least 18 (channel, filter-row) pairs.
 bool dw3_k16_suits(const Conv2dGeometry& g);
 /// dW = Σ_n dy_n ⋆ x_n with 16 filters in the lanes (omp::conv_dw3_k16). threads > 1: images
 /// shared out, each thread into its slice of `partial` (summed by the caller); otherwise the
