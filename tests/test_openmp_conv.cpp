@@ -74,6 +74,7 @@ const std::vector<Case> kCases = {
     {{3, 7, 11, 13}, 32, 3, {1, 1, 1, 1}, "3-wide weight tile: 21 (channel, row) pairs = 9 + 9 + 3"},
     {{5, 12, 9, 10}, 16, 3, {1, 0, 1, 2}, "3-wide weight tile: images over threads, groups 2"},
     {{1, 7, 12, 20}, 48, 3, {1, 2, 1, 1}, "3-wide weight tile: one image, padding 2, 3 blocks"},
+    {{2, 128, 18, 18}, 32, 3, {1, 1, 1, 1}, "3-wide weight tile: row groups in two L2 blocks"},
     {{2, 3, 6, 6}, 48, 3, {1, 1, 1, 1}, "16-filter tile: three filter blocks"},
     {{2, 8, 9, 9}, 16, 3, {1, 1, 1, 1}, "16-filter data gradient: two channel tiles (6 + 2)"},
     {{2, 3, 25, 25}, 8, 3, {3, 2, 2, 1}, "im2col from stride phases: stride 3, dilation 2, pad 2"},
