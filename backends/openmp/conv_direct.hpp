@@ -11,7 +11,7 @@
 //   - direct_dw_image_loop: the weight gradient of a stride-1 layer as dot products along the
 //     padded grid (omp::conv_dw_tile);
 //   - direct_dw3_k16: the weight gradient of a 3-wide stride-1 layer with 16 filters in the
-//     lanes and 27 taps in registers (omp::conv_dw3_k16): CIFAR and VGG layers.
+//     lanes and 27 taps in registers (omp::conv_dw3_k16): the VGG layers.
 // Each has a *_suits test saying when it beats the im2col + GEMM path; openmp_conv2d.cpp asks
 // them in turn. The data gradient of a stride-1 convolution is itself such a convolution (of dy,
 // with the filters flipped and transposed), so it takes the same paths.
