@@ -102,4 +102,14 @@ struct PhaseSplit {
   int64_t Wq = 0;
 };
 
+/// Copies C channel planes (H × W each, consecutive at @p src) into the interiors of zero-padded
+/// planes of Hp × Wp at @p dst, ph rows and pw columns in from the top left. The padding is not
+/// touched: the caller zeroes it once and reuses the buffer for every image.
+inline void copy_into_padded(const float* src, int64_t C, int64_t H, int64_t W, float* dst,
+                             int64_t Hp, int64_t Wp, int64_t ph, int64_t pw) {
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t h = 0; h < H; ++h)
+      copy_short(dst + (c * Hp + h + ph) * Wp + pw, src + (c * H + h) * W, W);
+}
+
 }  // namespace cnnlab::omp_conv

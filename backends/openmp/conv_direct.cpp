@@ -99,10 +99,8 @@ void direct_conv_s1(const float* x, const float* w, const float* bias, float* y,
 #pragma omp for schedule(dynamic)
     for (int64_t n = 0; n < d.N; ++n)
       for (int64_t grp = 0; grp < d.G; ++grp) {
-        for (int64_t c = 0; c < Cg; ++c)
-          for (int64_t h = 0; h < d.H; ++h)
-            copy_short(xpad + (c * Hp + h + d.ph) * Wp + d.pw,
-                       x + ((n * d.C + grp * Cg + c) * d.H + h) * d.W, d.W);
+        copy_into_padded(x + (n * d.C + grp * Cg) * d.H * d.W, Cg, d.H, d.W, xpad, Hp, Wp, d.ph,
+                         d.pw);
         for (int64_t qb = 0; qb < qblocks; ++qb)
           for (int64_t kt = 0; kt < ktiles; ++kt) {
             omp::conv_tile(mr, taps, off.data(), xpad + qb * 32,
@@ -225,21 +223,21 @@ void direct_conv_k16(const float* x, const float* w, const float* bias, float* y
 #pragma omp for schedule(dynamic)
     for (int64_t n = 0; n < d.N; ++n)
       for (int64_t grp = 0; grp < d.G; ++grp) {
-        for (int64_t c = 0; c < Cg; ++c)
-          for (int64_t h = 0; h < d.H; ++h) {
-            const float* src = x + ((n * d.C + grp * Cg + c) * d.H + h) * d.W;
-            float* dst = xq + (c * Hp + h + d.ph) * S * Wq;
-            if (S == 1) {
-              copy_short(dst + d.pw, src, d.W);  // rows of a few dozen floats: no memcpy call
-              continue;
+        if (S == 1)  // the phase split of stride 1 is the padded plane itself
+          copy_into_padded(x + (n * d.C + grp * Cg) * d.H * d.W, Cg, d.H, d.W, xq, Hp, Wp, d.ph,
+                           d.pw);
+        else
+          for (int64_t c = 0; c < Cg; ++c)
+            for (int64_t h = 0; h < d.H; ++h) {
+              const float* src = x + ((n * d.C + grp * Cg + c) * d.H + h) * d.W;
+              float* dst = xq + (c * Hp + h + d.ph) * S * Wq;
+              if (d.pw == 0) {
+                split_row(src, d.W, S, Wq, dst);
+                continue;
+              }
+              std::memcpy(padded.data() + d.pw, src, static_cast<size_t>(d.W) * sizeof(float));
+              split_row(padded.data(), Wp, S, Wq, dst);  // its zero borders go to the phases too
             }
-            if (d.pw == 0) {
-              split_row(src, d.W, S, Wq, dst);
-              continue;
-            }
-            std::memcpy(padded.data() + d.pw, src, static_cast<size_t>(d.W) * sizeof(float));
-            split_row(padded.data(), Wp, S, Wq, dst);  // its zero borders go to the phases too
-          }
         for (int64_t i_b = 0; i_b < d.H2; i_b += band) {
           const int64_t nrows = std::min(band, d.H2 - i_b), bpix = nrows * d.W2;
           for (int64_t kb = 0; kb < kblocks; ++kb)
@@ -412,11 +410,8 @@ void direct_dw_image_loop(const float* x, const float* dy, const Conv2dGeometry&
 #pragma omp for schedule(static)
     for (int64_t n = 0; n < g.N; ++n)
       for (int64_t grp = 0; grp < g.G; ++grp) {
-        for (int64_t c = 0; c < p.Cg; ++c)
-          for (int64_t h = 0; h < g.H; ++h)
-            std::memcpy(xpad + (c * p.Hp + h + g.P) * p.Wp + g.P,
-                        x + ((n * g.C + grp * p.Cg + c) * g.H + h) * g.W,
-                        static_cast<size_t>(g.W) * sizeof(float));
+        copy_into_padded(x + (n * g.C + grp * p.Cg) * g.H * g.W, p.Cg, g.H, g.W, xpad, p.Hp, p.Wp,
+                         g.P, g.P);
         for (int64_t k = 0; k < p.Kg; ++k)
           for (int64_t i = 0; i < g.H2; ++i)
             copy_short(dyg + k * p.nq + i * p.Wp, dy + (n * g.K + grp * p.Kg + k) * hw2 + i * g.W2,
@@ -467,10 +462,7 @@ void direct_dw3_k16(const float* x, const float* dy, const Conv2dGeometry& g, in
 
   // x of image n, group grp → xpad (zero borders); dy → dyt[kb][pixel][16 filters].
   auto prepare = [&](int64_t n, int64_t grp, float* xpad, float* dyt) {
-    for (int64_t c = 0; c < Cg; ++c)
-      for (int64_t h = 0; h < g.H; ++h)
-        copy_short(xpad + (c * Hp + h + g.P) * Wp + g.P,
-                   x + ((n * g.C + grp * Cg + c) * g.H + h) * g.W, g.W);
+    copy_into_padded(x + (n * g.C + grp * Cg) * g.H * g.W, Cg, g.H, g.W, xpad, Hp, Wp, g.P, g.P);
     alignas(64) float block[16 * 16];
     for (int64_t kb = 0; kb < kblocks; ++kb) {
       const float* src = dy + (n * g.K + grp * Kg + kb * 16) * hw2;
@@ -523,40 +515,45 @@ void direct_dw3_k16(const float* x, const float* dy, const Conv2dGeometry& g, in
     for (int64_t kb = 0; kb < kblocks; ++kb)
       for (int64_t rg = rb; rg < std::min(rgroups, rb + rg_block); ++rg)
         order.push_back(kb * rgroups + rg);
-  const int64_t scratch = (plane + 15) / 16 * 16 + kblocks * hw16 * 16;
-  if (threads > 1) {
+  // One worker's buffers: the padded input (its padding zeroed once), dyt, and the tile sums.
+  struct Scratch {
+    AlignedBuffer accbuf;
+    float *xpad, *dyt, *acc;
+  };
+  auto make_scratch = [&](Scratch& w) {
+    const int64_t xfloats = (plane + 15) / 16 * 16;
+    w.xpad = t_packed_b.get(xfloats + kblocks * hw16 * 16);
+    w.dyt = w.xpad + xfloats;
+    std::fill(w.xpad, w.xpad + plane, 0.0f);  // borders stay 0; interiors are rewritten
+    w.acc = w.accbuf.get(tiles * tile);
+    std::fill(w.acc, w.acc + tiles * tile, 0.0f);
+  };
+  if (threads > 1) {  // images shared out; each thread sums into its own acc
 #pragma omp parallel num_threads(threads)
     {
-      float* xpad = t_packed_b.get(scratch);
-      float* dyt = xpad + (plane + 15) / 16 * 16;
-      std::fill(xpad, xpad + plane, 0.0f);  // borders stay 0; interiors are rewritten
-      AlignedBuffer accbuf;
-      float* acc = accbuf.get(tiles * tile);
-      std::fill(acc, acc + tiles * tile, 0.0f);
+      Scratch w;
+      make_scratch(w);
 #pragma omp for schedule(static)
       for (int64_t n = 0; n < g.N; ++n)
         for (int64_t grp = 0; grp < g.G; ++grp) {
-          prepare(n, grp, xpad, dyt);
-          for (const int64_t q : order) run_tile(grp * kblocks * rgroups + q, xpad, dyt, acc);
+          prepare(n, grp, w.xpad, w.dyt);
+          for (const int64_t q : order) run_tile(grp * kblocks * rgroups + q, w.xpad, w.dyt, w.acc);
         }
-      scatter(acc, partial + omp_get_thread_num() * wsize);
+      scatter(w.acc, partial + omp_get_thread_num() * wsize);
     }
     return;
   }
-  float* xpad = t_packed_b.get(scratch);
-  float* dyt = xpad + (plane + 15) / 16 * 16;
-  std::fill(xpad, xpad + plane, 0.0f);
-  AlignedBuffer accbuf;
-  float* acc = accbuf.get(tiles * tile);
-  std::fill(acc, acc + tiles * tile, 0.0f);
+  Scratch w;  // one image at a time; its tiles shared out (disjoint parts of acc)
+  make_scratch(w);
   for (int64_t n = 0; n < g.N; ++n)
     for (int64_t grp = 0; grp < g.G; ++grp) {
-      prepare(n, grp, xpad, dyt);
+      prepare(n, grp, w.xpad, w.dyt);
       const int64_t t0 = grp * kblocks * rgroups, t1 = t0 + kblocks * rgroups;
 #pragma omp parallel for schedule(dynamic) if (t1 - t0 > 1 && hw2 * 27 * 16 * (t1 - t0) > (1 << 20))
-      for (int64_t q = 0; q < t1 - t0; ++q) run_tile(t0 + order[static_cast<size_t>(q)], xpad, dyt, acc);
+      for (int64_t q = 0; q < t1 - t0; ++q)
+        run_tile(t0 + order[static_cast<size_t>(q)], w.xpad, w.dyt, w.acc);
     }
-  scatter(acc, dwp);
+  scatter(w.acc, dwp);
 }
 
 }  // namespace cnnlab::omp_conv
