@@ -8,11 +8,11 @@
 // Each figure is the best of several timed runs after a warm-up (a slow first run that already
 // exceeds --min-time is reported as it is). With --csv it prints machine-readable lines that
 // bench/compare.py puts side by side with PyTorch measured in the same run.
-#include <cnnlab/backend.hpp>
-#include <cnnlab/error.hpp>
-#include <cnnlab/ops.hpp>
+#include <cnnlab/core/backend.hpp>
+#include <cnnlab/core/error.hpp>
+#include <cnnlab/ops/ops.hpp>
 
-#include "lenet5.hpp"
+#include <cnnlab/demo/lenet5_step.hpp>
 
 #include "tools/cli11.hpp"
 
@@ -136,7 +136,7 @@ void bench_maxpool(const Options& o, Backend& be, int threads) {
 }
 
 void bench_lenet(const Options& o, Backend& be, int threads) {
-  bench::LeNet5 net(be, 42);
+  demo::LeNet5 net(be, 42);
   const int64_t batch = 64;
   const Tensor x = random_tensor({batch, 1, 28, 28}, be, 8);
   std::vector<float> lab(batch);

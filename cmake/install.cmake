@@ -4,7 +4,7 @@
 #   target_link_libraries(my_program PRIVATE cnnlab::cnnlab)
 #
 # Installed layout (GNUInstallDirs, relative to the prefix):
-#   include/cnnlab/*.hpp                       the public headers (src/cnnlab/)
+#   include/cnnlab/<area>/*.hpp                the public headers (src/cnnlab/, one folder per idea)
 #   lib/libcnnlab.a (or .so)                   the library
 #   lib/cmake/cnnlab/cnnlabConfig.cmake        package config, version file, exported targets
 #   bin/cnnlab                                 the command-line tool (when CNNLAB_CLI is ON)

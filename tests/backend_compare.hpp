@@ -12,8 +12,8 @@
 
 #include <catch2/catch.hpp>
 
-#include <cnnlab/backend.hpp>
-#include <cnnlab/tensor.hpp>
+#include <cnnlab/core/backend.hpp>
+#include <cnnlab/core/tensor.hpp>
 
 #include <algorithm>
 #include <cmath>

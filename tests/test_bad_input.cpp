@@ -5,9 +5,9 @@
 // (the sanitizer build runs these too).
 #include <catch2/catch.hpp>
 
-#include <cnnlab/backend.hpp>
-#include <cnnlab/error.hpp>
-#include <cnnlab/ops.hpp>
+#include <cnnlab/core/backend.hpp>
+#include <cnnlab/core/error.hpp>
+#include <cnnlab/ops/ops.hpp>
 
 #include <limits>
 

@@ -16,9 +16,9 @@
 // compares with expect_close().
 #include <catch2/catch.hpp>
 
-#include <cnnlab/backend.hpp>
-#include <cnnlab/error.hpp>
-#include <cnnlab/ops.hpp>
+#include <cnnlab/core/backend.hpp>
+#include <cnnlab/core/error.hpp>
+#include <cnnlab/ops/ops.hpp>
 
 #include "backend_compare.hpp"
 

@@ -8,8 +8,8 @@
 // Also here: the checker itself must catch a wrong gradient (a test that can fail).
 #include <catch2/catch.hpp>
 
-#include <cnnlab/error.hpp>
-#include <cnnlab/gradcheck.hpp>
+#include <cnnlab/core/error.hpp>
+#include <cnnlab/check/gradcheck.hpp>
 
 #include <cmath>
 #include <iostream>

@@ -7,9 +7,9 @@
 // itself when it is installed.
 #include <catch2/catch.hpp>
 
-#include <cnnlab/backend.hpp>
-#include <cnnlab/error.hpp>
-#include <cnnlab/npy.hpp>
+#include <cnnlab/core/backend.hpp>
+#include <cnnlab/core/error.hpp>
+#include <cnnlab/io/npy.hpp>
 
 #include <algorithm>
 #include <bit>

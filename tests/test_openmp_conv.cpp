@@ -21,8 +21,8 @@
 
 #include "backends/openmp/gemm.hpp"
 
-#include <cnnlab/backend.hpp>
-#include <cnnlab/ops.hpp>
+#include <cnnlab/core/backend.hpp>
+#include <cnnlab/ops/ops.hpp>
 
 #include "backend_compare.hpp"
 

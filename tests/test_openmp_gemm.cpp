@@ -15,7 +15,7 @@
 
 #include "backends/openmp/gemm.hpp"
 
-#include <cnnlab/error.hpp>
+#include <cnnlab/core/error.hpp>
 
 #include <omp.h>
 

@@ -10,10 +10,10 @@
 //   002      the toy X/O ConvNet: filtered, rectified and pooled tables of the 9×9 X.
 #include <catch2/catch.hpp>
 
-#include <cnnlab/backend.hpp>
-#include <cnnlab/error.hpp>
-#include <cnnlab/ops.hpp>
-#include <cnnlab/xo.hpp>
+#include <cnnlab/core/backend.hpp>
+#include <cnnlab/core/error.hpp>
+#include <cnnlab/ops/ops.hpp>
+#include <cnnlab/demo/xo.hpp>
 
 #include <cmath>
 #include <cstdlib>

@@ -8,7 +8,7 @@
 // compare with the reference backend.
 #include "vulkan_test_util.hpp"
 
-#include <cnnlab/ops.hpp>
+#include <cnnlab/ops/ops.hpp>
 
 using namespace cnnlab;
 using namespace cnnlab::vktest;

@@ -4,10 +4,10 @@
 // (Every op's numbers are checked in test_cross_backend.cpp and test_vulkan_long_reductions.cpp.)
 #include "vulkan_test_util.hpp"
 
-#include "bench/lenet5.hpp"
+#include <cnnlab/demo/lenet5_step.hpp>
 
-#include <cnnlab/error.hpp>
-#include <cnnlab/ops.hpp>
+#include <cnnlab/core/error.hpp>
+#include <cnnlab/ops/ops.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -204,7 +204,7 @@ TEST_CASE("a pooling window beyond the loop budget is refused with a clear messa
 
 TEST_CASE("LeNet-5 training steps match the reference backend", "[vulkan][training]") {
   VulkanBackend& be = vk();
-  bench::LeNet5 ref_net(reference_backend(), 42), vk_net(be, 42);
+  demo::LeNet5 ref_net(reference_backend(), 42), vk_net(be, 42);
   const Tensor x = random_tensor({8, 1, 28, 28}, 5);
   std::vector<float> lab(8);
   for (size_t i = 0; i < lab.size(); ++i) lab[i] = static_cast<float>(i % 10);
@@ -361,7 +361,7 @@ TEST_CASE("deferred checks: reported by synchronize(), first failing op first, a
 TEST_CASE("a LeNet-5 step with a bad label fails like the reference, in its one submission",
           "[vulkan][errors][checks][training]") {
   VulkanBackend& be = vk();
-  bench::LeNet5 ref_net(reference_backend(), 7), vk_net(be, 7);
+  demo::LeNet5 ref_net(reference_backend(), 7), vk_net(be, 7);
   const Tensor x = random_tensor({4, 1, 28, 28}, 9);
   const Tensor labels = Tensor::from_vector({4}, {1, 2, 10, 3}, reference_backend());
   const SgdParams sgd{0.05f, 0.9f, 0.0f};

@@ -14,7 +14,7 @@
 
 #include "backends/vulkan/vulkan_backend.hpp"
 
-#include <cnnlab/error.hpp>
+#include <cnnlab/core/error.hpp>
 
 #include <cstdlib>
 #include <iostream>

@@ -10,8 +10,8 @@
 #include "backends/vulkan/vulkan_backend.hpp"
 #include "backend_compare.hpp"
 
-#include <cnnlab/backend.hpp>
-#include <cnnlab/tensor.hpp>
+#include <cnnlab/core/backend.hpp>
+#include <cnnlab/core/tensor.hpp>
 
 #include <cmath>
 #include <iostream>

@@ -3,9 +3,9 @@
 
 #include "cli11.hpp"
 
-#include <cnnlab/backend.hpp>
-#include <cnnlab/error.hpp>
-#include <cnnlab/npy.hpp>
+#include <cnnlab/core/backend.hpp>
+#include <cnnlab/core/error.hpp>
+#include <cnnlab/io/npy.hpp>
 
 #include <cerrno>
 #include <charconv>

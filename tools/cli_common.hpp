@@ -6,8 +6,8 @@
 // as one line on stderr starting with "cnnlab: error:". Nothing here computes anything.
 #pragma once
 
-#include <cnnlab/shape.hpp>
-#include <cnnlab/tensor.hpp>
+#include <cnnlab/core/shape.hpp>
+#include <cnnlab/core/tensor.hpp>
 
 #include <functional>
 #include <stdexcept>

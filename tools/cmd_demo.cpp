@@ -2,12 +2,12 @@
 //
 // What it is: the 9x9 picture of an X run through cnnlab::xo (filter, ReLU, pool) on the
 // chosen backend, printed like the lecture's slides. What it is not: a trained network; the
-// three features are the lecture's hand-made ones (see cnnlab/xo.hpp).
+// three features are the lecture's hand-made ones (see cnnlab/demo/xo.hpp).
 #include "cli_common.hpp"
 #include "cli11.hpp"
 
-#include <cnnlab/backend.hpp>
-#include <cnnlab/xo.hpp>
+#include <cnnlab/core/backend.hpp>
+#include <cnnlab/demo/xo.hpp>
 
 #include <iostream>
 #include <memory>

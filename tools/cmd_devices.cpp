@@ -7,7 +7,7 @@
 #include "cli_common.hpp"
 #include "cli11.hpp"
 
-#include <cnnlab/error.hpp>
+#include <cnnlab/core/error.hpp>
 
 #ifdef CNNLAB_HAVE_VULKAN
 #include "backends/vulkan/vulkan_backend.hpp"

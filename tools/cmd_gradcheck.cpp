@@ -1,5 +1,5 @@
 // cmd_gradcheck.cpp — `cnnlab gradcheck OP`: check an op's backward pass against centered
-// finite differences with cnnlab::gradcheck_op (cnnlab/gradcheck.hpp).
+// finite differences with cnnlab::gradcheck_op (cnnlab/check/gradcheck.hpp).
 //
 // What it is: flags → GradcheckSpec, then the library's report and one verdict line,
 // "OK max_rel_error=..." (exit 0) or "FAIL max_rel_error=... > tol=..." (exit 1), so scripts
@@ -10,7 +10,7 @@
 #include "cli11.hpp"
 #include "op_flags.hpp"
 
-#include <cnnlab/gradcheck.hpp>
+#include <cnnlab/check/gradcheck.hpp>
 
 #include <algorithm>
 #include <iomanip>

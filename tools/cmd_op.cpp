@@ -1,4 +1,4 @@
-// cmd_op.cpp — `cnnlab op OP`: run one op of the public ops API (cnnlab/ops.hpp) on .npy
+// cmd_op.cpp — `cnnlab op OP`: run one op of the public ops API (cnnlab/ops/ops.hpp) on .npy
 // files, forward and, given an upstream gradient, backward.
 //
 // What it is: a thin shell around the ops API, so a student can feed numbers from NumPy (or
@@ -12,9 +12,9 @@
 #include "cli11.hpp"
 #include "op_flags.hpp"
 
-#include <cnnlab/backend.hpp>
-#include <cnnlab/npy.hpp>
-#include <cnnlab/ops.hpp>
+#include <cnnlab/core/backend.hpp>
+#include <cnnlab/io/npy.hpp>
+#include <cnnlab/ops/ops.hpp>
 
 #include <algorithm>
 #include <cmath>

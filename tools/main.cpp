@@ -8,7 +8,7 @@
 #include "cli_common.hpp"
 #include "cli11.hpp"
 
-#include <cnnlab/error.hpp>
+#include <cnnlab/core/error.hpp>
 
 #include <exception>
 #include <iostream>

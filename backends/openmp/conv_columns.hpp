@@ -13,7 +13,7 @@
 
 #include "backends/openmp/conv_common.hpp"
 
-#include <cnnlab/geometry.hpp>
+#include <cnnlab/ops/geometry.hpp>
 
 #include <cstdint>
 

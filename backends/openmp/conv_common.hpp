@@ -7,7 +7,7 @@
 // call except the buffers' first growth.
 #pragma once
 
-#include <cnnlab/geometry.hpp>
+#include <cnnlab/ops/geometry.hpp>
 
 #include <algorithm>
 #include <cstdint>

@@ -19,7 +19,7 @@
 
 #include "backends/openmp/conv_common.hpp"
 
-#include <cnnlab/geometry.hpp>
+#include <cnnlab/ops/geometry.hpp>
 
 #include <cstdint>
 

@@ -43,7 +43,7 @@
 
 #include "backends/openmp/gemm_kernels.hpp"
 
-#include <cnnlab/error.hpp>
+#include <cnnlab/core/error.hpp>
 
 #include <omp.h>
 

@@ -10,7 +10,7 @@
 // Not here: the GEMM itself (gemm.cpp), argument checks (src/ops.cpp).
 #pragma once
 
-#include <cnnlab/backend.hpp>
+#include <cnnlab/core/backend.hpp>
 
 namespace cnnlab {
 

@@ -12,7 +12,7 @@
 // Not here: speed (see backends/openmp), argument checks (src/ops.cpp, src/geometry.cpp).
 #pragma once
 
-#include <cnnlab/geometry.hpp>
+#include <cnnlab/ops/geometry.hpp>
 
 #include <cstdint>
 

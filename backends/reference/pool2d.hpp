@@ -13,7 +13,7 @@
 // Templated on the scalar type T. Not here: argument checks (src/geometry.cpp).
 #pragma once
 
-#include <cnnlab/geometry.hpp>
+#include <cnnlab/ops/geometry.hpp>
 
 #include <algorithm>
 #include <cstdint>

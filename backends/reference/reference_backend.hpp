@@ -5,7 +5,7 @@
 // so it is written for reading, not for speed: single-threaded, no blocking, no SIMD.
 #pragma once
 
-#include <cnnlab/backend.hpp>
+#include <cnnlab/core/backend.hpp>
 
 namespace cnnlab {
 

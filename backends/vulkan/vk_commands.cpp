@@ -1,7 +1,7 @@
 // vk_commands.cpp — the batch recorder: descriptor sets, barriers, submission, fences, timestamps.
 #include "backends/vulkan/vk_commands.hpp"
 
-#include <cnnlab/error.hpp>
+#include <cnnlab/core/error.hpp>
 
 #include <algorithm>
 #include <cstdio>

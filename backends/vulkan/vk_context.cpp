@@ -5,7 +5,7 @@
 // number is an index into list_devices(), which is the order the Vulkan loader reports.
 #include "backends/vulkan/vk_context.hpp"
 
-#include <cnnlab/error.hpp>
+#include <cnnlab/core/error.hpp>
 
 #include <algorithm>
 #include <atomic>

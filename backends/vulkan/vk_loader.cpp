@@ -5,7 +5,7 @@
 // check() turns every VkResult into a message a student can act on.
 #include "backends/vulkan/vk_loader.hpp"
 
-#include <cnnlab/error.hpp>
+#include <cnnlab/core/error.hpp>
 
 #include <dlfcn.h>
 

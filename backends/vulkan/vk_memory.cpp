@@ -1,7 +1,7 @@
 // vk_memory.cpp — buffer creation, the size-class cache, and clear out-of-memory errors.
 #include "backends/vulkan/vk_memory.hpp"
 
-#include <cnnlab/error.hpp>
+#include <cnnlab/core/error.hpp>
 
 #include <algorithm>
 #include <cstdio>

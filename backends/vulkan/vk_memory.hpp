@@ -16,7 +16,7 @@
 
 #include "backends/vulkan/vk_context.hpp"
 
-#include <cnnlab/tensor.hpp>
+#include <cnnlab/core/tensor.hpp>
 
 #include <map>
 #include <memory>

@@ -1,7 +1,7 @@
 // vk_pipelines.cpp — shader modules, layouts and specialised compute pipelines, cached.
 #include "backends/vulkan/vk_pipelines.hpp"
 
-#include <cnnlab/error.hpp>
+#include <cnnlab/core/error.hpp>
 
 namespace cnnlab::vk {
 

@@ -11,7 +11,7 @@
 // when that fails, the Error says how to get a Vulkan device.
 #include "backends/vulkan/vk_backend_impl.hpp"
 
-#include <cnnlab/error.hpp>
+#include <cnnlab/core/error.hpp>
 
 #include <bit>
 #include <cstdlib>

@@ -18,7 +18,7 @@
 //   API in src/cnnlab/: the stable way to reach the backend is backend_by_name("vulkan").
 #pragma once
 
-#include <cnnlab/backend.hpp>
+#include <cnnlab/core/backend.hpp>
 
 #include <cstdint>
 #include <memory>

@@ -20,8 +20,8 @@
 // invocation loops more than a few thousand times — lavapipe's 65,535-iteration limit.
 #include "backends/vulkan/vk_backend_impl.hpp"
 
-#include <cnnlab/data_checks.hpp>
-#include <cnnlab/error.hpp>
+#include <cnnlab/ops/data_checks.hpp>
+#include <cnnlab/core/error.hpp>
 
 #include <algorithm>
 #include <bit>

@@ -7,9 +7,9 @@
 //
 // It uses cnnlab's own save_npy / load_npy, so the CLI tests need neither Python nor NumPy.
 // It is a test fixture, not part of the installed tool.
-#include <cnnlab/backend.hpp>
-#include <cnnlab/error.hpp>
-#include <cnnlab/npy.hpp>
+#include <cnnlab/core/backend.hpp>
+#include <cnnlab/core/error.hpp>
+#include <cnnlab/io/npy.hpp>
 
 #include <algorithm>
 #include <cmath>

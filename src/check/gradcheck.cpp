@@ -5,8 +5,8 @@
 // and a random upstream gradient g, runs the reference kernels in double precision, and checks
 // the gradient of L = Σ g ⊙ f(inputs) with respect to every differentiable argument.
 // Adding an op: write one make_*_case() function and add it to the table in op_table().
-#include <cnnlab/error.hpp>
-#include <cnnlab/gradcheck.hpp>
+#include <cnnlab/core/error.hpp>
+#include <cnnlab/check/gradcheck.hpp>
 
 #include "backends/reference/activations.hpp"
 #include "backends/reference/conv2d.hpp"

@@ -11,7 +11,7 @@
 ///   forward and backward functions (see ops.hpp), as in the lecture notes.
 #pragma once
 
-#include <cnnlab/shape.hpp>
+#include <cnnlab/core/shape.hpp>
 
 #include <algorithm>
 #include <cstddef>

@@ -18,8 +18,9 @@
 /// - Not here: argument checking (ops.cpp), shape arithmetic (geometry.cpp).
 #pragma once
 
-#include <cnnlab/geometry.hpp>
-#include <cnnlab/tensor.hpp>
+#include <cnnlab/ops/geometry.hpp>
+#include <cnnlab/core/tensor.hpp>
+#include <cnnlab/optim/sgd.hpp>
 
 #include <memory>
 #include <string>

@@ -11,9 +11,9 @@
 // step, so a backend that says checks_data_on_device() gets only the shape checks here and makes
 // the value checks in its own kernels (same rules and words: data_checks.hpp), reporting them
 // at the next read or synchronize().
-#include <cnnlab/data_checks.hpp>
-#include <cnnlab/error.hpp>
-#include <cnnlab/ops.hpp>
+#include <cnnlab/ops/data_checks.hpp>
+#include <cnnlab/core/error.hpp>
+#include <cnnlab/ops/ops.hpp>
 
 #include <cmath>
 #include <initializer_list>

@@ -14,9 +14,10 @@
 ///   shape [D_in, D_out], so dL/dx = dL/dy·Wᵀ and dL/dW = xᵀ·dL/dy.
 #pragma once
 
-#include <cnnlab/backend.hpp>
-#include <cnnlab/geometry.hpp>
-#include <cnnlab/tensor.hpp>
+#include <cnnlab/core/backend.hpp>
+#include <cnnlab/ops/geometry.hpp>
+#include <cnnlab/optim/sgd.hpp>
+#include <cnnlab/core/tensor.hpp>
 
 namespace cnnlab {
 

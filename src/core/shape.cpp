@@ -1,6 +1,6 @@
 // shape.cpp — counting and printing shapes.
-#include <cnnlab/error.hpp>
-#include <cnnlab/shape.hpp>
+#include <cnnlab/core/error.hpp>
+#include <cnnlab/core/shape.hpp>
 
 namespace cnnlab {
 

@@ -8,7 +8,7 @@
 /// mode (7×7 → 4×4). The functions run on any backend through the public ops API.
 #pragma once
 
-#include <cnnlab/tensor.hpp>
+#include <cnnlab/core/tensor.hpp>
 
 #include <iosfwd>
 #include <vector>

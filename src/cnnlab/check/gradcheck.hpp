@@ -13,8 +13,8 @@
 ///   derivative exists where we measure it.
 #pragma once
 
-#include <cnnlab/geometry.hpp>
-#include <cnnlab/shape.hpp>
+#include <cnnlab/ops/geometry.hpp>
+#include <cnnlab/core/shape.hpp>
 
 #include <cstdint>
 #include <functional>

@@ -12,7 +12,7 @@
 ///   same directory and renames it into place, so a failure never leaves a half-written file.
 #pragma once
 
-#include <cnnlab/tensor.hpp>
+#include <cnnlab/core/tensor.hpp>
 
 #include <string>
 

@@ -3,8 +3,8 @@
 // Contract: conv2d_geometry() and pool2d_geometry() are the only places that decide whether a
 // layer's shapes and hyperparameters make sense. Their messages name the op, the shapes and
 // the rule, in the lecture's notation, so students can see what went wrong.
-#include <cnnlab/error.hpp>
-#include <cnnlab/geometry.hpp>
+#include <cnnlab/core/error.hpp>
+#include <cnnlab/ops/geometry.hpp>
 
 #include <cmath>
 #include <string>
@@ -99,17 +99,6 @@ Pool2dGeometry pool2d_geometry(const char* op, const Shape& x, const Pool2dParam
   g.H2 = pool_out_size(op, g.H, g, p.ceil_mode);
   g.W2 = pool_out_size(op, g.W, g, p.ceil_mode);
   return g;
-}
-
-void validate(const SgdParams& p) {
-  if (!std::isfinite(p.lr) || p.lr <= 0)
-    throw Error("sgd_update: learning rate must be a finite number > 0, got " +
-                std::to_string(p.lr));
-  if (!std::isfinite(p.momentum) || p.momentum < 0 || p.momentum >= 1)
-    throw Error("sgd_update: momentum must be in [0, 1), got " + std::to_string(p.momentum));
-  if (!std::isfinite(p.weight_decay) || p.weight_decay < 0)
-    throw Error("sgd_update: weight decay must be a finite number >= 0, got " +
-                std::to_string(p.weight_decay));
 }
 
 }  // namespace cnnlab

@@ -6,9 +6,9 @@
 // pixels" is a stride-1 convolution with weights feature/9; then ReLU; then 2×2 max pooling
 // with stride 2 — in ceil mode, because the slides keep the half window at the edge
 // (7×7 → 4×4).
-#include <cnnlab/backend.hpp>
-#include <cnnlab/ops.hpp>
-#include <cnnlab/xo.hpp>
+#include <cnnlab/core/backend.hpp>
+#include <cnnlab/ops/ops.hpp>
+#include <cnnlab/demo/xo.hpp>
 
 #include <cmath>
 #include <iomanip>

@@ -1,5 +1,5 @@
 // error.cpp — the one message format of UnsupportedOp.
-#include <cnnlab/error.hpp>
+#include <cnnlab/core/error.hpp>
 
 namespace cnnlab {
 

@@ -2,9 +2,9 @@
 //
 // Contract: creation, host reads and writes, views and explicit moves between backends. All
 // actual memory work is delegated to the owning Backend (allocate/read/write/copy).
-#include <cnnlab/backend.hpp>
-#include <cnnlab/error.hpp>
-#include <cnnlab/tensor.hpp>
+#include <cnnlab/core/backend.hpp>
+#include <cnnlab/core/error.hpp>
+#include <cnnlab/core/tensor.hpp>
 
 namespace cnnlab {
 

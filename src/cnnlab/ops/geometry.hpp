@@ -10,7 +10,7 @@
 /// one; a backend that receives a geometry object may trust it completely.
 #pragma once
 
-#include <cnnlab/shape.hpp>
+#include <cnnlab/core/shape.hpp>
 
 #include <cstdint>
 
@@ -93,16 +93,5 @@ struct Pool2dGeometry {
 /// @param p window, stride, padding, ceil mode
 /// @throws Error naming the rule broken.
 Pool2dGeometry pool2d_geometry(const char* op, const Shape& x_shape, const Pool2dParams& p);
-
-/// @brief Hyperparameters of one SGD step with momentum and weight decay (PyTorch's rule):
-///        g = grad + weight_decay * param;  v = momentum * v + g;  param -= lr * v.
-struct SgdParams {
-  float lr = 0.01f;           ///< learning rate, > 0
-  float momentum = 0.0f;      ///< in [0, 1)
-  float weight_decay = 0.0f;  ///< L2 penalty factor, >= 0
-};
-
-/// @brief Throws Error unless lr > 0, 0 <= momentum < 1, weight_decay >= 0 (all finite).
-void validate(const SgdParams& p);
 
 }  // namespace cnnlab

@@ -1,4 +1,4 @@
-// npy.cpp — reading and writing NumPy `.npy` files (see cnnlab/npy.hpp for the contract).
+// npy.cpp — reading and writing NumPy `.npy` files (see cnnlab/io/npy.hpp for the contract).
 //
 // The format (numpy.lib.format) is small enough to read in one sitting:
 //
@@ -15,10 +15,10 @@
 // What it deliberately is not: a general Python-literal parser, a reader of structured,
 // object, complex or half-precision arrays, or a memory-mapper. Anything it cannot read
 // exactly is rejected with an Error naming the file and the problem — never guessed at.
-#include <cnnlab/error.hpp>
-#include <cnnlab/npy.hpp>
-#include <cnnlab/shape.hpp>
-#include <cnnlab/tensor.hpp>
+#include <cnnlab/core/error.hpp>
+#include <cnnlab/io/npy.hpp>
+#include <cnnlab/core/shape.hpp>
+#include <cnnlab/core/tensor.hpp>
 
 #include <bit>
 #include <cctype>

@@ -1,6 +1,6 @@
 // data_checks.cpp — the rules and message texts of the value checks (labels, finiteness), shared
 // by the host checks in ops.cpp and the backends that check on the device (see data_checks.hpp).
-#include <cnnlab/data_checks.hpp>
+#include <cnnlab/ops/data_checks.hpp>
 
 #include <cmath>
 #include <cstdio>

@@ -3,8 +3,8 @@
 // Contract: every op virtual of Backend throws UnsupportedOp unless a backend overrides it,
 // and backend_by_name() is the one place that maps `--backend NAME` to a backend instance.
 // A new backend adds one line to the table in registry().
-#include <cnnlab/backend.hpp>
-#include <cnnlab/error.hpp>
+#include <cnnlab/core/backend.hpp>
+#include <cnnlab/core/error.hpp>
 
 #include "backends/reference/reference_backend.hpp"
 #ifdef CNNLAB_HAVE_OPENMP

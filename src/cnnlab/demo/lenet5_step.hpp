@@ -1,26 +1,30 @@
-// lenet5.hpp — one LeNet-5 training step written with the public ops API, for benchmarks.
-//
-// Contract: the classic LeNet-5 on 28×28 grey images (as for MNIST / Fashion-MNIST):
-//   c1 conv 1→6, 5×5, pad 2 → ReLU → 2×2 max pool   (28×28 → 14×14)
-//   c2 conv 6→16, 5×5       → ReLU → 2×2 max pool   (14×14 → 10×10 → 5×5)
-//   f3 linear 400→120 → ReLU,  f4 linear 120→84 → ReLU,  f5 linear 84→10 → softmax cross-entropy
-// step() runs forward, backward and an SGD-with-momentum update on one batch, on the backend
-// the parameters live on. It is what a training loop does per batch, spelled out op by op;
-// it is not the library's model API (layers and Model come with the training issue).
+/// @file lenet5_step.hpp
+/// @brief One LeNet-5 training step written with the public ops API (benchmarks, Vulkan tests).
+///
+/// Contract: the classic LeNet-5 on 28×28 grey images (as for MNIST / Fashion-MNIST):
+///   c1 conv 1→6, 5×5, pad 2 → ReLU → 2×2 max pool   (28×28 → 14×14)
+///   c2 conv 6→16, 5×5       → ReLU → 2×2 max pool   (14×14 → 10×10 → 5×5)
+///   f3 linear 400→120 → ReLU,  f4 linear 120→84 → ReLU,  f5 linear 84→10 → softmax cross-entropy
+/// step() runs forward, backward and an SGD-with-momentum update on one batch, on the backend
+/// the parameters live on. It is what a training loop does per batch, spelled out op by op;
+/// it is not the library's model API (layers and Model come with the training issue).
 #pragma once
 
-#include <cnnlab/backend.hpp>
-#include <cnnlab/ops.hpp>
+#include <cnnlab/core/backend.hpp>
+#include <cnnlab/ops/ops.hpp>
+#include <cnnlab/optim/sgd.hpp>
 
 #include <cmath>
 #include <random>
 #include <vector>
 
-namespace cnnlab::bench {
+namespace cnnlab::demo {
+
+/// @brief LeNet-5 parameters and their SGD velocities, trained one batch at a time by step().
 
 class LeNet5 {
  public:
-  /// Parameters initialised with He-uniform weights and zero biases from @p seed.
+  /// @brief Parameters initialised with He-uniform weights and zero biases from @p seed.
   LeNet5(Backend& backend, uint64_t seed) {
     std::mt19937_64 rng(seed);
     const std::vector<Shape> shapes = {{6, 1, 5, 5}, {6},  {16, 6, 5, 5}, {16}, {400, 120},
@@ -38,7 +42,7 @@ class LeNet5 {
     }
   }
 
-  /// One training step on images x [N, 1, 28, 28] with labels [N]; returns the batch loss.
+  /// @brief One training step on images x [N, 1, 28, 28] with labels [N]; returns the batch loss.
   float step(const Tensor& x, const Tensor& labels, const SgdParams& sgd) {
     const Tensor &w1 = params_[0], &b1 = params_[1], &w2 = params_[2], &b2 = params_[3];
     const Tensor &w3 = params_[4], &b3 = params_[5], &w4 = params_[6], &b4 = params_[7];
@@ -77,4 +81,4 @@ class LeNet5 {
   std::vector<Tensor> params_, velocity_;
 };
 
-}  // namespace cnnlab::bench
+}  // namespace cnnlab::demo

@@ -11,7 +11,7 @@
 /// - They only classify and format; they read no tensor and throw nothing themselves.
 #pragma once
 
-#include <cnnlab/shape.hpp>
+#include <cnnlab/core/shape.hpp>
 
 #include <cstddef>
 #include <cstdint>
