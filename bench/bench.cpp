@@ -1,7 +1,8 @@
 // bench.cpp — the cnnlab benchmark program (a program, never a test).
 //
 // Contract: measures, for each backend and thread count asked for,
-//   - the six convolution layers of DESIGN.md, forward and forward+backward, in GFLOP/s
+//   - six convolution layers of the course (LeNet c1 and c2, a CIFAR first layer, a middle and
+//     a deep VGG layer, AlexNet c1), forward and forward+backward, in GFLOP/s
 //     (2·N·K·H2·W2·C·F² per forward pass; forward+backward counts 3× that);
 //   - SGEMM 2048³ in GFLOP/s; max pooling 2×2/2 on 64×64×56×56 in GB/s (bytes read + written);
 //   - one LeNet-5 training step on a batch of 64 in images/s.

@@ -20,7 +20,7 @@ import subprocess
 import sys
 import time
 
-LAYERS = [  # name, N, C, H, W, K, F, S, P  (DESIGN.md's six layers)
+LAYERS = [  # name, N, C, H, W, K, F, S, P  (the same six layers as bench.cpp)
     ("lenet_c1", 64, 1, 28, 28, 6, 5, 1, 2),
     ("lenet_c2", 64, 6, 14, 14, 16, 5, 1, 0),
     ("cifar", 64, 3, 32, 32, 32, 3, 1, 1),

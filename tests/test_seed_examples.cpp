@@ -1,13 +1,14 @@
 // test_seed_examples.cpp — the lecture notes' worked examples, as exact tests.
 //
-// Sources (shared/seeds/):
-//   001/000  output sizes: a 7×7 input with a 3×3 filter gives 5×5 at stride 1, 3×3 at
+// Sources: the course's lecture notes on convolutional networks, whose numbers are restated here
+// and in docs/ (convolution.md, pooling.md, xo.md), so nothing outside the repository is needed:
+//   conv     output sizes: a 7×7 input with a 3×3 filter gives 5×5 at stride 1, 3×3 at
 //            stride 2, and stride 3 "doesn't fit" ((7 − 3)/3 + 1 = 2.33);
 //            a 32×32×3 input with ten 5×5 filters, stride 1, pad 2 gives 32×32×10 and has
 //            (5·5·3 + 1)·10 = 760 parameters.
-//   001      max pooling of one 4×4 depth slice with 2×2 filters and stride 2, and the rule for
+//   pooling  max pooling of one 4×4 depth slice with 2×2 filters and stride 2, and the rule for
 //            its gradient: dL/dX = 1(X = Y)·dL/dY.
-//   002      the toy X/O ConvNet: filtered, rectified and pooled tables of the 9×9 X.
+//   X/O      the toy X/O ConvNet: filtered, rectified and pooled tables of the 9×9 X.
 #include <catch2/catch.hpp>
 
 #include <cnnlab/core/backend.hpp>
@@ -74,7 +75,7 @@ TEST_CASE("max-pool tie rule: the first maximum in row-major order gets the whol
   CHECK(maxpool2d_backward(x, dy, {2, 2, 0, false}).to_vector() == std::vector<float>{1, 0, 0, 0});
 }
 
-// ---- the toy X/O ConvNet (seed 002) --------------------------------------------------------
+// ---- the toy X/O ConvNet (docs/xo.md) -----------------------------------------------------------
 namespace {
 
 // The slides print the feature matches cut (not rounded) to two decimals: 7/9 shows as 0.77.
@@ -93,7 +94,7 @@ void expect_as_printed(const Tensor& t, int64_t feature, const std::vector<int>&
   }
 }
 
-// The three 7×7 tables of filtered values printed in seed 002 (in hundredths).
+// The three 7×7 tables of filtered values printed in the lecture (in hundredths).
 const std::vector<int> kFilteredBackslash = {
     77,  -11, 11,  33,  55,  -11, 33,   //
     -11, 100, -11, 33,  -11, 11,  -11,  //
@@ -120,7 +121,7 @@ const std::vector<int> kFilteredSlash = {
     11,  -11, 100, -33, 11,  -11, 55,   //
     -11, 100, -11, 33,  -11, 11,  -11,  //
     77,  -11, 11,  33,  55,  -11, 33};
-// The three 4×4 pooled tables of seed 002.
+// The three 4×4 pooled tables of the lecture.
 const std::vector<int> kPooledBackslash = {100, 33, 55, 33, 33, 100, 33, 55, 55, 33, 100, 11, 33, 55, 11, 77};
 const std::vector<int> kPooledCross = {55, 33, 55, 33, 33, 100, 55, 11, 55, 55, 55, 11, 33, 11, 11, 33};
 const std::vector<int> kPooledSlash = {33, 55, 100, 77, 55, 55, 100, 33, 100, 100, 11, 55, 77, 33, 55, 33};

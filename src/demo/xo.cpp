@@ -1,4 +1,4 @@
-// xo.cpp — the lecture's toy X/O ConvNet (seed 002): data and the filter → ReLU → pool pass.
+// xo.cpp — the lecture's toy X/O ConvNet (docs/xo.md): data and the filter → ReLU → pool pass.
 //
 // Contract: the numbers here are the lecture's, copied as data: a 9×9 picture of an X and
 // three 3×3 features. run() does exactly what the slides do, with the public ops API:

@@ -1,5 +1,5 @@
 /// @file xo.hpp
-/// @brief The toy X/O ConvNet of the lecture notes (seed 002): filter, rectify, pool.
+/// @brief The toy X/O ConvNet of the lecture notes (docs/xo.md): filter, rectify, pool.
 ///
 /// Contract: the lecture's 9×9 picture of an X (pixels +1 and −1), its three 3×3 features
 /// (the "\" diagonal, the little "x", the "/" diagonal), and the forward pass it walks through:
