@@ -3,7 +3,9 @@
 //
 // Also home of --device (add_device_option): the Vulkan device for this run, by index or by a
 // case-insensitive part of its name, exactly like the environment variable CNNLAB_DEVICE (the
-// flag wins). What this is not: a benchmark or a driver check; it only reports what Vulkan says.
+// flag wins). A CNNLAB_DEVICE that matches no device only earns a warning here (this list is
+// what it takes to fix it); a wrong --device is an error. What this is not: a benchmark or a
+// driver check; it only reports what Vulkan says.
 #include "cli_common.hpp"
 #include "cli11.hpp"
 
