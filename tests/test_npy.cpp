@@ -13,16 +13,22 @@
 
 #include <algorithm>
 #include <bit>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <iterator>
 #include <limits>
 #include <random>
 #include <string>
 #include <vector>
+
+#include <fcntl.h>     // open
+#include <sys/stat.h>  // mkfifo
+#include <unistd.h>    // close
 
 using namespace cnnlab;
 using Catch::Contains;
@@ -322,6 +328,45 @@ TEST_CASE("npy: save is atomic: a failed save leaves nothing, a good one leaves 
   CHECK(load_npy(good, ref()).to_vector() == std::vector<float>{1, 2, 3, 4});
 
   REQUIRE_THROWS_WITH(save_npy(good, Tensor()), Contains("save_npy: " + good + ": the tensor is undefined"));
+}
+
+TEST_CASE("npy: load refuses a FIFO, a directory or a device instead of blocking on it",
+          "[npy][bad-input]") {
+  TempDir dir;
+  // A FIFO (named pipe) nobody writes to: a plain open() for reading would wait forever for
+  // a writer. load_npy runs in another thread, so a regression fails here instead of hanging:
+  // after the wait, opening and closing the write end gives the stuck reader end-of-file.
+  const std::string fifo = (dir.path / "pipe.npy").string();
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  auto loading = std::async(std::launch::async, [&fifo]() -> std::string {
+    try {
+      load_npy(fifo, ref());
+      return "loaded without an error";
+    } catch (const Error& e) {
+      return e.what();
+    }
+  });
+  if (loading.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+    while (loading.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
+      const int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+      if (fd >= 0) ::close(fd);
+    }
+    FAIL("load_npy blocked on a FIFO: " << loading.get());
+  }
+  CHECK_THAT(loading.get(), Contains("load_npy: " + fifo + ": not a regular file (a FIFO)"));
+
+  const std::string sub = (dir.path / "sub.npy").string();
+  fs::create_directory(sub);
+  REQUIRE_THROWS_WITH(load_npy(sub, ref()),
+                      Contains("load_npy: " + sub + ": not a regular file (a directory)"));
+  REQUIRE_THROWS_WITH(load_npy("/dev/null", ref()),
+                      Contains("load_npy: /dev/null: not a regular file (a character device)"));
+
+  // A symbolic link to a regular file is fine: what counts is the file it points to.
+  const Tensor t = Tensor::from_vector({2}, {1, 2}, ref());
+  save_npy((dir.path / "real.npy").string(), t);
+  fs::create_symlink("real.npy", dir.path / "link.npy");
+  CHECK(load_values((dir.path / "link.npy").string(), {2}) == std::vector<float>{1, 2});
 }
 
 TEST_CASE("npy: truncated or corrupted files throw Error, never crash", "[npy][bad-input]") {

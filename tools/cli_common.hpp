@@ -58,8 +58,18 @@ CLI::Validator non_negative();
 /// A CLI11 check for real-valued flags: "must be a positive, finite number".
 CLI::Validator positive_real();
 
-/// A CLI11 check that the value names an existing regular file (not a directory).
+/// A CLI11 check that the value names an existing regular file: not a directory, and not a
+/// FIFO, socket or device (reading a FIFO would block until someone writes to it).
 CLI::Validator existing_file();
+
+/// True for a command-line word that looks like a flag rather than a value: "--out", "--",
+/// "-h". Negative numbers ("-1", "-0.5", "-1e3") and "-" are values.
+bool looks_like_flag(const std::string& word);
+
+/// Makes every option of @p app and of its subcommands that takes a value refuse a value that
+/// looks like a flag, so `--x --out d` is the usage error "--x needs a value (got the flag
+/// --out)" instead of reading a file named "--out". Call once, after all options are added.
+void reject_flags_as_values(CLI::App& app);
 
 /// Adds `--backend NAME` (default "reference"), listing cnnlab::backend_names() in its help.
 CLI::Option* add_backend_option(CLI::App& app, std::string& backend);
@@ -77,8 +87,11 @@ Shape parse_shape(const std::string& text, const std::string& flag);
 using Output = std::pair<std::string, Tensor>;
 
 /// Saves every output as DIR/NAME.npy (creating DIR if needed) and prints one line per file
-/// with its shape. If any save fails, the files this call already wrote are removed again,
-/// so a failed run leaves no outputs behind. Throws cnnlab::Error on failure.
+/// with its shape. All or nothing, without losing old data: every output is first saved to a
+/// temporary file in DIR, and only when all were saved are they renamed into place. If
+/// anything fails, only this call's temporary files (and the directories it created) are
+/// removed: files already in DIR, e.g. from an earlier run, stay untouched. Throws
+/// cnnlab::Error on failure.
 void write_outputs(const std::string& dir, const std::vector<Output>& outputs);
 
 }  // namespace cnnlab::cli

@@ -3,7 +3,9 @@
 //
 // Also home of --device (add_device_option): the Vulkan device for this run, by index or by a
 // case-insensitive part of its name, exactly like the environment variable CNNLAB_DEVICE (the
-// flag wins). What this is not: a benchmark or a driver check; it only reports what Vulkan says.
+// flag wins). A CNNLAB_DEVICE that matches no device only earns a warning here (this list is
+// what it takes to fix it); a wrong --device is an error. What this is not: a benchmark or a
+// driver check; it only reports what Vulkan says.
 #include "cli_common.hpp"
 #include "cli11.hpp"
 
@@ -14,6 +16,7 @@
 #endif
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 
@@ -49,7 +52,7 @@ std::string mib(uint64_t bytes) {
   return s;
 }
 
-int list_devices() {
+int list_devices(bool device_given) {
   const std::vector<VulkanDeviceInfo> devices = vulkan_devices();
   if (devices.empty())
     throw Error("vulkan: Vulkan is installed but reports no device (install mesa-vulkan-drivers "
@@ -81,7 +84,18 @@ int list_devices() {
       std::cout << "     (Mesa lavapipe: Vulkan on the CPU; shader loops limited to 65,535 "
                    "iterations, which cnnlab respects)\n";
   }
-  if (chosen == devices.size()) throw Error(why);
+  if (chosen == devices.size()) {
+    // A bad --device is an error; a bad CNNLAB_DEVICE is exactly when a student needs this
+    // list, so it is only a warning (the Vulkan backend itself still refuses it).
+    const char* env = std::getenv("CNNLAB_DEVICE");
+    if (!device_given && env != nullptr && *env != '\0') {
+      std::cerr << "cnnlab: warning: CNNLAB_DEVICE='" << env
+                << "' matches no usable Vulkan device above, so --backend vulkan fails until "
+                   "it names one (by index or part of its name) or is unset\n";
+      return 0;
+    }
+    throw Error(why);
+  }
   std::cout << "The Vulkan backend uses device " << chosen << " (*).\n";
   return 0;
 }
@@ -97,7 +111,7 @@ Command add_devices_command(CLI::App& parent) {
   return {app, [device]() {
             apply_device_option(*device, "");
 #ifdef CNNLAB_HAVE_VULKAN
-            return list_devices();
+            return list_devices(!device->empty());
 #else
             throw Error("this cnnlab was built without the Vulkan backend (it needs libvulkan-dev, "
                         "glslc and spirv-tools at build time)");

@@ -27,14 +27,16 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <limits>
 #include <random>
 #include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <fcntl.h>     // open, O_NONBLOCK
+#include <sys/stat.h>  // stat, S_ISREG
+#include <unistd.h>    // read, close
 
 namespace cnnlab {
 namespace {
@@ -289,6 +291,63 @@ class TempFile {
   std::string path_;
 };
 
+// What kind of thing a non-regular file is, for the error message.
+std::string kind_of(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  return "not a plain file";
+}
+
+// A regular file opened for reading. Anything else is refused *before* it is opened: opening a
+// FIFO waits for a writer, maybe forever, and reading a device may never end. The open itself
+// is non-blocking and the check is repeated on the opened file, so a FIFO swapped in between
+// the two checks cannot block either.
+class InputFile {
+ public:
+  explicit InputFile(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+      fail(path, std::string("cannot open file (") + std::strerror(errno) + ")");
+    if (!S_ISREG(st.st_mode)) fail(path, "not a regular file (" + kind_of(st.st_mode) + ")");
+    fd_ = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd_ < 0) fail(path, std::string("cannot open file (") + std::strerror(errno) + ")");
+    const bool stat_ok = ::fstat(fd_, &st) == 0;
+    const int stat_errno = errno;
+    if (!stat_ok || !S_ISREG(st.st_mode)) {
+      ::close(fd_);  // the destructor does not run when the constructor throws
+      if (!stat_ok)
+        fail(path, std::string("cannot read the file size (") + std::strerror(stat_errno) + ")");
+      fail(path, "not a regular file (" + kind_of(st.st_mode) + ")");
+    }
+    size_ = static_cast<uint64_t>(st.st_size);
+  }
+  InputFile(const InputFile&) = delete;
+  InputFile& operator=(const InputFile&) = delete;
+  ~InputFile() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  uint64_t size() const { return size_; }
+  // Reads exactly @p n bytes; false at the end of the file or on a read error.
+  bool read(void* dst, size_t n) {
+    auto* p = static_cast<unsigned char*>(dst);
+    while (n > 0) {
+      const ssize_t got = ::read(fd_, p, n);
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) return false;
+      p += got;
+      n -= static_cast<size_t>(got);
+    }
+    return true;
+  }
+
+ private:
+  int fd_ = -1;
+  uint64_t size_ = 0;
+};
+
 std::string random_suffix() {
   static std::mt19937_64 rng{std::random_device{}()};
   std::ostringstream s;
@@ -299,15 +358,12 @@ std::string random_suffix() {
 }  // namespace
 
 Tensor load_npy(const std::string& path, Backend& backend) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, std::string("cannot open file (") + std::strerror(errno) + ")");
-  std::error_code ec;
-  const auto file_size = std::filesystem::file_size(path, ec);
-  if (ec) fail(path, "cannot read the file size (" + ec.message() + ")");
+  InputFile in(path);
+  const uint64_t file_size = in.size();
 
   // Magic string and version.
   unsigned char preamble[kMagicSize + 2] = {};
-  if (!in.read(reinterpret_cast<char*>(preamble), sizeof preamble))
+  if (!in.read(preamble, sizeof preamble))
     fail(path, "not an .npy file (too short for the \\x93NUMPY magic string)");
   if (std::memcmp(preamble, kMagic, kMagicSize) != 0)
     fail(path, "not an .npy file (bad magic string; expected \\x93NUMPY)");
@@ -319,15 +375,14 @@ Tensor load_npy(const std::string& path, Backend& backend) {
   // Header length: uint16 in version 1.0, uint32 in 2.0 and 3.0, little-endian.
   const size_t len_bytes = major == 1 ? 2 : 4;
   unsigned char len_buf[4] = {};
-  if (!in.read(reinterpret_cast<char*>(len_buf), static_cast<std::streamsize>(len_bytes)))
-    fail(path, "truncated file (ends inside the header length)");
+  if (!in.read(len_buf, len_bytes)) fail(path, "truncated file (ends inside the header length)");
   const uint64_t header_len = raw_bits(len_buf, len_bytes, '<');
   const uint64_t data_offset = sizeof preamble + len_bytes + header_len;
   if (data_offset > file_size)
     fail(path, "truncated file (header of " + std::to_string(header_len) +
                    " bytes does not fit in a file of " + std::to_string(file_size) + " bytes)");
   std::string header_text(static_cast<size_t>(header_len), '\0');
-  if (!in.read(header_text.data(), static_cast<std::streamsize>(header_len)))
+  if (!in.read(header_text.data(), header_text.size()))
     fail(path, "truncated file (ends inside the header)");
   // Version 1.0 and 2.0 headers are latin-1; 3.0 is UTF-8. Our keys and values are ASCII.
   const Header h = HeaderParser(header_text, path).parse();
@@ -358,8 +413,7 @@ Tensor load_npy(const std::string& path, Backend& backend) {
                    std::to_string(have_bytes) + " bytes of data");
 
   std::vector<unsigned char> data(static_cast<size_t>(data_bytes));
-  if (!in.read(reinterpret_cast<char*>(data.data()), static_cast<std::streamsize>(data_bytes)))
-    fail(path, "read error in the data section");
+  if (!in.read(data.data(), data.size())) fail(path, "read error in the data section");
   const std::vector<float> values = convert(data, h, static_cast<size_t>(count), path);
 
   // A 0-d array (shape ()) holds one value; cnnlab tensors always have at least one

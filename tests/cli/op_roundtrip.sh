@@ -32,7 +32,8 @@ run_op relu --x "$work/relu/y.npy" --out "$work/again"
 "$tool" check "$work/again/y.npy" 1,1,2,3 1,0,3,0,5,0
 
 # All or nothing: when one output cannot be written (here a directory is in the way of
-# dx.npy), the outputs already written by this run are removed again.
+# dx.npy), none of this run's outputs (nor their temporary files) is left behind.
+# keep_old_outputs.sh checks that the files of an earlier run survive such a failure.
 mkdir -p "$work/blocked/dx.npy"
 if run_op relu --x "$in/r.npy" --dy "$in/dr.npy" --out "$work/blocked"; then
   echo "FAIL: the run succeeded although dx.npy could not be written"

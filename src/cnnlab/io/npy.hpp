@@ -8,6 +8,8 @@
 ///   Fortran-order arrays, object arrays, truncated files, files with trailing data, arrays
 ///   with a zero-sized dimension and float64 values beyond the float32 range are rejected with
 ///   an error naming the file and the problem. A 0-d array (a NumPy scalar) loads as shape [1].
+///   Only regular files are read: a directory, FIFO, socket or device is rejected before it is
+///   opened (a FIFO would otherwise block until something writes to it).
 /// - save_npy() writes float32 little-endian, version 1.0. It writes to a temporary file in the
 ///   same directory and renames it into place, so a failure never leaves a half-written file.
 #pragma once
