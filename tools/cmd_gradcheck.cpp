@@ -138,7 +138,8 @@ void add_setting_flag(FlagRegistry& reg, GradcheckArgs& a, const std::string& na
   else if (name == "no_bias") reg.flag(flag, a.no_bias, help);
   else if (name == "trans_a") reg.flag(flag, a.trans_a, help);
   else if (name == "trans_b") reg.flag(flag, a.trans_b, help);
-  else throw std::logic_error("cnnlab gradcheck: the registry's setting '" + name + "' has no flag");
+  else
+    throw std::logic_error("cnnlab gradcheck: the registry's setting '" + name + "' has no flag");
 }
 
 std::string format_error(double e) {
