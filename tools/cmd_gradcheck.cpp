@@ -116,8 +116,9 @@ std::string one_op_help(const GradcheckArgs& a) {
     for (const OpSetting& s : info.gradcheck.settings) out << setting_line(s, a.options);
   }
   std::vector<std::string> grads;
-  for (const OpTensor& g : info.grads) grads.push_back(g.name + (g.optional ? " (if any)" : ""));
-  out << "\nChecks: " << join(grads) << "\n"
+  for (const OpTensor& g : info.grads)
+    grads.push_back(g.name + (g.optional ? " (with a bias)" : ""));
+  out << "\nChecks the gradients " << join(grads) << ".\n\nOptions:\n"
       << help_line("--seed N", "seed of the random inputs (default 1)")
       << help_line("--tol T", "largest relative error that passes (default 1e-07)")
       << "\nExample:\n  cnnlab gradcheck " << info.name << " --shape "
