@@ -5,6 +5,7 @@
 // float64 backward pass with centered differences and must report a relative error below 1e-7
 // for every input and parameter. Each check prints one line, "OK <op> max_rel_error=...",
 // so `./cnnlab_tests "[gradcheck]" -s` or `ctest -V` shows the measured errors.
+// matmul is checked in all four transpose cases (y = op(a)·op(b)).
 // Also here: the checker itself must catch a wrong gradient (a test that can fail).
 #include <catch2/catch.hpp>
 
@@ -18,7 +19,7 @@ using namespace cnnlab;
 
 namespace {
 
-constexpr double kTolerance = 1e-7;  // DESIGN.md: reference backward passes in float64
+constexpr double kTolerance = 1e-7;  // reference backward passes in float64
 
 void expect_gradients_match(const std::string& op, const GradcheckSpec& spec) {
   const GradcheckResult r = gradcheck_op(op, spec);
@@ -106,11 +107,47 @@ TEST_CASE("flatten and add backward match finite differences", "[gradcheck][shap
   expect_gradients_match("add", input({1, 1}));
 }
 
+GradcheckSpec product(Shape a, int64_t columns, bool trans_a, bool trans_b) {
+  GradcheckSpec s;
+  s.input = std::move(a);
+  s.filters = columns;
+  s.trans_a = trans_a;
+  s.trans_b = trans_b;
+  return s;
+}
+
+TEST_CASE("matmul backward matches finite differences in all four transpose cases",
+          "[gradcheck][matmul]") {
+  for (const bool ta : {false, true})
+    for (const bool tb : {false, true}) {
+      INFO("trans_a " << ta << ", trans_b " << tb);
+      expect_gradients_match("matmul", product({3, 5}, 4, ta, tb));
+      expect_gradients_match("matmul", product({1, 6}, 2, ta, tb));  // a row (or column) vector
+      expect_gradients_match("matmul", product({4, 4}, 1, ta, tb));  // square a, one column
+    }
+}
+
+TEST_CASE("matmul's case checks the transposed shapes", "[gradcheck][matmul]") {
+  const GradcheckResult r = gradcheck_op("matmul", product({2, 3}, 4, true, true));
+  REQUIRE(r.reports.size() == 2);
+  CHECK(r.reports[0].shape == Shape{2, 3});  // a as stored, [K, M]
+  CHECK(r.reports[1].shape == Shape{4, 2});  // b as stored, [N, K]
+  CHECK_THAT(r.description, Catch::Contains("-> y [3, 4]"));
+}
+
+TEST_CASE("an empty input shape means the op's default shape from the registry", "[gradcheck]") {
+  for (const char* op : {"linear", "softmax", "matmul", "conv2d"}) {
+    const GradcheckResult r = gradcheck_op(op, GradcheckSpec{});
+    INFO(r.to_string());
+    CHECK(r.passed(kTolerance));
+  }
+}
+
 TEST_CASE("every op the checker knows is covered above", "[gradcheck]") {
-  // If someone adds an op to gradcheck_op(), this list (and the cases above) must grow too.
-  const std::vector<std::string> expected = {"add",     "avgpool2d", "conv2d", "flatten",
-                                             "linear",  "maxpool2d", "relu",   "sigmoid",
-                                             "softmax", "softmax_cross_entropy", "tanh"};
+  // If someone adds an op to the registry, this list (and the cases above) must grow too.
+  const std::vector<std::string> expected = {
+      "conv2d", "maxpool2d", "avgpool2d", "linear",  "matmul",  "relu",
+      "sigmoid", "tanh",     "softmax",   "softmax_cross_entropy", "flatten", "add"};
   CHECK(gradcheck_ops() == expected);
 }
 

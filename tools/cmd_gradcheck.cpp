@@ -3,14 +3,17 @@
 //
 // What it is: flags → GradcheckSpec, then the library's report and one verdict line,
 // "OK max_rel_error=..." (exit 0) or "FAIL max_rel_error=... > tol=..." (exit 1), so scripts
-// and ctest can use it directly. Flags that do not apply to the chosen op are usage errors.
-// What it is not: the checker itself (src/gradcheck.cpp), which picks the random inputs and
-// works in float64 on the reference kernels.
+// and ctest can use it directly. The ops, the settings each one reads and its default input
+// shape come from the op registry (cnnlab/ops/op_registry.hpp); flags that do not apply to the
+// chosen op are usage errors. `cnnlab gradcheck OP --help` explains one op.
+// What it is not: the checker itself (src/check/), which picks the random inputs and works in
+// float64 on the reference kernels.
 #include "cli_common.hpp"
 #include "cli11.hpp"
 #include "op_flags.hpp"
 
 #include <cnnlab/check/gradcheck.hpp>
+#include <cnnlab/ops/op_registry.hpp>
 
 #include <algorithm>
 #include <iomanip>
@@ -18,25 +21,20 @@
 #include <map>
 #include <memory>
 #include <sstream>
+#include <stdexcept>
 
 namespace cnnlab::cli {
 namespace {
 
-// Which shape-and-hyperparameter flags each op reads (--shape, --seed, --tol apply to all).
-const std::map<std::string, std::vector<std::string>>& settings_by_op() {
-  static const std::map<std::string, std::vector<std::string>> table = {
-      {"conv2d",
-       {"--filters", "--kernel", "--stride", "--padding", "--dilation", "--groups", "--no-bias"}},
-      {"maxpool2d", {"--kernel", "--stride", "--padding", "--ceil-mode"}},
-      {"avgpool2d", {"--kernel", "--stride", "--padding", "--ceil-mode"}},
-      {"linear", {"--filters", "--no-bias"}},
-  };
-  return table;
+const std::vector<OpSetting>& gradcheck_settings(const OpInfo& info) {
+  return info.gradcheck.settings;
 }
 
-// Ops whose input is a [N, D] matrix rather than an [N, C, H, W] image.
-bool takes_matrix(const std::string& op) {
-  return op == "linear" || op == "softmax" || op == "softmax_cross_entropy";
+// "2,3,7,7"
+std::string shape_flag(const Shape& shape) {
+  std::vector<std::string> sizes;
+  for (int64_t d : shape) sizes.push_back(std::to_string(d));
+  return join(sizes, ",");
 }
 
 struct GradcheckArgs {
@@ -45,7 +43,7 @@ struct GradcheckArgs {
   std::string shape;
   int64_t filters = 4;
   int kernel = 3, stride = 1, padding = 0, dilation = 1, groups = 1;
-  bool ceil_mode = false, no_bias = false;
+  bool ceil_mode = false, no_bias = false, trans_a = false, trans_b = false;
   uint64_t seed = 1;
   double tol = 1e-7;
   std::map<std::string, CLI::Option*> options;  // the op-specific flags, to see what was given
@@ -55,34 +53,94 @@ struct GradcheckArgs {
 
 // Builds the spec from the flags, rejecting flags the op does not read.
 GradcheckSpec make_spec(const GradcheckArgs& a) {
-  const auto found = settings_by_op().find(a.op);
-  const std::vector<std::string> none;
-  const std::vector<std::string>& allowed = found != settings_by_op().end() ? found->second : none;
+  const OpInfo& info = find_op(a.op);
+  std::vector<std::string> allowed;
+  for (const OpSetting& s : info.gradcheck.settings) allowed.push_back(flag_of(s.name));
   for (const auto& [flag, option] : a.options)
     if (option->count() > 0 && std::count(allowed.begin(), allowed.end(), flag) == 0)
       throw UsageError(flag + " does not apply to gradcheck " + a.op +
                        (allowed.empty() ? " (it takes only --shape, --seed, --tol)"
                                         : " (it takes " + join(allowed, " ") +
                                               " and --shape, --seed, --tol)"));
+  check_lowest(a.op, info.gradcheck.settings, a.options);
 
-  GradcheckSpec spec;
-  if (!a.shape.empty())
-    spec.input = parse_shape(a.shape, "--shape");
-  else if (takes_matrix(a.op))
-    spec.input = {3, 5};  // [N, D]; the library's default [2, 3, 7, 7] is an image
+  GradcheckSpec spec;  // an empty input shape: the op's default from the registry
+  if (!a.shape.empty()) spec.input = parse_shape(a.shape, "--shape");
   spec.filters = a.filters;
   spec.bias = !a.no_bias;
   spec.seed = a.seed;
-  if (a.op == "conv2d") {
-    spec.kernel = a.kernel;
-    spec.conv = {a.stride, a.padding, a.dilation, a.groups};
-  } else if (a.op == "maxpool2d" || a.op == "avgpool2d") {
-    if (a.given("--kernel")) spec.pool.kernel = a.kernel;
-    spec.pool.stride = a.given("--stride") ? a.stride : 0;  // 0: the window's own size
-    spec.pool.padding = a.padding;
-    spec.pool.ceil_mode = a.ceil_mode;
-  }
+  spec.kernel = a.kernel;
+  spec.conv = {a.stride, a.padding, a.dilation, a.groups};
+  if (a.given("--kernel")) spec.pool.kernel = a.kernel;
+  spec.pool.stride = a.given("--stride") ? a.stride : 0;  // 0: the window's own size
+  spec.pool.padding = a.padding;
+  spec.pool.ceil_mode = a.ceil_mode;
+  spec.trans_a = a.trans_a;
+  spec.trans_b = a.trans_b;
   return spec;
+}
+
+// The footer of `cnnlab gradcheck --help`: every op with its default shape and settings.
+std::string gradcheck_help_table() {
+  std::ostringstream out;
+  out << "\nOps:\n  " << pad("OP", 22) << pad("DEFAULT --shape", 16) << "SETTINGS\n";
+  for (const OpInfo& info : op_registry()) {
+    if (!info.gradcheck.make_case) continue;
+    std::vector<std::string> settings;
+    for (const OpSetting& s : info.gradcheck.settings) settings.push_back(flag_of(s.name));
+    out << "  " << pad(info.name, 22) << pad(shape_flag(info.gradcheck.input), 16)
+        << join(settings, " ") << "\n";
+  }
+  out << "\nPrints one line per gradient, then 'OK max_rel_error=E' (exit 0) or\n'FAIL "
+         "max_rel_error=E > tol=T' (exit 1). 'cnnlab gradcheck OP --help' explains one op.\n"
+         "\nExample:\n  cnnlab gradcheck conv2d --shape 1,2,5,5 --filters 3 --stride 2 "
+         "--padding 1\n";
+  return out.str();
+}
+
+// `cnnlab gradcheck OP --help`: the op's registry row as help text.
+std::string one_op_help(const GradcheckArgs& a) {
+  const OpInfo& info = find_op(a.op);
+  std::ostringstream out;
+  out << "cnnlab gradcheck " << info.name << ": checks the backward pass of " << info.name
+      << " (" << info.summary << ")\nagainst centered finite differences, in float64 on the "
+      << "reference kernels.\n\nUsage: cnnlab gradcheck " << info.name << " [--shape LIST]"
+      << (info.gradcheck.settings.empty() ? "" : " [SETTINGS]")
+      << " [--seed N] [--tol T]\n\nInput:\n";
+  const std::string first = info.inputs.empty() ? "x" : info.inputs.front().name;
+  const std::string shape = info.inputs.empty() ? "" : info.inputs.front().shape;
+  out << help_line("--shape LIST", first + "'s shape " + shape + " (default " +
+                                       shape_flag(info.gradcheck.input) + ")");
+  if (!info.gradcheck.settings.empty()) {
+    out << "\nSettings:\n";
+    for (const OpSetting& s : info.gradcheck.settings) out << setting_line(s, a.options);
+  }
+  std::vector<std::string> grads;
+  for (const OpTensor& g : info.grads)
+    grads.push_back(g.name + (g.optional ? " (with a bias)" : ""));
+  out << "\nChecks the gradients " << join(grads) << ".\n\nOptions:\n"
+      << help_line("--seed N", "seed of the random inputs (default 1)")
+      << help_line("--tol T", "largest relative error that passes (default 1e-07)")
+      << "\nExample:\n  cnnlab gradcheck " << info.name << " --shape "
+      << shape_flag(info.gradcheck.input) << "\n";
+  return out.str();
+}
+
+// Registers the flag of one registry gradcheck setting, storing its value in @p a.
+void add_setting_flag(FlagRegistry& reg, GradcheckArgs& a, const std::string& name) {
+  const std::string flag = flag_of(name), help = setting_help(name, gradcheck_settings);
+  if (name == "filters") reg.number(flag, a.filters, help, non_negative());
+  else if (name == "kernel") reg.number(flag, a.kernel, help, non_negative());
+  else if (name == "stride") reg.number(flag, a.stride, help, non_negative());  // pools take 0
+  else if (name == "padding") reg.number(flag, a.padding, help, non_negative());
+  else if (name == "dilation") reg.number(flag, a.dilation, help, non_negative());
+  else if (name == "groups") reg.number(flag, a.groups, help, non_negative());
+  else if (name == "ceil_mode") reg.flag(flag, a.ceil_mode, help);
+  else if (name == "no_bias") reg.flag(flag, a.no_bias, help);
+  else if (name == "trans_a") reg.flag(flag, a.trans_a, help);
+  else if (name == "trans_b") reg.flag(flag, a.trans_b, help);
+  else
+    throw std::logic_error("cnnlab gradcheck: the registry's setting '" + name + "' has no flag");
 }
 
 std::string format_error(double e) {
@@ -98,27 +156,17 @@ Command add_gradcheck_command(CLI::App& parent) {
   const std::vector<std::string> ops = gradcheck_ops();
   CLI::App* app = parent.add_subcommand(
       "gradcheck", "Check an op's backward pass against centered finite differences (float64)");
-  app->footer("\nOps: " + join(ops) +
-              "\n\nThe default input is [2,3,7,7] ([3,5] for linear, softmax and "
-              "softmax_cross_entropy).\nPrints one line per gradient, then 'OK max_rel_error=E' "
-              "(exit 0) or\n'FAIL max_rel_error=E > tol=T' (exit 1).\n\nExample:\n  cnnlab "
-              "gradcheck conv2d --shape 1,2,5,5 --filters 3 --stride 2 --padding 1\n");
+  app->footer(gradcheck_help_table());
+  app->formatter(std::make_shared<PerOpHelp>(
+      [a]() { return a->op.empty() ? std::string() : one_op_help(*a); }));
 
   app->add_option("OP", a->op, "The op to check")->type_name("")->check(one_of(ops, "op"));
   app->add_flag("--list", a->list, "List the ops that can be checked and exit");
   app->add_option("--shape", a->shape, "Input shape, e.g. N,C,H,W or N,D")->type_name("LIST");
-  // Shape and hyperparameters; each applies only to the ops settings_by_op() lists it for.
+  // Shape and hyperparameters; each applies only to the ops whose registry row lists it.
   FlagRegistry reg{app, a->options};
-  reg.number("--filters", a->filters, "conv2d: number of filters K; linear: D_out (default 4)",
-         positive());
-  reg.number("--kernel", a->kernel, "Filter / window size F (conv2d 3, pools 2)", positive());
-  reg.number("--stride", a->stride, "Stride S (conv2d: default 1; pools: default = --kernel)",
-         positive());
-  reg.number("--padding", a->padding, "Zero padding P (default 0)", non_negative());
-  reg.number("--dilation", a->dilation, "conv2d: dilation D (default 1)", positive());
-  reg.number("--groups", a->groups, "conv2d: groups G (default 1)", positive());
-  reg.flag("--ceil-mode", a->ceil_mode, "Pools: round the output size up, not down");
-  reg.flag("--no-bias", a->no_bias, "conv2d, linear: no bias");
+  for (const std::string& name : all_settings(gradcheck_settings))
+    add_setting_flag(reg, *a, name);
   app->add_option("--seed", a->seed, "Seed of the random inputs")->capture_default_str();
   app->add_option("--tol", a->tol, "Largest relative error that passes")
       ->capture_default_str()

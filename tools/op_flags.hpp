@@ -1,14 +1,24 @@
-// op_flags.hpp — registering the op-specific flags of `cnnlab op` and `cnnlab gradcheck`.
+// op_flags.hpp — the op-specific flags of `cnnlab op` and `cnnlab gradcheck`, and their help.
 //
-// Both commands remember every op-specific flag they register (flag name -> CLI11 option), so
-// that after parsing they can tell which flags were given and reject the ones that do not apply
-// to the chosen op. FlagRegistry does the registering and the remembering in one place.
+// Both commands take their list of ops, and which flags each op reads, from the op registry
+// (cnnlab/ops/op_registry.hpp). They remember every op-specific flag they register (flag name
+// -> CLI11 option), so that after parsing they can tell which flags were given and reject the
+// ones that do not apply to the chosen op. FlagRegistry does the registering and the
+// remembering in one place; the helpers below turn registry rows into flags and help text.
+// What it is not: the list of ops (the registry) or the meaning of a setting (the library).
 #pragma once
 
 #include "cli11.hpp"
+#include "cli_common.hpp"
 
+#include <cnnlab/ops/op_registry.hpp>
+
+#include <algorithm>
+#include <functional>
 #include <map>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace cnnlab::cli {
 
@@ -27,6 +37,93 @@ struct FlagRegistry {
   void flag(const std::string& name, bool& value, const std::string& help) {
     options[name] = app->add_flag(name, value, help);
   }
+};
+
+/// The flag of a registry setting: "ceil_mode" -> "--ceil-mode".
+inline std::string flag_of(const std::string& setting) {
+  std::string flag = "--" + setting;
+  std::replace(flag.begin(), flag.end(), '_', '-');
+  return flag;
+}
+
+/// "s" padded with spaces to at least @p width characters, plus one space.
+inline std::string pad(std::string s, size_t width) {
+  if (s.size() < width) s.append(width - s.size(), ' ');
+  return s + " ";
+}
+
+/// The help of a setting flag shared by several ops: each distinct meaning once, followed by
+/// the ops it applies to, e.g. "S: step ... (conv2d); S: step between windows ... (maxpool2d,
+/// avgpool2d)". @p settings_of picks the row's list (OpInfo::settings or its gradcheck's).
+inline std::string setting_help(
+    const std::string& name,
+    const std::function<const std::vector<OpSetting>&(const OpInfo&)>& settings_of) {
+  std::vector<std::pair<std::string, std::vector<std::string>>> meanings;  // about -> ops
+  for (const OpInfo& info : op_registry())
+    for (const OpSetting& s : settings_of(info)) {
+      if (s.name != name) continue;
+      auto found = std::find_if(meanings.begin(), meanings.end(),
+                                [&](const auto& m) { return m.first == s.about; });
+      if (found == meanings.end()) found = meanings.insert(meanings.end(), {s.about, {}});
+      found->second.push_back(info.name);
+    }
+  std::vector<std::string> parts;
+  for (const auto& [about, ops] : meanings) parts.push_back(about + " (" + join(ops) + ")");
+  return join(parts, "; ");
+}
+
+/// The setting names of all rows, each once, in the registry's order.
+inline std::vector<std::string> all_settings(
+    const std::function<const std::vector<OpSetting>&(const OpInfo&)>& settings_of) {
+  std::vector<std::string> names;
+  for (const OpInfo& info : op_registry())
+    for (const OpSetting& s : settings_of(info))
+      if (std::find(names.begin(), names.end(), s.name) == names.end()) names.push_back(s.name);
+  return names;
+}
+
+/// Rejects an integer setting below the op's lowest value (e.g. conv2d's --stride 0, which
+/// the pools accept as "the window's size"), with the words CLI11's own checks use.
+inline void check_lowest(const std::string& op, const std::vector<OpSetting>& settings,
+                         const std::map<std::string, CLI::Option*>& options) {
+  for (const OpSetting& s : settings) {
+    const CLI::Option* option = options.at(flag_of(s.name));
+    if (s.lowest <= 0 || option->count() == 0) continue;
+    if (option->as<int64_t>() >= s.lowest) continue;
+    throw UsageError(flag_of(s.name) + ": must be " +
+                     (s.lowest == 1 ? std::string("a positive integer")
+                                    : "an integer >= " + std::to_string(s.lowest)) +
+                     ", got '" + option->results().front() + "' (" + op + " " + flag_of(s.name) +
+                     " is " + s.about + ")");
+  }
+}
+
+/// One line of per-op help: "  --stride INT     S: step ...".
+inline std::string help_line(const std::string& left, const std::string& right) {
+  return "  " + pad(left, 18) + right + "\n";
+}
+
+/// The help line of a setting flag, with its value's type name when it takes one.
+inline std::string setting_line(const OpSetting& s,
+                                const std::map<std::string, CLI::Option*>& options) {
+  const CLI::Option* option = options.at(flag_of(s.name));
+  const std::string type = option->get_type_name();
+  return help_line(flag_of(s.name) + (type.empty() ? "" : " " + type), s.about);
+}
+
+/// A CLI11 formatter that prints @p per_op() instead of the usual help when it is not empty
+/// (`cnnlab op conv2d --help`: that op's own help), and the usual help otherwise.
+class PerOpHelp : public CLI::Formatter {
+ public:
+  explicit PerOpHelp(std::function<std::string()> per_op) : per_op_(std::move(per_op)) {}
+  std::string make_help(const CLI::App* app, std::string name,
+                        CLI::AppFormatMode mode) const override {
+    const std::string text = per_op_();
+    return text.empty() ? CLI::Formatter::make_help(app, std::move(name), mode) : text;
+  }
+
+ private:
+  std::function<std::string()> per_op_;
 };
 
 }  // namespace cnnlab::cli

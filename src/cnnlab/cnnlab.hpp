@@ -20,5 +20,6 @@
 #include <cnnlab/io/npy.hpp>
 #include <cnnlab/ops/data_checks.hpp>
 #include <cnnlab/ops/geometry.hpp>
+#include <cnnlab/ops/op_registry.hpp>
 #include <cnnlab/ops/ops.hpp>
 #include <cnnlab/optim/sgd.hpp>

@@ -211,6 +211,28 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
   return c;
 }
 
+MatmulGrads matmul_backward(const Tensor& a, const Tensor& b, const Tensor& dy, bool trans_a,
+                            bool trans_b) {
+  const char* op = "matmul_backward";
+  require_rank(op, "A", a, 2, "matrix");
+  require_rank(op, "B", b, 2, "matrix");
+  require_rank(op, "dy", dy, 2, "matrix");
+  common_backend(op, {&a, &b, &dy});
+  const int64_t m = trans_a ? a.dim(1) : a.dim(0), ka = trans_a ? a.dim(0) : a.dim(1);
+  const int64_t kb = trans_b ? b.dim(1) : b.dim(0), n = trans_b ? b.dim(0) : b.dim(1);
+  if (ka != kb)
+    throw Error(std::string(op) + ": op(A) is " + std::to_string(m) + "x" + std::to_string(ka) +
+                " and op(B) is " + std::to_string(kb) + "x" + std::to_string(n) +
+                "; the inner sizes must agree (A " + to_string(a.shape()) + ", B " +
+                to_string(b.shape()) + ")");
+  require_shape(op, "dy", dy, {m, n}, "the shape of the forward output op(A)·op(B)");
+  // Each gradient is again a matrix product (ops.hpp lists the four cases).
+  if (!trans_a && !trans_b) return {matmul(dy, b, false, true), matmul(a, dy, true, false)};
+  if (trans_a && !trans_b) return {matmul(b, dy, false, true), matmul(a, dy, false, false)};
+  if (!trans_a && trans_b) return {matmul(dy, b, false, false), matmul(dy, a, true, false)};
+  return {matmul(b, dy, true, true), matmul(dy, a, true, true)};
+}
+
 // ---- activations ---------------------------------------------------------------------------
 namespace {
 /// Shared checks of a backward elementwise op: both tensors defined, same backend, same shape.

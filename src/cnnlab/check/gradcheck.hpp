@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -62,22 +63,46 @@ GradReport check_gradient(const std::string& name, const Shape& shape,
 /// @brief What to check: the input shape and the op's hyperparameters. Fields an op does not
 ///        use are ignored.
 struct GradcheckSpec {
-  Shape input = {2, 3, 7, 7};  ///< x's shape ([N, C, H, W] for images, [N, D] for vectors)
-  int64_t filters = 4;         ///< conv2d: K filters; linear: D_out
-  int64_t kernel = 3;          ///< conv2d: F (square filters)
-  Conv2dParams conv;           ///< conv2d: stride, padding, dilation, groups
-  Pool2dParams pool;           ///< maxpool2d, avgpool2d
-  bool bias = true;            ///< conv2d, linear: include a bias
-  uint64_t seed = 1;           ///< seed of the random inputs and upstream gradient
+  Shape input;           ///< x's shape ([N, C, H, W] for images, [N, D] for vectors; matmul:
+                         ///< a as stored); empty: the op's default (OpInfo::gradcheck)
+  int64_t filters = 4;   ///< conv2d: K filters; linear: D_out; matmul: columns N of y
+  int64_t kernel = 3;    ///< conv2d: F (square filters)
+  Conv2dParams conv;     ///< conv2d: stride, padding, dilation, groups
+  Pool2dParams pool;     ///< maxpool2d, avgpool2d
+  bool bias = true;      ///< conv2d, linear: include a bias
+  bool trans_a = false;  ///< matmul: y = aᵀ·op(b), a stored [K, M]
+  bool trans_b = false;  ///< matmul: y = op(a)·bᵀ, b stored [N, K]
+  uint64_t seed = 1;     ///< seed of the random inputs and upstream gradient
 };
 
+/// @brief One op instance for the checker, written as plain float64 functions: its random
+///        inputs, y = forward(args) and the gradients backward(args, dy).
+///
+/// The op registry (op_registry.hpp) says, for each op, how to make one from a GradcheckSpec.
+struct GradcheckCase {
+  std::string description;          ///< shapes and hyperparameters, for the report
+  std::vector<std::string> names;   ///< one name per differentiable argument, e.g. "x", "w"
+  std::vector<Shape> shapes;        ///< the shape of each argument
+  std::vector<std::vector<double>> args;  ///< the values of each argument
+  /// @brief y = f(args), flattened.
+  std::function<std::vector<double>(const std::vector<std::vector<double>>& args)> forward;
+  /// @brief The analytic gradients dL/dargs given dL/dy, one per argument, same order.
+  std::function<std::vector<std::vector<double>>(const std::vector<std::vector<double>>& args,
+                                                 const std::vector<double>& dy)>
+      backward;
+};
+
+/// @brief Makes an op's GradcheckCase from a spec whose input shape is set, drawing the
+///        random inputs from @p rng. Throws Error for a spec the op cannot take.
+using GradcheckCaseMaker = GradcheckCase (*)(const GradcheckSpec& spec, std::mt19937_64& rng);
+
 /// @brief Runs the gradient checker on a named op with random inputs.
-/// @param op one of gradcheck_ops(): "conv2d", "maxpool2d", "avgpool2d", "linear", "relu",
-///        "sigmoid", "tanh", "softmax", "softmax_cross_entropy", "flatten", "add"
+/// @param op one of gradcheck_ops(), i.e. an op of op_registry() that has a gradient check
+/// @param spec the shape and hyperparameters; an empty spec.input means the op's default shape
 /// @throws Error for an unknown op or an invalid spec (with the op's own message).
 GradcheckResult gradcheck_op(const std::string& op, const GradcheckSpec& spec);
 
-/// @brief The op names gradcheck_op() accepts.
+/// @brief The op names gradcheck_op() accepts, in the order of op_registry().
 std::vector<std::string> gradcheck_ops();
 
 }  // namespace cnnlab

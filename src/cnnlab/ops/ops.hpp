@@ -33,6 +33,12 @@ struct AddGrads {
   Tensor db;  ///< dL/db
 };
 
+/// @brief Gradients of y = op(a)·op(b) (see matmul_backward()).
+struct MatmulGrads {
+  Tensor da;  ///< dL/da, same shape as a as stored (not as op(a))
+  Tensor db;  ///< dL/db, same shape as b as stored
+};
+
 /// @name Convolution
 /// @{
 
@@ -74,6 +80,18 @@ Tensor linear_backward_data(const Tensor& dy, const Tensor& w);
 ParamGrads linear_backward_weight(const Tensor& x, const Tensor& dy, bool with_bias);
 /// @brief C = op(A) · op(B), where op transposes when the flag is set. A and B are 2-D.
 Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a = false, bool trans_b = false);
+/// @brief Gradients of y = op(a)·op(b) given dL/dy, each again a product of two of a, b, dy:
+///
+///     y = a b:    da = dy bᵀ,     db = aᵀ dy
+///     y = aᵀ b:   da = b dyᵀ,     db = a dy
+///     y = a bᵀ:   da = dy b,      db = dyᵀ a
+///     y = aᵀ bᵀ:  da = bᵀ dyᵀ,    db = dyᵀ aᵀ
+///
+/// @param dy dL/dy, shaped like the forward output [M, N] (op(a) is M×K, op(b) is K×N)
+/// @throws Error for operands that are not matrices, inner sizes that disagree, or a dy of
+///         another shape than the forward output.
+MatmulGrads matmul_backward(const Tensor& a, const Tensor& b, const Tensor& dy,
+                            bool trans_a = false, bool trans_b = false);
 /// @}
 
 /// @name Activations
