@@ -17,3 +17,9 @@ bool class_index_bits(uint b, uint classes) {
   const float v = uintBitsToFloat(b);
   return v == floor(v) && v >= 0.0 && v < float(classes);
 }
+
+// NaN tests on the bits (exponent all ones, mantissa not zero). GLSL's max() is undefined for NaN
+// and a driver may compile comparisons as unordered, so shaders that must keep a NaN (relu,
+// max pooling) ask these instead of relying on a comparison to come out false.
+bool nan_bits(float v) { return (floatBitsToUint(v) & 0x7fffffffu) > 0x7f800000u; }
+bvec4 nan_bits4(vec4 v) { return greaterThan(floatBitsToUint(v) & 0x7fffffffu, uvec4(0x7f800000u)); }

@@ -2,8 +2,8 @@
 // elementwise.comp — the activations (forward and backward) and add, four elements per invocation.
 //
 // OP (a specialization constant, so each op is its own pipeline with no branch left):
-//   0 relu_forward     y  = a > 0 ? a : 0                 (a = x)
-//   1 relu_backward    dx = a > 0 ? b : 0                 (a = x, b = dy)
+//   0 relu_forward     y  = a <= 0 ? 0 : a                (a = x; a NaN stays NaN)
+//   1 relu_backward    dx = a <= 0 ? 0 : b                (a = x, b = dy; a NaN x passes dy)
 //   2 sigmoid_forward  y  = 1/(1+e^-a) for a ≥ 0, e^a/(1+e^a) otherwise (never overflows)
 //   3 sigmoid_backward dx = b · a · (1 − a)               (a = y, b = dy)
 //   4 tanh_forward     y  = sign(a) · (1 − e^-2|a|)/(1 + e^-2|a|)  (no overflow for large |a|)
@@ -28,10 +28,11 @@ void main() {
   if (i >= pc.n4) return;
   const vec4 x = a[i];
   vec4 r;
-  if (OP == 0) {
-    r = mix(vec4(0), x, greaterThan(x, vec4(0)));
+  if (OP == 0) {  // keep x where x > 0 or x is NaN (the NaN lanes picked by their bits)
+    r = mix(mix(vec4(0), x, greaterThan(x, vec4(0))), x, nan_bits4(x));
   } else if (OP == 1) {
-    r = mix(vec4(0), b[i], greaterThan(x, vec4(0)));
+    const vec4 dy = b[i];
+    r = mix(mix(vec4(0), dy, greaterThan(x, vec4(0))), dy, nan_bits4(x));
   } else if (OP == 2) {
     const vec4 e = exp(-abs(x));  // e^-|x| ≤ 1
     r = mix(e / (1.0 + e), 1.0 / (1.0 + e), greaterThanEqual(x, vec4(0)));

@@ -4,9 +4,9 @@
 // Written as a gather, so no two invocations write the same element and no atomics are needed:
 // input (p, h, w) lies in the windows i ∈ [ceil((h + P − F + 1)/S), floor((h + P)/S)] ∩ [0, H2)
 // (likewise j), and it sums, in row-major window order like the reference,
-//   MODE 0 max:  dy[p, i, j] over those windows whose first maximum (idx, from the argmax pass
-//                of pool2d_forward.comp) is exactly this element — the lecture's 1(x = y)·dy
-//                with the first-maximum tie rule;
+//   MODE 0 max:  dy[p, i, j] over those windows whose chosen element (idx, from the argmax pass
+//                of pool2d_forward.comp: the first NaN, else the first maximum) is exactly this
+//                element — the lecture's 1(x = y)·dy with the first-maximum tie rule;
 //   MODE 1 avg:  dy[p, i, j] / divisor(i, j) over all of them.
 // Loops: at most ceil(F/S)² + ceil(F/S) iterations. Every dx element is written (0 if no window
 // sends it anything).
