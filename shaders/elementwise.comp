@@ -29,7 +29,9 @@ void main() {
   if (i >= pc.n4) return;
   const vec4 x = a[i];
   vec4 r;
-  if (OP == ELEMENTWISE_RELU_FORWARD) {  // keep x where x > 0 or x is NaN (the NaN lanes picked by their bits)
+  // relu: keep x (or pass dy) where x > 0 or x is NaN — NaN lanes found by their bits, since a
+  // driver may compile x > 0 as an unordered comparison
+  if (OP == ELEMENTWISE_RELU_FORWARD) {
     r = mix(mix(vec4(0), x, greaterThan(x, vec4(0))), x, nan_bits4(x));
   } else if (OP == ELEMENTWISE_RELU_BACKWARD) {
     const vec4 dy = b[i];
