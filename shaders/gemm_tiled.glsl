@@ -23,9 +23,13 @@
 // Bounds: loads outside [0,M)×[k_begin,k_end) or [k_begin,k_end)×[0,N) read as 0; stores outside
 // M×N are skipped. With split-K (pc.split = 1) the raw sums go to partial[slice·total + idx] and
 // splitk_reduce.comp adds the slices and applies the epilogue.
-// Tile shapes: the host picks BM×BN per call (64×64, 32×128 or 16×256: a GEMM with few rows,
-// like a convolution over 6 channels, would otherwise waste most of a 64-row tile); a tile may
-// hold fewer elements than there are invocations, so each staging loop checks e.
+// Tile shapes: the host picks one per call (choose_gemm_tiles() in backends/vulkan/vk_gemm.cpp),
+// the one that pads C least among five of 256 invocations and BK = 16:
+//   BM×BN  64×64 (TM×TN 4×4),  32×128 and 128×32 (4×4),  16×256 (2×8),  256×16 (8×2)
+// (ties keep 64×64; a GEMM with few rows, like a convolution over 6 channels, or few columns
+// would otherwise waste most of a 64-wide tile). A device with fewer than 256 invocations per
+// workgroup always gets 32×32 (4×4, 64 invocations). A tile may hold fewer elements than there
+// are invocations, so each staging loop checks e.
 // Loops: one iteration per K tile (ceil(k_slice / BK)); every inner loop has a constant trip
 // count and is unrolled, so the host bounds the total by choosing k_slice.
 

@@ -3,17 +3,17 @@
 //
 // Written as a gather, so no two invocations write the same element and no atomics are needed:
 // input (p, h, w) lies in the windows i ∈ [ceil((h + P − F + 1)/S), floor((h + P)/S)] ∩ [0, H2)
-// (likewise j), and it sums, in row-major window order like the reference,
-//   MODE 0 max:  dy[p, i, j] over those windows whose first maximum (idx, from the argmax pass
-//                of pool2d_forward.comp) is exactly this element — the lecture's 1(x = y)·dy
-//                with the first-maximum tie rule;
-//   MODE 1 avg:  dy[p, i, j] / divisor(i, j) over all of them.
+// (likewise j), and it sums, in row-major window order like the reference (MODE: shader_modes.h),
+//   POOL_BACKWARD_MAX:  dy[p, i, j] over those windows whose chosen element (idx, from the argmax pass
+//                       of pool2d_forward.comp: the first NaN, else the first maximum) is exactly
+//                       this element — the lecture's 1(x = y)·dy with the first-maximum tie rule;
+//   POOL_BACKWARD_AVG:  dy[p, i, j] / divisor(i, j) over all of them.
 // Loops: at most ceil(F/S)² + ceil(F/S) iterations. Every dx element is written (0 if no window
 // sends it anything).
 #include "common.glsl"
 
 layout(local_size_x_id = 0) in;
-layout(constant_id = 1) const uint MODE = 0;
+layout(constant_id = 1) const uint MODE = POOL_BACKWARD_MAX;
 
 layout(std430, binding = 0) readonly buffer DY { float dy[]; };
 layout(std430, binding = 1) readonly buffer Idx { uint idx[]; };
@@ -35,7 +35,7 @@ void main() {
   for (uint i = i0; i < i1; ++i)
     for (uint j = j0; j < j1; ++j) {
       const uint o = out_base + i * pc.W2 + j;
-      if (MODE == 0) {
+      if (MODE == POOL_BACKWARD_MAX) {
         if (idx[o] == here) sum += dy[o];
       } else {
         const int hs = int(i * pc.S) - int(pc.P), ws = int(j * pc.S) - int(pc.P);

@@ -7,16 +7,17 @@
 // dy[N, K, H2·W2] over n and the pixels: rows = K, inner = H2·W2; linear db: rows = D_out,
 // inner = 1). Workgroup g reduces elements [c·chunk, min(L, (c+1)·chunk)) of row r = g / chunks,
 // c = g % chunks: each invocation walks chunk/WG of them, then a shared-memory tree combines the
-// WG partial results. MODE:
-//   0 max / sum-exp: out[2·g] = m = max a,  out[2·g+1] = Σ e^(a − m)   (softmax statistics)
-//   1 dot:           out[g] = Σ a · b
-//   2 sum:           out[g] = Σ a
+// WG partial results. MODE (shader_modes.h):
+//   ROW_REDUCE_SOFTMAX_STATS  out[2·g] = m = max a,  out[2·g+1] = Σ e^(a − m)
+//   ROW_REDUCE_DOT            out[g] = Σ a · b
+//   ROW_REDUCE_SUM            out[g] = Σ a
 // With chunks = 1 the output is the row's final value; otherwise row_finish.comp combines the
-// chunks. Loops: 2·chunk/WG + 2·log2(WG) iterations at most (the host keeps chunk/WG ≤ 64).
+// chunks. Loops: 2·chunk/WG + 2·log2(WG) iterations at most (the host keeps chunk/WG = 16, more
+// only for rows so long that a row would otherwise need more than 8,192 chunks).
 #include "common.glsl"
 
 layout(local_size_x_id = 0) in;  // WG, a power of two
-layout(constant_id = 1) const uint MODE = 0;
+layout(constant_id = 1) const uint MODE = ROW_REDUCE_SOFTMAX_STATS;
 
 layout(std430, binding = 0) readonly buffer A { float a[]; };
 layout(std430, binding = 1) readonly buffer B { float b[]; };
@@ -47,7 +48,7 @@ void main() {
   if (g >= pc.rows * pc.chunks) return;  // whole workgroup leaves together
   const uint r = g / pc.chunks, c = g % pc.chunks, tid = gl_LocalInvocationID.x;
   const uint begin = c * pc.chunk + tid, end = min(pc.L, (c + 1) * pc.chunk);
-  if (MODE == 0) {
+  if (MODE == ROW_REDUCE_SOFTMAX_STATS) {
     float m = -1.0 / 0.0;
     for (uint e = begin; e < end; e += gl_WorkGroupSize.x) m = max(m, a[at(r, e)]);
     m = combine(m, true);
@@ -59,7 +60,7 @@ void main() {
     float s = 0.0;
     for (uint e = begin; e < end; e += gl_WorkGroupSize.x) {
       const uint k = at(r, e);
-      s += MODE == 1 ? a[k] * b[k] : a[k];
+      s += MODE == ROW_REDUCE_DOT ? a[k] * b[k] : a[k];
     }
     s = combine(s, false);
     if (tid == 0) outv[g] = s;

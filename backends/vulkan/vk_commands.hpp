@@ -18,7 +18,7 @@
 // - when_done(fn) runs fn on the host once the batch holding the latest recorded command has
 //   completed and been waited for — without a submission of its own: the callbacks wait for
 //   whatever submits that batch anyway (a download, flush(), a full batch). The Vulkan backend
-//   reads the results of its device-side argument checks this way (vulkan_ops.cpp).
+//   reads the results of its device-side argument checks this way (vk_data_checks.cpp).
 // - Waiting has a time limit (CNNLAB_VK_TIMEOUT seconds, default 60): a batch that does not finish
 //   by then, or a lost device, makes this and every later call throw a clear cnnlab::Error instead
 //   of hanging.

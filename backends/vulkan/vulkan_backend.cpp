@@ -4,11 +4,13 @@
 // staging buffer into the current batch (no submission), read() records a download and submits
 // (Reading a Vulkan tensor on the host flushes pending GPU work), copy() records a buffer copy.
 // read() and synchronize() are also where a failed device-side argument check is reported (the
-// deferred checks of vulkan_ops.cpp): once every batch has completed, the first failure is thrown
-// as cnnlab::Error and forgotten, so the backend is usable again at once. Nothing else throws it
-// (never a destructor): until the next read or synchronize() the failure just waits.
-// The ops themselves are in vulkan_ops.cpp. vulkan_backend() creates the backend on first use;
-// when that fails, the Error says how to get a Vulkan device.
+// deferred checks of vk_data_checks.cpp): once every batch has completed, the first failure is
+// thrown as cnnlab::Error and forgotten, so the backend is usable again at once. Nothing else
+// throws it (never a destructor): until the next read or synchronize() the failure just waits.
+// The ops themselves are in the op-family files (vulkan_conv2d.cpp, vulkan_pool2d.cpp,
+// vulkan_linear.cpp, vulkan_elementwise.cpp, vulkan_softmax.cpp) on the GEMM engine of
+// vk_gemm.cpp. vulkan_backend() creates the backend on first use; when that fails, the Error
+// says how to get a Vulkan device.
 #include "backends/vulkan/vk_backend_impl.hpp"
 
 #include <cnnlab/core/error.hpp>
