@@ -21,7 +21,6 @@
 #include <map>
 #include <memory>
 #include <sstream>
-#include <stdexcept>
 
 namespace cnnlab::cli {
 namespace {
@@ -41,9 +40,7 @@ struct GradcheckArgs {
   std::string op;
   bool list = false;
   std::string shape;
-  int64_t filters = 4;
-  int kernel = 3, stride = 1, padding = 0, dilation = 1, groups = 1;
-  bool ceil_mode = false, no_bias = false, trans_a = false, trans_b = false;
+  SettingFlags settings;  // --filters, --kernel, --stride, ... (op_flags.hpp)
   uint64_t seed = 1;
   double tol = 1e-7;
   std::map<std::string, CLI::Option*> options;  // the op-specific flags, to see what was given
@@ -66,17 +63,15 @@ GradcheckSpec make_spec(const GradcheckArgs& a) {
 
   GradcheckSpec spec;  // an empty input shape: the op's default from the registry
   if (!a.shape.empty()) spec.input = parse_shape(a.shape, "--shape");
-  spec.filters = a.filters;
-  spec.bias = !a.no_bias;
+  const OpSettings s = a.settings.to_op_settings([&](const std::string& f) { return a.given(f); });
+  spec.filters = a.settings.filters;
+  spec.kernel = a.settings.kernel;
+  spec.bias = !a.settings.no_bias;
   spec.seed = a.seed;
-  spec.kernel = a.kernel;
-  spec.conv = {a.stride, a.padding, a.dilation, a.groups};
-  if (a.given("--kernel")) spec.pool.kernel = a.kernel;
-  spec.pool.stride = a.given("--stride") ? a.stride : 0;  // 0: the window's own size
-  spec.pool.padding = a.padding;
-  spec.pool.ceil_mode = a.ceil_mode;
-  spec.trans_a = a.trans_a;
-  spec.trans_b = a.trans_b;
+  spec.conv = s.conv;
+  spec.pool = s.pool;
+  spec.trans_a = s.trans_a;
+  spec.trans_b = s.trans_b;
   return spec;
 }
 
@@ -126,23 +121,6 @@ std::string one_op_help(const GradcheckArgs& a) {
   return out.str();
 }
 
-// Registers the flag of one registry gradcheck setting, storing its value in @p a.
-void add_setting_flag(FlagRegistry& reg, GradcheckArgs& a, const std::string& name) {
-  const std::string flag = flag_of(name), help = setting_help(name, gradcheck_settings);
-  if (name == "filters") reg.number(flag, a.filters, help, non_negative());
-  else if (name == "kernel") reg.number(flag, a.kernel, help, non_negative());
-  else if (name == "stride") reg.number(flag, a.stride, help, non_negative());  // pools take 0
-  else if (name == "padding") reg.number(flag, a.padding, help, non_negative());
-  else if (name == "dilation") reg.number(flag, a.dilation, help, non_negative());
-  else if (name == "groups") reg.number(flag, a.groups, help, non_negative());
-  else if (name == "ceil_mode") reg.flag(flag, a.ceil_mode, help);
-  else if (name == "no_bias") reg.flag(flag, a.no_bias, help);
-  else if (name == "trans_a") reg.flag(flag, a.trans_a, help);
-  else if (name == "trans_b") reg.flag(flag, a.trans_b, help);
-  else
-    throw std::logic_error("cnnlab gradcheck: the registry's setting '" + name + "' has no flag");
-}
-
 std::string format_error(double e) {
   std::ostringstream s;
   s << std::setprecision(3) << e;
@@ -166,7 +144,7 @@ Command add_gradcheck_command(CLI::App& parent) {
   // Shape and hyperparameters; each applies only to the ops whose registry row lists it.
   FlagRegistry reg{app, a->options};
   for (const std::string& name : all_settings(gradcheck_settings))
-    add_setting_flag(reg, *a, name);
+    a->settings.add(reg, name, setting_help(name, gradcheck_settings));
   app->add_option("--seed", a->seed, "Seed of the random inputs")->capture_default_str();
   app->add_option("--tol", a->tol, "Largest relative error that passes")
       ->capture_default_str()

@@ -24,7 +24,6 @@
 #include <map>
 #include <memory>
 #include <sstream>
-#include <stdexcept>
 
 namespace cnnlab::cli {
 namespace {
@@ -95,8 +94,8 @@ struct OpArgs {
   std::string device;                            // --device: the Vulkan device
   std::map<std::string, std::string> files;      // "--x" -> path, for every file flag
   std::map<std::string, CLI::Option*> options;   // every op-specific flag, to see what was given
-  int stride = 1, padding = 0, dilation = 1, groups = 1, kernel = 2;
-  bool ceil_mode = false, trans_a = false, trans_b = false, backward = false;
+  SettingFlags settings;                         // --stride, --padding, ... (op_flags.hpp)
+  bool backward = false;
   float dloss = 1.0f;
 
   bool given(const std::string& flag) const { return options.at(flag)->count() > 0; }
@@ -163,19 +162,6 @@ void check_flags(const OpArgs& a, const OpInfo& info) {
   if (!std::isfinite(a.dloss)) throw UsageError("--dloss must be a finite number");
 }
 
-// The settings flags as the library's OpSettings; each op reads only its own.
-OpSettings settings_of(const OpArgs& a) {
-  OpSettings s;
-  s.conv = {a.stride, a.padding, a.dilation, a.groups};
-  s.pool.kernel = a.kernel;
-  s.pool.stride = a.given("--stride") ? a.stride : 0;  // 0: the window's own size
-  s.pool.padding = a.padding;
-  s.pool.ceil_mode = a.ceil_mode;
-  s.trans_a = a.trans_a;
-  s.trans_b = a.trans_b;
-  return s;
-}
-
 // Runs the op forward (and backward when asked) and returns the tensors to save.
 std::vector<Output> compute(const OpArgs& a, const OpInfo& info, Backend& be) {
   OpCall call;
@@ -185,24 +171,10 @@ std::vector<Output> compute(const OpArgs& a, const OpInfo& info, Backend& be) {
     call.dy = Tensor::from_vector({1}, {a.dloss}, be);  // dL/dloss
   else if (!info.is_loss && a.given("--dy"))
     call.dy = load_npy(a.files.at("--dy"), be);
-  call.settings = settings_of(a);
+  call.settings = a.settings.to_op_settings([&](const std::string& f) { return a.given(f); });
   std::vector<Output> out;
   for (NamedTensor& t : info.run(call)) out.emplace_back(t.name, t.tensor);
   return out;
-}
-
-// Registers the flag of one registry setting, storing its value in @p a.
-void add_setting_flag(FlagRegistry& reg, OpArgs& a, const std::string& name) {
-  const std::string flag = flag_of(name), help = setting_help(name, op_settings);
-  if (name == "stride") reg.number(flag, a.stride, help, non_negative());  // pools take 0
-  else if (name == "padding") reg.number(flag, a.padding, help, non_negative());
-  else if (name == "dilation") reg.number(flag, a.dilation, help, non_negative());
-  else if (name == "groups") reg.number(flag, a.groups, help, non_negative());
-  else if (name == "kernel") reg.number(flag, a.kernel, help, non_negative());
-  else if (name == "ceil_mode") reg.flag(flag, a.ceil_mode, help);
-  else if (name == "trans_a") reg.flag(flag, a.trans_a, help);
-  else if (name == "trans_b") reg.flag(flag, a.trans_b, help);
-  else throw std::logic_error("cnnlab op: the registry's setting '" + name + "' has no flag");
 }
 
 }  // namespace
@@ -244,7 +216,8 @@ Command add_op_command(CLI::App& parent) {
 
   // Hyperparameters; each applies only to the ops whose registry row lists it.
   FlagRegistry reg{app, a->options};
-  for (const std::string& name : all_settings(op_settings)) add_setting_flag(reg, *a, name);
+  for (const std::string& name : all_settings(op_settings))
+    a->settings.add(reg, name, setting_help(name, op_settings));
   reg.flag("--backward", a->backward, "A loss (softmax_cross_entropy): also write the gradient");
   a->options["--dloss"] = app->add_option(
       "--dloss", a->dloss, "A loss: upstream gradient dL/dloss (default 1; needs --backward)");
