@@ -374,6 +374,17 @@ std::vector<Row> softmax_rows(const Shape& s, uint64_t& seed) {
   };
 }
 
+/// The rows of every shape set of a table, made by @p make; inputs take consecutive seeds after
+/// @p seed, which is left at the last one used.
+template <class Case>
+std::vector<Row> rows_of(const std::vector<Case>& cases, uint64_t& seed,
+                         std::vector<Row> (*make)(const Case&, uint64_t&)) {
+  std::vector<Row> rows;
+  for (const Case& c : cases)
+    for (Row& r : make(c, seed)) rows.push_back(std::move(r));
+  return rows;
+}
+
 /// Appends @p more to @p rows.
 void append(std::vector<Row>& rows, std::vector<Row> more) {
   for (Row& r : more) rows.push_back(std::move(r));
@@ -382,10 +393,8 @@ void append(std::vector<Row>& rows, std::vector<Row> more) {
 }  // namespace
 
 TEST_CASE("cross-backend: conv2d forward, data and weight gradients", "[cross-backend][conv2d]") {
-  std::vector<Row> rows;
   uint64_t seed = 100;
-  for (const ConvCase& c : kConvCases) append(rows, conv2d_rows(c, seed));
-  check_rows(rows);
+  check_rows(rows_of(kConvCases, seed, conv2d_rows));
 }
 
 TEST_CASE("cross-backend: conv2d without bias leaves db alone", "[cross-backend][conv2d]") {
@@ -399,26 +408,22 @@ TEST_CASE("cross-backend: conv2d without bias leaves db alone", "[cross-backend]
 }
 
 TEST_CASE("cross-backend: max and average pooling, forward and backward", "[cross-backend][pool]") {
-  std::vector<Row> rows;
   uint64_t seed = 500;
-  for (const PoolCase& c : kPoolCases) append(rows, pool2d_rows(c, seed));
-  check_rows(rows);
+  check_rows(rows_of(kPoolCases, seed, pool2d_rows));
 }
 
 TEST_CASE("cross-backend: linear layer and matmul, including long reductions",
           "[cross-backend][linear]") {
-  std::vector<Row> rows;
   uint64_t seed = 900;
-  for (const LinearCase& c : kLinearCases) append(rows, linear_rows(c, seed));
-  append(rows, matmul_rows(seed));
+  std::vector<Row> rows = rows_of(kLinearCases, seed, linear_rows);
+  append(rows, matmul_rows(seed));  // seeds go on after the linear layer's
   check_rows(rows);
 }
 
 TEST_CASE("cross-backend: activations, softmax, loss, add and SGD",
           "[cross-backend][elementwise]") {
-  std::vector<Row> rows;
   uint64_t seed = 1300;
-  for (const Shape& s : kElementwiseShapes) append(rows, elementwise_rows(s, seed));
-  for (const Shape& s : kSoftmaxShapes) append(rows, softmax_rows(s, seed));
+  std::vector<Row> rows = rows_of(kElementwiseShapes, seed, elementwise_rows);
+  append(rows, rows_of(kSoftmaxShapes, seed, softmax_rows));  // seeds go on from there
   check_rows(rows);
 }
