@@ -1,7 +1,9 @@
 // test_cross_backend.cpp — every fast backend against the reference, op by op, from one table.
 //
-// How to add an op: see docs/add_an_op.md. Here that means adding rows: a line in one of the
-// *_rows() functions below, or a new *_rows() function and a TEST_CASE that checks its rows.
+// How to add an op: see docs/add_an_op.md. Here that means adding rows: a new shape set is a
+// line of a k*Cases / k*Shapes table; a new op is a row in the *_rows() function of its family
+// (often one one_output(...) line), or a new *_rows() function and a TEST_CASE that passes its
+// rows to check_rows().
 //
 // How it works: a Row is one call of one Backend virtual on one shape set, e.g.
 // conv2d_backward_weight for x [2, 3, 7, 7] and K=4 filters of 3×3. check_rows() runs each row
