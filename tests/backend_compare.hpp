@@ -48,8 +48,8 @@ inline double tolerance(int64_t L, double max_abs_reference) {
   return 4 * std::ldexp(1.0, -23) * static_cast<double>(L + 16) * (1 + max_abs_reference);
 }
 
-/// Checks |got − ref| <= tolerance(L, max|ref|) element by element (NaN counts as infinitely far) and prints the
-/// worst element with its ratio to the tolerance.
+/// Checks |got − ref| <= tolerance(L, max|ref|) element by element (NaN counts as infinitely
+/// far) and prints the worst element with its ratio to the tolerance.
 inline void expect_close(const std::string& what, const Tensor& ref, const Tensor& got, int64_t L) {
   const std::vector<float> r = ref.to_vector(), g = got.to_vector();
   REQUIRE(r.size() == g.size());

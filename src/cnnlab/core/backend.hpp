@@ -14,7 +14,8 @@
 ///   in its own kernels and reports them at the next read or synchronize(), so that a training
 ///   step is not cut into submit-and-wait pieces by the checks (see checks_data_on_device()).
 /// - An operation a backend does not implement throws UnsupportedOp naming the operation and
-///   the backend (the default implementation of every op of backend_ops.inc). There is no silent fallback.
+///   the backend (the default implementation of every op of backend_ops.inc). There is no
+///   silent fallback.
 /// - Not here: argument checking (ops.cpp), shape arithmetic (geometry.cpp).
 #pragma once
 
