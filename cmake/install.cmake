@@ -4,7 +4,7 @@
 #   target_link_libraries(my_program PRIVATE cnnlab::cnnlab)
 #
 # Installed layout (GNUInstallDirs, relative to the prefix):
-#   include/cnnlab/<area>/*.hpp                the public headers (src/cnnlab/, one folder per idea)
+#   include/cnnlab/<area>/*.hpp, *.inc         the public headers (src/cnnlab/, one folder per idea)
 #   lib/libcnnlab.a (or .so)                   the library
 #   lib/cmake/cnnlab/cnnlabConfig.cmake        package config, version file, exported targets
 #   bin/cnnlab                                 the command-line tool (when CNNLAB_CLI is ON)
@@ -62,9 +62,10 @@ if(cnnlab_all_link_items MATCHES "Vulkan::")
   string(APPEND CNNLAB_FIND_DEPENDENCIES "find_dependency(Vulkan)\n")
 endif()
 
+# The headers, plus the op list they include (cnnlab/core/backend_ops.inc).
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/src/cnnlab
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
-  FILES_MATCHING PATTERN "*.hpp")
+  FILES_MATCHING PATTERN "*.hpp" PATTERN "*.inc")
 
 if(TARGET cnnlab-cli)
   install(TARGETS cnnlab-cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})

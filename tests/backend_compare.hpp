@@ -2,11 +2,8 @@
 //
 // random_tensor() makes reference-backend inputs from a seed; poisoned() makes an output full of
 // NaN on the backend under test, so an element the backend forgets to write shows up;
-// expect_close() compares a result with the reference's for a reduction of length L:
-//
-//   tol = 4·ε·(L + 16)·(1 + max|reference|),   ε = 2^-23 (float32)
-//
-// because float32 sums of L terms drift by about L·ε relative to the size of the terms. It prints
+// expect_close() compares a result with the reference's within tolerance(), the one tolerance
+// of every such test, which grows with the reduction length L of the op. It prints
 // "OK <what> max_err/tol=..." (or FAIL), so a test run shows how close each backend came.
 #pragma once
 
@@ -41,8 +38,18 @@ inline Tensor poisoned(const Shape& s, Backend& be) {
       s, std::vector<float>(static_cast<size_t>(numel(s)), std::numeric_limits<float>::quiet_NaN()), be);
 }
 
-/// Checks |got − ref| <= tol element by element (NaN counts as infinitely far) and prints the
-/// worst element with its ratio to the tolerance.
+/// The tolerance of a result whose reference has largest magnitude @p max_abs_reference, for an op
+/// that sums L terms per output element:
+///
+///   tol = 4·ε·(L + 16)·(1 + max|reference|),   ε = 2^-23 (float32)
+///
+/// because float32 sums of L terms drift by about L·ε relative to the size of the terms.
+inline double tolerance(int64_t L, double max_abs_reference) {
+  return 4 * std::ldexp(1.0, -23) * static_cast<double>(L + 16) * (1 + max_abs_reference);
+}
+
+/// Checks |got − ref| <= tolerance(L, max|ref|) element by element (NaN counts as infinitely
+/// far) and prints the worst element with its ratio to the tolerance.
 inline void expect_close(const std::string& what, const Tensor& ref, const Tensor& got, int64_t L) {
   const std::vector<float> r = ref.to_vector(), g = got.to_vector();
   REQUIRE(r.size() == g.size());
@@ -57,7 +64,7 @@ inline void expect_close(const std::string& what, const Tensor& ref, const Tenso
       worst = i;
     }
   }
-  const double tol = 4 * std::ldexp(1.0, -23) * static_cast<double>(L + 16) * (1 + max_ref);
+  const double tol = tolerance(L, max_ref);
   std::ostringstream line;
   line << what << "  max_err/tol=" << max_err / tol << " (max_err=" << max_err << ", tol=" << tol
        << ", worst index " << worst << ": " << g[worst] << " vs " << r[worst] << ")";

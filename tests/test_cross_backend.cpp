@@ -1,23 +1,25 @@
-// test_cross_backend.cpp — every fast backend against the reference, op by op.
+// test_cross_backend.cpp — every fast backend against the reference, op by op, from one table.
 //
-// How it works: for each backend under test (fast_backends(): OpenMP in cnnlab_tests, Vulkan in
-// cnnlab_vulkan_tests), each op runs on random inputs of many shapes — odd sizes, stride > 1,
-// padding, dilation, groups, 1×1 filters, batch 1, long reductions — once on the reference
-// backend and once on the backend under test. Outputs are poisoned with NaN before the run, so
-// an element the backend forgets to write shows up. Backend virtuals are called directly with
-// the same validated geometry the ops API would pass.
+// How to add an op: see docs/add_an_op.md. Here that means adding rows: a new shape set is a
+// line of a k*Cases / k*Shapes table; a new op is a row in the *_rows() function of its family
+// (often one one_output(...) line), or a new *_rows() function and a TEST_CASE that passes its
+// rows to check_rows().
 //
-// Tolerance (backend_compare.hpp): float32 sums of L terms drift by about L·ε relative to the
-// size of the terms, so each comparison allows  tol = 4·ε·(L + 16)·(1 + max|reference|)  with
-// ε = 2^-23 and L the op's reduction length. Each check prints "OK <backend> <op> ... max_err/tol=..." and fails
-// if that ratio exceeds 1.
+// How it works: a Row is one call of one Backend virtual on one shape set, e.g.
+// conv2d_backward_weight for x [2, 3, 7, 7] and K=4 filters of 3×3. check_rows() runs each row
+// on the reference backend and on each backend under test (fast_backends(): OpenMP in
+// cnnlab_tests, Vulkan in cnnlab_vulkan_tests) and compares the outputs. Outputs start as NaN,
+// so an element a backend forgets to write shows up. Backend virtuals are called directly, with
+// the same validated geometry the ops API would pass. The shapes are chosen to reach odd sizes,
+// stride > 1, padding, dilation, groups, 1×1 filters, batch 1 and long reductions.
 //
-// Adding an op: add a TEST_CASE that builds inputs with random_tensor(), calls run_both(), and
-// compares with expect_close().
+// Tolerance: expect_close() of backend_compare.hpp, which allows testing::tolerance() for the
+// row's reduction length L. Each comparison prints
+//   OK <backend> <virtual> [<output>] <shapes>  max_err/tol=...
+// and fails if that ratio exceeds 1.
 #include <catch2/catch.hpp>
 
 #include <cnnlab/core/backend.hpp>
-#include <cnnlab/core/error.hpp>
 #include <cnnlab/ops/ops.hpp>
 
 #include "backend_compare.hpp"
@@ -25,15 +27,47 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
-#include <iostream>
-#include <limits>
-#include <random>
 #include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 using namespace cnnlab;
 using namespace cnnlab::testing;
 
 namespace {
+
+// ---- The table and the loop that checks it ------------------------------------------------
+
+/// One output of a row's call: its name in the printed line, its shape, the reduction length L
+/// that sets its tolerance, and its value before the call (undefined: NaN everywhere; defined:
+/// the old value of an in-place update, such as sgd_update's param and velocity).
+struct Output {
+  std::string name;  // "" when the call has one output, else "dw", "db", "param", ...
+  Shape shape;
+  int64_t L = 1;
+  Tensor start = {};
+};
+
+/// One row of the table: one Backend virtual called on one shape set.
+struct Row {
+  std::string op;      // the op as the op registry and the CLI name it: "conv2d", "sgd_update"
+  std::string call;    // the Backend virtual: "conv2d_backward_weight"
+  std::string shapes;  // the shape set as printed: "x [2, 3, 7, 7] K=4 F=3 S=1 P=0 D=1 G=1"
+  std::vector<Output> outputs;
+  /// Calls the virtual on `be` with the row's inputs moved to `be`; out[i] is outputs[i].
+  std::function<void(Backend& be, std::vector<Tensor>& out)> run;
+};
+
+/// A row whose call writes one output y of @p shape (reduction length @p L).
+Row one_output(std::string op, std::string call, std::string shapes, Shape shape, int64_t L,
+               std::function<void(Backend& be, Tensor& y)> run) {
+  return {.op = std::move(op),
+          .call = std::move(call),
+          .shapes = std::move(shapes),
+          .outputs = {{.name = "", .shape = std::move(shape), .L = L}},
+          .run = [run](Backend& be, std::vector<Tensor>& out) { run(be, out[0]); }};
+}
 
 /// Backends under test: the comma-separated list CNNLAB_TEST_BACKENDS this file was compiled with
 /// (tests/CMakeLists.txt builds it twice: "openmp" into cnnlab_tests, "vulkan" into
@@ -50,213 +84,348 @@ std::vector<std::string> fast_backends() {
   return names;
 }
 
+/// Runs @p row on @p be: every output starts as NaN (or as its start value), then the call.
+std::vector<Tensor> run_row(const Row& row, Backend& be) {
+  std::vector<Tensor> out;
+  for (const Output& o : row.outputs)
+    out.push_back(o.start.defined() ? o.start.to(be).clone() : poisoned(o.shape, be));
+  row.run(be, out);
+  return out;
+}
+
+/// Whether no element of @p t is NaN, i.e. the call wrote all of a poisoned output.
+bool all_written(const Tensor& t) {
+  const std::vector<float> v = t.to_vector();
+  return std::none_of(v.begin(), v.end(), [](float e) { return std::isnan(e); });
+}
+
+/// What the printed line says after the backend's name: "conv2d_backward_weight dw x [...] ...".
+std::string label(const Row& row, const Output& o) {
+  std::string s = row.call;
+  if (!o.name.empty()) s += " " + o.name;
+  if (!row.shapes.empty()) s += " " + row.shapes;
+  return s;
+}
+
+/// The one loop: each row on the reference, then on every backend under test, compared output by
+/// output with expect_close().
+void check_rows(const std::vector<Row>& rows) {
+  const std::vector<std::string> names = fast_backends();
+  if (names.empty()) {
+    WARN("no backend other than reference in this build: nothing to compare");
+    return;
+  }
+  for (const Row& row : rows) {
+    INFO("op " << row.op << ": " << row.call << " " << row.shapes);
+    const std::vector<Tensor> expected = run_row(row, reference_backend());
+    for (const Tensor& e : expected) CHECK(all_written(e));  // else NaN would hide a difference
+    for (const std::string& name : names) {
+      const std::vector<Tensor> got = run_row(row, backend_by_name(name));
+      for (size_t i = 0; i < row.outputs.size(); ++i)
+        expect_close(name + " " + label(row, row.outputs[i]), expected[i], got[i],
+                     row.outputs[i].L);
+    }
+  }
+}
+
+// ---- Convolution: x [N, C, H, W], w [K, C/G, F, F], b [K] -> y [N, K, H2, W2] --------------
+
+/// One convolution shape set: input x, K filters of F×F, stride S, padding P, dilation D, groups G.
 struct ConvCase {
   Shape x;
   int64_t K, F;
-  Conv2dParams p;
+  Conv2dParams p = {};  // default: stride 1, no padding, no dilation, one group
 };
 
 std::string describe(const ConvCase& c) {
   std::ostringstream s;
-  s << "x " << to_string(c.x) << " K=" << c.K << " F=" << c.F << " S=" << c.p.stride << " P=" << c.p.padding
-    << " D=" << c.p.dilation << " G=" << c.p.groups;
+  s << "x " << to_string(c.x) << " K=" << c.K << " F=" << c.F << " S=" << c.p.stride
+    << " P=" << c.p.padding << " D=" << c.p.dilation << " G=" << c.p.groups;
   return s.str();
 }
 
 const std::vector<ConvCase> kConvCases = {
-    {{2, 3, 7, 7}, 4, 3, {1, 0, 1, 1}},      // plain
-    {{1, 2, 7, 7}, 3, 3, {2, 1, 1, 1}},      // stride 2, padding 1, batch 1
-    {{2, 4, 9, 7}, 4, 3, {1, 2, 2, 2}},      // dilation 2, groups 2, non-square
-    {{3, 8, 5, 5}, 6, 1, {1, 0, 1, 1}},      // 1x1 (pointwise)
-    {{2, 6, 11, 9}, 6, 3, {2, 1, 1, 3}},     // stride 2, groups 3, odd sizes
-    {{1, 4, 8, 8}, 4, 3, {1, 1, 1, 4}},      // depthwise
-    {{5, 1, 28, 28}, 6, 5, {1, 2, 1, 1}},    // LeNet c1 (more images than threads)
-    {{4, 6, 14, 14}, 16, 5, {1, 0, 1, 1}},   // LeNet c2
-    {{2, 3, 31, 31}, 8, 11, {4, 2, 1, 1}},   // AlexNet-like: big filter, stride 4
-    {{1, 64, 10, 10}, 32, 3, {1, 1, 1, 1}},  // long reduction: 576 per output
-    {{2, 5, 6, 6}, 7, 2, {1, 0, 1, 1}},      // even filter, odd channel counts
+    {.x = {2, 3, 7, 7}, .K = 4, .F = 3},                                    // plain
+    {.x = {1, 2, 7, 7}, .K = 3, .F = 3, .p = {.stride = 2, .padding = 1}},  // batch 1
+    {.x = {2, 4, 9, 7}, .K = 4, .F = 3, .p = {.padding = 2, .dilation = 2, .groups = 2}},
+    {.x = {3, 8, 5, 5}, .K = 6, .F = 1},  // 1x1 (pointwise)
+    {.x = {2, 6, 11, 9}, .K = 6, .F = 3, .p = {.stride = 2, .padding = 1, .groups = 3}},  // odd
+    {.x = {1, 4, 8, 8}, .K = 4, .F = 3, .p = {.padding = 1, .groups = 4}},  // depthwise
+    {.x = {5, 1, 28, 28}, .K = 6, .F = 5, .p = {.padding = 2}},  // LeNet c1 (images > threads)
+    {.x = {4, 6, 14, 14}, .K = 16, .F = 5},                      // LeNet c2
+    {.x = {2, 3, 31, 31}, .K = 8, .F = 11, .p = {.stride = 4, .padding = 2}},  // AlexNet-like
+    {.x = {1, 64, 10, 10}, .K = 32, .F = 3, .p = {.padding = 1}},  // long reduction: 576
+    {.x = {2, 5, 6, 6}, .K = 7, .F = 2},  // even filter, odd channel counts
     // Shapes aimed at the OpenMP backend's special paths and their edges:
-    {{3, 4, 20, 20}, 11, 3, {1, 1, 1, 1}},   // direct stride-1 path, 11 filters (partial tile)
-    {{2, 8, 16, 16}, 12, 3, {1, 2, 2, 2}},   // dilation + groups through the packed path
-    {{5, 16, 10, 10}, 6, 5, {1, 0, 1, 1}},   // small output, 5x5, few filters
-    {{1, 64, 41, 41}, 20, 3, {2, 1, 1, 1}},  // stride 2 on an odd size, batch 1
-    {{20, 32, 13, 13}, 10, 3, {2, 1, 1, 1}}, // many small images batched into one GEMM
-    {{9, 3, 16, 16}, 32, 3, {1, 1, 1, 1}},   // CIFAR-like first layer
-    {{2, 2, 9, 9}, 4, 3, {1, 3, 1, 1}},      // padding as large as the filter
-    {{1, 3, 5, 7}, 2, 1, {2, 1, 1, 1}},      // 1x1 with stride and padding
+    {.x = {3, 4, 20, 20}, .K = 11, .F = 3, .p = {.padding = 1}},  // direct stride 1, partial tile
+    {.x = {2, 8, 16, 16}, .K = 12, .F = 3, .p = {.padding = 2, .dilation = 2, .groups = 2}},
+    {.x = {5, 16, 10, 10}, .K = 6, .F = 5},  // small output, 5x5, few filters
+    {.x = {1, 64, 41, 41}, .K = 20, .F = 3, .p = {.stride = 2, .padding = 1}},   // odd, batch 1
+    {.x = {20, 32, 13, 13}, .K = 10, .F = 3, .p = {.stride = 2, .padding = 1}},  // one GEMM
+    {.x = {9, 3, 16, 16}, .K = 32, .F = 3, .p = {.padding = 1}},  // CIFAR-like first layer
+    {.x = {2, 2, 9, 9}, .K = 4, .F = 3, .p = {.padding = 3}},     // padding as large as F
+    {.x = {1, 3, 5, 7}, .K = 2, .F = 1, .p = {.stride = 2, .padding = 1}},  // 1x1, S and P
 };
+
+/// The input of @p t on @p be, or an undefined tensor (no bias) when @p t is undefined.
+Tensor maybe_to(const Tensor& t, Backend& be) { return t.defined() ? t.to(be) : Tensor(); }
+
+/// y = conv(x, w) + b; L = C/G·F·F terms per output. @p b may be undefined (no bias).
+Row conv2d_forward_row(const std::string& shapes, const Tensor& x, const Tensor& w, const Tensor& b,
+                       const Conv2dGeometry& g) {
+  return one_output("conv2d", "conv2d_forward", shapes, g.output_shape(),
+                    g.channels_per_group() * g.FH * g.FW, [=](Backend& be, Tensor& y) {
+                      be.conv2d_forward(x.to(be), w.to(be), maybe_to(b, be), y, g);
+                    });
+}
+
+/// dx [N, C, H, W] from dy and w; L = K/G·F·F terms per element.
+Row conv2d_backward_data_row(const std::string& shapes, const Tensor& dy, const Tensor& w,
+                             const Conv2dGeometry& g) {
+  return one_output("conv2d", "conv2d_backward_data", shapes, g.input_shape(),
+                    g.filters_per_group() * g.FH * g.FW, [=](Backend& be, Tensor& dx) {
+                      be.conv2d_backward_data(dy.to(be), w.to(be), dx, g);
+                    });
+}
+
+/// dw [K, C/G, F, F] and, when @p bias, db [K]; L = N·H2·W2 terms per element.
+Row conv2d_backward_weight_row(const std::string& shapes, const Tensor& x, const Tensor& dy,
+                               bool bias, const Conv2dGeometry& g) {
+  const int64_t L = g.N * g.H2 * g.W2;
+  std::vector<Output> outputs = {{.name = bias ? "dw" : "", .shape = g.weight_shape(), .L = L}};
+  if (bias) outputs.push_back({.name = "db", .shape = {g.K}, .L = L});
+  return {.op = "conv2d",
+          .call = "conv2d_backward_weight",
+          .shapes = shapes,
+          .outputs = outputs,
+          .run = [=](Backend& be, std::vector<Tensor>& out) {
+            Tensor no_db;
+            be.conv2d_backward_weight(x.to(be), dy.to(be), out[0], bias ? out[1] : no_db, g);
+          }};
+}
+
+/// The rows of one convolution shape set: forward, data gradient, weight and bias gradients.
+std::vector<Row> conv2d_rows(const ConvCase& c, uint64_t& seed) {
+  const Shape ws = {c.K, c.x[1] / c.p.groups, c.F, c.F};
+  const Conv2dGeometry g = conv2d_geometry(c.x, ws, c.p);
+  const Tensor x = random_tensor(c.x, ++seed), w = random_tensor(ws, ++seed);
+  const Tensor b = random_tensor({c.K}, ++seed), dy = random_tensor(g.output_shape(), ++seed);
+  const std::string shapes = describe(c);
+  return {conv2d_forward_row(shapes, x, w, b, g), conv2d_backward_data_row(shapes, dy, w, g),
+          conv2d_backward_weight_row(shapes, x, dy, /*bias=*/true, g)};
+}
+
+// ---- Pooling: x [N, C, H, W] -> y [N, C, H2, W2], windows of F×F, stride S, padding P --------
+
+/// One pooling shape set (the same for max and average pooling).
+struct PoolCase {
+  Shape x;
+  Pool2dParams p;
+};
+
+const std::vector<PoolCase> kPoolCases = {
+    {.x = {2, 3, 8, 8}, .p = {.kernel = 2, .stride = 2}},                     // 2x2/2 (fast path)
+    {.x = {1, 2, 7, 7}, .p = {.kernel = 2, .stride = 2, .ceil_mode = true}},  // ceil mode
+    {.x = {2, 2, 7, 9}, .p = {.kernel = 3, .stride = 2, .padding = 1}},       // padding
+    {.x = {1, 1, 6, 6}, .p = {.kernel = 3, .stride = 1}},                     // overlapping
+    {.x = {3, 4, 9, 9}, .p = {.kernel = 2, .stride = 2}},  // odd size: drops the last row
+    {.x = {1, 3, 6, 6}, .p = {.kernel = 3, .stride = 2, .ceil_mode = true}},  // ceil overhang
+};
+
+/// The rows of one pooling shape set: max and average pooling, forward and backward.
+std::vector<Row> pool2d_rows(const PoolCase& c, uint64_t& seed) {
+  const Pool2dGeometry g = pool2d_geometry("maxpool2d", c.x, c.p);
+  const Tensor x = random_tensor(c.x, ++seed), dy = random_tensor(g.output_shape(), ++seed);
+  const std::string shapes = "x " + to_string(c.x) + " F=" + std::to_string(g.F) +
+                             " S=" + std::to_string(g.S) + " P=" + std::to_string(g.P) +
+                             (c.p.ceil_mode ? " ceil" : "");
+  const int64_t window = g.F * g.F;
+  return {
+      one_output("maxpool2d", "maxpool2d_forward", shapes, g.output_shape(), 1,
+                 [=](Backend& be, Tensor& y) { be.maxpool2d_forward(x.to(be), y, g); }),
+      one_output(
+          "maxpool2d", "maxpool2d_backward", shapes, c.x, window,
+          [=](Backend& be, Tensor& dx) { be.maxpool2d_backward(x.to(be), dy.to(be), dx, g); }),
+      one_output("avgpool2d", "avgpool2d_forward", shapes, g.output_shape(), window,
+                 [=](Backend& be, Tensor& y) { be.avgpool2d_forward(x.to(be), y, g); }),
+      one_output("avgpool2d", "avgpool2d_backward", shapes, c.x, window,
+                 [=](Backend& be, Tensor& dx) { be.avgpool2d_backward(dy.to(be), dx, g); }),
+  };
+}
+
+// ---- Linear layer: x [N, D_in] · W [D_in, D_out] + b [D_out] -> y [N, D_out]; matmul --------
+
+/// One fully connected layer shape set.
+struct LinearCase {
+  int64_t N, D_in, D_out;
+};
+
+const std::vector<LinearCase> kLinearCases = {
+    {.N = 4, .D_in = 5, .D_out = 3},      {.N = 1, .D_in = 7, .D_out = 2},
+    {.N = 64, .D_in = 400, .D_out = 120}, {.N = 3, .D_in = 4096, .D_out = 10},  // long: 4096
+    {.N = 33, .D_in = 17, .D_out = 65},   {.N = 2, .D_in = 1, .D_out = 1},
+};
+
+/// The rows of one linear shape set: forward (L = D_in), data gradient (L = D_out), weight and
+/// bias gradients (L = N).
+std::vector<Row> linear_rows(const LinearCase& c, uint64_t& seed) {
+  const Tensor x = random_tensor({c.N, c.D_in}, ++seed),
+               w = random_tensor({c.D_in, c.D_out}, ++seed);
+  const Tensor b = random_tensor({c.D_out}, ++seed), dy = random_tensor({c.N, c.D_out}, ++seed);
+  const std::string shapes = "N=" + std::to_string(c.N) + " D_in=" + std::to_string(c.D_in) +
+                             " D_out=" + std::to_string(c.D_out);
+  return {
+      one_output(
+          "linear", "linear_forward", shapes, {c.N, c.D_out}, c.D_in,
+          [=](Backend& be, Tensor& y) { be.linear_forward(x.to(be), w.to(be), b.to(be), y); }),
+      one_output(
+          "linear", "linear_backward_data", shapes, {c.N, c.D_in}, c.D_out,
+          [=](Backend& be, Tensor& dx) { be.linear_backward_data(dy.to(be), w.to(be), dx); }),
+      {.op = "linear",
+       .call = "linear_backward_weight",
+       .shapes = shapes,
+       .outputs = {{.name = "dW", .shape = {c.D_in, c.D_out}, .L = c.N},
+                   {.name = "db", .shape = {c.D_out}, .L = c.N}},
+       .run =
+           [=](Backend& be, std::vector<Tensor>& out) {
+             be.linear_backward_weight(x.to(be), dy.to(be), out[0], out[1]);
+           }},
+  };
+}
+
+/// C [M, N] = op(A) · op(B) with a reduction of K = 300, for the four transpose combinations.
+std::vector<Row> matmul_rows(uint64_t& seed) {
+  const int64_t M = 37, N = 29, K = 300;
+  std::vector<Row> rows;
+  for (bool ta : {false, true})
+    for (bool tb : {false, true}) {
+      const Tensor a = random_tensor(ta ? Shape{K, M} : Shape{M, K}, ++seed);
+      const Tensor b = random_tensor(tb ? Shape{N, K} : Shape{K, N}, ++seed);
+      const std::string shapes =
+          std::string("trans_a=") + (ta ? "1" : "0") + " trans_b=" + (tb ? "1" : "0");
+      rows.push_back(one_output("matmul", "gemm", shapes, {M, N}, K, [=](Backend& be, Tensor& c) {
+        be.gemm(ta, tb, 1.0f, a.to(be), b.to(be), 0.0f, c);
+      }));
+    }
+  return rows;
+}
+
+// ---- Elementwise ops and SGD on any shape s; softmax and loss on rows of [N, D] --------------
+
+const std::vector<Shape> kElementwiseShapes = {{1, 1}, {3, 7}, {2, 3, 5, 5}, {64, 6, 28, 28}};
+
+/// The rows of one shape s: activations, add and one SGD step. x in [-4, 4) is also the "y" of
+/// the backward passes that take the forward output; every tensor is [s]; L = 1 (4 for SGD).
+std::vector<Row> elementwise_rows(const Shape& s, uint64_t& seed) {
+  const Tensor x = random_tensor(s, ++seed, -4, 4), dy = random_tensor(s, ++seed);
+  const Tensor other = random_tensor(s, ++seed);
+  const std::string sh = to_string(s);
+  const SgdParams sgd{.lr = 0.05f, .momentum = 0.9f, .weight_decay = 1e-3f};
+  return {
+      one_output("relu", "relu_forward", sh, s, 1,
+                 [=](Backend& be, Tensor& y) { be.relu_forward(x.to(be), y); }),
+      one_output("relu", "relu_backward", sh, s, 1,
+                 [=](Backend& be, Tensor& dx) { be.relu_backward(x.to(be), dy.to(be), dx); }),
+      one_output("sigmoid", "sigmoid_forward", sh, s, 1,
+                 [=](Backend& be, Tensor& y) { be.sigmoid_forward(x.to(be), y); }),
+      one_output("sigmoid", "sigmoid_backward", sh, s, 1,
+                 [=](Backend& be, Tensor& dx) { be.sigmoid_backward(x.to(be), dy.to(be), dx); }),
+      one_output("tanh", "tanh_forward", sh, s, 1,
+                 [=](Backend& be, Tensor& y) { be.tanh_forward(x.to(be), y); }),
+      one_output("tanh", "tanh_backward", sh, s, 1,
+                 [=](Backend& be, Tensor& dx) { be.tanh_backward(x.to(be), dy.to(be), dx); }),
+      one_output("add", "add_forward", sh, s, 1,
+                 [=](Backend& be, Tensor& y) { be.add_forward(x.to(be), other.to(be), y); }),
+      // In place, from the same start on every backend: param = x, velocity = other, grad = dy.
+      {.op = "sgd_update",
+       .call = "sgd_update",
+       .shapes = sh,
+       .outputs = {{.name = "param", .shape = s, .L = 4, .start = x},
+                   {.name = "velocity", .shape = s, .L = 4, .start = other}},
+       .run = [=](Backend& be,
+                  std::vector<Tensor>& out) { be.sgd_update(out[0], dy.to(be), out[1], sgd); }},
+  };
+}
+
+const std::vector<Shape> kSoftmaxShapes = {{1, 2}, {5, 10}, {64, 10}, {3, 1000}};
+
+/// The rows of one [N, D]: softmax forward and backward (L = D), the mean loss (L = N·D) and its
+/// gradient (L = D). Logits in [-8, 8); labels[n] = (7n + 3) mod D.
+std::vector<Row> softmax_rows(const Shape& s, uint64_t& seed) {
+  const int64_t N = s[0], D = s[1];
+  const Tensor x = random_tensor(s, ++seed, -8, 8), dy = random_tensor(s, ++seed);
+  std::vector<float> lab(static_cast<size_t>(N));
+  for (size_t n = 0; n < lab.size(); ++n)
+    lab[n] = static_cast<float>((n * 7 + 3) % static_cast<size_t>(D));
+  const Tensor labels = Tensor::from_vector({N}, lab, reference_backend());
+  const Tensor sm = softmax_forward(x);  // the forward output, input of the backward pass
+  const std::string sh = to_string(s);
+  return {
+      one_output("softmax", "softmax_forward", sh, s, D,
+                 [=](Backend& be, Tensor& y) { be.softmax_forward(x.to(be), y); }),
+      one_output("softmax", "softmax_backward", sh, s, D,
+                 [=](Backend& be, Tensor& dx) { be.softmax_backward(sm.to(be), dy.to(be), dx); }),
+      one_output("softmax_cross_entropy", "softmax_cross_entropy_forward", sh, {1}, N * D,
+                 [=](Backend& be, Tensor& loss) {
+                   be.softmax_cross_entropy_forward(x.to(be), labels.to(be), loss);
+                 }),
+      one_output("softmax_cross_entropy", "softmax_cross_entropy_backward", sh, s, D,
+                 [=](Backend& be, Tensor& dl) {
+                   be.softmax_cross_entropy_backward(x.to(be), labels.to(be), 0.5f, dl);
+                 }),
+  };
+}
+
+/// The rows of every shape set of a table, made by @p make; inputs take consecutive seeds after
+/// @p seed, which is left at the last one used.
+template <class Case>
+std::vector<Row> rows_of(const std::vector<Case>& cases, uint64_t& seed,
+                         std::vector<Row> (*make)(const Case&, uint64_t&)) {
+  std::vector<Row> rows;
+  for (const Case& c : cases)
+    for (Row& r : make(c, seed)) rows.push_back(std::move(r));
+  return rows;
+}
+
+/// Appends @p more to @p rows.
+void append(std::vector<Row>& rows, std::vector<Row> more) {
+  for (Row& r : more) rows.push_back(std::move(r));
+}
 
 }  // namespace
 
 TEST_CASE("cross-backend: conv2d forward, data and weight gradients", "[cross-backend][conv2d]") {
-  const auto names = fast_backends();
-  if (names.empty()) WARN("no backend other than reference in this build: nothing to compare");
-  for (const std::string& name : names) {
-    Backend& be = backend_by_name(name);
-    uint64_t seed = 100;
-    for (const ConvCase& c : kConvCases) {
-      const Shape ws = {c.K, c.x[1] / c.p.groups, c.F, c.F};
-      const Conv2dGeometry g = conv2d_geometry(c.x, ws, c.p);
-      const Tensor x = random_tensor(c.x, ++seed), w = random_tensor(ws, ++seed), b = random_tensor({c.K}, ++seed);
-      const Tensor dy = random_tensor(g.output_shape(), ++seed);
-      const int64_t cff = ws[1] * c.F * c.F;
-
-      Tensor y = poisoned(g.output_shape(), be);
-      be.conv2d_forward(x.to(be), w.to(be), b.to(be), y, g);
-      expect_close(name + " " + "conv2d_forward " + describe(c), conv2d_forward(x, w, b, c.p), y, cff);
-
-      Tensor dx = poisoned(c.x, be);
-      be.conv2d_backward_data(dy.to(be), w.to(be), dx, g);
-      expect_close(name + " " + "conv2d_backward_data " + describe(c), conv2d_backward_data(dy, w, c.x, c.p), dx,
-                   g.filters_per_group() * c.F * c.F);
-
-      Tensor dw = poisoned(ws, be), db = poisoned({c.K}, be);
-      be.conv2d_backward_weight(x.to(be), dy.to(be), dw, db, g);
-      const ParamGrads r = conv2d_backward_weight(x, dy, ws, true, c.p);
-      expect_close(name + " " + "conv2d_backward_weight dw " + describe(c), r.dw, dw, g.N * g.H2 * g.W2);
-      expect_close(name + " " + "conv2d_backward_weight db " + describe(c), r.db, db, g.N * g.H2 * g.W2);
-    }
-  }
+  uint64_t seed = 100;
+  check_rows(rows_of(kConvCases, seed, conv2d_rows));
 }
 
 TEST_CASE("cross-backend: conv2d without bias leaves db alone", "[cross-backend][conv2d]") {
-  for (const std::string& name : fast_backends()) {
-    Backend& be = backend_by_name(name);
-    const ConvCase c{{2, 3, 6, 6}, 4, 3, {1, 1, 1, 1}};
-    const Shape ws = {4, 3, 3, 3};
-    const Conv2dGeometry g = conv2d_geometry(c.x, ws, c.p);
-    const Tensor x = random_tensor(c.x, 7), w = random_tensor(ws, 8);
-    Tensor y = poisoned(g.output_shape(), be);
-    be.conv2d_forward(x.to(be), w.to(be), Tensor(), y, g);
-    expect_close(name + " " + "conv2d_forward no bias", conv2d_forward(x, w, Tensor(), c.p), y, 27);
-    Tensor dw = poisoned(ws, be), no_db;
-    const Tensor dy = random_tensor(g.output_shape(), 9);
-    be.conv2d_backward_weight(x.to(be), dy.to(be), dw, no_db, g);
-    expect_close(name + " " + "conv2d_backward_weight no bias", conv2d_backward_weight(x, dy, ws, false, c.p).dw, dw, 72);
-  }
+  // x [2, 3, 6, 6], 4 filters of 3×3, padding 1; b and db undefined.
+  const Shape xs = {2, 3, 6, 6}, ws = {4, 3, 3, 3};
+  const Conv2dGeometry g = conv2d_geometry(xs, ws, {.padding = 1});
+  const Tensor x = random_tensor(xs, 7), w = random_tensor(ws, 8);
+  const Tensor dy = random_tensor(g.output_shape(), 9);
+  check_rows({conv2d_forward_row("no bias", x, w, Tensor(), g),
+              conv2d_backward_weight_row("no bias", x, dy, /*bias=*/false, g)});
 }
 
 TEST_CASE("cross-backend: max and average pooling, forward and backward", "[cross-backend][pool]") {
-  struct PoolCase {
-    Shape x;
-    Pool2dParams p;
-  };
-  const std::vector<PoolCase> cases = {
-      {{2, 3, 8, 8}, {2, 2, 0, false}},   // the common 2x2/2 (fast path)
-      {{1, 2, 7, 7}, {2, 2, 0, true}},    // ceil mode
-      {{2, 2, 7, 9}, {3, 2, 1, false}},   // padding, non-square
-      {{1, 1, 6, 6}, {3, 1, 0, false}},   // overlapping windows
-      {{3, 4, 9, 9}, {2, 2, 0, false}},   // 2x2/2 with an odd size (drops the last row)
-      {{1, 3, 6, 6}, {3, 2, 0, true}},    // ceil-mode overhang
-  };
-  for (const std::string& name : fast_backends()) {
-    Backend& be = backend_by_name(name);
-    uint64_t seed = 500;
-    for (const PoolCase& c : cases) {
-      const Pool2dGeometry g = pool2d_geometry("maxpool2d", c.x, c.p);
-      const Tensor x = random_tensor(c.x, ++seed), dy = random_tensor(g.output_shape(), ++seed);
-      const std::string what = "x " + to_string(c.x) + " F=" + std::to_string(g.F) + " S=" + std::to_string(g.S) +
-                               " P=" + std::to_string(g.P) + (c.p.ceil_mode ? " ceil" : "");
-      Tensor y = poisoned(g.output_shape(), be);
-      be.maxpool2d_forward(x.to(be), y, g);
-      expect_close(name + " " + "maxpool2d_forward " + what, maxpool2d_forward(x, c.p), y, 1);
-      Tensor dx = poisoned(c.x, be);
-      be.maxpool2d_backward(x.to(be), dy.to(be), dx, g);
-      expect_close(name + " " + "maxpool2d_backward " + what, maxpool2d_backward(x, dy, c.p), dx, g.F * g.F);
-      Tensor ya = poisoned(g.output_shape(), be);
-      be.avgpool2d_forward(x.to(be), ya, g);
-      expect_close(name + " " + "avgpool2d_forward " + what, avgpool2d_forward(x, c.p), ya, g.F * g.F);
-      Tensor dxa = poisoned(c.x, be);
-      be.avgpool2d_backward(dy.to(be), dxa, g);
-      expect_close(name + " " + "avgpool2d_backward " + what, avgpool2d_backward(dy, c.x, c.p), dxa, g.F * g.F);
-    }
-  }
+  uint64_t seed = 500;
+  check_rows(rows_of(kPoolCases, seed, pool2d_rows));
 }
 
-TEST_CASE("cross-backend: linear layer and matmul, including long reductions", "[cross-backend][linear]") {
-  struct LinearCase {
-    int64_t N, Din, Dout;
-  };
-  const std::vector<LinearCase> cases = {{4, 5, 3}, {1, 7, 2}, {64, 400, 120}, {3, 4096, 10}, {33, 17, 65}, {2, 1, 1}};
-  for (const std::string& name : fast_backends()) {
-    Backend& be = backend_by_name(name);
-    uint64_t seed = 900;
-    for (const LinearCase& c : cases) {
-      const std::string what = "N=" + std::to_string(c.N) + " D_in=" + std::to_string(c.Din) + " D_out=" + std::to_string(c.Dout);
-      const Tensor x = random_tensor({c.N, c.Din}, ++seed), w = random_tensor({c.Din, c.Dout}, ++seed);
-      const Tensor b = random_tensor({c.Dout}, ++seed), dy = random_tensor({c.N, c.Dout}, ++seed);
-      Tensor y = poisoned({c.N, c.Dout}, be);
-      be.linear_forward(x.to(be), w.to(be), b.to(be), y);
-      expect_close(name + " " + "linear_forward " + what, linear_forward(x, w, b), y, c.Din);
-      Tensor dx = poisoned({c.N, c.Din}, be);
-      be.linear_backward_data(dy.to(be), w.to(be), dx);
-      expect_close(name + " " + "linear_backward_data " + what, linear_backward_data(dy, w), dx, c.Dout);
-      Tensor dw = poisoned({c.Din, c.Dout}, be), db = poisoned({c.Dout}, be);
-      be.linear_backward_weight(x.to(be), dy.to(be), dw, db);
-      const ParamGrads r = linear_backward_weight(x, dy, true);
-      expect_close(name + " " + "linear_backward_weight dW " + what, r.dw, dw, c.N);
-      expect_close(name + " " + "linear_backward_weight db " + what, r.db, db, c.N);
-    }
-    for (bool ta : {false, true})
-      for (bool tb : {false, true}) {
-        const int64_t M = 37, N = 29, K = 300;
-        const Tensor a = random_tensor(ta ? Shape{K, M} : Shape{M, K}, ++seed);
-        const Tensor bm = random_tensor(tb ? Shape{N, K} : Shape{K, N}, ++seed);
-        Tensor c = poisoned({M, N}, be);
-        be.gemm(ta, tb, 1.0f, a.to(be), bm.to(be), 0.0f, c);
-        expect_close(name + " " + std::string("gemm trans_a=") + (ta ? "1" : "0") + " trans_b=" + (tb ? "1" : "0"), matmul(a, bm, ta, tb), c, K);
-      }
-  }
+TEST_CASE("cross-backend: linear layer and matmul, including long reductions",
+          "[cross-backend][linear]") {
+  uint64_t seed = 900;
+  std::vector<Row> rows = rows_of(kLinearCases, seed, linear_rows);
+  append(rows, matmul_rows(seed));  // seeds go on after the linear layer's
+  check_rows(rows);
 }
 
-TEST_CASE("cross-backend: activations, softmax, loss, add and SGD", "[cross-backend][elementwise]") {
-  const std::vector<Shape> shapes = {{1, 1}, {3, 7}, {2, 3, 5, 5}, {64, 6, 28, 28}};
-  for (const std::string& name : fast_backends()) {
-    Backend& be = backend_by_name(name);
-    uint64_t seed = 1300;
-    for (const Shape& s : shapes) {
-      const std::string sh = to_string(s);
-      const Tensor x = random_tensor(s, ++seed, -4, 4), dy = random_tensor(s, ++seed), other = random_tensor(s, ++seed);
-      auto check_unary = [&](const std::string& op, const std::function<void(const Tensor&, Tensor&)>& run, const Tensor& expected) {
-        Tensor out = poisoned(s, be);
-        run(x.to(be), out);
-        expect_close(name + " " + op + " " + sh, expected, out, 1);
-      };
-      check_unary("relu_forward", [&](const Tensor& in, Tensor& out) { be.relu_forward(in, out); }, relu_forward(x));
-      check_unary("relu_backward", [&](const Tensor& in, Tensor& out) { be.relu_backward(in, dy.to(be), out); }, relu_backward(x, dy));
-      check_unary("sigmoid_forward", [&](const Tensor& in, Tensor& out) { be.sigmoid_forward(in, out); }, sigmoid_forward(x));
-      check_unary("sigmoid_backward", [&](const Tensor& in, Tensor& out) { be.sigmoid_backward(in, dy.to(be), out); }, sigmoid_backward(x, dy));
-      check_unary("tanh_forward", [&](const Tensor& in, Tensor& out) { be.tanh_forward(in, out); }, tanh_forward(x));
-      check_unary("tanh_backward", [&](const Tensor& in, Tensor& out) { be.tanh_backward(in, dy.to(be), out); }, tanh_backward(x, dy));
-      check_unary("add_forward", [&](const Tensor& in, Tensor& out) { be.add_forward(in, other.to(be), out); }, add_forward(x, other));
-
-      // SGD: same starting point on both backends, one step, compare param and velocity.
-      Tensor p_ref = x.clone(), v_ref = other.clone();
-      Tensor p = x.to(be).clone(), v = other.to(be).clone();
-      const SgdParams sgd{0.05f, 0.9f, 1e-3f};
-      sgd_update(p_ref, dy, v_ref, sgd);
-      be.sgd_update(p, dy.to(be), v, sgd);
-      expect_close(name + " " + "sgd_update param " + sh, p_ref, p, 4);
-      expect_close(name + " " + "sgd_update velocity " + sh, v_ref, v, 4);
-    }
-    for (const Shape& s : std::vector<Shape>{{1, 2}, {5, 10}, {64, 10}, {3, 1000}}) {
-      const Tensor x = random_tensor(s, ++seed, -8, 8), dy = random_tensor(s, ++seed);
-      std::vector<float> lab(static_cast<size_t>(s[0]));
-      for (size_t n = 0; n < lab.size(); ++n) lab[n] = static_cast<float>((n * 7 + 3) % static_cast<size_t>(s[1]));
-      const Tensor labels = Tensor::from_vector({s[0]}, lab, reference_backend());
-      Tensor y = poisoned(s, be);
-      be.softmax_forward(x.to(be), y);
-      expect_close(name + " " + "softmax_forward " + to_string(s), softmax_forward(x), y, s[1]);
-      const Tensor sm = softmax_forward(x);
-      Tensor dx = poisoned(s, be);
-      be.softmax_backward(sm.to(be), dy.to(be), dx);
-      expect_close(name + " " + "softmax_backward " + to_string(s), softmax_backward(sm, dy), dx, s[1]);
-      Tensor loss = poisoned({1}, be);
-      be.softmax_cross_entropy_forward(x.to(be), labels.to(be), loss);
-      expect_close(name + " " + "softmax_cross_entropy_forward " + to_string(s), softmax_cross_entropy_forward(x, labels), loss, s[0] * s[1]);
-      Tensor dl = poisoned(s, be);
-      be.softmax_cross_entropy_backward(x.to(be), labels.to(be), 0.5f, dl);
-      expect_close(name + " " + "softmax_cross_entropy_backward " + to_string(s), softmax_cross_entropy_backward(x, labels, 0.5f), dl, s[1]);
-    }
-  }
+TEST_CASE("cross-backend: activations, softmax, loss, add and SGD",
+          "[cross-backend][elementwise]") {
+  uint64_t seed = 1300;
+  std::vector<Row> rows = rows_of(kElementwiseShapes, seed, elementwise_rows);
+  append(rows, rows_of(kSoftmaxShapes, seed, softmax_rows));  // seeds go on from there
+  check_rows(rows);
 }

@@ -15,8 +15,8 @@
 // "portable" turns the direct paths off), with 1 and 2
 // threads. Outputs start as NaN, so an element a path forgets to write shows up.
 //
-// Tolerance (as in test_cross_backend.cpp): tol = 4·ε·(L + 16)·(1 + max|reference|), ε = 2^-23,
-// L the reduction length. Each check prints "OK ... max_err/tol=...".
+// Tolerance: testing::tolerance() of backend_compare.hpp (through expect_close()), for the
+// reduction length L. Each check prints "OK ... max_err/tol=...".
 #include <catch2/catch.hpp>
 
 #include "backends/openmp/gemm.hpp"

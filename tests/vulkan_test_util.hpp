@@ -1,8 +1,8 @@
 // vulkan_test_util.hpp — small helpers shared by the test_vulkan_*.cpp files.
 //
 // random_tensor() and expect_close() come from backend_compare.hpp (expect_close labels its lines
-// "vulkan"); the tolerance is the one of test_cross_backend.cpp, tol = 4·ε·(L + 16)·(1 + max|reference|) for a
-// reduction of length L, and prints "OK vulkan <what> max_err/tol=..." like it.
+// "vulkan"): the same tolerance as every cross-backend test (testing::tolerance(), for a reduction
+// of length L), and the same "OK vulkan <what> max_err/tol=..." lines.
 #pragma once
 
 #include <catch2/catch.hpp>

@@ -20,70 +20,15 @@
 namespace cnnlab {
 
 // ---- defaults: "not supported", naming op and backend --------------------------------------
-#define CNNLAB_UNSUPPORTED(op) throw UnsupportedOp(op, name())
-void Backend::conv2d_forward(const Tensor&, const Tensor&, const Tensor&, Tensor&,
-                             const Conv2dGeometry&) { CNNLAB_UNSUPPORTED("conv2d_forward"); }
-void Backend::conv2d_backward_data(const Tensor&, const Tensor&, Tensor&,
-                                   const Conv2dGeometry&) {
-  CNNLAB_UNSUPPORTED("conv2d_backward_data");
-}
-void Backend::conv2d_backward_weight(const Tensor&, const Tensor&, Tensor&, Tensor&,
-                                     const Conv2dGeometry&) {
-  CNNLAB_UNSUPPORTED("conv2d_backward_weight");
-}
-void Backend::maxpool2d_forward(const Tensor&, Tensor&, const Pool2dGeometry&) {
-  CNNLAB_UNSUPPORTED("maxpool2d_forward");
-}
-void Backend::maxpool2d_backward(const Tensor&, const Tensor&, Tensor&, const Pool2dGeometry&) {
-  CNNLAB_UNSUPPORTED("maxpool2d_backward");
-}
-void Backend::avgpool2d_forward(const Tensor&, Tensor&, const Pool2dGeometry&) {
-  CNNLAB_UNSUPPORTED("avgpool2d_forward");
-}
-void Backend::avgpool2d_backward(const Tensor&, Tensor&, const Pool2dGeometry&) {
-  CNNLAB_UNSUPPORTED("avgpool2d_backward");
-}
-void Backend::linear_forward(const Tensor&, const Tensor&, const Tensor&, Tensor&) {
-  CNNLAB_UNSUPPORTED("linear_forward");
-}
-void Backend::linear_backward_data(const Tensor&, const Tensor&, Tensor&) {
-  CNNLAB_UNSUPPORTED("linear_backward_data");
-}
-void Backend::linear_backward_weight(const Tensor&, const Tensor&, Tensor&, Tensor&) {
-  CNNLAB_UNSUPPORTED("linear_backward_weight");
-}
-void Backend::gemm(bool, bool, float, const Tensor&, const Tensor&, float, Tensor&) {
-  CNNLAB_UNSUPPORTED("gemm");
-}
-void Backend::relu_forward(const Tensor&, Tensor&) { CNNLAB_UNSUPPORTED("relu_forward"); }
-void Backend::relu_backward(const Tensor&, const Tensor&, Tensor&) {
-  CNNLAB_UNSUPPORTED("relu_backward");
-}
-void Backend::sigmoid_forward(const Tensor&, Tensor&) { CNNLAB_UNSUPPORTED("sigmoid_forward"); }
-void Backend::sigmoid_backward(const Tensor&, const Tensor&, Tensor&) {
-  CNNLAB_UNSUPPORTED("sigmoid_backward");
-}
-void Backend::tanh_forward(const Tensor&, Tensor&) { CNNLAB_UNSUPPORTED("tanh_forward"); }
-void Backend::tanh_backward(const Tensor&, const Tensor&, Tensor&) {
-  CNNLAB_UNSUPPORTED("tanh_backward");
-}
-void Backend::softmax_forward(const Tensor&, Tensor&) { CNNLAB_UNSUPPORTED("softmax_forward"); }
-void Backend::softmax_backward(const Tensor&, const Tensor&, Tensor&) {
-  CNNLAB_UNSUPPORTED("softmax_backward");
-}
-void Backend::softmax_cross_entropy_forward(const Tensor&, const Tensor&, Tensor&) {
-  CNNLAB_UNSUPPORTED("softmax_cross_entropy_forward");
-}
-void Backend::softmax_cross_entropy_backward(const Tensor&, const Tensor&, float, Tensor&) {
-  CNNLAB_UNSUPPORTED("softmax_cross_entropy_backward");
-}
-void Backend::add_forward(const Tensor&, const Tensor&, Tensor&) {
-  CNNLAB_UNSUPPORTED("add_forward");
-}
-void Backend::sgd_update(Tensor&, const Tensor&, Tensor&, const SgdParams&) {
-  CNNLAB_UNSUPPORTED("sgd_update");
-}
-#undef CNNLAB_UNSUPPORTED
+// One definition per line of backend_ops.inc. The parameters are named there (for the reader)
+// but unused here, hence the warning switched off for these few lines.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#define CNNLAB_BACKEND_OP(op, params) \
+  void Backend::op params { throw UnsupportedOp(#op, name()); }
+#include <cnnlab/core/backend_ops.inc>
+#undef CNNLAB_BACKEND_OP
+#pragma GCC diagnostic pop
 
 // ---- registry ------------------------------------------------------------------------------
 Backend& reference_backend() {

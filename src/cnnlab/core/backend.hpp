@@ -14,7 +14,8 @@
 ///   in its own kernels and reports them at the next read or synchronize(), so that a training
 ///   step is not cut into submit-and-wait pieces by the checks (see checks_data_on_device()).
 /// - An operation a backend does not implement throws UnsupportedOp naming the operation and
-///   the backend (the default implementation of every op below). There is no silent fallback.
+///   the backend (the default implementation of every op of backend_ops.inc). There is no
+///   silent fallback.
 /// - Not here: argument checking (ops.cpp), shape arithmetic (geometry.cpp).
 #pragma once
 
@@ -30,6 +31,13 @@
 namespace cnnlab {
 
 /// @brief Abstract compute backend. Ops are named `<op>_forward` / `<op>_backward_*`.
+///
+/// Besides memory, a Backend has one virtual function per operation and direction,
+/// `virtual void op(parameters);`. They are not written out in this header but generated
+/// from the list in cnnlab/core/backend_ops.inc, which gives each op's contract and shapes; by
+/// default each throws UnsupportedOp naming the op and the backend. The list:
+///
+/// @include cnnlab/core/backend_ops.inc
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -70,89 +78,19 @@ class Backend {
   /// normally afterwards. Shape errors still throw at the call.
   virtual bool checks_data_on_device() const { return false; }
 
-  /// @name Convolution (cross-correlation), weights [K, C/G, FH, FW]
-  /// @{
+  // ---- The ops: one virtual per op and direction, generated from backend_ops.inc ----
+  //
+  // How it works: backend_ops.inc is a list of lines CNNLAB_BACKEND_OP(op, (parameters)).
+  // Here the macro turns each line into the declaration `virtual void op(parameters);`; the
+  // default body of each (in backend.cpp, from the same list) throws UnsupportedOp naming the op
+  // and this backend. A backend overrides the ops it implements: one that implements every op
+  // includes the list again with the macro defined as `void op(parameters) override;`.
+  // So the list of ops, their parameters and their contracts are written once, in that file.
 
-  /// @brief y[N,K,H2,W2] = conv(x[N,C,H,W], w) + b[K]; @p b may be undefined (no bias).
-  virtual void conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y,
-                              const Conv2dGeometry& g);
-  /// @brief dx[N,C,H,W] from dy[N,K,H2,W2] and w (dx is overwritten, not accumulated).
-  virtual void conv2d_backward_data(const Tensor& dy, const Tensor& w, Tensor& dx,
-                                    const Conv2dGeometry& g);
-  /// @brief dw[K,C/G,FH,FW] and db[K] from x and dy; skips db when it is undefined.
-  virtual void conv2d_backward_weight(const Tensor& x, const Tensor& dy, Tensor& dw, Tensor& db,
-                                      const Conv2dGeometry& g);
-  /// @}
-
-  /// @name Pooling
-  /// @{
-
-  /// @brief y[N,C,H2,W2] = max over each window of x (padding never wins).
-  virtual void maxpool2d_forward(const Tensor& x, Tensor& y, const Pool2dGeometry& g);
-  /// @brief dx = dy routed to the first maximum of each window (row-major scan order).
-  virtual void maxpool2d_backward(const Tensor& x, const Tensor& dy, Tensor& dx,
-                                  const Pool2dGeometry& g);
-  /// @brief y = mean over each window; the divisor counts padding but not ceil-mode overhang.
-  virtual void avgpool2d_forward(const Tensor& x, Tensor& y, const Pool2dGeometry& g);
-  /// @brief dx = dy spread evenly over each window (same divisor as the forward pass).
-  virtual void avgpool2d_backward(const Tensor& dy, Tensor& dx, const Pool2dGeometry& g);
-  /// @}
-
-  /// @name Fully connected layer y = xW + b, W is [D_in, D_out]
-  /// @{
-
-  /// @brief y[N,D_out] = x[N,D_in] · W[D_in,D_out] + b[D_out]; @p b may be undefined.
-  virtual void linear_forward(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y);
-  /// @brief dx[N,D_in] = dy[N,D_out] · Wᵀ.
-  virtual void linear_backward_data(const Tensor& dy, const Tensor& w, Tensor& dx);
-  /// @brief dW[D_in,D_out] = xᵀ · dy and db[D_out] = Σ_n dy (db skipped when undefined).
-  virtual void linear_backward_weight(const Tensor& x, const Tensor& dy, Tensor& dw, Tensor& db);
-  /// @brief General matrix multiply C[M,N] = alpha·op(A)·op(B) + beta·C, op = transpose or not.
-  virtual void gemm(bool trans_a, bool trans_b, float alpha, const Tensor& a, const Tensor& b,
-                    float beta, Tensor& c);
-  /// @}
-
-  /// @name Activations (elementwise, any shape)
-  /// @{
-
-  /// @brief y = max(0, x).
-  virtual void relu_forward(const Tensor& x, Tensor& y);
-  /// @brief dx = dy where x > 0, else 0 (the derivative at exactly 0 is taken as 0).
-  virtual void relu_backward(const Tensor& x, const Tensor& dy, Tensor& dx);
-  /// @brief y = 1 / (1 + e^-x), computed without overflow for large |x|.
-  virtual void sigmoid_forward(const Tensor& x, Tensor& y);
-  /// @brief dx = dy · y · (1 − y), from the forward output y.
-  virtual void sigmoid_backward(const Tensor& y, const Tensor& dy, Tensor& dx);
-  /// @brief y = tanh(x).
-  virtual void tanh_forward(const Tensor& x, Tensor& y);
-  /// @brief dx = dy · (1 − y²), from the forward output y.
-  virtual void tanh_backward(const Tensor& y, const Tensor& dy, Tensor& dx);
-  /// @}
-
-  /// @name Softmax and loss, rows of a [N, D] matrix
-  /// @{
-
-  /// @brief y[n,:] = softmax(x[n,:]) (max subtracted first, so large logits are safe).
-  virtual void softmax_forward(const Tensor& x, Tensor& y);
-  /// @brief dx[n,:] = y[n,:] ⊙ (dy[n,:] − Σ_j dy[n,j] y[n,j]).
-  virtual void softmax_backward(const Tensor& y, const Tensor& dy, Tensor& dx);
-  /// @brief loss[1] = mean_n ( logsumexp(logits[n,:]) − logits[n, labels[n]] ).
-  virtual void softmax_cross_entropy_forward(const Tensor& logits, const Tensor& labels,
-                                             Tensor& loss);
-  /// @brief dlogits = dloss · (softmax(logits) − onehot(labels)) / N.
-  virtual void softmax_cross_entropy_backward(const Tensor& logits, const Tensor& labels,
-                                              float dloss, Tensor& dlogits);
-  /// @}
-
-  /// @name Elementwise and optimiser
-  /// @{
-
-  /// @brief y = a + b (same shapes).
-  virtual void add_forward(const Tensor& a, const Tensor& b, Tensor& y);
-  /// @brief In place: g = grad + wd·param; velocity = momentum·velocity + g; param -= lr·velocity.
-  virtual void sgd_update(Tensor& param, const Tensor& grad, Tensor& velocity,
-                          const SgdParams& p);
-  /// @}
+/// @brief Expands one line of backend_ops.inc into the declaration of a Backend op virtual.
+#define CNNLAB_BACKEND_OP(op, params) virtual void op params;
+#include <cnnlab/core/backend_ops.inc>
+#undef CNNLAB_BACKEND_OP
 };
 
 /// @brief The reference backend (plain C++ loops), always available; one per process.
