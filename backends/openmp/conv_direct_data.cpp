@@ -87,9 +87,8 @@ void direct_conv_dx16(const float* x, const float* w, float* y, const DirectConv
               const int64_t pn = std::min<int64_t>(PT, d.W2 - j0);
               const auto [u0, u1] = tap_range(i, i, d.ph, d.H, d.FH);
               const auto [v0, v1] = tap_range(j0, j0 + pn - 1, d.pw, d.W, d.FW);
-              omp::conv_dx16(u0, u1, v0, v1, d.FW, d.D * Wp * 16, d.D * 16,
-                             xt + (i * Wp + j0) * 16, wq + (grp * ctiles + ct) * taps * CT * 16,
-                             sums);
+              omp::conv_dx16(u0, u1, v0, v1, d.FW, d.D * Wp * 16, d.D * 16, xt + (i * Wp + j0) * 16,
+                             wq + (grp * ctiles + ct) * taps * CT * 16, sums);
               for (int64_t c = 0; c < cn; ++c) {
                 float* dst = y + ((n * d.K + grp * Kg + ct * CT + c) * d.H2 + i) * d.W2 + j0;
                 for (int64_t p = 0; p < pn; ++p) dst[p] = sums[c * PT + p];

@@ -87,7 +87,8 @@ void direct_conv_s1(const float* x, const float* w, const float* bias, float* y,
   const int64_t hw2 = d.H2 * d.W2;
   const int mr = omp::conv_tile_rows(Kg);
   const int64_t ktiles = (Kg + mr - 1) / mr;
-  // Filters, tap-major per tile of mr: wp[((grp·ktiles + kt)·taps + t)·mr + i] = w[grp·Kg + kt·mr + i][t].
+  // Filters, tap-major per tile of mr:
+  //   wp[((grp·ktiles + kt)·taps + t)·mr + i] = w[grp·Kg + kt·mr + i][t].
   std::vector<float> wp(static_cast<size_t>(d.G * ktiles * taps * mr), 0.0f);
   for (int64_t grp = 0; grp < d.G; ++grp)
     for (int64_t k = 0; k < Kg; ++k)
@@ -267,10 +268,9 @@ void direct_conv_k16(const float* x, const float* w, const float* bias, float* y
           for (int64_t kb = 0; kb < kblocks; ++kb) {
             const int64_t ch = grp * Kg + kb * 16;  // the block's first filter
             for (int64_t p = 0; p < bpix; p += 16)
-              omp::transpose16_bias(pix + (kb * band_pix + p) * 16,
-                                    static_cast<int>(std::min<int64_t>(16, bpix - p)),
-                                    b16.data() + ch, y + (n * d.K + ch) * hw2 + i_b * d.W2 + p,
-                                    hw2);
+              omp::transpose16_bias(
+                  pix + (kb * band_pix + p) * 16, static_cast<int>(std::min<int64_t>(16, bpix - p)),
+                  b16.data() + ch, y + (n * d.K + ch) * hw2 + i_b * d.W2 + p, hw2);
           }
         }
       }

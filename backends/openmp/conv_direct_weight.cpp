@@ -110,8 +110,9 @@ void direct_dw_image_loop(const float* x, const float* dy, const Conv2dGeometry&
       for (int64_t k = 0; k < p.Kg; ++k)
         for (int64_t t = 0; t < p.taps; ++t) {
           const int64_t kt = k / omp::kConvDwRows, tt = t / omp::kConvDwCols;
-          const float* lanes = vacc + ((grp * p.ktiles + kt) * p.ttiles + tt) * tile +
-                               ((k % omp::kConvDwRows) * omp::kConvDwCols + t % omp::kConvDwCols) * 16;
+          const float* lanes =
+              vacc + ((grp * p.ktiles + kt) * p.ttiles + tt) * tile +
+              ((k % omp::kConvDwRows) * omp::kConvDwCols + t % omp::kConvDwCols) * 16;
           float sum = 0.0f;
           for (int l = 0; l < 16; ++l) sum += lanes[l];
           acc[(grp * p.Kg + k) * p.taps + t] = sum;
@@ -166,7 +167,8 @@ void direct_dw3_k16(const float* x, const float* dy, const Conv2dGeometry& g, in
   // Tile t = (grp, kb, rg) over one prepared image, into acc + t·tile.
   auto run_tile = [&](int64_t t, const float* xpad, const float* dyt, float* acc) {
     const int64_t rg = t % rgroups, kb = t / rgroups % kblocks;
-    const int64_t r0 = rg * omp::kConvDw3Rows, rows = std::min<int64_t>(omp::kConvDw3Rows, pairs - r0);
+    const int64_t r0 = rg * omp::kConvDw3Rows,
+                  rows = std::min<int64_t>(omp::kConvDw3Rows, pairs - r0);
     const float* rowp[omp::kConvDw3Rows];
     for (int64_t r = 0; r < rows; ++r) {
       const int64_t c = (r0 + r) / g.FH, u = (r0 + r) % g.FH;
@@ -175,11 +177,13 @@ void direct_dw3_k16(const float* x, const float* dy, const Conv2dGeometry& g, in
     omp::conv_dw3_k16(static_cast<int>(rows), rowp, Wp, g.H2, g.W2, dyt + kb * hw16 * 16,
                       acc + t * tile);
   };
-  // acc tile by tile → dst (K × cff): dst[grp·Kg + kb·16 + f][(r0 + r)·3 + v] = acc[t][(r·3 + v)·16 + f].
+  // acc tile by tile → dst (K × cff):
+  //   dst[grp·Kg + kb·16 + f][(r0 + r)·3 + v] = acc[t][(r·3 + v)·16 + f].
   auto scatter = [&](const float* acc, float* dst) {
     for (int64_t t = 0; t < tiles; ++t) {
       const int64_t rg = t % rgroups, kb = t / rgroups % kblocks, grp = t / rgroups / kblocks;
-      const int64_t r0 = rg * omp::kConvDw3Rows, rows = std::min<int64_t>(omp::kConvDw3Rows, pairs - r0);
+      const int64_t r0 = rg * omp::kConvDw3Rows,
+                    rows = std::min<int64_t>(omp::kConvDw3Rows, pairs - r0);
       for (int64_t e = 0; e < rows * 3; ++e)
         for (int64_t f = 0; f < 16; ++f)
           dst[(grp * Kg + kb * 16 + f) * cff + r0 * 3 + e] = acc[t * tile + e * 16 + f];

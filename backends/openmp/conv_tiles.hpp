@@ -42,8 +42,7 @@ int conv_tile_rows(int64_t M);
 /// @param mr     what conv_tile_rows returned (6, 8, 10, 12 or 14)
 /// @param off    ntaps offsets into x; x[off[t] + 31] must be readable for every t
 /// @param w      the filters of this tile, tap-major: w[t·mr + i] (rows past the filter count 0)
-void conv_tile(int mr, int64_t ntaps, const int64_t* off, const float* x, const float* w,
-               float* c);
+void conv_tile(int mr, int64_t ntaps, const int64_t* off, const float* x, const float* w, float* c);
 
 // ---- forward: filters in the lanes --------------------------------------------------------------
 

@@ -25,12 +25,13 @@
 
 namespace cnnlab::omp::detail {
 
-// ---- direct convolution tile ---------------------------------------------------------------------
+// ---- direct convolution tile --------------------------------------------------------------------
 // The register tile of the GEMM micro-kernel (gemm_kernels_avx512.cpp: MR filters × 32 output
 // positions, two zmm per row), but the "B row" of tap t is loaded straight from the zero-padded
-// input at x + off[t] (32 consecutive positions) instead of from a packed im2col panel: for a stride-1 convolution, 32 consecutive
-// output positions of one padded-width row grid read 32 consecutive input floats per tap. So
-// no column matrix is built at all; the caller discards the positions that fall in the padding.
+// input at x + off[t] (32 consecutive positions) instead of from a packed im2col panel: for a
+// stride-1 convolution, 32 consecutive output positions of one padded-width row grid read 32
+// consecutive input floats per tap. So no column matrix is built at all; the caller discards the
+// positions that fall in the padding.
 template <int MR>
 void conv_tile(int64_t ntaps, const int64_t* off, const float* x, const float* w, float* c) {
   __m512 acc[MR][2];
@@ -59,7 +60,7 @@ void conv_tile(int64_t ntaps, const int64_t* off, const float* x, const float* w
   }
 }
 
-// ---- direct convolution tile, filters in the lanes -------------------------------------------------
+// ---- direct convolution tile, filters in the lanes ----------------------------------------------
 // The transposed orientation of the tile above, for layers whose output rows are short (LeNet
 // c2: 10 pixels): one zmm holds 16 filters of one output pixel, so every FMA computes real
 // outputs and none is wasted on the padded-width grid. Loop order: over taps t, load the 16
@@ -110,20 +111,48 @@ void conv_k16_rows(int rows, int64_t ntaps, const int64_t* off, const float* x, 
 void conv_k16_avx512(int rows, int cols, int64_t ntaps, const int64_t* off, const float* x,
                      int64_t row, const float* w, float* c, int64_t ldc) {
   switch (cols) {
-    case 1: conv_k16_rows<1>(rows, ntaps, off, x, row, w, c, ldc); break;
-    case 2: conv_k16_rows<2>(rows, ntaps, off, x, row, w, c, ldc); break;
-    case 3: conv_k16_rows<3>(rows, ntaps, off, x, row, w, c, ldc); break;
-    case 4: conv_k16_rows<4>(rows, ntaps, off, x, row, w, c, ldc); break;
-    case 5: conv_k16_rows<5>(rows, ntaps, off, x, row, w, c, ldc); break;
-    case 6: conv_k16_rows<6>(rows, ntaps, off, x, row, w, c, ldc); break;
-    case 7: conv_k16_rows<7>(rows, ntaps, off, x, row, w, c, ldc); break;
-    case 8: conv_k16_rows<8>(rows, ntaps, off, x, row, w, c, ldc); break;
-    case 9: conv_k16_rows<9>(rows, ntaps, off, x, row, w, c, ldc); break;
-    case 10: conv_k16_rows<10>(rows, ntaps, off, x, row, w, c, ldc); break;
-    case 11: conv_k16_rows<11>(rows, ntaps, off, x, row, w, c, ldc); break;
-    case 12: conv_k16_rows<12>(rows, ntaps, off, x, row, w, c, ldc); break;
-    case 13: conv_k16_rows<13>(rows, ntaps, off, x, row, w, c, ldc); break;
-    default: conv_k16_rows<14>(rows, ntaps, off, x, row, w, c, ldc); break;
+    case 1:
+      conv_k16_rows<1>(rows, ntaps, off, x, row, w, c, ldc);
+      break;
+    case 2:
+      conv_k16_rows<2>(rows, ntaps, off, x, row, w, c, ldc);
+      break;
+    case 3:
+      conv_k16_rows<3>(rows, ntaps, off, x, row, w, c, ldc);
+      break;
+    case 4:
+      conv_k16_rows<4>(rows, ntaps, off, x, row, w, c, ldc);
+      break;
+    case 5:
+      conv_k16_rows<5>(rows, ntaps, off, x, row, w, c, ldc);
+      break;
+    case 6:
+      conv_k16_rows<6>(rows, ntaps, off, x, row, w, c, ldc);
+      break;
+    case 7:
+      conv_k16_rows<7>(rows, ntaps, off, x, row, w, c, ldc);
+      break;
+    case 8:
+      conv_k16_rows<8>(rows, ntaps, off, x, row, w, c, ldc);
+      break;
+    case 9:
+      conv_k16_rows<9>(rows, ntaps, off, x, row, w, c, ldc);
+      break;
+    case 10:
+      conv_k16_rows<10>(rows, ntaps, off, x, row, w, c, ldc);
+      break;
+    case 11:
+      conv_k16_rows<11>(rows, ntaps, off, x, row, w, c, ldc);
+      break;
+    case 12:
+      conv_k16_rows<12>(rows, ntaps, off, x, row, w, c, ldc);
+      break;
+    case 13:
+      conv_k16_rows<13>(rows, ntaps, off, x, row, w, c, ldc);
+      break;
+    default:
+      conv_k16_rows<14>(rows, ntaps, off, x, row, w, c, ldc);
+      break;
   }
 }
 
@@ -174,7 +203,8 @@ void transpose16_bias_avx512(const float* src, int npix, const float* bias, floa
   constexpr __mmask16 kAll = 0xffff;
   __m512 r[16], t[16];
 #pragma GCC unroll 16
-  for (int i = 0; i < 16; ++i) r[i] = i < npix ? _mm512_loadu_ps(src + i * 16) : _mm512_setzero_ps();
+  for (int i = 0; i < 16; ++i)
+    r[i] = i < npix ? _mm512_loadu_ps(src + i * 16) : _mm512_setzero_ps();
 #pragma GCC unroll 8
   for (int i = 0; i < 16; i += 2) {  // round 1: interleave the floats of pixel pairs
     t[i] = _mm512_mask_unpacklo_ps(r[i], kAll, r[i], r[i + 1]);
@@ -213,7 +243,7 @@ void transpose16_bias_avx512(const float* src, int npix, const float* bias, floa
     _mm512_mask_storeu_ps(dst + k * ldd, m, _mm512_add_ps(r[k], _mm512_set1_ps(bias[k])));
 }
 
-// ---- weight-gradient tile with the 16 filters in the lanes ---------------------------------------
+// ---- weight-gradient tile with the 16 filters in the lanes --------------------------------------
 // dW[f][c, u, v] = Σ_pixels dy[f][i, j] · x_pad[c][i + u][j + v] for a 3-wide filter (stride 1,
 // no dilation). With dy stored pixel-major (16 filters per pixel: one zmm, dyt), each tap
 // (c, u, v) is one accumulator of 16 filters, and a pixel contributes
@@ -227,8 +257,10 @@ void transpose16_bias_avx512(const float* src, int npix, const float* bias, floa
 // and x[j + 2] broadcast from one pixel to the next — 27 more live registers, spilled to the
 // stack: 90 instead of 115 GFLOP/s. It is turned off for this function.)
 template <int R>
-__attribute__((optimize("no-predictive-commoning"))) void conv_dw3_k16(const float* const* x, int64_t wp, int64_t h2, int64_t w2, const float* dyt,
-                  float* acc) {
+__attribute__((optimize("no-predictive-commoning"))) void conv_dw3_k16(const float* const* x,
+                                                                       int64_t wp, int64_t h2,
+                                                                       int64_t w2, const float* dyt,
+                                                                       float* acc) {
   __m512 a[R][3];
 #pragma GCC unroll 9
   for (int r = 0; r < R; ++r)
@@ -262,19 +294,37 @@ __attribute__((optimize("no-predictive-commoning"))) void conv_dw3_k16(const flo
 void conv_dw3_k16_avx512(int rows, const float* const* x, int64_t wp, int64_t h2, int64_t w2,
                          const float* dyt, float* acc) {
   switch (rows) {
-    case 1: conv_dw3_k16<1>(x, wp, h2, w2, dyt, acc); break;
-    case 2: conv_dw3_k16<2>(x, wp, h2, w2, dyt, acc); break;
-    case 3: conv_dw3_k16<3>(x, wp, h2, w2, dyt, acc); break;
-    case 4: conv_dw3_k16<4>(x, wp, h2, w2, dyt, acc); break;
-    case 5: conv_dw3_k16<5>(x, wp, h2, w2, dyt, acc); break;
-    case 6: conv_dw3_k16<6>(x, wp, h2, w2, dyt, acc); break;
-    case 7: conv_dw3_k16<7>(x, wp, h2, w2, dyt, acc); break;
-    case 8: conv_dw3_k16<8>(x, wp, h2, w2, dyt, acc); break;
-    default: conv_dw3_k16<9>(x, wp, h2, w2, dyt, acc); break;
+    case 1:
+      conv_dw3_k16<1>(x, wp, h2, w2, dyt, acc);
+      break;
+    case 2:
+      conv_dw3_k16<2>(x, wp, h2, w2, dyt, acc);
+      break;
+    case 3:
+      conv_dw3_k16<3>(x, wp, h2, w2, dyt, acc);
+      break;
+    case 4:
+      conv_dw3_k16<4>(x, wp, h2, w2, dyt, acc);
+      break;
+    case 5:
+      conv_dw3_k16<5>(x, wp, h2, w2, dyt, acc);
+      break;
+    case 6:
+      conv_dw3_k16<6>(x, wp, h2, w2, dyt, acc);
+      break;
+    case 7:
+      conv_dw3_k16<7>(x, wp, h2, w2, dyt, acc);
+      break;
+    case 8:
+      conv_dw3_k16<8>(x, wp, h2, w2, dyt, acc);
+      break;
+    default:
+      conv_dw3_k16<9>(x, wp, h2, w2, dyt, acc);
+      break;
   }
 }
 
-// ---- data-gradient tile with the 16 filters in the lanes ------------------------------------------
+// ---- data-gradient tile with the 16 filters in the lanes ----------------------------------------
 // For a convolution with exactly 16 filters per group (LeNet c2), dx[c][pixel] is a reduction
 // over those 16 filters and the taps: with dy stored pixel-major (16 filters per pixel, one zmm)
 // on a zero-padded grid, every FMA has all 16 lanes busy, however few channels dx has (6 for
@@ -296,9 +346,8 @@ static float hsum(__m512 a) {
   return _mm_cvtss_f32(s4);
 }
 
-void conv_dx16_avx512(int64_t u0, int64_t u1, int64_t v0, int64_t v1, int64_t fw,
-                      int64_t rowstep, int64_t colstep, const float* dyt, const float* w,
-                      float* out) {
+void conv_dx16_avx512(int64_t u0, int64_t u1, int64_t v0, int64_t v1, int64_t fw, int64_t rowstep,
+                      int64_t colstep, const float* dyt, const float* w, float* out) {
   constexpr int CT = kConvDx16Channels, PT = kConvDx16Pixels;
   __m512 acc[CT][PT];
 #pragma GCC unroll 6
@@ -328,11 +377,21 @@ void conv_dx16_avx512(int64_t u0, int64_t u1, int64_t v0, int64_t v1, int64_t fw
 void conv_tile_avx512(int mr, int64_t ntaps, const int64_t* off, const float* x, const float* w,
                       float* c) {
   switch (mr) {
-    case 6: conv_tile<6>(ntaps, off, x, w, c); break;
-    case 8: conv_tile<8>(ntaps, off, x, w, c); break;
-    case 10: conv_tile<10>(ntaps, off, x, w, c); break;
-    case 12: conv_tile<12>(ntaps, off, x, w, c); break;
-    default: conv_tile<14>(ntaps, off, x, w, c); break;
+    case 6:
+      conv_tile<6>(ntaps, off, x, w, c);
+      break;
+    case 8:
+      conv_tile<8>(ntaps, off, x, w, c);
+      break;
+    case 10:
+      conv_tile<10>(ntaps, off, x, w, c);
+      break;
+    case 12:
+      conv_tile<12>(ntaps, off, x, w, c);
+      break;
+    default:
+      conv_tile<14>(ntaps, off, x, w, c);
+      break;
   }
 }
 

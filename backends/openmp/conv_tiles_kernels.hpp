@@ -56,8 +56,7 @@ void conv_dw3_k16_avx512(int rows, const float* const* x, int64_t wp, int64_t h2
 // for c < 6 channels, p < 4 pixels. dyt, the steps·4 bytes and w are 64-byte aligned.
 inline constexpr int kConvDx16Channels = 6;
 inline constexpr int kConvDx16Pixels = 4;
-void conv_dx16_avx512(int64_t u0, int64_t u1, int64_t v0, int64_t v1, int64_t fw,
-                      int64_t rowstep, int64_t colstep, const float* dyt, const float* w,
-                      float* out);
+void conv_dx16_avx512(int64_t u0, int64_t u1, int64_t v0, int64_t v1, int64_t fw, int64_t rowstep,
+                      int64_t colstep, const float* dyt, const float* w, float* out);
 
 }  // namespace cnnlab::omp::detail
