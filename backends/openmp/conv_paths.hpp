@@ -74,9 +74,9 @@ inline constexpr int64_t kK16GridWasteDivisor = 5;
 // ---- backward-data ------------------------------------------------------------------------------
 
 /// direct_conv_dx16 (the 16 filters of a group reduced in the lanes) only for at most 12 output
-/// channels per group (dx's channels, the forward pass's input channels): with few channels the
-/// other direct tiles would pad their filter tiles or fill only a few lanes, with more they do
-/// not. Made for LeNet c2 (6 channels); the limit itself was not measured.
+/// channels per group (dx's channels, the forward pass's input channels): with so few channels
+/// the other direct tiles would pad their filter tiles or fill only a few lanes. Made for
+/// LeNet c2 (6 channels); the limit of 12 itself was not measured.
 inline constexpr int64_t kDx16MaxChannels = 12;
 
 // ---- backward-weight ----------------------------------------------------------------------------
