@@ -4,8 +4,9 @@
 //
 // Contract: implements the *_avx512 functions declared in conv_tiles_kernels.hpp. This file
 // alone is compiled with -mavx512f -mfma (see CMakeLists.txt, the same flags as
-// gemm_kernels_avx512.cpp); conv_tiles.cpp calls it only when the current sgemm kernel is the
-// AVX-512 one, i.e. after __builtin_cpu_supports("avx512f") said yes. It includes nothing but
+// gemm_kernels_avx512.cpp); it is reached through conv_tiles.cpp by callers that first asked
+// conv_k16_available() or conv_tile_rows(), which say yes only when the current sgemm kernel is
+// the AVX-512 one, i.e. after __builtin_cpu_supports("avx512f") said yes. It includes nothing but
 // <immintrin.h> and the kernel header, so no AVX-512 copy of a shared inline function can leak
 // into other code. One function carries its own optimisation attribute
 // (no-predictive-commoning on conv_dw3_k16, see there); keep it when editing.
@@ -17,7 +18,7 @@
 //   conv_k16          16 filters in the lanes × 2 rows × up to 14 pixels      (forward, any S)
 //   conv_dw_tile      4 filters × 6 taps, dot products along the grid         (weight gradient)
 //   transpose16_bias  16 pixels × 16 filters → 16 filter rows, plus the bias  (after conv_k16)
-//   conv_dw3_k16      16 filters in the lanes × 9 (c, u) pairs × 3 columns     (weight, F = 3)
+//   conv_dw3_k16      16 filters in the lanes × 9 (c, u) pairs × 3 columns    (weight, F = 3)
 //   conv_dx16         16 filters reduced in the lanes, 6 channels × 4 pixels  (data gradient)
 #include "conv_tiles_kernels.hpp"
 

@@ -3,8 +3,8 @@
 //
 // Contract: declarations and constants only, one per tile of conv_tiles.hpp (which documents
 // what each computes, in the shapes of a convolution). The definitions live in
-// conv_tiles_avx512.cpp, the one file compiled with -mavx512f -mfma; callers reach them only
-// through conv_tiles.cpp, after the CPU and the current sgemm kernel choice said AVX-512.
+// conv_tiles_avx512.cpp, compiled with -mavx512f -mfma; callers reach them only through
+// conv_tiles.cpp, after the CPU and the current sgemm kernel choice said AVX-512.
 //
 // What this header deliberately is not: a place for inline code. An inline function defined
 // here would be compiled once with and once without the AVX-512 flags and merged by the linker,
