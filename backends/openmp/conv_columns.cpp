@@ -2,7 +2,6 @@
 #include "backends/openmp/conv_columns.hpp"
 
 #include "backends/openmp/conv_tiles.hpp"
-#include "backends/openmp/gemm.hpp"
 
 #include <omp.h>
 
