@@ -1,7 +1,7 @@
 // conv_columns.cpp — the im2col builders of conv_columns.hpp, with their loop orders.
 #include "backends/openmp/conv_columns.hpp"
 
-#include "backends/openmp/gemm.hpp"
+#include "backends/openmp/conv_tiles.hpp"
 
 #include <omp.h>
 

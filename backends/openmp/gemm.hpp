@@ -59,6 +59,15 @@ void sgemm_force_kernel(const char* name);
 /// @brief True when this CPU can run the named micro-kernel ("avx512", "avx2", "portable").
 bool sgemm_kernel_supported(const char* name);
 
+/// @brief True when the micro-kernel in use now (see sgemm_force_kernel) is the AVX-512 one.
+///        The convolution tiles (conv_tiles.hpp) run only then.
+bool sgemm_avx512_active();
+
+/// @brief The row count MR of the tile sgemm and PackedA use now for an M-row product: among
+///        the kernel's tile and its shorter variants, the one that pads M the least (e.g. with
+///        AVX-512: 6 for M = 6, 8 for M = 16, 12 for M = 96, 14 for M = 14).
+int sgemm_tile_rows(int64_t M);
+
 // ---- building blocks for callers that pack B themselves ----------------------------------------
 //
 // A convolution's B matrix (the im2col "column" matrix) is built by the caller anyway, so it can
@@ -106,86 +115,5 @@ class PackedA {
 /// Runs on the calling thread. beta == 0 means C is only written. C has row stride ldc >= N.
 void sgemm_prepacked(const PackedA& a, int64_t N, const float* packed_b, float beta, float* C,
                      int64_t ldc);
-
-
-// ---- direct convolution tile (AVX-512 only) ------------------------------------------------------
-//
-// For a stride-1 convolution over a zero-padded input plane of width Wp, output position
-// q = i·Wp + j (i, j the output row and column; j >= W2 is wasted padding) reads input
-// x[c][(i + u·D)·Wp + j + v·D] = x[q + off(c, u, v)]: 32 consecutive positions read 32
-// consecutive floats for every tap. conv_tile computes mr filters × 32 positions that way, from
-// the input directly (no im2col), with the same register tile as the GEMM micro-kernel.
-
-/// @brief Row count (filters per tile) conv_tile should use for M filters, or 0 when this CPU or
-///        the current kernel choice (sgemm_force_kernel) has no direct convolution tile.
-int conv_tile_rows(int64_t M);
-
-/// @brief c (mr × 32, row stride 32) = Σ_t w[t·mr + i] · x[off[t] + q], i < mr, q < 32.
-///
-/// @param mr     what conv_tile_rows returned (6, 8, 10, 12 or 14)
-/// @param off    ntaps offsets into x; x[off[t] + 31] must be readable for every t
-/// @param w      the filters of this tile, tap-major: w[t·mr + i] (rows past the filter count 0)
-void conv_tile(int mr, int64_t ntaps, const int64_t* off, const float* x, const float* w,
-               float* c);
-
-/// @brief True when conv_k16 can run: this CPU has AVX-512 and the current kernel choice
-///        (sgemm_force_kernel) is the AVX-512 one.
-bool conv_k16_available();
-
-/// Widest tile conv_k16 takes: 2 rows × 14 columns (28 accumulators).
-inline constexpr int kConvK16MaxCols = 14;
-
-/// @brief The transposed direct tile, 16 filters per zmm, for output rows too short for the
-///        32-wide tile above: for r < rows (1 or 2), j < cols (1 .. 14), k < 16,
-///        c[(r·ldc + j)·16 + k] = Σ_t x[off[t] + r·row + j] · w[t·16 + k].
-///
-/// @param row    distance in floats between two output rows' inputs (the padded width)
-/// @param w      64-byte aligned, tap-major (16 floats per tap; unused filters 0)
-/// @param ldc    pixels between the two rows of the tile in c (pixel-major, 16 floats each)
-void conv_k16(int rows, int cols, int64_t ntaps, const int64_t* off, const float* x, int64_t row,
-              const float* w, float* c, int64_t ldc);
-
-/// @brief conv_k16's pixel-major output back to filter planes: dst[k·ldd + p] =
-///        src[p·16 + k] + bias[k] for k < 16, p < npix (1 .. 16); nothing else is written.
-void transpose16_bias(const float* src, int npix, const float* bias, float* dst, int64_t ldd);
-
-/// Filters and taps per conv_dw_tile call.
-inline constexpr int kConvDwRows = detail::kConvDwRows;  // 4 filters
-inline constexpr int kConvDwCols = detail::kConvDwCols;  // 6 taps
-
-/// @brief The weight-gradient tile of a stride-1 convolution, as dot products along the output
-///        positions (available when conv_k16_available()): for i < 4, j < 6, l < 16,
-///        acc[(i·6 + j)·16 + l] += Σ_{s < nq/16} dy[i·ldy + 16s + l] · x[off[j] + 16s + l].
-///
-/// The caller adds the 16 lanes of each accumulator up at the end. nq must be a multiple of 16;
-/// dy and acc 64-byte aligned, ldy a multiple of 16; x[off[j] + nq − 1] readable.
-void conv_dw_tile(int64_t nq, const float* dy, int64_t ldy, const int64_t* off, const float* x,
-                  float* acc);
-
-/// Rows (channel, filter-row pairs) per conv_dw3_k16 call, at most.
-inline constexpr int kConvDw3Rows = 9;
-
-/// @brief The weight-gradient tile of a stride-1, 3-wide convolution with 16 filters in the
-///        lanes (available when conv_k16_available()): for r < rows (1 .. 9), v < 3, f < 16,
-///        acc[(r·3 + v)·16 + f] += Σ_{i < h2, j < w2} x[r][i·wp + j + v] · dyt[(i·w2 + j)·16 + f].
-///
-/// x[r] points at the padded input row of pair r for output row 0; dyt is dy pixel-major (16
-/// filters per pixel). dyt and acc must be 64-byte aligned.
-void conv_dw3_k16(int rows, const float* const* x, int64_t wp, int64_t h2, int64_t w2,
-                  const float* dyt, float* acc);
-
-/// Channels and pixels per conv_dx16 call.
-inline constexpr int kConvDx16Channels = detail::kConvDx16Channels;  // 6
-inline constexpr int kConvDx16Pixels = detail::kConvDx16Pixels;      // 4
-
-/// @brief The data-gradient tile for a convolution with 16 filters per group (available when
-///        conv_k16_available()): dy pixel-major (16 filters per pixel), for c < 6, p < 4,
-///        out[c·4 + p] = Σ_{u0 <= u < u1, v0 <= v < v1, k < 16}
-///                       dyt[u·rowstep + v·colstep + p·16 + k] · w[((u·fw + v)·6 + c)·16 + k].
-///
-/// The tap window [u0, u1) × [v0, v1) lets the caller skip taps that meet only zero padding.
-/// dyt and w must be 64-byte aligned, rowstep and colstep multiples of 16.
-void conv_dx16(int64_t u0, int64_t u1, int64_t v0, int64_t v1, int64_t fw, int64_t rowstep,
-               int64_t colstep, const float* dyt, const float* w, float* out);
 
 }  // namespace cnnlab::omp

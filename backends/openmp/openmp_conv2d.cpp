@@ -8,11 +8,15 @@
 //   data:     dcol       = Wᵀ · dy            then col2im adds dcol back into dx (the adjoint)
 //   weight:   dW        += dy_n · col_nᵀ      (Kg × H2W2)·(H2W2 × CgFF), summed over the images
 //
-// Each pass first asks the direct paths (conv_direct.hpp, AVX-512 only) whether they suit:
-// 16 filters in the lanes (direct_conv_k16: LeNet c2, the VGG layers, AlexNet c1), the
-// 32-position grid tile (direct_conv_s1: small stride-1 layers), 16 channels in the lanes for
-// the data gradient (LeNet c2), dot products along the grid for the weight gradient (LeNet c1).
-// Otherwise it multiplies matrices with the packed SGEMM of gemm.hpp:
+// This file is the one place that chooses the path: each pass first asks the direct paths
+// (conv_direct.hpp, AVX-512 only; one file per pass: conv_direct_forward.cpp,
+// conv_direct_data.cpp, conv_direct_weight.cpp) whether they suit: 16 filters in the lanes
+// (direct_conv_k16: LeNet c2, the VGG layers, AlexNet c1), the 32-position grid tile
+// (direct_conv_s1: small stride-1 layers), 16 channels in the lanes for the data gradient
+// (LeNet c2), dot products along the grid (LeNet c1, LeNet c2, CIFAR) or the 3-wide tile (VGG)
+// for the weight gradient. The order they are asked in, and every threshold they compare
+// against, are in conv_paths.hpp. Otherwise it multiplies matrices with the packed SGEMM of
+// gemm.hpp:
 //   - forward and backward-data never build the whole column matrix. They walk it in blocks of
 //     columns (a few hundred, sized so the block stays in the L2 cache) and write each block
 //     straight into the layout the GEMM micro-kernel reads (omp::PackedA / sgemm_prepacked):
@@ -33,6 +37,8 @@
 
 #include "backends/openmp/conv_columns.hpp"
 #include "backends/openmp/conv_direct.hpp"
+#include "backends/openmp/conv_paths.hpp"
+#include "backends/openmp/conv_tiles.hpp"
 #include "backends/openmp/gemm.hpp"
 
 #include <omp.h>
@@ -48,17 +54,21 @@ using namespace omp_conv;
 
 namespace {
 
-/// Spread images over threads when each thread gets at least two of them.
-bool batch_parallel(const Conv2dGeometry& g) { return g.N >= 2 * omp_get_max_threads(); }
+/// Spread images over threads when each thread gets at least two of them (kMinImagesPerThread).
+bool batch_parallel(const Conv2dGeometry& g) {
+  return g.N >= kMinImagesPerThread * omp_get_max_threads();
+}
 
 #if defined(__x86_64__)
 /// Whether the weight gradient should take weight_grad_transposed_columns: AVX-512, and a product
 /// large in every direction (at least 32 filters, 64 taps and 256 output pixels per image), where
 /// building the transposed column matrix straight into B̃ pays off. (Small images keep the
 /// batched im2col + sgemm path below, which puts several images' pixels into one long product.)
+/// The limits are kTransposedMin* in conv_paths.hpp.
 bool transposed_columns_suit(const Conv2dGeometry& g) {
-  return omp::conv_k16_available() && g.filters_per_group() >= 32 &&
-         g.channels_per_group() * g.FH * g.FW >= 64 && g.H2 * g.W2 >= 256;
+  return omp::conv_k16_available() && g.filters_per_group() >= kTransposedMinFilters &&
+         g.channels_per_group() * g.FH * g.FW >= kTransposedMinTaps &&
+         g.H2 * g.W2 >= kTransposedMinPixels;
 }
 
 /// dW_g += Σ_n dy_n,g · col_n,gᵀ with the reduction over pixels as the GEMM's K: per image and
@@ -305,7 +315,8 @@ void OpenMPBackend::conv2d_backward_weight(const Tensor& x, const Tensor& dy, Te
     // (CgFF × batch·H2W2) and their dy copied next to each other (Kg × batch·H2W2), so that one
     // sgemm reduces over all their pixels at once — a long K instead of a short one per image
     // (LeNet c2 has only 100 pixels per image), which spares the per-call packing and C traffic.
-    const int64_t batch = std::clamp<int64_t>(1024 / std::max<int64_t>(hw2, 1), 1, g.N);
+    const int64_t batch =
+        std::clamp<int64_t>(kWeightBatchPixels / std::max<int64_t>(hw2, 1), 1, g.N);
     const int64_t blocks = (g.N + batch - 1) / batch;
 #pragma omp parallel num_threads(threads) if (threads > 1)
     {
