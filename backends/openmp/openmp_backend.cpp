@@ -1,7 +1,7 @@
-// openmp_backend.cpp — the OpenMP backend's memory and its matrix ops (linear, gemm).
+// openmp_backend.cpp — the OpenMP backend instance and its matrix ops (linear, gemm).
 //
-// Contract: host memory like the reference backend; the fully connected layer is three calls
-// of the packed sgemm (gemm.cpp), exactly the slide's matrix formulas:
+// Contract: memory is HostBackend's (host memory, like the reference backend). The fully
+// connected layer is three calls of the packed sgemm (gemm.cpp), the slide's matrix formulas:
 //   y = x·W (+ b)      dx = dy·Wᵀ      dW = xᵀ·dy      db = column sums of dy
 // The other ops live in openmp_conv2d.cpp, openmp_pool2d.cpp and openmp_elementwise.cpp.
 #include "backends/openmp/openmp_backend.hpp"
@@ -24,20 +24,6 @@ Backend& openmp_backend() {
 std::string OpenMPBackend::description() const {
   return "openmp (" + std::to_string(omp_get_max_threads()) + " threads, sgemm kernel " +
          omp::sgemm_kernel_name() + ")";
-}
-
-// ---- memory: plain host vectors ------------------------------------------------------------
-std::shared_ptr<Storage> OpenMPBackend::allocate(size_t n) {
-  return std::make_shared<HostStorage>(*this, n);
-}
-void OpenMPBackend::write(Storage& dst, const float* src, size_t n) {
-  if (n) std::memcpy(dst.host_data(), src, n * sizeof(float));
-}
-void OpenMPBackend::read(const Storage& src, float* dst, size_t n) {
-  if (n) std::memcpy(dst, const_cast<Storage&>(src).host_data(), n * sizeof(float));
-}
-void OpenMPBackend::copy(const Storage& src, Storage& dst, size_t n) {
-  read(src, dst.host_data(), n);
 }
 
 // ---- fully connected layer: y[N, Dout] = x[N, Din] · W[Din, Dout] + b ----------------------

@@ -17,21 +17,16 @@
 // checks (src/ops.cpp). docs/openmp.md explains the paths.
 #pragma once
 
-#include <cnnlab/core/backend.hpp>
+#include <cnnlab/core/host_backend.hpp>
 
 namespace cnnlab {
 
 /// The OpenMP CPU backend ("openmp"). Obtain the process-wide instance with
 /// backend_by_name("openmp"). The number of threads is OpenMP's (OMP_NUM_THREADS).
-class OpenMPBackend final : public Backend {
+class OpenMPBackend final : public HostBackend {
  public:
   std::string name() const override { return "openmp"; }
   std::string description() const override;
-
-  std::shared_ptr<Storage> allocate(size_t n) override;
-  void write(Storage& dst, const float* src, size_t n) override;
-  void read(const Storage& src, float* dst, size_t n) override;
-  void copy(const Storage& src, Storage& dst, size_t n) override;
 
   // Every op of the Backend interface, threaded with OpenMP and vectorised for this CPU.
   // The ops are listed once, in backend_ops.inc: each line becomes `void op(parameters)

@@ -20,21 +20,6 @@ namespace {
 float* optional_data(const Tensor& t) { return t.defined() ? t.data() : nullptr; }
 }  // namespace
 
-// ---- memory: plain host vectors ------------------------------------------------------------
-std::shared_ptr<Storage> ReferenceBackend::allocate(size_t n) {
-  return std::make_shared<HostStorage>(*this, n);
-}
-void ReferenceBackend::write(Storage& dst, const float* src, size_t n) {
-  std::copy(src, src + n, dst.host_data());
-}
-void ReferenceBackend::read(const Storage& src, float* dst, size_t n) {
-  const float* from = const_cast<Storage&>(src).host_data();
-  std::copy(from, from + n, dst);
-}
-void ReferenceBackend::copy(const Storage& src, Storage& dst, size_t n) {
-  read(src, dst.host_data(), n);
-}
-
 // ---- convolution ---------------------------------------------------------------------------
 void ReferenceBackend::conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b,
                                       Tensor& y, const Conv2dGeometry& g) {

@@ -14,6 +14,7 @@
 #include <cnnlab/check/gradcheck.hpp>
 #include <cnnlab/core/backend.hpp>
 #include <cnnlab/core/error.hpp>
+#include <cnnlab/core/host_backend.hpp>
 #include <cnnlab/core/shape.hpp>
 #include <cnnlab/core/tensor.hpp>
 #include <cnnlab/demo/xo.hpp>
