@@ -8,6 +8,9 @@
 //                       of pool2d_forward.comp: the first NaN, else the first maximum) is exactly
 //                       this element — the lecture's 1(x = y)·dy with the first-maximum tie rule;
 //   POOL_BACKWARD_AVG:  dy[p, i, j] / divisor(i, j) over all of them.
+//   POOL_BACKWARD_GLOBAL_AVG: global average pooling, whose one window is the whole plane:
+//                       dx[p, h, w] = dy[p] / (H·W), dy being [N, C, 1, 1] (H2, W2, F, S, P
+//                       unused). No loop.
 // Loops: at most ceil(F/S)² + ceil(F/S) iterations. Every dx element is written (0 if no window
 // sends it anything).
 #include "common.glsl"
@@ -24,6 +27,10 @@ layout(push_constant) uniform Push { uint total, H, W, H2, W2, F, S, P; } pc;
 void main() {
   const uint e = flat_group() * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
   if (e >= pc.total) return;
+  if (MODE == POOL_BACKWARD_GLOBAL_AVG) {
+    dx[e] = dy[e / (pc.H * pc.W)] / float(pc.H * pc.W);
+    return;
+  }
   const uint w = e % pc.W, t = e / pc.W, h = t % pc.H, plane = t / pc.H;
   // first window that still covers h: i·S − P + F > h  ⇔  i > (h + P − F)/S
   const int lo_h = int(h + pc.P) - int(pc.F) + 1, lo_w = int(w + pc.P) - int(pc.F) + 1;

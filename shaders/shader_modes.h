@@ -41,6 +41,7 @@ CNNLAB_SHADER_CONST POOL_FORWARD_AVG = 2u;     // y = window sum / divisor
 // ---- pool2d_backward.comp (MODE): one invocation per input element -------------------------
 CNNLAB_SHADER_CONST POOL_BACKWARD_MAX = 0u;  // gathers dy of the windows whose argmax is here
 CNNLAB_SHADER_CONST POOL_BACKWARD_AVG = 1u;  // gathers dy / divisor of every window covering it
+CNNLAB_SHADER_CONST POOL_BACKWARD_GLOBAL_AVG = 2u;  // dx = dy[plane] / (H·W): global avg pool
 
 // ---- row_reduce.comp (MODE): one workgroup per chunk of a row ------------------------------
 CNNLAB_SHADER_CONST ROW_REDUCE_SOFTMAX_STATS = 0u;  // (max, Σ e^(a − max)): 2 floats per result

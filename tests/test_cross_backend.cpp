@@ -254,6 +254,31 @@ std::vector<Row> pool2d_rows(const PoolCase& c, uint64_t& seed) {
   };
 }
 
+// ---- Global average pooling: x [N, C, H, W] -> y [N, C, 1, 1], the mean of each plane ------
+
+const std::vector<Shape> kGlobalPoolShapes = {
+    {2, 3, 7, 7},      // plain
+    {1, 5, 3, 5},      // batch 1, odd non-square planes
+    {4, 6, 1, 1},      // 1x1 planes: y = x
+    {3, 16, 13, 13},   // more planes than a small machine has threads
+    {1, 2, 300, 300},  // long planes: 90,000 values each, more than lavapipe's loop limit
+};
+
+/// The rows of one x shape: forward (L = H·W terms per mean) and backward (L = 1: one division).
+/// x in [1, 2): means near 1.5, so a sum that silently lost terms (lavapipe's loop limit) would
+/// miss by far more than the tolerance.
+std::vector<Row> global_avgpool2d_rows(const Shape& xs, uint64_t& seed) {
+  const Shape ys = {xs[0], xs[1], 1, 1};
+  const Tensor x = random_tensor(xs, ++seed, 1, 2), dy = random_tensor(ys, ++seed);
+  const std::string shapes = "x " + to_string(xs);
+  return {
+      one_output("global_avgpool2d", "global_avgpool2d_forward", shapes, ys, xs[2] * xs[3],
+                 [=](Backend& be, Tensor& y) { be.global_avgpool2d_forward(x.to(be), y); }),
+      one_output("global_avgpool2d", "global_avgpool2d_backward", shapes, xs, 1,
+                 [=](Backend& be, Tensor& dx) { be.global_avgpool2d_backward(dy.to(be), dx); }),
+  };
+}
+
 // ---- Linear layer: x [N, D_in] · W [D_in, D_out] + b [D_out] -> y [N, D_out]; matmul --------
 
 /// One fully connected layer shape set.
@@ -412,7 +437,9 @@ std::vector<Row> conv2d_no_bias_table() {
 
 std::vector<Row> pool2d_table() {
   uint64_t seed = 500;
-  return rows_of(kPoolCases, seed, pool2d_rows);
+  std::vector<Row> rows = rows_of(kPoolCases, seed, pool2d_rows);
+  append(rows, rows_of(kGlobalPoolShapes, seed, global_avgpool2d_rows));  // seeds go on
+  return rows;
 }
 
 std::vector<Row> linear_table() {
@@ -439,7 +466,8 @@ TEST_CASE("cross-backend: conv2d without bias leaves db alone", "[cross-backend]
   check_rows(conv2d_no_bias_table());
 }
 
-TEST_CASE("cross-backend: max and average pooling, forward and backward", "[cross-backend][pool]") {
+TEST_CASE("cross-backend: max, average and global average pooling, forward and backward",
+          "[cross-backend][pool]") {
   check_rows(pool2d_table());
 }
 

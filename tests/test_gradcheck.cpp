@@ -81,6 +81,12 @@ TEST_CASE("avgpool2d backward matches finite differences", "[gradcheck][pool]") 
   expect_gradients_match("avgpool2d", pool({2, 1, 5, 7}, 3, 1, 1, false));  // overlapping, non-square
 }
 
+TEST_CASE("global_avgpool2d backward matches finite differences", "[gradcheck][pool]") {
+  expect_gradients_match("global_avgpool2d", input({2, 3, 6, 6}));
+  expect_gradients_match("global_avgpool2d", input({1, 2, 5, 7}));  // batch 1, non-square
+  expect_gradients_match("global_avgpool2d", input({3, 4, 1, 1}));  // 1x1 planes: dx = dy
+}
+
 TEST_CASE("linear backward (matrix backprop) matches finite differences", "[gradcheck][linear]") {
   expect_gradients_match("linear", input({4, 5}, 3));
   expect_gradients_match("linear", input({1, 7}, 2));         // batch 1
@@ -146,8 +152,8 @@ TEST_CASE("an empty input shape means the op's default shape from the registry",
 TEST_CASE("every op the checker knows is covered above", "[gradcheck]") {
   // If someone adds an op to the registry, this list (and the cases above) must grow too.
   const std::vector<std::string> expected = {
-      "conv2d", "maxpool2d", "avgpool2d", "linear",  "matmul",  "relu",
-      "sigmoid", "tanh",     "softmax",   "softmax_cross_entropy", "flatten", "add"};
+      "conv2d",  "maxpool2d", "avgpool2d", "global_avgpool2d",      "linear",  "matmul",
+      "relu",    "sigmoid",   "tanh",      "softmax", "softmax_cross_entropy", "flatten", "add"};
   CHECK(gradcheck_ops() == expected);
 }
 

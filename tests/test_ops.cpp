@@ -80,6 +80,25 @@ TEST_CASE("pooling forward: max, average, padding and ceil mode", "[ops][pool]")
   check_close(maxpool2d_forward(x, {1, 0, 0, false}), {1, 2, 3, 4, 5, 6, 7, 8, 9});
 }
 
+TEST_CASE("global average pooling forward and backward, by hand", "[ops][pool]") {
+  // Two channels of 2x2: the means are (1 + 2 + 3 + 4) / 4 = 2.5 and (-8 + 0 + 0 + 4) / 4 = -1.
+  const Tensor x = make({1, 2, 2, 2}, {1, 2, 3, 4, -8, 0, 0, 4});
+  const Tensor y = global_avgpool2d_forward(x);
+  REQUIRE(y.shape() == Shape{1, 2, 1, 1});  // stays 4-D: [N, C, 1, 1]
+  check_close(y, {2.5, -1});
+  // Backward: each of the H·W = 4 positions gets a quarter of its channel's dL/dy.
+  const Tensor dx = global_avgpool2d_backward(make({1, 2, 1, 1}, {1, -2}), x.shape());
+  REQUIRE(dx.shape() == x.shape());
+  check_close(dx, {0.25, 0.25, 0.25, 0.25, -0.5, -0.5, -0.5, -0.5});
+  // A 1x1 plane is its own mean, and its gradient passes through unchanged.
+  check_close(global_avgpool2d_forward(make({2, 1, 1, 1}, {7, -3})), {7, -3});
+  // Shapes are checked: x must be 4-D, dy must be [N, C, 1, 1].
+  REQUIRE_THROWS_WITH(global_avgpool2d_forward(make({2, 4}, {1, 2, 3, 4, 5, 6, 7, 8})),
+                      Contains("x must be 4-D [N, C, H, W], got shape [2, 4]"));
+  REQUIRE_THROWS_WITH(global_avgpool2d_backward(make({1, 2}, {1, 2}), x.shape()),
+                      Contains("dy has shape [1, 2], expected [1, 2, 1, 1]"));
+}
+
 TEST_CASE("linear forward and backward: y = xW + b, by hand", "[ops][linear]") {
   const Tensor x = make({2, 3}, {1, 2, 3, 4, 5, 6});
   const Tensor W = make({3, 2}, {1, 0, 0, 1, 1, 1});  // D_in = 3, D_out = 2

@@ -87,4 +87,33 @@ void OpenMPBackend::avgpool2d_backward(const Tensor& dy, Tensor& dx, const Pool2
   for_each_plane(g, [&](int64_t i, int64_t o) { ref::avgpool2d_backward<float>(grad + o, out + i, pg); });
 }
 
+// ---- Global average pooling: one mean per H×W plane, planes spread over the threads ---------
+
+void OpenMPBackend::global_avgpool2d_forward(const Tensor& x, Tensor& y) {
+  const float* in = x.data();
+  float* out = y.data();
+  const int64_t planes = x.dim(0) * x.dim(1), plane = x.dim(2) * x.dim(3);
+#pragma omp parallel for schedule(static) if (planes * plane > (1 << 15))
+  for (int64_t p = 0; p < planes; ++p) {
+    const float* v = in + p * plane;
+    float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+    for (int64_t e = 0; e < plane; ++e) sum += v[e];
+    out[p] = sum / static_cast<float>(plane);
+  }
+}
+
+void OpenMPBackend::global_avgpool2d_backward(const Tensor& dy, Tensor& dx) {
+  const float* grad = dy.data();
+  float* out = dx.data();
+  const int64_t planes = dx.dim(0) * dx.dim(1), plane = dx.dim(2) * dx.dim(3);
+#pragma omp parallel for schedule(static) if (planes * plane > (1 << 15))
+  for (int64_t p = 0; p < planes; ++p) {
+    const float share = grad[p] / static_cast<float>(plane);
+    float* v = out + p * plane;
+#pragma omp simd
+    for (int64_t e = 0; e < plane; ++e) v[e] = share;
+  }
+}
+
 }  // namespace cnnlab

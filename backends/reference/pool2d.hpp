@@ -98,3 +98,26 @@ void avgpool2d_backward(const T* dy, T* dx, const Pool2dGeometry& g) {
 }
 
 }  // namespace cnnlab::ref
+
+// ---- Global average pooling: each whole H×W plane gives its mean ----------------------------
+
+namespace cnnlab::ref {
+
+// x (N, C, H, W)  ->  y (N, C, 1, 1); planes = N·C, plane = H·W values each.
+template <class T>
+void global_avgpool2d_forward(const T* x, T* y, int64_t planes, int64_t plane) {
+  for (int64_t p = 0; p < planes; ++p) {
+    T sum = T(0);
+    for (int64_t e = 0; e < plane; ++e) sum += x[p * plane + e];
+    y[p] = sum / static_cast<T>(plane);
+  }
+}
+
+// dy (N, C, 1, 1)  ->  dx (N, C, H, W): every value of plane p gets dy[p] / (H·W).
+template <class T>
+void global_avgpool2d_backward(const T* dy, T* dx, int64_t planes, int64_t plane) {
+  for (int64_t p = 0; p < planes; ++p)
+    for (int64_t e = 0; e < plane; ++e) dx[p * plane + e] = dy[p] / static_cast<T>(plane);
+}
+
+}  // namespace cnnlab::ref

@@ -49,6 +49,14 @@ void ReferenceBackend::avgpool2d_backward(const Tensor& dy, Tensor& dx,
                                           const Pool2dGeometry& g) {
   ref::avgpool2d_backward<float>(dy.data(), dx.data(), g);
 }
+void ReferenceBackend::global_avgpool2d_forward(const Tensor& x, Tensor& y) {
+  ref::global_avgpool2d_forward<float>(x.data(), y.data(), x.dim(0) * x.dim(1),
+                                       x.dim(2) * x.dim(3));
+}
+void ReferenceBackend::global_avgpool2d_backward(const Tensor& dy, Tensor& dx) {
+  ref::global_avgpool2d_backward<float>(dy.data(), dx.data(), dx.dim(0) * dx.dim(1),
+                                        dx.dim(2) * dx.dim(3));
+}
 
 // ---- fully connected and matrix multiply ---------------------------------------------------
 void ReferenceBackend::linear_forward(const Tensor& x, const Tensor& w, const Tensor& b,

@@ -10,10 +10,16 @@
 //   avgpool2d_forward   pool2d_forward.comp (POOL_FORWARD_AVG): window sum / divisor, padding
 //                       counting as zeros (PyTorch's count_include_pad)
 //   avgpool2d_backward  pool2d_backward.comp (POOL_BACKWARD_AVG)
+//   global_avgpool2d_forward   each H·W plane is one row of reduce_rows (vk_gemm.hpp,
+//                              ROW_REDUCE_SUM), scaled by 1/(H·W): long planes are cut into
+//                              chunks, so no invocation loops more than lavapipe allows
+//   global_avgpool2d_backward  pool2d_backward.comp (POOL_BACKWARD_GLOBAL_AVG), one invocation
+//                              per dx element, no loop
 // One invocation walks a whole window, so windows larger than kMaxWindow × kMaxWindow are
 // refused with cnnlab::Error (lavapipe's loop limit). Every output element is written. Nothing
 // waits.
 #include "backends/vulkan/vk_backend_impl.hpp"
+#include "backends/vulkan/vk_gemm.hpp"
 
 #include <cnnlab/core/error.hpp>
 
@@ -91,6 +97,25 @@ void VulkanBackend::avgpool2d_backward(const Tensor& dy, Tensor& dx, const Pool2
   const auto ins = static_cast<uint64_t>(dx.numel());
   m.run("avgpool2d_backward", "pool2d_backward", {m.wg, vk::POOL_BACKWARD_AVG},
         {{Impl::buf(dy), false}, {m.dummy, false}, {Impl::buf(dx), true}}, pool_shape(ins, g),
+        m.grid(m.groups_for(ins)), static_cast<double>(ins));
+}
+
+void VulkanBackend::global_avgpool2d_forward(const Tensor& x, Tensor& y) {
+  const auto planes = static_cast<uint64_t>(x.dim(0) * x.dim(1));
+  const auto plane = static_cast<uint64_t>(x.dim(2) * x.dim(3));
+  // rows = the N·C planes, each of L = H·W contiguous values (inner = L)
+  reduce_rows(*impl_, "global_avgpool2d_forward", vk::ROW_REDUCE_SUM, Impl::buf(x), Impl::buf(x),
+              planes, plane, plane, Impl::buf(y), 1.0f / static_cast<float>(plane));
+}
+
+void VulkanBackend::global_avgpool2d_backward(const Tensor& dy, Tensor& dx) {
+  Impl& m = *impl_;
+  const auto ins = static_cast<uint64_t>(dx.numel());
+  Push p;  // pool2d_backward's push constants: total, H, W, then H2, W2, F, S, P (unused here)
+  p.u(ins).u(static_cast<uint64_t>(dx.dim(2))).u(static_cast<uint64_t>(dx.dim(3)));
+  p.u(1).u(1).u(1).u(1).u(0);
+  m.run("global_avgpool2d_backward", "pool2d_backward", {m.wg, vk::POOL_BACKWARD_GLOBAL_AVG},
+        {{Impl::buf(dy), false}, {m.dummy, false}, {Impl::buf(dx), true}}, p,
         m.grid(m.groups_for(ins)), static_cast<double>(ins));
 }
 

@@ -184,6 +184,33 @@ GradcheckCase make_avgpool2d_case(const GradcheckSpec& spec, std::mt19937_64& en
   return make_pool_case(spec, Rng{engine}, false);
 }
 
+/// Global average pooling: y[N,C,1,1] = the mean of each H×W plane of x[N,C,H,W].
+GradcheckCase make_global_avgpool2d_case(const GradcheckSpec& spec, std::mt19937_64& engine) {
+  Rng rng{engine};
+  const Shape& xs = spec.input;
+  if (xs.size() != 4)
+    throw Error("gradcheck global_avgpool2d: the input shape must be [N, C, H, W], got " +
+                to_string(xs));
+  require_positive(xs, "gradcheck global_avgpool2d: input");
+  const int64_t planes = xs[0] * xs[1], plane = xs[2] * xs[3];
+  GradcheckCase c;
+  c.description = shape_text("x", xs) + " -> y " + to_string({xs[0], xs[1], 1, 1});
+  c.names = {"x"};
+  c.shapes = {xs};
+  c.args = {rng.values(xs)};
+  c.forward = [planes, plane](const Args& a) {
+    Vec y(static_cast<size_t>(planes));
+    ref::global_avgpool2d_forward<double>(a[0].data(), y.data(), planes, plane);
+    return y;
+  };
+  c.backward = [planes, plane](const Args& a, const Vec& dy) {
+    Args grads{Vec(a[0].size())};
+    ref::global_avgpool2d_backward<double>(dy.data(), grads[0].data(), planes, plane);
+    return grads;
+  };
+  return c;
+}
+
 GradcheckCase make_linear_case(const GradcheckSpec& spec, std::mt19937_64& engine) {
   Rng rng{engine};
   const Shape xs = require_matrix("linear", spec.input);

@@ -18,6 +18,7 @@ namespace cnnlab::check {
 GradcheckCase make_conv2d_case(const GradcheckSpec& spec, std::mt19937_64& rng);
 GradcheckCase make_maxpool2d_case(const GradcheckSpec& spec, std::mt19937_64& rng);
 GradcheckCase make_avgpool2d_case(const GradcheckSpec& spec, std::mt19937_64& rng);
+GradcheckCase make_global_avgpool2d_case(const GradcheckSpec& spec, std::mt19937_64& rng);
 GradcheckCase make_linear_case(const GradcheckSpec& spec, std::mt19937_64& rng);
 GradcheckCase make_matmul_case(const GradcheckSpec& spec, std::mt19937_64& rng);
 GradcheckCase make_relu_case(const GradcheckSpec& spec, std::mt19937_64& rng);

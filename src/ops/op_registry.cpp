@@ -51,6 +51,13 @@ std::vector<NamedTensor> run_avgpool2d(const OpCall& call) {
   return out;
 }
 
+std::vector<NamedTensor> run_global_avgpool2d(const OpCall& call) {
+  const Tensor x = call.input("x");
+  std::vector<NamedTensor> out = {{"y", global_avgpool2d_forward(x)}};
+  if (call.dy.defined()) out.push_back({"dx", global_avgpool2d_backward(call.dy, x.shape())});
+  return out;
+}
+
 std::vector<NamedTensor> run_linear(const OpCall& call) {
   const Tensor x = call.input("x"), w = call.input("w"), b = call.input("b"), dy = call.dy;
   std::vector<NamedTensor> out = {{"y", linear_forward(x, w, b)}};
@@ -209,6 +216,16 @@ std::vector<OpInfo> make_registry() {
        .example = "--x x.npy --kernel 3 --stride 2 --padding 1 --dy dy.npy",
        .run = run_avgpool2d,
        .gradcheck = {.input = image, .settings = pool_settings, .make_case = make_avgpool2d_case}},
+      {.name = "global_avgpool2d",
+       .summary = "global average pooling: each channel's whole HxW plane gives its mean",
+       .inputs = {{.name = "x", .shape = "[N,C,H,W]", .about = "the input images"}},
+       .outputs = {{.name = "y", .shape = "[N,C,1,1]", .about = "each plane's mean"}},
+       .grads = {{.name = "dx",
+                  .shape = "[N,C,H,W]",
+                  .about = "dL/dy shared evenly over the plane: dL/dy / (H W)"}},
+       .example = "--x x.npy --dy dy.npy",
+       .run = run_global_avgpool2d,
+       .gradcheck = {.input = image, .make_case = make_global_avgpool2d_case}},
       {.name = "linear",
        .summary = "fully connected layer: y = x W + b",
        .inputs = {{.name = "x", .shape = "[N,D_in]", .about = "one input vector per row"},

@@ -150,6 +150,29 @@ Tensor avgpool2d_backward(const Tensor& dy, const Shape& x_shape, const Pool2dPa
   return dx;
 }
 
+// Global average pooling has no window: the shape [N, C, H, W] is all it needs.
+Tensor global_avgpool2d_forward(const Tensor& x) {
+  const char* op = "global_avgpool2d_forward";
+  require_rank(op, "x", x, 4, "[N, C, H, W]");
+  require_positive(x.shape(), std::string(op) + ": x");
+  Tensor y = output_like(x, {x.dim(0), x.dim(1), 1, 1});
+  x.backend().global_avgpool2d_forward(x, y);
+  return y;
+}
+
+Tensor global_avgpool2d_backward(const Tensor& dy, const Shape& x_shape) {
+  const char* op = "global_avgpool2d_backward";
+  require_defined(op, "dy", dy);
+  if (x_shape.size() != 4)
+    throw Error(std::string(op) + ": x must be 4-D [N, C, H, W], got shape " +
+                to_string(x_shape));
+  require_positive(x_shape, std::string(op) + ": x");
+  require_shape(op, "dy", dy, {x_shape[0], x_shape[1], 1, 1}, "the shape of the forward output");
+  Tensor dx = output_like(dy, x_shape);
+  dy.backend().global_avgpool2d_backward(dy, dx);
+  return dx;
+}
+
 // ---- fully connected and matmul ------------------------------------------------------------
 Tensor linear_forward(const Tensor& x, const Tensor& w, const Tensor& b) {
   const char* op = "linear_forward";
