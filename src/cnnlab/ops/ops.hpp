@@ -51,10 +51,13 @@ ParamGrads conv2d_backward_weight(const Tensor& x, const Tensor& dy, const Shape
 /// @name Pooling
 /// @{
 
-/// @brief Max pooling: y[N,C,H2,W2] holds each F×F window's maximum.
+/// @brief Max pooling: y[N,C,H2,W2] holds each F×F window's maximum (padding never wins).
+///        NaN rule (PyTorch's): a window that holds a NaN gives its first NaN in row-major
+///        order, so a NaN is never hidden by a larger neighbour.
 Tensor maxpool2d_forward(const Tensor& x, const Pool2dParams& p = {});
 /// @brief dL/dx: each window's dL/dy goes to the position of its maximum. Tie rule: when
-///        several positions share the maximum, the first in row-major order gets it all.
+///        several positions share the maximum, the first in row-major order gets it all; a
+///        window holding a NaN sends it to its first NaN (the position the forward pass chose).
 Tensor maxpool2d_backward(const Tensor& x, const Tensor& dy, const Pool2dParams& p = {});
 /// @brief Average pooling: y holds each window's mean (padding counts as zeros; the part of a
 ///        ceil-mode window beyond the padded input does not count).
@@ -79,9 +82,10 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a = false, bool trans
 /// @name Activations
 /// @{
 
-/// @brief y = max(0, x).
+/// @brief y = max(0, x), with NaN kept (PyTorch's rule): y = (x <= 0) ? 0 : x, so
+///        relu(NaN) = NaN.
 Tensor relu_forward(const Tensor& x);
-/// @brief dL/dx = dL/dy where x > 0, else 0.
+/// @brief dL/dx = (x <= 0) ? 0 : dL/dy: dL/dy where x > 0 or x is NaN, else 0.
 Tensor relu_backward(const Tensor& x, const Tensor& dy);
 /// @brief y = σ(x) = 1 / (1 + e^-x).
 Tensor sigmoid_forward(const Tensor& x);
