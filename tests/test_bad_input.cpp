@@ -5,6 +5,7 @@
 // (the sanitizer build runs these too).
 #include <catch2/catch.hpp>
 
+#include <cnnlab/check/gradcheck.hpp>
 #include <cnnlab/core/backend.hpp>
 #include <cnnlab/core/error.hpp>
 #include <cnnlab/ops/ops.hpp>
@@ -144,4 +145,25 @@ TEST_CASE("bad input: undefined tensors and unknown backends", "[bad-input]") {
   REQUIRE_THROWS_WITH(backend_by_name("cuda"), Contains("unknown backend 'cuda'; this build has: reference"));
   REQUIRE_THROWS_WITH(filled({2}).dim(3), Contains("tensor of shape [2] has 1 dimensions"));
   REQUIRE_THROWS_WITH(filled({2}).at(2), Contains("index out of range"));
+}
+
+TEST_CASE("bad input: a shape whose element count overflows int64_t", "[bad-input][overflow]") {
+  // 65536^4 = 2^64 and 2^32 · 2^32 = 2^64 wrap around to 0 in int64_t arithmetic: without the
+  // check, such a tensor would "hold" no elements and every loop over it would do nothing.
+  REQUIRE_THROWS_WITH(numel({65536, 65536, 65536, 65536}),
+                      Contains("numel: shape [65536, 65536, 65536, 65536] has more elements than int64_t can count"));
+  REQUIRE_THROWS_WITH(numel({4294967296, 4294967296}), Contains("shape [4294967296, 4294967296] has more elements"));
+  REQUIRE_THROWS_WITH(numel({3, int64_t{1} << 62}), Contains("more than 2^63 - 1"));  // 3·2^62 wraps negative
+  CHECK(numel({int64_t{1} << 31, int64_t{1} << 31}) == int64_t{1} << 62);  // large, but it fits
+  CHECK(numel({}) == 1);
+  // Every user of a size product sees the error instead of a wrapped count.
+  REQUIRE_THROWS_WITH(Tensor::empty({65536, 65536, 65536, 65536}, ref()), Contains("[65536, 65536, 65536, 65536]"));
+  REQUIRE_THROWS_WITH(flatten_backward(filled({2, 3}), {65536, 65536, 65536, 65536}),
+                      Contains("[65536, 65536, 65536, 65536]"));
+  // The gradient checker must not report OK after checking nothing.
+  GradcheckSpec spec;
+  spec.input = {65536, 65536, 65536, 65536};
+  REQUIRE_THROWS_WITH(gradcheck_op("relu", spec), Contains("shape [65536, 65536, 65536, 65536] has more elements"));
+  spec.input = {4294967296, 4294967296};
+  REQUIRE_THROWS_WITH(gradcheck_op("sigmoid", spec), Contains("shape [4294967296, 4294967296] has more elements"));
 }
