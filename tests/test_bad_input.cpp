@@ -224,3 +224,17 @@ TEST_CASE("bad input: pooling sizes beyond what a backend can index", "[bad-inpu
   REQUIRE_THROWS_WITH(avgpool2d_backward(filled({1, 1, 1, 1}), {1, 1, 46340, 46340}, {2, 2, 1, false}),
                       Contains("padding 1 makes the padded input 1 x 1 x 46342 x 46342 = 2147580964 elements"));
 }
+
+TEST_CASE("bad input: a cross-entropy loss too large for float32", "[bad-input][loss]") {
+  // Finite logits of +-3e38 with the label on the small one: the true loss, 6e38, does not fit
+  // in a float. It used to come back as inf; now the error names the row and its logits' span.
+  for (const std::string& name : backend_names()) {
+    if (name != "reference" && name != "openmp") continue;
+    INFO("backend " << name);
+    Backend& be = backend_by_name(name);
+    const Tensor logits = Tensor::from_vector({2, 2}, {1, 2, 3e38f, -3e38f}, be);
+    REQUIRE_THROWS_WITH(softmax_cross_entropy_forward(logits, Tensor::from_vector({2}, {0, 1}, be)),
+                        Contains("softmax_cross_entropy_forward: the loss overflows float32: row 1 of logits [2, 2] "
+                                 "spans from -3e+38 to 3e+38 (a span of 6e+38)"));
+  }
+}

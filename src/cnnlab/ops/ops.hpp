@@ -108,9 +108,10 @@ Tensor softmax_backward(const Tensor& y, const Tensor& dy);
 /// @param logits [N, D] scores, finite
 /// @param labels [N] class indices stored as floats, each an integer in [0, D)
 /// @return a tensor of shape [1] holding the loss
-/// @throws Error for bad shapes, labels that are out of range or not integers, and
+/// @throws Error for bad shapes, labels that are out of range or not integers,
 ///         non-finite logits when they make the loss non-finite (the message gives the first
-///         bad index). On a backend that checks data on its device (Vulkan,
+///         bad index), and finite logits whose loss does not fit in float32 (e.g. ±3e38: the
+///         message names the row and its logits' span). On a backend that checks data on its device (Vulkan,
 ///         Backend::checks_data_on_device()) the label and logit errors come, with the same
 ///         message, from the next read of a result or synchronize() instead of from this call.
 Tensor softmax_cross_entropy_forward(const Tensor& logits, const Tensor& labels);
