@@ -17,6 +17,7 @@
 
 #include <cmath>
 #include <initializer_list>
+#include <limits>
 #include <string>
 
 namespace cnnlab {
@@ -312,8 +313,13 @@ namespace {
     double total = 0.0;
     for (size_t j = 0; j < D; ++j) total += std::exp(static_cast<double>(row[j]) - hi);
     const double loss = hi + std::log(total) - static_cast<double>(row[static_cast<size_t>(t[n])]);
-    if (loss > worst_loss) worst = n, worst_loss = loss, worst_lo = lo, worst_hi = hi;
-    if (std::isinf(static_cast<float>(loss))) break;  // the first row that overflows
+    if (loss > worst_loss) {
+      worst = n;
+      worst_loss = loss;
+      worst_lo = lo;
+      worst_hi = hi;
+    }
+    if (loss > std::numeric_limits<float>::max()) break;  // the first row that overflows
   }
   throw Error(loss_overflow_message(op, logits.shape(), worst,
                                     static_cast<int64_t>(t[worst]), worst_lo, worst_hi,
