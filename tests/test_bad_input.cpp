@@ -238,3 +238,10 @@ TEST_CASE("bad input: a cross-entropy loss too large for float32", "[bad-input][
                                  "spans from -3e+38 to 3e+38 (a span of 6e+38)"));
   }
 }
+
+TEST_CASE("bad input: flatten_backward with a zero or negative size in x's shape", "[bad-input][shape]") {
+  // x's shape is given, not taken from a tensor: a zero batch size used to divide by zero.
+  REQUIRE_THROWS_WITH(flatten_backward(filled({2, 5}), {0, 3}),
+                      Contains("flatten_backward: x has shape [0, 3]: dimension 0 is 0, but every size must be positive"));
+  REQUIRE_THROWS_WITH(flatten_backward(filled({2, 5}), {-2, -5}), Contains("dimension 0 is -2"));
+}

@@ -365,6 +365,7 @@ Tensor flatten_forward(const Tensor& x) {
 
 Tensor flatten_backward(const Tensor& dy, const Shape& x_shape) {
   require_defined("flatten_backward", "dy", dy);
+  require_positive(x_shape, "flatten_backward: x");  // before dividing by x_shape[0]
   if (x_shape.size() < 2 || dy.shape() != Shape{x_shape[0], numel(x_shape) / x_shape[0]})
     throw Error("flatten_backward: dy " + to_string(dy.shape()) +
                 " is not the flattened form of x " + to_string(x_shape));
