@@ -13,6 +13,8 @@
 
 #include "backends/reference/pool2d.hpp"
 
+#include <cmath>
+
 namespace cnnlab {
 
 namespace {
@@ -45,7 +47,7 @@ void maxpool_2x2_plane(const float* x, float* y, int64_t W, int64_t H2, int64_t 
       m = c > m ? c : m;
       m = d > m ? d : m;
       out[j] = m;
-      nan |= (a != a) | (b != b) | (c != c) | (d != d);
+      nan |= std::isunordered(a, b) | std::isunordered(c, d);  // a NaN among a, b, c, d
     }
     if (!nan) continue;
     // The NaN fix-up, rarely needed: each window holding a NaN gets its first NaN.
