@@ -5,6 +5,7 @@
 // (the sanitizer build runs these too).
 #include <catch2/catch.hpp>
 
+#include <cnnlab/check/gradcheck.hpp>
 #include <cnnlab/core/backend.hpp>
 #include <cnnlab/core/error.hpp>
 #include <cnnlab/ops/ops.hpp>
@@ -144,4 +145,103 @@ TEST_CASE("bad input: undefined tensors and unknown backends", "[bad-input]") {
   REQUIRE_THROWS_WITH(backend_by_name("cuda"), Contains("unknown backend 'cuda'; this build has: reference"));
   REQUIRE_THROWS_WITH(filled({2}).dim(3), Contains("tensor of shape [2] has 1 dimensions"));
   REQUIRE_THROWS_WITH(filled({2}).at(2), Contains("index out of range"));
+}
+
+TEST_CASE("bad input: a shape whose element count overflows int64_t", "[bad-input][overflow]") {
+  // 65536^4 = 2^64 and 2^32 · 2^32 = 2^64 wrap around to 0 in int64_t arithmetic: without the
+  // check, such a tensor would "hold" no elements and every loop over it would do nothing.
+  REQUIRE_THROWS_WITH(numel({65536, 65536, 65536, 65536}),
+                      Contains("numel: shape [65536, 65536, 65536, 65536] has more elements than int64_t can count"));
+  REQUIRE_THROWS_WITH(numel({4294967296, 4294967296}), Contains("shape [4294967296, 4294967296] has more elements"));
+  REQUIRE_THROWS_WITH(numel({3, int64_t{1} << 62}), Contains("more than 2^63 - 1"));  // 3·2^62 wraps negative
+  CHECK(numel({int64_t{1} << 31, int64_t{1} << 31}) == int64_t{1} << 62);  // large, but it fits
+  CHECK(numel({}) == 1);
+  // Every user of a size product sees the error instead of a wrapped count.
+  REQUIRE_THROWS_WITH(Tensor::empty({65536, 65536, 65536, 65536}, ref()), Contains("[65536, 65536, 65536, 65536]"));
+  REQUIRE_THROWS_WITH(flatten_backward(filled({2, 3}), {65536, 65536, 65536, 65536}),
+                      Contains("[65536, 65536, 65536, 65536]"));
+  // The gradient checker must not report OK after checking nothing.
+  GradcheckSpec spec;
+  spec.input = {65536, 65536, 65536, 65536};
+  REQUIRE_THROWS_WITH(gradcheck_op("relu", spec), Contains("shape [65536, 65536, 65536, 65536] has more elements"));
+  spec.input = {4294967296, 4294967296};
+  REQUIRE_THROWS_WITH(gradcheck_op("sigmoid", spec), Contains("shape [4294967296, 4294967296] has more elements"));
+}
+
+TEST_CASE("bad input: conv2d sizes beyond what a backend can index (2^31 - 1 elements)", "[bad-input][conv2d][size]") {
+  // A 3x3 input with padding and stride 1.5e9: the output is only 3x3, but the padded input is
+  // 3000000003 x 3000000003; backends used to run for minutes or run out of memory. The check
+  // is in the geometry, before any backend is called, so every backend gives the same message.
+  const Conv2dParams huge{1500000000, 1500000000, 1, 1};
+  const char* padded = "conv2d: padding 1500000000 makes the padded input 1 x 1 x 3000000003 x 3000000003 = "
+                       "9000000018000000009 elements, more than 2^31 - 1 = 2147483647 a backend can index";
+  for (const std::string& name : backend_names()) {
+    if (name != "reference" && name != "openmp") continue;
+    INFO("backend " << name);
+    Backend& be = backend_by_name(name);
+    const Tensor x = Tensor::from_vector({1, 1, 3, 3}, std::vector<float>(9, 1.0f), be);
+    const Tensor w = Tensor::from_vector({1, 1, 3, 3}, std::vector<float>(9, 1.0f), be);
+    REQUIRE_THROWS_WITH(conv2d_forward(x, w, Tensor(), huge), Contains(padded));
+    REQUIRE_THROWS_WITH(conv2d_backward_data(x, w, x.shape(), huge), Contains(padded));
+    REQUIRE_THROWS_WITH(conv2d_backward_weight(x, x, w.shape(), true, huge), Contains(padded));
+  }
+  // The input itself (conv2d_backward_data takes x's shape without a tensor); a count beyond
+  // int64_t is reported, not wrapped.
+  const Tensor w = filled({1, 1, 3, 3});
+  REQUIRE_THROWS_WITH(conv2d_backward_data(filled({1, 1, 1, 1}), w, {1, 1, 65536, 65536}),
+                      Contains("conv2d: the input x [1, 1, 65536, 65536] has 1 x 1 x 65536 x 65536 = 4294967296 elements, more than 2^31 - 1"));
+  REQUIRE_THROWS_WITH(conv2d_backward_data(filled({1, 1, 1, 1}), w, {1, 1, int64_t{1} << 62, 4}),
+                      Contains("= more than 2^63 - 1 elements, more than 2^31 - 1"));
+  // The output: 2^20 filters of 1x1 on a 64x64 image give 2^32 outputs.
+  REQUIRE_THROWS_WITH(conv2d_forward(filled({1, 1, 64, 64}), filled({1 << 20, 1, 1, 1}), Tensor()),
+                      Contains("the output y [N, K, H2, W2] has 1 x 1048576 x 64 x 64 = 4294967296 elements"));
+  // One image's im2col matrix: (C/G)·F·F = 256·11·11 rows x 290·290 columns.
+  REQUIRE_THROWS_WITH(conv2d_backward_data(filled({1, 1, 1, 1}), filled({1, 256, 11, 11}), {1, 256, 300, 300}),
+                      Contains("im2col matrix, (C/G)·F·F rows x H2·W2 columns, has 30976 x 84100 = 2605081600 elements"));
+}
+
+TEST_CASE("bad input: conv2d padding larger than the filter's span", "[bad-input][conv2d][size]") {
+  // Up to D(F-1)+1 every window is at most one step from the real input; beyond, the extra
+  // windows see only zeros and the work grows with P instead of with the input.
+  const Tensor x = filled({1, 1, 5, 5});
+  REQUIRE_THROWS_WITH(conv2d_forward(x, filled({1, 1, 3, 3}), Tensor(), {1, 4, 1, 1}),
+                      Contains("conv2d: padding 4 is more than the span D(F-1)+1 = 3 of the 3x3 filter with dilation 1"));
+  REQUIRE_THROWS_WITH(conv2d_forward(x, filled({1, 1, 1, 1}), Tensor(), {1, 2, 1, 1}), Contains("P must be at most 1"));
+  REQUIRE_THROWS_WITH(conv2d_forward(x, filled({1, 1, 3, 3}), Tensor(), {1, 6, 2, 1}), Contains("span D(F-1)+1 = 5"));
+  // At the limit it is allowed: P = 3 for a 3x3 filter, P = 5 for 3x3 dilated by 2, and a 1x5
+  // filter counts its larger side.
+  CHECK(conv2d_forward(x, filled({1, 1, 3, 3}), Tensor(), {1, 3, 1, 1}).shape() == Shape{1, 1, 9, 9});
+  CHECK(conv2d_forward(x, filled({1, 1, 3, 3}), Tensor(), {1, 5, 2, 1}).shape() == Shape{1, 1, 11, 11});
+  CHECK(conv2d_forward(x, filled({1, 1, 1, 5}), Tensor(), {1, 2, 1, 1}).shape() == Shape{1, 1, 9, 5});
+}
+
+TEST_CASE("bad input: pooling sizes beyond what a backend can index", "[bad-input][pool][size]") {
+  REQUIRE_THROWS_WITH(avgpool2d_backward(filled({1, 1, 1, 1}), {1, 1, 65536, 65536}),
+                      Contains("avgpool2d_backward: the input x [1, 1, 65536, 65536] has 1 x 1 x 65536 x 65536 = 4294967296 elements"));
+  REQUIRE_THROWS_WITH(avgpool2d_backward(filled({1, 1, 1, 1}), {4294967296, 4294967296, 1, 1}),
+                      Contains("= more than 2^63 - 1 elements"));
+  // The padded input: 46340² fits below 2^31, 46342² does not.
+  REQUIRE_THROWS_WITH(avgpool2d_backward(filled({1, 1, 1, 1}), {1, 1, 46340, 46340}, {2, 2, 1, false}),
+                      Contains("padding 1 makes the padded input 1 x 1 x 46342 x 46342 = 2147580964 elements"));
+}
+
+TEST_CASE("bad input: a cross-entropy loss too large for float32", "[bad-input][loss]") {
+  // Finite logits of +-3e38 with the label on the small one: the true loss, 6e38, does not fit
+  // in a float. It used to come back as inf; now the error names the row and its logits' span.
+  for (const std::string& name : backend_names()) {
+    if (name != "reference" && name != "openmp") continue;
+    INFO("backend " << name);
+    Backend& be = backend_by_name(name);
+    const Tensor logits = Tensor::from_vector({2, 2}, {1, 2, 3e38f, -3e38f}, be);
+    REQUIRE_THROWS_WITH(softmax_cross_entropy_forward(logits, Tensor::from_vector({2}, {0, 1}, be)),
+                        Contains("softmax_cross_entropy_forward: the loss overflows float32: row 1 of logits [2, 2] "
+                                 "spans from -3e+38 to 3e+38 (a span of 6e+38)"));
+  }
+}
+
+TEST_CASE("bad input: flatten_backward with a zero or negative size in x's shape", "[bad-input][shape]") {
+  // x's shape is given, not taken from a tensor: a zero batch size used to divide by zero.
+  REQUIRE_THROWS_WITH(flatten_backward(filled({2, 5}), {0, 3}),
+                      Contains("flatten_backward: x has shape [0, 3]: dimension 0 is 0, but every size must be positive"));
+  REQUIRE_THROWS_WITH(flatten_backward(filled({2, 5}), {-2, -5}), Contains("dimension 0 is -2"));
 }

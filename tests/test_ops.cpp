@@ -154,6 +154,31 @@ TEST_CASE("softmax and cross-entropy, including very large logits", "[ops][softm
   CHECK(softmax_cross_entropy_forward(make({1, 2}, {50, -50}), make({1}, {1})).at(0) == Approx(100));
 }
 
+TEST_CASE("softmax and cross-entropy at the float32 limit (logits of +-3e38)", "[ops][softmax][loss]") {
+  // Subtracting each row's maximum first keeps softmax and the loss's gradient finite and
+  // exact even when the logits span 6e38, more than a float can hold (about 3.4e38).
+  for (const std::string& name : backend_names()) {
+    if (name != "reference" && name != "openmp") continue;
+    INFO("backend " << name);
+    Backend& be = backend_by_name(name);
+    const auto on = [&](const Shape& s, const std::vector<float>& v) { return Tensor::from_vector(s, v, be); };
+    const Tensor x = on({3, 2}, {3e38f, -3e38f, -3e38f, 3e38f, 1, 2});
+    const float p1 = 1 / (1 + std::exp(1.f)), p2 = 1 - p1;  // softmax of {1, 2}
+    check_close(softmax_forward(x), {1, 0, 0, 1, p1, p2});
+    // dL/dx = (softmax − onehot)/N with labels {1, 0, 1}, N = 3: finite, though the loss is not.
+    check_close(softmax_cross_entropy_backward(x, on({3}, {1, 0, 1})),
+                {1 / 3.f, -1 / 3.f, -1 / 3.f, 1 / 3.f, p1 / 3, (p2 - 1) / 3});
+    // When the label is the largest logit the loss is log(1 + e^-6e38) = 0: fine.
+    CHECK(softmax_cross_entropy_forward(x, on({3}, {0, 1, 1})).at(0) == Approx(std::log(1 + std::exp(-1.f)) / 3));
+    // A loss near the float limit still fits: 3e38 + 1e37 = 3.1e38 ...
+    CHECK(softmax_cross_entropy_forward(on({1, 2}, {3e38f, -1e37f}), on({1}, {1})).at(0) == Approx(3.1e38));
+    // ... and so does a mean of such losses, whose sum (6e38) would not: the sum over the
+    // batch must not be kept in float.
+    CHECK(softmax_cross_entropy_forward(on({2, 2}, {2e38f, -1e38f, 2e38f, -1e38f}), on({2}, {1, 1})).at(0) ==
+          Approx(3e38));
+  }
+}
+
 TEST_CASE("flatten and add", "[ops][shape]") {
   const Tensor x = make({2, 1, 2, 2}, {1, 2, 3, 4, 5, 6, 7, 8});
   const Tensor f = flatten_forward(x);

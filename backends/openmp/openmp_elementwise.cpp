@@ -20,7 +20,7 @@ void OpenMPBackend::relu_forward(const Tensor& x, Tensor& y) {
   float* out = y.data();
   const int64_t n = x.numel();
 #pragma omp parallel for simd schedule(static) if (n > kParallelMin)
-  for (int64_t e = 0; e < n; ++e) out[e] = in[e] > 0.0f ? in[e] : 0.0f;
+  for (int64_t e = 0; e < n; ++e) out[e] = in[e] <= 0.0f ? 0.0f : in[e];  // NaN stays NaN
 }
 
 void OpenMPBackend::relu_backward(const Tensor& x, const Tensor& dy, Tensor& dx) {
@@ -29,7 +29,7 @@ void OpenMPBackend::relu_backward(const Tensor& x, const Tensor& dy, Tensor& dx)
   float* out = dx.data();
   const int64_t n = x.numel();
 #pragma omp parallel for simd schedule(static) if (n > kParallelMin)
-  for (int64_t e = 0; e < n; ++e) out[e] = in[e] > 0.0f ? g[e] : 0.0f;
+  for (int64_t e = 0; e < n; ++e) out[e] = in[e] <= 0.0f ? 0.0f : g[e];  // NaN x: dy passes
 }
 
 void OpenMPBackend::sigmoid_forward(const Tensor& x, Tensor& y) {

@@ -2,12 +2,18 @@
 //
 // Contract: the N·C planes of a pooling layer are independent, so one OpenMP pragma spreads
 // them over the threads and each plane runs the reference kernel (backends/reference/pool2d.hpp)
-// — same windows, same tie rule, same divisor, by construction. The common 2×2 / stride 2 /
-// no padding max pool has its own loop: two input rows in, one output row out, a pure
-// streaming pass that the compiler vectorises.
+// — same windows, same tie rule, same NaN rule, same divisor, by construction. The common
+// 2×2 / stride 2 / no padding max pool has its own loop: two input rows in, one output row
+// out, a pure streaming pass that the compiler vectorises. There, the NaN rule (a window's
+// first NaN wins) is a fix-up after the plain maximum, which skips NaNs (as SIMD max
+// instructions and std::max do): the vectorised loop also notes whether a row of windows saw
+// a NaN (two compares per four inputs, no branch), and only such a row is walked again,
+// window by window.
 #include "backends/openmp/openmp_backend.hpp"
 
 #include "backends/reference/pool2d.hpp"
+
+#include <cmath>
 
 namespace cnnlab {
 
@@ -23,20 +29,35 @@ bool is_2x2_stride_2(const Pool2dGeometry& g) {
   return g.F == 2 && g.S == 2 && g.P == 0 && g.H2 == g.H / 2 && g.W2 == g.W / 2;
 }
 
-/// 2×2 / stride 2 max pool of one plane: y[i][j] = max of x[2i..2i+1][2j..2j+1].
+/// 2×2 / stride 2 max pool of one plane: y[i][j] = max of x[2i..2i+1][2j..2j+1], or the
+/// window's first NaN if it holds one.
 void maxpool_2x2_plane(const float* x, float* y, int64_t W, int64_t H2, int64_t W2) {
   for (int64_t i = 0; i < H2; ++i) {
     const float* r0 = x + (2 * i) * W;
     const float* r1 = r0 + W;
     float* out = y + i * W2;
-#pragma omp simd
+    int nan = 0;  // does this row of windows hold a NaN? (x != x only for NaN)
+#pragma omp simd reduction(| : nan)
     for (int64_t j = 0; j < W2; ++j) {
-      // Same first-maximum order as the reference: (0,0), (0,1), (1,0), (1,1).
-      float m = r0[2 * j];
-      m = r0[2 * j + 1] > m ? r0[2 * j + 1] : m;
-      m = r1[2 * j] > m ? r1[2 * j] : m;
-      m = r1[2 * j + 1] > m ? r1[2 * j + 1] : m;
+      // Same first-maximum order as the reference: (0,0), (0,1), (1,0), (1,1). '>' is false
+      // for a NaN, so this skips NaNs (unless one comes first), as SIMD max instructions do.
+      const float a = r0[2 * j], b = r0[2 * j + 1], c = r1[2 * j], d = r1[2 * j + 1];
+      float m = a;
+      m = b > m ? b : m;
+      m = c > m ? c : m;
+      m = d > m ? d : m;
       out[j] = m;
+      nan |= std::isunordered(a, b) | std::isunordered(c, d);  // a NaN among a, b, c, d
+    }
+    if (!nan) continue;
+    // The NaN fix-up, rarely needed: each window holding a NaN gets its first NaN.
+    for (int64_t j = 0; j < W2; ++j) {
+      const float q[4] = {r0[2 * j], r0[2 * j + 1], r1[2 * j], r1[2 * j + 1]};
+      for (float v : q)
+        if (v != v) {
+          out[j] = v;
+          break;
+        }
     }
   }
 }

@@ -2,6 +2,8 @@
 //
 // Contract: n elements in, n out; any shape. The backward rules:
 //   ReLU      y = max(0, x)            dx = dy · 1(x > 0)      (derivative at 0 taken as 0)
+//             with NaN kept, as in PyTorch: y = (x <= 0) ? 0 : x and dx = (x <= 0) ? 0 : dy,
+//             so relu(NaN) = NaN and a NaN x lets dy through (a diverging net shows its NaNs)
 //   sigmoid   y = 1 / (1 + e^−x)       dx = dy · y · (1 − y)   (from the output y)
 //   tanh      y = tanh(x)              dx = dy · (1 − y²)      (from the output y)
 // Sigmoid is evaluated in a form that never overflows: for x < 0 it uses e^x / (1 + e^x).
@@ -14,11 +16,11 @@ namespace cnnlab::ref {
 
 template <class T>
 void relu_forward(const T* x, T* y, int64_t n) {
-  for (int64_t e = 0; e < n; ++e) y[e] = x[e] > T(0) ? x[e] : T(0);
+  for (int64_t e = 0; e < n; ++e) y[e] = x[e] <= T(0) ? T(0) : x[e];  // NaN <= 0 is false
 }
 template <class T>
 void relu_backward(const T* x, const T* dy, T* dx, int64_t n) {
-  for (int64_t e = 0; e < n; ++e) dx[e] = x[e] > T(0) ? dy[e] : T(0);
+  for (int64_t e = 0; e < n; ++e) dx[e] = x[e] <= T(0) ? T(0) : dy[e];
 }
 
 template <class T>

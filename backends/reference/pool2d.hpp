@@ -6,7 +6,9 @@
 //   max:  y = the largest value in the window; padding never wins. Backward, as in the
 //         lecture, dL/dx = 1(x = y)·dL/dy — with one tie rule: if several positions hold the
 //         maximum, only the FIRST in row-major order inside the window receives the gradient
-//         (so the gradient's total is preserved, like PyTorch).
+//         (so the gradient's total is preserved, like PyTorch). NaN rule, also PyTorch's: a
+//         window holding a NaN gives its FIRST NaN in row-major order, and backward sends dy
+//         there — a NaN is never hidden by a larger neighbour.
 //   avg:  y = (sum of the window's input values) / divisor, where the divisor is the window's
 //         size within the padded input (padding counts as zeros; a ceil-mode window hanging
 //         beyond the padded input is shorter). This is PyTorch's default (count_include_pad).
@@ -33,14 +35,18 @@ inline PoolWindow pool_window(const Pool2dGeometry& g, int64_t i, int64_t j) {
           std::min(we, g.W), divisor};
 }
 
-/// Flat offset (within one H×W plane) of the first maximum of window (i, j).
+/// Flat offset (within one H×W plane) of window (i, j)'s pick: its first NaN in row-major
+/// order if it holds one, else its first maximum.
 template <class T>
 int64_t pool_argmax(const T* plane, const Pool2dGeometry& g, int64_t i, int64_t j) {
   const PoolWindow win = pool_window(g, i, j);
   int64_t best = win.h0 * g.W + win.w0;
   for (int64_t h = win.h0; h < win.h1; ++h)
-    for (int64_t w = win.w0; w < win.w1; ++w)
-      if (plane[h * g.W + w] > plane[best]) best = h * g.W + w;  // strict '>': first max wins
+    for (int64_t w = win.w0; w < win.w1; ++w) {
+      const T v = plane[h * g.W + w];
+      if (v != v) return h * g.W + w;              // NaN (the only value unequal to itself)
+      if (v > plane[best]) best = h * g.W + w;  // strict '>': the first maximum wins
+    }
   return best;
 }
 

@@ -48,14 +48,16 @@ T log_sum_exp(const T* row, int64_t D) {
 }
 
 // logits (N, D), labels (N)  ->  mean loss (a single value)
+// The sum over the batch is kept in double: N row losses that each fit in a float (up to about
+// 3.4e38) may add up to more, while their mean still fits.
 template <class T>
 T softmax_cross_entropy_forward(const T* logits, const float* labels, int64_t N, int64_t D) {
-  T sum = T(0);
+  double sum = 0.0;
   for (int64_t n = 0; n < N; ++n) {
     const auto t = static_cast<int64_t>(labels[n]);
-    sum += log_sum_exp(logits + n * D, D) - logits[n * D + t];
+    sum += static_cast<double>(log_sum_exp(logits + n * D, D) - logits[n * D + t]);
   }
-  return sum / static_cast<T>(N);
+  return static_cast<T>(sum / static_cast<double>(N));
 }
 
 // logits (N, D), labels (N), dloss  ->  dlogits (N, D)

@@ -6,7 +6,10 @@ namespace cnnlab {
 
 int64_t numel(const Shape& shape) {
   int64_t n = 1;
-  for (int64_t d : shape) n *= d;
+  for (int64_t d : shape)
+    if (__builtin_mul_overflow(n, d, &n))  // a wrapped count would silently be wrong
+      throw Error("numel: shape " + to_string(shape) +
+                  " has more elements than int64_t can count (more than 2^63 - 1)");
   return n;
 }
 

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 namespace cnnlab {
 
@@ -34,6 +35,20 @@ std::string non_finite_message(std::string_view op, std::string_view name, const
   return std::string(op) + ": " + std::string(name) + " " + to_string(shape) +
          " holds a non-finite value (" + std::to_string(value) + ") at flat index " +
          std::to_string(index);
+}
+
+std::string loss_overflow_message(std::string_view op, const Shape& logits, size_t n,
+                                  int64_t label, double lo, double hi, double row_loss) {
+  char text[512];
+  const std::string row = std::to_string(n);
+  std::snprintf(text, sizeof text,
+                "%s: the loss overflows float32: row %s of logits %s spans from %g to %g (a span "
+                "of %g), and its loss, log(sum_j e^x[%s,j]) - x[%s,%lld] = %g, is more than the "
+                "largest float, %g; scale the logits down (e.g. a lower learning rate)",
+                std::string(op).c_str(), row.c_str(), to_string(logits).c_str(), lo, hi, hi - lo,
+                row.c_str(), row.c_str(), static_cast<long long>(label), row_loss,
+                static_cast<double>(std::numeric_limits<float>::max()));
+  return text;
 }
 
 }  // namespace cnnlab

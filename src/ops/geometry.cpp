@@ -6,13 +6,33 @@
 #include <cnnlab/core/error.hpp>
 #include <cnnlab/ops/geometry.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <string>
 
 namespace cnnlab {
 
 namespace {
 std::string str(int64_t v) { return std::to_string(v); }
+
+/// Throws unless the product of @p sizes is at most kMaxElements (overflow-checked). The message
+/// reads "<op>: <what> 1 x 3 x 224 x 224 = 150528 elements, more than 2^31 - 1 ...".
+void require_indexable(const std::string& op, const std::string& what,
+                       std::initializer_list<int64_t> sizes) {
+  int64_t n = 1;
+  bool overflow = false;
+  std::string factors;
+  for (int64_t d : sizes) {
+    overflow = overflow || __builtin_mul_overflow(n, d, &n);
+    factors += (factors.empty() ? "" : " x ") + str(d);
+  }
+  if (!overflow && n <= kMaxElements) return;
+  throw Error(op + ": " + what + " " + factors + " = " +
+              (overflow ? std::string("more than 2^63 - 1") : str(n)) +
+              " elements, more than 2^31 - 1 = " + str(kMaxElements) +
+              " a backend can index (32-bit indices)");
+}
 
 void require_rank4(const char* op, const char* what, const Shape& s, const char* layout) {
   if (s.size() != 4)
@@ -61,8 +81,25 @@ Conv2dGeometry conv2d_geometry(const Shape& x, const Shape& w, const Conv2dParam
     throw Error("conv2d: weights " + to_string(w) + " have " + str(w[1]) +
                 " channels per filter, but x " + to_string(x) + " has C=" + str(g.C) +
                 " channels in " + str(g.G) + " group(s), i.e. " + str(g.C / g.G) + " per filter");
+  // Sizes a backend indexes (geometry.hpp). Once x and w pass, every size below 2^31 and the
+  // sums and products that follow fit easily in int64_t.
+  require_indexable("conv2d", "the input x " + to_string(x) + " has", {g.N, g.C, g.H, g.W});
+  require_indexable("conv2d", "the weights w " + to_string(w) + " have", {g.K, w[1], g.FH, g.FW});
+  if (g.P > 0)
+    require_indexable("conv2d", "padding " + str(g.P) + " makes the padded input",
+                      {g.N, g.C, g.H + 2 * g.P, g.W + 2 * g.P});
+  const int64_t span = g.D * (std::max(g.FH, g.FW) - 1) + 1;  // what a dilated filter covers
+  if (g.P > span)
+    throw Error("conv2d: padding " + str(g.P) + " is more than the span D(F-1)+1 = " +
+                str(span) + " of the " + str(g.FH) + "x" + str(g.FW) + " filter with dilation " +
+                str(g.D) + ": windows further out would see only zeros, so the work would grow " +
+                "with P rather than with the input (P must be at most " + str(span) + ")");
   g.H2 = conv_out_size(g.H, g.FH, g, "in height");
   g.W2 = conv_out_size(g.W, g.FW, g, "in width");
+  require_indexable("conv2d", "the output y [N, K, H2, W2] has", {g.N, g.K, g.H2, g.W2});
+  require_indexable("conv2d",
+                    "one image's im2col matrix, (C/G)·F·F rows x H2·W2 columns, has",
+                    {w[1] * g.FH * g.FW, g.H2 * g.W2});
   return g;
 }
 
@@ -96,8 +133,14 @@ Pool2dGeometry pool2d_geometry(const char* op, const Shape& x, const Pool2dParam
   Pool2dGeometry g;
   g.N = x[0]; g.C = x[1]; g.H = x[2]; g.W = x[3];
   g.F = p.kernel; g.S = p.stride == 0 ? p.kernel : p.stride; g.P = p.padding;
+  // Sizes a backend indexes (geometry.hpp); P <= F/2 above keeps the padding proportional.
+  require_indexable(name, "the input x " + to_string(x) + " has", {g.N, g.C, g.H, g.W});
+  if (g.P > 0)
+    require_indexable(name, "padding " + str(g.P) + " makes the padded input",
+                      {g.N, g.C, g.H + 2 * g.P, g.W + 2 * g.P});
   g.H2 = pool_out_size(op, g.H, g, p.ceil_mode);
   g.W2 = pool_out_size(op, g.W, g, p.ceil_mode);
+  require_indexable(name, "the output y [N, C, H2, W2] has", {g.N, g.C, g.H2, g.W2});
   return g;
 }
 

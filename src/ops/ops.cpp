@@ -17,6 +17,7 @@
 
 #include <cmath>
 #include <initializer_list>
+#include <limits>
 #include <string>
 
 namespace cnnlab {
@@ -338,14 +339,51 @@ Backend& check_cross_entropy_args(const char* op, const Tensor& logits, const Te
 }
 }  // namespace
 
+namespace {
+/// Called when the loss came back infinite although every logit is finite: the loss itself
+/// does not fit in float32. Throws naming the first row whose loss (computed in double) is too
+/// large, or, failing that, the row with the largest loss.
+[[noreturn]] void throw_loss_overflow(const char* op, const Tensor& logits, const Tensor& labels) {
+  const std::vector<float> x = logits.to_vector(), t = labels.to_vector();
+  const auto D = static_cast<size_t>(logits.dim(1));
+  size_t worst = 0;
+  double worst_loss = -1.0, worst_lo = 0.0, worst_hi = 0.0;
+  for (size_t n = 0; n < t.size(); ++n) {
+    const float* row = x.data() + n * D;
+    double lo = row[0], hi = row[0];
+    for (size_t j = 1; j < D; ++j) {
+      lo = std::fmin(lo, static_cast<double>(row[j]));
+      hi = std::fmax(hi, static_cast<double>(row[j]));
+    }
+    double total = 0.0;
+    for (size_t j = 0; j < D; ++j) total += std::exp(static_cast<double>(row[j]) - hi);
+    const double loss = hi + std::log(total) - static_cast<double>(row[static_cast<size_t>(t[n])]);
+    if (loss > worst_loss) {
+      worst = n;
+      worst_loss = loss;
+      worst_lo = lo;
+      worst_hi = hi;
+    }
+    if (loss > std::numeric_limits<float>::max()) break;  // the first row that overflows
+  }
+  throw Error(loss_overflow_message(op, logits.shape(), worst,
+                                    static_cast<int64_t>(t[worst]), worst_lo, worst_hi,
+                                    worst_loss));
+}
+}  // namespace
+
 Tensor softmax_cross_entropy_forward(const Tensor& logits, const Tensor& labels) {
   const char* op = "softmax_cross_entropy_forward";
   Backend& be = check_cross_entropy_args(op, logits, labels);
   Tensor loss = output_like(logits, {1});
   be.softmax_cross_entropy_forward(logits, labels, loss);
   if (be.checks_data_on_device()) return loss;
-  // Reading one number is cheap; only when it is bad do we scan for the culprit.
-  if (!std::isfinite(loss.at(0))) require_finite(op, "logits", logits);
+  // Reading one number is cheap; only when it is bad do we scan for the culprit: a NaN or
+  // infinite logit, or else finite logits whose loss does not fit in float32.
+  if (!std::isfinite(loss.at(0))) {
+    require_finite(op, "logits", logits);
+    throw_loss_overflow(op, logits, labels);
+  }
   return loss;
 }
 
@@ -372,6 +410,7 @@ Tensor flatten_forward(const Tensor& x) {
 
 Tensor flatten_backward(const Tensor& dy, const Shape& x_shape) {
   require_defined("flatten_backward", "dy", dy);
+  require_positive(x_shape, "flatten_backward: x");  // before dividing by x_shape[0]
   if (x_shape.size() < 2 || dy.shape() != Shape{x_shape[0], numel(x_shape) / x_shape[0]})
     throw Error("flatten_backward: dy " + to_string(dy.shape()) +
                 " is not the flattened form of x " + to_string(x_shape));

@@ -17,3 +17,5 @@ mkdir -p "$dir"
 "$tool" write "$dir/x3.npy" 1,1,3,3 1,2,3,4,5,6,7,8,9
 "$tool" write "$dir/w2.npy" 1,1,2,2 1,0,0,-1
 "$tool" write "$dir/dy2.npy" 1,1,2,2 1,2,3,4
+"$tool" write "$dir/huge_logits.npy" 1,2 3e38,-3e38
+"$tool" write "$dir/label1.npy" 1 1

@@ -3,7 +3,7 @@
 ///
 /// Contract: a Shape is a plain `std::vector<int64_t>`. These helpers count elements and print
 /// shapes the way error messages show them: `[64, 3, 32, 32]`. They do not validate anything
-/// beyond what their names say.
+/// beyond what their names say — except that an element count never overflows silently.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +16,8 @@ namespace cnnlab {
 using Shape = std::vector<int64_t>;
 
 /// @brief Number of elements of a tensor of this shape (1 for the empty shape `[]`).
+/// @throws Error naming the shape if the product of its sizes does not fit in int64_t (it
+///         would wrap around, e.g. to 0 for [65536, 65536, 65536, 65536]).
 int64_t numel(const Shape& shape);
 
 /// @brief Prints a shape as `[2, 3, 4]`.

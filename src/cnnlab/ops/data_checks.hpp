@@ -1,6 +1,6 @@
 /// @file data_checks.hpp
-/// @brief The rules and messages of the checks on tensor *values* (not shapes): class labels
-///        and finiteness.
+/// @brief The rules and messages of the checks on tensor *values* (not shapes): class labels,
+///        finiteness, and a loss too large for float32.
 ///
 /// Contract:
 /// - These are the only definitions of what makes a label valid and of how a bad label or a
@@ -35,5 +35,14 @@ std::string bad_label_message(std::string_view op, size_t n, float value, const 
 ///        non-finite value (nan) at flat index 2".
 std::string non_finite_message(std::string_view op, std::string_view name, const Shape& shape,
                                size_t index, float value);
+
+/// @brief The message for a softmax cross-entropy loss that overflows float32 although every
+///        logit is finite: row @p n of @p logits ([N, D]) holds values from @p lo to @p hi and
+///        its loss, log Σ_j e^x[n,j] − x[n, label], is @p row_loss (computed in double), e.g.
+///        "softmax_cross_entropy_forward: the loss overflows float32: row 0 of logits [1, 2]
+///        spans from -3e+38 to 3e+38 (a span of 6e+38), and its loss ... = 6e+38 is more than
+///        the largest float, 3.40282e+38".
+std::string loss_overflow_message(std::string_view op, const Shape& logits, size_t n,
+                                  int64_t label, double lo, double hi, double row_loss);
 
 }  // namespace cnnlab

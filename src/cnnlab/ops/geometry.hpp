@@ -8,6 +8,20 @@
 ///            that would start in the bottom/right padding is dropped (PyTorch's rule).
 /// Each *_geometry() function checks every rule and throws cnnlab::Error naming the broken
 /// one; a backend that receives a geometry object may trust it completely.
+///
+/// Two more rules keep every layer computable, on every backend, before any work starts:
+///   size:    every buffer a backend indexes holds at most kMaxElements = 2^31 − 1 elements:
+///            the input N·C·H·W, the weights K·(C/G)·F·F, the padded input
+///            N·C·(H+2P)·(W+2P), the output, and (conv2d) one image's im2col matrix of
+///            (C/G)·F·F rows × H2·W2 columns. Reason: the Vulkan shaders index with 32-bit
+///            integers, and the CPU backends allocate scratch buffers of these sizes. All size
+///            arithmetic here is overflow-checked.
+///   padding: conv2d's P is at most the filter's span D(F−1)+1 (of the larger filter side);
+///            pooling's P at most F/2. Reason: with more padding, whole rows and columns of
+///            windows see nothing but zeros, so the work and memory of a layer would grow with
+///            P rather than with its real input (P = 1.5e9 on a 3×3 input would make the
+///            backward pass run for minutes). Up to the span, every output is at most one
+///            window away from the real input.
 #pragma once
 
 #include <cnnlab/core/shape.hpp>
@@ -15,6 +29,9 @@
 #include <cstdint>
 
 namespace cnnlab {
+
+/// @brief The most elements a buffer a backend indexes may hold: 2^31 − 1 (32-bit indices).
+inline constexpr int64_t kMaxElements = (int64_t{1} << 31) - 1;
 
 /// @brief Hyperparameters of a 2-D convolution (cross-correlation, as in PyTorch).
 ///
@@ -59,7 +76,8 @@ struct Conv2dGeometry {
 /// @param w_shape weight shape, must be [K, C/groups, F_h, F_w]
 /// @param p stride, padding, dilation, groups
 /// @throws Error naming the rule broken (rank, positive sizes, groups dividing C and K,
-///         channel mismatch, filter larger than the padded input, stride that does not fit).
+///         channel mismatch, a size beyond kMaxElements, padding beyond the filter's span,
+///         filter larger than the padded input, stride that does not fit).
 Conv2dGeometry conv2d_geometry(const Shape& x_shape, const Shape& w_shape, const Conv2dParams& p);
 
 /// @brief Hyperparameters of 2-D max or average pooling.
@@ -91,7 +109,7 @@ struct Pool2dGeometry {
 /// @param op name used in error messages ("maxpool2d" or "avgpool2d")
 /// @param x_shape input shape, must be [N, C, H, W]
 /// @param p window, stride, padding, ceil mode
-/// @throws Error naming the rule broken.
+/// @throws Error naming the rule broken (including a size beyond kMaxElements).
 Pool2dGeometry pool2d_geometry(const char* op, const Shape& x_shape, const Pool2dParams& p);
 
 }  // namespace cnnlab

@@ -57,10 +57,13 @@ ParamGrads conv2d_backward_weight(const Tensor& x, const Tensor& dy, const Shape
 /// @name Pooling
 /// @{
 
-/// @brief Max pooling: y[N,C,H2,W2] holds each F×F window's maximum.
+/// @brief Max pooling: y[N,C,H2,W2] holds each F×F window's maximum (padding never wins).
+///        NaN rule (PyTorch's): a window that holds a NaN gives its first NaN in row-major
+///        order, so a NaN is never hidden by a larger neighbour.
 Tensor maxpool2d_forward(const Tensor& x, const Pool2dParams& p = {});
 /// @brief dL/dx: each window's dL/dy goes to the position of its maximum. Tie rule: when
-///        several positions share the maximum, the first in row-major order gets it all.
+///        several positions share the maximum, the first in row-major order gets it all; a
+///        window holding a NaN sends it to its first NaN (the position the forward pass chose).
 Tensor maxpool2d_backward(const Tensor& x, const Tensor& dy, const Pool2dParams& p = {});
 /// @brief Average pooling: y holds each window's mean (padding counts as zeros; the part of a
 ///        ceil-mode window beyond the padded input does not count).
@@ -104,9 +107,10 @@ MatmulGrads matmul_backward(const Tensor& a, const Tensor& b, const Tensor& dy,
 /// @name Activations
 /// @{
 
-/// @brief y = max(0, x).
+/// @brief y = max(0, x), with NaN kept (PyTorch's rule): y = (x <= 0) ? 0 : x, so
+///        relu(NaN) = NaN.
 Tensor relu_forward(const Tensor& x);
-/// @brief dL/dx = dL/dy where x > 0, else 0.
+/// @brief dL/dx = (x <= 0) ? 0 : dL/dy: dL/dy where x > 0 or x is NaN, else 0.
 Tensor relu_backward(const Tensor& x, const Tensor& dy);
 /// @brief y = σ(x) = 1 / (1 + e^-x).
 Tensor sigmoid_forward(const Tensor& x);
@@ -129,9 +133,10 @@ Tensor softmax_backward(const Tensor& y, const Tensor& dy);
 /// @param logits [N, D] scores, finite
 /// @param labels [N] class indices stored as floats, each an integer in [0, D)
 /// @return a tensor of shape [1] holding the loss
-/// @throws Error for bad shapes, labels that are out of range or not integers, and
+/// @throws Error for bad shapes, labels that are out of range or not integers,
 ///         non-finite logits when they make the loss non-finite (the message gives the first
-///         bad index). On a backend that checks data on its device (Vulkan,
+///         bad index), and finite logits whose loss does not fit in float32 (e.g. ±3e38: the
+///         message names the row and its logits' span). On a backend that checks data on its device (Vulkan,
 ///         Backend::checks_data_on_device()) the label and logit errors come, with the same
 ///         message, from the next read of a result or synchronize() instead of from this call.
 Tensor softmax_cross_entropy_forward(const Tensor& logits, const Tensor& labels);
