@@ -269,43 +269,39 @@ Backend& elementwise_pair(const char* op, const char* first, const Tensor& t, co
                 to_string(dy.shape()) + " must have the same shape");
   return be;
 }
+
+/// y = f(x) elementwise: checks x, allocates y shaped like x, calls the backend's @p kernel
+/// (a pointer to one of Backend's virtuals, e.g. &Backend::relu_forward).
+Tensor elementwise(const char* op, const Tensor& x, void (Backend::*kernel)(const Tensor&, Tensor&)) {
+  require_defined(op, "x", x);
+  Tensor y = output_like(x, x.shape());
+  (x.backend().*kernel)(x, y);
+  return y;
+}
+
+/// dx from @p t (the forward input x or output y, named @p first) and dy, by @p kernel.
+Tensor elementwise_backward(const char* op, const char* first, const Tensor& t, const Tensor& dy,
+                            void (Backend::*kernel)(const Tensor&, const Tensor&, Tensor&)) {
+  Backend& be = elementwise_pair(op, first, t, dy);
+  Tensor dx = output_like(t, t.shape());
+  (be.*kernel)(t, dy, dx);
+  return dx;
+}
 }  // namespace
 
-Tensor relu_forward(const Tensor& x) {
-  require_defined("relu_forward", "x", x);
-  Tensor y = output_like(x, x.shape());
-  x.backend().relu_forward(x, y);
-  return y;
-}
+Tensor relu_forward(const Tensor& x) { return elementwise("relu_forward", x, &Backend::relu_forward); }
 Tensor relu_backward(const Tensor& x, const Tensor& dy) {
-  Backend& be = elementwise_pair("relu_backward", "x", x, dy);
-  Tensor dx = output_like(x, x.shape());
-  be.relu_backward(x, dy, dx);
-  return dx;
+  return elementwise_backward("relu_backward", "x", x, dy, &Backend::relu_backward);
 }
 Tensor sigmoid_forward(const Tensor& x) {
-  require_defined("sigmoid_forward", "x", x);
-  Tensor y = output_like(x, x.shape());
-  x.backend().sigmoid_forward(x, y);
-  return y;
+  return elementwise("sigmoid_forward", x, &Backend::sigmoid_forward);
 }
 Tensor sigmoid_backward(const Tensor& y, const Tensor& dy) {
-  Backend& be = elementwise_pair("sigmoid_backward", "y", y, dy);
-  Tensor dx = output_like(y, y.shape());
-  be.sigmoid_backward(y, dy, dx);
-  return dx;
+  return elementwise_backward("sigmoid_backward", "y", y, dy, &Backend::sigmoid_backward);
 }
-Tensor tanh_forward(const Tensor& x) {
-  require_defined("tanh_forward", "x", x);
-  Tensor y = output_like(x, x.shape());
-  x.backend().tanh_forward(x, y);
-  return y;
-}
+Tensor tanh_forward(const Tensor& x) { return elementwise("tanh_forward", x, &Backend::tanh_forward); }
 Tensor tanh_backward(const Tensor& y, const Tensor& dy) {
-  Backend& be = elementwise_pair("tanh_backward", "y", y, dy);
-  Tensor dx = output_like(y, y.shape());
-  be.tanh_backward(y, dy, dx);
-  return dx;
+  return elementwise_backward("tanh_backward", "y", y, dy, &Backend::tanh_backward);
 }
 
 // ---- softmax and loss ----------------------------------------------------------------------
