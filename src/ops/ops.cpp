@@ -114,12 +114,21 @@ ParamGrads conv2d_backward_weight(const Tensor& x, const Tensor& dy, const Shape
 }
 
 // ---- pooling -------------------------------------------------------------------------------
-Tensor maxpool2d_forward(const Tensor& x, const Pool2dParams& p) {
-  require_defined("maxpool2d_forward", "x", x);
-  const Pool2dGeometry g = pool2d_geometry("maxpool2d_forward", x.shape(), p);
+namespace {
+/// y[N,C,H2,W2] from x by the window rule of @p p: checks x and the geometry, allocates y, calls
+/// the backend's @p kernel (&Backend::maxpool2d_forward or &Backend::avgpool2d_forward).
+Tensor pool_forward(const char* op, const Tensor& x, const Pool2dParams& p,
+                    void (Backend::*kernel)(const Tensor&, Tensor&, const Pool2dGeometry&)) {
+  require_defined(op, "x", x);
+  const Pool2dGeometry g = pool2d_geometry(op, x.shape(), p);
   Tensor y = output_like(x, g.output_shape());
-  x.backend().maxpool2d_forward(x, y, g);
+  (x.backend().*kernel)(x, y, g);
   return y;
+}
+}  // namespace
+
+Tensor maxpool2d_forward(const Tensor& x, const Pool2dParams& p) {
+  return pool_forward("maxpool2d_forward", x, p, &Backend::maxpool2d_forward);
 }
 
 Tensor maxpool2d_backward(const Tensor& x, const Tensor& dy, const Pool2dParams& p) {
@@ -134,11 +143,7 @@ Tensor maxpool2d_backward(const Tensor& x, const Tensor& dy, const Pool2dParams&
 }
 
 Tensor avgpool2d_forward(const Tensor& x, const Pool2dParams& p) {
-  require_defined("avgpool2d_forward", "x", x);
-  const Pool2dGeometry g = pool2d_geometry("avgpool2d_forward", x.shape(), p);
-  Tensor y = output_like(x, g.output_shape());
-  x.backend().avgpool2d_forward(x, y, g);
-  return y;
+  return pool_forward("avgpool2d_forward", x, p, &Backend::avgpool2d_forward);
 }
 
 Tensor avgpool2d_backward(const Tensor& dy, const Shape& x_shape, const Pool2dParams& p) {
