@@ -70,8 +70,8 @@ Tensor random_tensor(const Shape& s, Backend& be, uint64_t seed) {
 void report(const Options& o, const std::string& name, const std::string& dir, const Backend& be,
             int threads, double value, const char* unit, double seconds) {
   if (o.csv) {
-    std::printf("%s,%s,%s,%d,%.4f,%s,%.4f\n", name.c_str(), dir.c_str(), be.name().c_str(),
-                threads, value, unit, seconds * 1e3);
+    std::printf("%s,%s,%s,%d,%.4f,%s,%.4f\n", name.c_str(), dir.c_str(), be.name().c_str(), threads,
+                value, unit, seconds * 1e3);
   } else {
     std::printf("%-12s %-8s %-10s %2d thr  %10.2f %-8s (%.3f ms)\n", name.c_str(), dir.c_str(),
                 be.name().c_str(), threads, value, unit, seconds * 1e3);
@@ -86,20 +86,26 @@ struct ConvLayer {
 };
 
 const std::vector<ConvLayer> kLayers = {
-    {"lenet_c1", 64, 1, 28, 28, 6, 5, 1, 2},     {"lenet_c2", 64, 6, 14, 14, 16, 5, 1, 0},
-    {"cifar", 64, 3, 32, 32, 32, 3, 1, 1},       {"vgg_mid", 8, 64, 56, 56, 64, 3, 1, 1},
-    {"vgg_deep", 8, 256, 28, 28, 256, 3, 1, 1},  {"alexnet_c1", 4, 3, 227, 227, 96, 11, 4, 0},
+    {"lenet_c1", 64, 1, 28, 28, 6, 5, 1, 2},    {"lenet_c2", 64, 6, 14, 14, 16, 5, 1, 0},
+    {"cifar", 64, 3, 32, 32, 32, 3, 1, 1},      {"vgg_mid", 8, 64, 56, 56, 64, 3, 1, 1},
+    {"vgg_deep", 8, 256, 28, 28, 256, 3, 1, 1}, {"alexnet_c1", 4, 3, 227, 227, 96, 11, 4, 0},
 };
 
 void bench_conv(const Options& o, Backend& be, int threads, const ConvLayer& l) {
   const Conv2dParams p{l.S, l.P, 1, 1};
-  const Tensor x = random_tensor({l.N, l.C, l.H, l.W}, be, 1), w = random_tensor({l.K, l.C, l.F, l.F}, be, 2);
+  const Tensor x = random_tensor({l.N, l.C, l.H, l.W}, be, 1),
+               w = random_tensor({l.K, l.C, l.F, l.F}, be, 2);
   const Tensor b = random_tensor({l.K}, be, 3);
   const Conv2dGeometry g = conv2d_geometry(x.shape(), w.shape(), p);
   const Tensor dy = random_tensor(g.output_shape(), be, 4);
   const double flops = 2.0 * static_cast<double>(g.N * g.K * g.H2 * g.W2 * g.C * g.FH * g.FW);
 
-  const double tf = best_time([&] { conv2d_forward(x, w, b, p); be.synchronize(); }, o.min_time);
+  const double tf = best_time(
+      [&] {
+        conv2d_forward(x, w, b, p);
+        be.synchronize();
+      },
+      o.min_time);
   report(o, l.name, "fwd", be, threads, flops / tf * 1e-9, "GFLOP/s", tf);
   const double tb = best_time(
       [&] {
@@ -112,11 +118,19 @@ void bench_conv(const Options& o, Backend& be, int threads, const ConvLayer& l) 
   report(o, l.name, "fwd+bwd", be, threads, 3 * flops / tb * 1e-9, "GFLOP/s", tb);
   if (!o.passes) return;
   // Each backward pass alone (same FLOPs as the forward pass), to see which one limits fwd+bwd.
-  const double td = best_time([&] { conv2d_backward_data(dy, w, x.shape(), p); be.synchronize(); },
-                              o.min_time);
+  const double td = best_time(
+      [&] {
+        conv2d_backward_data(dy, w, x.shape(), p);
+        be.synchronize();
+      },
+      o.min_time);
   report(o, l.name, "bwd_data", be, threads, flops / td * 1e-9, "GFLOP/s", td);
   const double tw = best_time(
-      [&] { conv2d_backward_weight(x, dy, w.shape(), true, p); be.synchronize(); }, o.min_time);
+      [&] {
+        conv2d_backward_weight(x, dy, w.shape(), true, p);
+        be.synchronize();
+      },
+      o.min_time);
   report(o, l.name, "bwd_wgt", be, threads, flops / tw * 1e-9, "GFLOP/s", tw);
 }
 
@@ -124,7 +138,12 @@ void bench_gemm(const Options& o, Backend& be, int threads) {
   const int64_t n = 2048;
   const Tensor a = random_tensor({n, n}, be, 5), b = random_tensor({n, n}, be, 6);
   Tensor c = Tensor::empty({n, n}, be);
-  const double t = best_time([&] { be.gemm(false, false, 1.0f, a, b, 0.0f, c); be.synchronize(); }, o.min_time);
+  const double t = best_time(
+      [&] {
+        be.gemm(false, false, 1.0f, a, b, 0.0f, c);
+        be.synchronize();
+      },
+      o.min_time);
   report(o, "sgemm2048", "fwd", be, threads, 2.0 * n * n * n / t * 1e-9, "GFLOP/s", t);
 }
 
@@ -132,7 +151,12 @@ void bench_maxpool(const Options& o, Backend& be, int threads) {
   const Tensor x = random_tensor({64, 64, 56, 56}, be, 7);
   const Pool2dParams p{2, 2, 0, false};
   const double bytes = static_cast<double>(x.numel() + x.numel() / 4) * sizeof(float);
-  const double t = best_time([&] { maxpool2d_forward(x, p); be.synchronize(); }, o.min_time);
+  const double t = best_time(
+      [&] {
+        maxpool2d_forward(x, p);
+        be.synchronize();
+      },
+      o.min_time);
   report(o, "maxpool", "fwd", be, threads, bytes / t * 1e-9, "GB/s", t);
 }
 
@@ -152,13 +176,18 @@ void bench_lenet(const Options& o, Backend& be, int threads) {
 
 int main(int argc, char** argv) {
   Options o;
-  CLI::App app{"cnnlab benchmarks: convolution layers, SGEMM, max pooling and a LeNet-5 "
-               "training step, per backend and thread count. Compare with PyTorch using "
-               "bench/compare.py."};
-  app.add_option("--backend", o.backends, "Backends to measure (repeatable); default: all in this build");
-  app.add_option("--threads", o.threads, "OpenMP thread counts to measure (default: 1 2)")->delimiter(',');
-  app.add_option("--min-time", o.min_time, "Seconds of timed runs per figure, at least (default 1)")->check(CLI::PositiveNumber);
-  app.add_option("--only", o.only, "Only cases whose name matches this regular expression (e.g. 'vgg|sgemm')");
+  CLI::App app{
+      "cnnlab benchmarks: convolution layers, SGEMM, max pooling and a LeNet-5 "
+      "training step, per backend and thread count. Compare with PyTorch using "
+      "bench/compare.py."};
+  app.add_option("--backend", o.backends,
+                 "Backends to measure (repeatable); default: all in this build");
+  app.add_option("--threads", o.threads, "OpenMP thread counts to measure (default: 1 2)")
+      ->delimiter(',');
+  app.add_option("--min-time", o.min_time, "Seconds of timed runs per figure, at least (default 1)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--only", o.only,
+                 "Only cases whose name matches this regular expression (e.g. 'vgg|sgemm')");
   app.add_flag("--passes", o.passes,
                "Also time backward-data and backward-weight of each layer on their own");
   app.add_flag("--csv", o.csv, "Print name,direction,backend,threads,value,unit,ms lines");

@@ -35,7 +35,8 @@ inline Tensor random_tensor(const Shape& s, uint64_t seed, float lo = -1, float 
 /// A tensor full of NaN on @p be: any element an op does not write stays NaN.
 inline Tensor poisoned(const Shape& s, Backend& be) {
   return Tensor::from_vector(
-      s, std::vector<float>(static_cast<size_t>(numel(s)), std::numeric_limits<float>::quiet_NaN()), be);
+      s, std::vector<float>(static_cast<size_t>(numel(s)), std::numeric_limits<float>::quiet_NaN()),
+      be);
 }
 
 /// The tolerance of a result whose reference has largest magnitude @p max_abs_reference, for an op

@@ -64,7 +64,8 @@ struct TempDir {
   }
   std::vector<std::string> entries() const {
     std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(path)) names.push_back(e.path().filename().string());
+    for (const auto& e : fs::directory_iterator(path))
+      names.push_back(e.path().filename().string());
     std::sort(names.begin(), names.end());
     return names;
   }
@@ -129,7 +130,8 @@ TEST_CASE("npy: save then load returns the same bits for random shapes and value
     for (auto& v : values) v = value(rng);
     // Values that must survive exactly: infinities, -0, the extremes, a denormal, NaN.
     const float specials[] = {std::numeric_limits<float>::infinity(),
-                              -std::numeric_limits<float>::infinity(), -0.0f,
+                              -std::numeric_limits<float>::infinity(),
+                              -0.0f,
                               std::numeric_limits<float>::max(),
                               std::numeric_limits<float>::denorm_min(),
                               std::numeric_limits<float>::quiet_NaN()};
@@ -161,8 +163,8 @@ TEST_CASE("npy: save writes a '<f4' version 1.0 file whose data starts at a mult
     REQUIRE(bytes.substr(0, 6) == "\x93NUMPY");
     REQUIRE(bytes[6] == 1);
     REQUIRE(bytes[7] == 0);
-    const size_t header_len = static_cast<unsigned char>(bytes[8]) +
-                              256u * static_cast<unsigned char>(bytes[9]);
+    const size_t header_len =
+        static_cast<unsigned char>(bytes[8]) + 256u * static_cast<unsigned char>(bytes[9]);
     const size_t data_offset = 10 + header_len;
     CHECK(data_offset % 64 == 0);
     const std::string header = bytes.substr(10, header_len);
@@ -184,22 +186,23 @@ TEST_CASE("npy: save writes a '<f4' version 1.0 file whose data starts at a mult
 TEST_CASE("npy: hand-made files of every supported dtype load as float32", "[npy]") {
   TempDir dir;
   SECTION("float64, little-endian") {
-    const auto p = dir.write("f8.npy", npy_bytes(1, dict("<f8", "(2, 2)"),
-                                                 raw<double>({1.5, -2.25, 1e-3, 3e20})));
+    const auto p = dir.write(
+        "f8.npy", npy_bytes(1, dict("<f8", "(2, 2)"), raw<double>({1.5, -2.25, 1e-3, 3e20})));
     const auto v = load_values(p, {2, 2});
     CHECK(v == std::vector<float>{1.5f, -2.25f, static_cast<float>(1e-3), 3e20f});
   }
   SECTION("int32, little-endian, up to 2^24 exactly") {
-    const auto p = dir.write("i4.npy", npy_bytes(1, dict("<i4", "(4,)"),
-                                                 raw<int32_t>({-3, 0, 7, 16777216})));
+    const auto p =
+        dir.write("i4.npy", npy_bytes(1, dict("<i4", "(4,)"), raw<int32_t>({-3, 0, 7, 16777216})));
     CHECK(load_values(p, {4}) == std::vector<float>{-3, 0, 7, 16777216});
   }
   SECTION("big-endian float32 and int16") {
-    const auto p = dir.write("bf4.npy", npy_bytes(1, dict(">f4", "(3,)"),
-                                                  raw<float>({1.0f, -0.5f, 1024.25f}, std::endian::big)));
+    const auto p = dir.write(
+        "bf4.npy",
+        npy_bytes(1, dict(">f4", "(3,)"), raw<float>({1.0f, -0.5f, 1024.25f}, std::endian::big)));
     CHECK(load_values(p, {3}) == std::vector<float>{1.0f, -0.5f, 1024.25f});
-    const auto q = dir.write("bi2.npy", npy_bytes(1, dict(">i2", "(2,)"),
-                                                  raw<int16_t>({-300, 258}, std::endian::big)));
+    const auto q = dir.write(
+        "bi2.npy", npy_bytes(1, dict(">i2", "(2,)"), raw<int16_t>({-300, 258}, std::endian::big)));
     CHECK(load_values(q, {2}) == std::vector<float>{-300, 258});
   }
   SECTION("big-endian float64 and int64") {
@@ -211,16 +214,15 @@ TEST_CASE("npy: hand-made files of every supported dtype load as float32", "[npy
     CHECK(load_values(q, {2}) == std::vector<float>{-16777216, 5});
   }
   SECTION("format versions 2.0 and 3.0 (uint32 header length)") {
-    const auto p = dir.write("v2.npy", npy_bytes(2, dict("<f4", "(1, 3)"),
-                                                 raw<float>({1, 2, 3})));
+    const auto p = dir.write("v2.npy", npy_bytes(2, dict("<f4", "(1, 3)"), raw<float>({1, 2, 3})));
     CHECK(load_values(p, {1, 3}) == std::vector<float>{1, 2, 3});
-    const auto q = dir.write("v3.npy", npy_bytes(3, dict("<u2", "(2,)"),
-                                                 raw<uint16_t>({65535, 1})));
+    const auto q =
+        dir.write("v3.npy", npy_bytes(3, dict("<u2", "(2,)"), raw<uint16_t>({65535, 1})));
     CHECK(load_values(q, {2}) == std::vector<float>{65535, 1});
   }
   SECTION("one-byte types with '|': int8, uint8, bool") {
-    const auto p = dir.write("i1.npy", npy_bytes(1, dict("|i1", "(3,)"),
-                                                 raw<int8_t>({-128, 0, 127})));
+    const auto p =
+        dir.write("i1.npy", npy_bytes(1, dict("|i1", "(3,)"), raw<int8_t>({-128, 0, 127})));
     CHECK(load_values(p, {3}) == std::vector<float>{-128, 0, 127});
     const auto q = dir.write("u1.npy", npy_bytes(1, dict("|u1", "(2,)"), raw<uint8_t>({0, 255})));
     CHECK(load_values(q, {2}) == std::vector<float>{0, 255});
@@ -228,11 +230,13 @@ TEST_CASE("npy: hand-made files of every supported dtype load as float32", "[npy
     CHECK(load_values(r, {3}) == std::vector<float>{1, 0, 1});
   }
   SECTION("unsigned and signed 32/64-bit integers") {
-    const auto p = dir.write("u4.npy", npy_bytes(1, dict("<u4", "(2,)"), raw<uint32_t>({16777216u, 9u})));
+    const auto p =
+        dir.write("u4.npy", npy_bytes(1, dict("<u4", "(2,)"), raw<uint32_t>({16777216u, 9u})));
     CHECK(load_values(p, {2}) == std::vector<float>{16777216, 9});
     const auto q = dir.write("u8.npy", npy_bytes(1, dict("<u8", "(1,)"), raw<uint64_t>({12345u})));
     CHECK(load_values(q, {1}) == std::vector<float>{12345});
-    const auto r = dir.write("i8.npy", npy_bytes(1, dict("<i8", "(2,)"), raw<int64_t>({-1, -16777216})));
+    const auto r =
+        dir.write("i8.npy", npy_bytes(1, dict("<i8", "(2,)"), raw<int64_t>({-1, -16777216})));
     CHECK(load_values(r, {2}) == std::vector<float>{-1, -16777216});
   }
   SECTION("a 0-d array (shape ()) loads as shape [1]") {
@@ -240,8 +244,9 @@ TEST_CASE("npy: hand-made files of every supported dtype load as float32", "[npy
     CHECK(load_values(p, {1}) == std::vector<float>{3.5f});
   }
   SECTION("keys in any order, double quotes, no trailing comma, extra spaces") {
-    const auto p = dir.write("k.npy", npy_bytes(1, "{ \"shape\" : ( 2 , 1 ) , 'descr':\"<f4\", "
-                                                   "'fortran_order':False }",
+    const auto p = dir.write("k.npy", npy_bytes(1,
+                                                "{ \"shape\" : ( 2 , 1 ) , 'descr':\"<f4\", "
+                                                "'fortran_order':False }",
                                                 raw<float>({4, 5})));
     CHECK(load_values(p, {2, 1}) == std::vector<float>{4, 5});
   }
@@ -254,36 +259,49 @@ TEST_CASE("npy: every bad file is rejected with a message naming the file and th
                            const std::string& problem) {
     const std::string path = dir.write(name, bytes);
     REQUIRE_THROWS_AS(load_npy(path, ref()), Error);
-    REQUIRE_THROWS_WITH(load_npy(path, ref()), Contains("load_npy: " + path + ": ") && Contains(problem));
+    REQUIRE_THROWS_WITH(load_npy(path, ref()),
+                        Contains("load_npy: " + path + ": ") && Contains(problem));
   };
   const std::string ok_data = raw<float>({1, 2, 3, 4, 5, 6});
 
   rejects("magic.npy", "PK\x03\x04 this is a zip file, not an npy file at all........",
           "bad magic string");
   rejects("short.npy", "\x93NUM", "too short");
-  rejects("version.npy", [&] { auto b = npy_bytes(1, dict("<f4", "(2, 3)"), ok_data); b[6] = 4; return b; }(),
-          "unsupported .npy format version 4.0");
+  rejects(
+      "version.npy",
+      [&] {
+        auto b = npy_bytes(1, dict("<f4", "(2, 3)"), ok_data);
+        b[6] = 4;
+        return b;
+      }(),
+      "unsupported .npy format version 4.0");
   rejects("fortran.npy", npy_bytes(1, dict("<f4", "(2, 3)", true), ok_data),
           "fortran_order is True: Fortran-order (column-major) arrays are not supported");
   rejects("object.npy", npy_bytes(1, dict("|O", "(2,)"), std::string(16, '\0')),
           "object arrays (dtype '|O') are not supported");
   rejects("complex.npy", npy_bytes(1, dict("<c8", "(3,)"), ok_data), "unsupported dtype '<c8'");
-  rejects("half.npy", npy_bytes(1, dict("<f2", "(3,)"), ok_data.substr(0, 6)), "unsupported dtype '<f2'");
-  rejects("structured.npy", npy_bytes(1, "{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (6,), }", ok_data),
-          "structured arrays are not supported");
+  rejects("half.npy", npy_bytes(1, dict("<f2", "(3,)"), ok_data.substr(0, 6)),
+          "unsupported dtype '<f2'");
+  rejects(
+      "structured.npy",
+      npy_bytes(1, "{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (6,), }", ok_data),
+      "structured arrays are not supported");
   rejects("noorder.npy", npy_bytes(1, dict("|f4", "(6,)"), ok_data), "needs a byte order");
   rejects("truncated.npy", npy_bytes(1, dict("<f4", "(2, 3)"), ok_data.substr(0, 20)),
           "truncated data: shape [2, 3] with 4-byte elements needs 24 bytes, the file has 20");
   rejects("huge.npy", npy_bytes(1, dict("<f4", "(100000, 100000)"), ok_data), "truncated data");
   rejects("extra.npy", npy_bytes(1, dict("<f4", "(2, 2)"), ok_data),
           "shape mismatch: shape [2, 2] with 4-byte elements needs 16 bytes, but the file has 24");
-  rejects("header.npy", npy_bytes(1, dict("<f4", "(2, 3)"), ok_data).substr(0, 40), "truncated file");
+  rejects("header.npy", npy_bytes(1, dict("<f4", "(2, 3)"), ok_data).substr(0, 40),
+          "truncated file");
   rejects("empty.npy", npy_bytes(1, dict("<f4", "(0, 3)"), ""), "empty arrays are not supported");
   rejects("nokey.npy", npy_bytes(1, "{'descr': '<f4', 'fortran_order': False}", ok_data),
           "the header has no 'shape' key");
-  rejects("key.npy", npy_bytes(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (6,), 'x': 1}", ok_data),
+  rejects("key.npy",
+          npy_bytes(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (6,), 'x': 1}", ok_data),
           "unexpected key 'x'");
-  rejects("syntax.npy", npy_bytes(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (6;)}", ok_data),
+  rejects("syntax.npy",
+          npy_bytes(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (6;)}", ok_data),
           "bad header: expected ',' or ')' in the shape tuple");
   rejects("negative.npy", npy_bytes(1, dict("<f4", "(-6,)"), ok_data),
           "shape must be a tuple of non-negative integers");
@@ -327,7 +345,8 @@ TEST_CASE("npy: save is atomic: a failed save leaves nothing, a good one leaves 
   CHECK(dir.entries() == std::vector<std::string>{"good.npy", "taken.npy"});
   CHECK(load_npy(good, ref()).to_vector() == std::vector<float>{1, 2, 3, 4});
 
-  REQUIRE_THROWS_WITH(save_npy(good, Tensor()), Contains("save_npy: " + good + ": the tensor is undefined"));
+  REQUIRE_THROWS_WITH(save_npy(good, Tensor()),
+                      Contains("save_npy: " + good + ": the tensor is undefined"));
 }
 
 TEST_CASE("npy: load refuses a FIFO, a directory or a device instead of blocking on it",

@@ -5,15 +5,15 @@
 // flipped filters, with a 32-position × filters tile or a 16-filter × short-row tile (filters
 // in the lanes; it also takes forward passes with stride > 1, from a phase-split input copy);
 // for large layers, a weight gradient whose transposed column matrix is written straight
-// into the GEMM's packed panels, or (3-wide filters) 16 filters × 27 taps in registers; for 16 filters, a data gradient that reduces over the filters in the lanes;
-// and a weight gradient as dot products along the output positions. Otherwise im2col written
-// straight into packed GEMM panels, in column blocks that group several small images or cut a
-// large image into pieces (for stride S > 1, read from a copy of x split into its S column
-// phases). The shapes below are chosen to land on each path and on its edges (partial filter
-// tiles, several 32-position blocks, groups, dilation, several column blocks per image, a
-// partial last group of images), on every sgemm kernel this CPU has (forcing "avx2" or
-// "portable" turns the direct paths off), with 1 and 2
-// threads. Outputs start as NaN, so an element a path forgets to write shows up.
+// into the GEMM's packed panels, or (3-wide filters) 16 filters × 27 taps in registers; for 16
+// filters, a data gradient that reduces over the filters in the lanes; and a weight gradient as dot
+// products along the output positions. Otherwise im2col written straight into packed GEMM panels,
+// in column blocks that group several small images or cut a large image into pieces (for stride S >
+// 1, read from a copy of x split into its S column phases). The shapes below are chosen to land on
+// each path and on its edges (partial filter tiles, several 32-position blocks, groups, dilation,
+// several column blocks per image, a partial last group of images), on every sgemm kernel this CPU
+// has (forcing "avx2" or "portable" turns the direct paths off), with 1 and 2 threads. Outputs
+// start as NaN, so an element a path forgets to write shows up.
 //
 // Tolerance: testing::tolerance() of backend_compare.hpp (through expect_close()), for the
 // reduction length L. Each check prints "OK ... max_err/tol=...".
@@ -64,14 +64,22 @@ const std::vector<Case> kCases = {
     {{3, 256, 5, 6}, 32, 3, {1, 1, 1, 1}, "16-filter tile: filters too big for the grid tile"},
     {{2, 3, 39, 43}, 32, 11, {4, 2, 1, 1}, "16-filter tile, stride 4 from phases: AlexNet c1-like"},
     {{3, 4, 15, 17}, 32, 3, {2, 1, 2, 2}, "16-filter tile, stride 2: dilation 2, groups 2"},
-    {{2, 3, 35, 39}, 16, 11, {4, 0, 1, 1}, "16-filter tile, stride 4, no padding (SSE phase split)"},
+    {{2, 3, 35, 39},
+     16,
+     11,
+     {4, 0, 1, 1},
+     "16-filter tile, stride 4, no padding (SSE phase split)"},
     {{1, 2, 16, 19}, 16, 4, {3, 0, 1, 1}, "16-filter tile, stride 3 (scalar phase split)"},
     {{1, 2, 5, 98}, 64, 3, {1, 1, 1, 1}, "16-filter tile in bands of 2 + 2 + 1 output rows"},
     {{3, 8, 20, 18}, 32, 5, {1, 2, 1, 1}, "weight gradient from transposed columns: 3 images"},
     {{5, 16, 17, 17}, 48, 3, {1, 2, 2, 1}, "transposed columns: images over threads, dilation 2"},
     {{2, 6, 39, 39}, 64, 5, {2, 1, 1, 2}, "transposed columns: stride 2, groups 2"},
     {{1, 8, 40, 40}, 64, 3, {1, 1, 2, 1}, "transposed columns: 2 pixel chunks × 3 tap chunks"},
-    {{3, 7, 11, 13}, 32, 3, {1, 1, 1, 1}, "3-wide weight tile: 21 (channel, row) pairs = 9 + 9 + 3"},
+    {{3, 7, 11, 13},
+     32,
+     3,
+     {1, 1, 1, 1},
+     "3-wide weight tile: 21 (channel, row) pairs = 9 + 9 + 3"},
     {{5, 12, 9, 10}, 16, 3, {1, 0, 1, 2}, "3-wide weight tile: images over threads, groups 2"},
     {{1, 7, 12, 20}, 48, 3, {1, 2, 1, 1}, "3-wide weight tile: one image, padding 2, 3 blocks"},
     {{2, 128, 18, 18}, 32, 3, {1, 1, 1, 1}, "3-wide weight tile: row groups in two L2 blocks"},

@@ -76,10 +76,10 @@ void check_one(bool ta, bool tb, Case s, float alpha, float beta, int64_t pad, i
   omp_set_num_threads(threads);
   sgemm(ta, tb, M, N, K, alpha, A.v.data(), A.ld, B.v.data(), B.ld, beta, C.v.data(), C.ld);
 
-  const double tol_scale = 1e-6 * (static_cast<double>(K) * A.max_abs() * B.max_abs() *
-                                       std::fabs(alpha) +
-                                   (beta == 0.0f ? 0.0 : std::fabs(beta) * C0.max_abs())) +
-                           1e-6;
+  const double tol_scale =
+      1e-6 * (static_cast<double>(K) * A.max_abs() * B.max_abs() * std::fabs(alpha) +
+              (beta == 0.0f ? 0.0 : std::fabs(beta) * C0.max_abs())) +
+      1e-6;
   double worst = 0.0;  // max |c - ref| / tol
   int64_t bad_padding = 0;
   for (int64_t i = 0; i < M; ++i) {
@@ -90,8 +90,8 @@ void check_one(bool ta, bool tb, Case s, float alpha, float beta, int64_t pad, i
                static_cast<double>(tb ? B.at(j, k) : B.at(k, j));
       ref = alpha * ref + (beta == 0.0f ? 0.0 : beta * static_cast<double>(C0.at(i, j)));
       const double err = std::fabs(static_cast<double>(C.at(i, j)) - ref);
-      worst = std::max(worst, std::isnan(err) ? std::numeric_limits<double>::infinity()
-                                              : err / tol_scale);
+      worst = std::max(worst,
+                       std::isnan(err) ? std::numeric_limits<double>::infinity() : err / tol_scale);
     }
     for (int64_t j = N; j < C.ld; ++j)
       bad_padding += std::memcmp(&C.v[i * C.ld + j], &C0.v[i * C.ld + j], sizeof(float)) != 0;
@@ -120,13 +120,13 @@ struct RestoreDefaults {
 TEST_CASE("omp sgemm matches a double-precision triple loop on every kernel", "[openmp][gemm]") {
   RestoreDefaults restore;
   // Small and odd sizes, each tried with every transpose and alpha/beta pair.
-  const Case small[] = {{1, 1, 1},  {7, 13, 5},   {33, 65, 17}, {100, 1, 300},
+  const Case small[] = {{1, 1, 1},   {7, 13, 5},   {33, 65, 17}, {100, 1, 300},
                         {1, 100, 3}, {14, 32, 64}, {15, 33, 7},  {6, 16, 2}};
   const float alpha_beta[][2] = {{1.0f, 0.0f}, {-0.5f, 0.0f}, {1.0f, 1.0f}, {0.75f, -2.0f}};
   // Sizes that cross the cache blocks (KC = 256, MC = 336 and NC = 4096 for AVX-512; smaller
   // for the others) and are big enough to be split over threads.
-  const Case big[] = {{29, 95, 513}, {337, 70, 20}, {50, 4100, 11}, {150, 170, 130},
-                      {5, 3000, 300}, {700, 45, 260}};
+  const Case big[] = {{29, 95, 513},   {337, 70, 20},  {50, 4100, 11},
+                      {150, 170, 130}, {5, 3000, 300}, {700, 45, 260}};
 
   int tested = 0;
   for (const char* name : kKernels) {

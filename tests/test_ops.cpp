@@ -16,7 +16,9 @@ using Catch::Contains;
 
 namespace {
 Backend& ref() { return reference_backend(); }
-Tensor make(const Shape& s, const std::vector<float>& v) { return Tensor::from_vector(s, v, ref()); }
+Tensor make(const Shape& s, const std::vector<float>& v) {
+  return Tensor::from_vector(s, v, ref());
+}
 
 /// Element-by-element comparison with a small absolute tolerance.
 void check_close(const Tensor& t, const std::vector<float>& expected, double tol = 1e-6) {
@@ -32,8 +34,12 @@ void check_close(const Tensor& t, const std::vector<float>& expected, double tol
 class MemoryOnlyBackend final : public Backend {
  public:
   std::string name() const override { return "memory-only"; }
-  std::shared_ptr<Storage> allocate(size_t n) override { return std::make_shared<HostStorage>(*this, n); }
-  void write(Storage& dst, const float* src, size_t n) override { std::copy(src, src + n, dst.host_data()); }
+  std::shared_ptr<Storage> allocate(size_t n) override {
+    return std::make_shared<HostStorage>(*this, n);
+  }
+  void write(Storage& dst, const float* src, size_t n) override {
+    std::copy(src, src + n, dst.host_data());
+  }
   void read(const Storage& src, float* dst, size_t n) override {
     const float* p = const_cast<Storage&>(src).host_data();
     std::copy(p, p + n, dst);
@@ -56,7 +62,8 @@ TEST_CASE("conv2d forward: a 3x3 input, a 2x2 filter, by hand", "[ops][conv2d]")
 TEST_CASE("conv2d forward: stride, dilation and groups", "[ops][conv2d]") {
   const Tensor x = make({1, 1, 4, 4}, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16});
   // Stride 2 with a 2x2 all-ones filter: sums of the four 2x2 blocks.
-  check_close(conv2d_forward(x, make({1, 1, 2, 2}, {1, 1, 1, 1}), Tensor(), {2, 0, 1, 1}), {14, 22, 46, 54});
+  check_close(conv2d_forward(x, make({1, 1, 2, 2}, {1, 1, 1, 1}), Tensor(), {2, 0, 1, 1}),
+              {14, 22, 46, 54});
   // Dilation 3 on a 2x2 filter touches the four corners: 1 + 4 + 13 + 16.
   check_close(conv2d_forward(x, make({1, 1, 2, 2}, {1, 1, 1, 1}), Tensor(), {1, 0, 3, 1}), {34});
   // Groups 2: channel 0 only reaches filter 0, channel 1 only filter 1.
@@ -71,8 +78,9 @@ TEST_CASE("pooling forward: max, average, padding and ceil mode", "[ops][pool]")
   check_close(avgpool2d_forward(x, {2, 2, 0, true}), {3, 4.5, 7.5, 9});  // overhang not counted
   check_close(maxpool2d_forward(x, {2, 2, 0, false}), {5});              // floor mode drops them
   // Padding 1 with a 3x3 window: padding counts as zeros in the average (divisor 9).
-  check_close(avgpool2d_forward(x, {3, 1, 1, false}), {12 / 9.f, 21 / 9.f, 16 / 9.f, 27 / 9.f, 45 / 9.f,
-                                                        33 / 9.f, 24 / 9.f, 39 / 9.f, 28 / 9.f});
+  check_close(
+      avgpool2d_forward(x, {3, 1, 1, false}),
+      {12 / 9.f, 21 / 9.f, 16 / 9.f, 27 / 9.f, 45 / 9.f, 33 / 9.f, 24 / 9.f, 39 / 9.f, 28 / 9.f});
   // ...but never wins a maximum, even when every value is negative.
   const Tensor neg = make({1, 1, 2, 2}, {-4, -3, -2, -1});
   check_close(maxpool2d_forward(neg, {3, 1, 1, false}), {-1, -1, -1, -1});
@@ -104,10 +112,10 @@ TEST_CASE("linear forward and backward: y = xW + b, by hand", "[ops][linear]") {
   const Tensor W = make({3, 2}, {1, 0, 0, 1, 1, 1});  // D_in = 3, D_out = 2
   check_close(linear_forward(x, W, make({2}, {0.5, -0.5})), {4.5, 4.5, 10.5, 10.5});
   const Tensor dy = make({2, 2}, {1, 2, 3, 4});
-  check_close(linear_backward_data(dy, W), {1, 2, 3, 3, 4, 7});             // dy·Wᵀ
+  check_close(linear_backward_data(dy, W), {1, 2, 3, 3, 4, 7});  // dy·Wᵀ
   const ParamGrads g = linear_backward_weight(x, dy, true);
-  check_close(g.dw, {13, 18, 17, 24, 21, 30});                               // xᵀ·dy
-  check_close(g.db, {4, 6});                                                 // column sums
+  check_close(g.dw, {13, 18, 17, 24, 21, 30});  // xᵀ·dy
+  check_close(g.db, {4, 6});                    // column sums
   CHECK_FALSE(linear_backward_weight(x, dy, false).db.defined());
 }
 
@@ -115,7 +123,7 @@ TEST_CASE("matmul with and without transposes", "[ops][linear]") {
   const Tensor a = make({2, 3}, {1, 2, 3, 4, 5, 6});
   const Tensor b = make({3, 2}, {7, 8, 9, 10, 11, 12});
   check_close(matmul(a, b), {58, 64, 139, 154});
-  check_close(matmul(a, a, false, true), {14, 32, 32, 77});  // A·Aᵀ
+  check_close(matmul(a, a, false, true), {14, 32, 32, 77});                      // A·Aᵀ
   check_close(matmul(a, a, true, false), {17, 22, 27, 22, 29, 36, 27, 36, 45});  // Aᵀ·A
 }
 
@@ -124,13 +132,16 @@ TEST_CASE("activations forward and backward", "[ops][activation]") {
   check_close(relu_forward(x), {0, 0, 0, 3});
   check_close(relu_backward(x, make({1, 4}, {1, 1, 1, 1})), {0, 0, 0, 1});  // derivative at 0 is 0
   const Tensor s = sigmoid_forward(x);
-  check_close(s, {1 / (1 + std::exp(2.f)), 1 / (1 + std::exp(0.5f)), 0.5f, 1 / (1 + std::exp(-3.f))});
+  check_close(s,
+              {1 / (1 + std::exp(2.f)), 1 / (1 + std::exp(0.5f)), 0.5f, 1 / (1 + std::exp(-3.f))});
   check_close(sigmoid_backward(s, make({1, 4}, {2, 2, 2, 2})),  // 2·σ(x)·(1 − σ(x))
-              {2 * 0.1192029f * 0.8807971f, 2 * 0.3775407f * 0.6224593f, 0.5f, 2 * 0.9525741f * 0.0474259f});
+              {2 * 0.1192029f * 0.8807971f, 2 * 0.3775407f * 0.6224593f, 0.5f,
+               2 * 0.9525741f * 0.0474259f});
   const Tensor t = tanh_forward(x);
   check_close(t, {std::tanh(-2.f), std::tanh(-0.5f), 0, std::tanh(3.f)});
   check_close(tanh_backward(t, make({1, 4}, {1, 1, 1, 1})),
-              {1 - std::pow(std::tanh(2.f), 2.f), 1 - std::pow(std::tanh(0.5f), 2.f), 1, 1 - std::pow(std::tanh(3.f), 2.f)});
+              {1 - std::pow(std::tanh(2.f), 2.f), 1 - std::pow(std::tanh(0.5f), 2.f), 1,
+               1 - std::pow(std::tanh(3.f), 2.f)});
   // Huge inputs: no overflow, no NaN.
   check_close(sigmoid_forward(make({1, 2}, {-1000, 1000})), {0, 1});
 }
@@ -150,18 +161,23 @@ TEST_CASE("softmax and cross-entropy, including very large logits", "[ops][softm
   check_close(softmax_cross_entropy_backward(x, labels),
               {e1 / z / 2, e2 / z / 2, (e3 / z - 1) / 2, (1 / 3.f - 1) / 2, 1 / 6.f, 1 / 6.f});
   // A confident, correct prediction costs almost nothing; a confident wrong one costs a lot.
-  CHECK(softmax_cross_entropy_forward(make({1, 2}, {50, -50}), make({1}, {0})).at(0) == Approx(0).margin(1e-6));
-  CHECK(softmax_cross_entropy_forward(make({1, 2}, {50, -50}), make({1}, {1})).at(0) == Approx(100));
+  CHECK(softmax_cross_entropy_forward(make({1, 2}, {50, -50}), make({1}, {0})).at(0) ==
+        Approx(0).margin(1e-6));
+  CHECK(softmax_cross_entropy_forward(make({1, 2}, {50, -50}), make({1}, {1})).at(0) ==
+        Approx(100));
 }
 
-TEST_CASE("softmax and cross-entropy at the float32 limit (logits of +-3e38)", "[ops][softmax][loss]") {
+TEST_CASE("softmax and cross-entropy at the float32 limit (logits of +-3e38)",
+          "[ops][softmax][loss]") {
   // Subtracting each row's maximum first keeps softmax and the loss's gradient finite and
   // exact even when the logits span 6e38, more than a float can hold (about 3.4e38).
   for (const std::string& name : backend_names()) {
     if (name != "reference" && name != "openmp") continue;
     INFO("backend " << name);
     Backend& be = backend_by_name(name);
-    const auto on = [&](const Shape& s, const std::vector<float>& v) { return Tensor::from_vector(s, v, be); };
+    const auto on = [&](const Shape& s, const std::vector<float>& v) {
+      return Tensor::from_vector(s, v, be);
+    };
     const Tensor x = on({3, 2}, {3e38f, -3e38f, -3e38f, 3e38f, 1, 2});
     const float p1 = 1 / (1 + std::exp(1.f)), p2 = 1 - p1;  // softmax of {1, 2}
     check_close(softmax_forward(x), {1, 0, 0, 1, p1, p2});
@@ -169,13 +185,15 @@ TEST_CASE("softmax and cross-entropy at the float32 limit (logits of +-3e38)", "
     check_close(softmax_cross_entropy_backward(x, on({3}, {1, 0, 1})),
                 {1 / 3.f, -1 / 3.f, -1 / 3.f, 1 / 3.f, p1 / 3, (p2 - 1) / 3});
     // When the label is the largest logit the loss is log(1 + e^-6e38) = 0: fine.
-    CHECK(softmax_cross_entropy_forward(x, on({3}, {0, 1, 1})).at(0) == Approx(std::log(1 + std::exp(-1.f)) / 3));
+    CHECK(softmax_cross_entropy_forward(x, on({3}, {0, 1, 1})).at(0) ==
+          Approx(std::log(1 + std::exp(-1.f)) / 3));
     // A loss near the float limit still fits: 3e38 + 1e37 = 3.1e38 ...
-    CHECK(softmax_cross_entropy_forward(on({1, 2}, {3e38f, -1e37f}), on({1}, {1})).at(0) == Approx(3.1e38));
+    CHECK(softmax_cross_entropy_forward(on({1, 2}, {3e38f, -1e37f}), on({1}, {1})).at(0) ==
+          Approx(3.1e38));
     // ... and so does a mean of such losses, whose sum (6e38) would not: the sum over the
     // batch must not be kept in float.
-    CHECK(softmax_cross_entropy_forward(on({2, 2}, {2e38f, -1e38f, 2e38f, -1e38f}), on({2}, {1, 1})).at(0) ==
-          Approx(3e38));
+    CHECK(softmax_cross_entropy_forward(on({2, 2}, {2e38f, -1e38f, 2e38f, -1e38f}), on({2}, {1, 1}))
+              .at(0) == Approx(3e38));
   }
 }
 
@@ -225,7 +243,9 @@ TEST_CASE("a backend without an op says so, and data never moves implicitly", "[
   MemoryOnlyBackend bare;
   const Tensor x = Tensor::from_vector({1, 1, 2, 2}, {1, 2, 3, 4}, bare);
   REQUIRE_THROWS_AS(relu_forward(x), UnsupportedOp);
-  REQUIRE_THROWS_WITH(relu_forward(x), Contains("relu_forward: the memory-only backend does not support this operation"));
+  REQUIRE_THROWS_WITH(
+      relu_forward(x),
+      Contains("relu_forward: the memory-only backend does not support this operation"));
   REQUIRE_THROWS_WITH(maxpool2d_forward(x), Contains("maxpool2d_forward: the memory-only backend"));
   // Mixing backends in one call is an error, not a hidden copy.
   REQUIRE_THROWS_WITH(add_forward(x, make({1, 1, 2, 2}, {1, 1, 1, 1})),

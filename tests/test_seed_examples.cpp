@@ -13,8 +13,8 @@
 
 #include <cnnlab/core/backend.hpp>
 #include <cnnlab/core/error.hpp>
-#include <cnnlab/ops/ops.hpp>
 #include <cnnlab/demo/xo.hpp>
+#include <cnnlab/ops/ops.hpp>
 
 #include <cmath>
 #include <cstdlib>
@@ -29,7 +29,8 @@ Shape conv_output(const Shape& x, const Shape& w, Conv2dParams p) {
 }
 }  // namespace
 
-TEST_CASE("seed: 7x7 input, 3x3 filter: stride 1 -> 5x5, stride 2 -> 3x3, stride 3 rejected", "[seed]") {
+TEST_CASE("seed: 7x7 input, 3x3 filter: stride 1 -> 5x5, stride 2 -> 3x3, stride 3 rejected",
+          "[seed]") {
   CHECK(conv_output({1, 1, 7, 7}, {1, 1, 3, 3}, {1, 0, 1, 1}) == Shape{1, 1, 5, 5});
   CHECK(conv_output({1, 1, 7, 7}, {1, 1, 3, 3}, {2, 0, 1, 1}) == Shape{1, 1, 3, 3});
   REQUIRE_THROWS_WITH(conv_output({1, 1, 7, 7}, {1, 1, 3, 3}, {3, 0, 1, 1}),
@@ -39,7 +40,8 @@ TEST_CASE("seed: 7x7 input, 3x3 filter: stride 1 -> 5x5, stride 2 -> 3x3, stride
   CHECK(conv_output({1, 1, 7, 7}, {1, 1, 3, 3}, {1, 1, 1, 1}) == Shape{1, 1, 7, 7});
 }
 
-TEST_CASE("seed: 32x32x3 input, ten 5x5 filters, stride 1, pad 2 -> 32x32x10 with 760 parameters", "[seed]") {
+TEST_CASE("seed: 32x32x3 input, ten 5x5 filters, stride 1, pad 2 -> 32x32x10 with 760 parameters",
+          "[seed]") {
   const Tensor x = Tensor::zeros({1, 3, 32, 32}, ref());
   const Tensor w = Tensor::zeros({10, 3, 5, 5}, ref());
   const Tensor b = Tensor::zeros({10}, ref());
@@ -49,10 +51,11 @@ TEST_CASE("seed: 32x32x3 input, ten 5x5 filters, stride 1, pad 2 -> 32x32x10 wit
 }
 
 TEST_CASE("seed: max pooling of the 4x4 depth slice and its gradient", "[seed][pool]") {
-  const Tensor x = Tensor::from_vector({1, 1, 4, 4}, {1, 1, 2, 4,  //
-                                                      5, 6, 7, 8,  //
-                                                      3, 2, 1, 0,  //
-                                                      1, 2, 3, 4},
+  const Tensor x = Tensor::from_vector({1, 1, 4, 4},
+                                       {1, 1, 2, 4,  //
+                                        5, 6, 7, 8,  //
+                                        3, 2, 1, 0,  //
+                                        1, 2, 3, 4},
                                        ref());
   const Pool2dParams p{2, 2, 0, false};
   const Tensor y = maxpool2d_forward(x, p);
@@ -61,13 +64,14 @@ TEST_CASE("seed: max pooling of the 4x4 depth slice and its gradient", "[seed][p
 
   // dL/dX = 1(X = Y)·dL/dY: each upstream value lands where its window's maximum was.
   const Tensor dy = Tensor::from_vector({1, 1, 2, 2}, {10, 20, 30, 40}, ref());
-  CHECK(maxpool2d_backward(x, dy, p).to_vector() == std::vector<float>{0, 0,  0, 0,   //
-                                                                      0, 10, 0, 20,  //
-                                                                      30, 0, 0, 0,   //
-                                                                      0, 0,  0, 40});
+  CHECK(maxpool2d_backward(x, dy, p).to_vector() == std::vector<float>{0, 0, 0, 0,    //
+                                                                       0, 10, 0, 20,  //
+                                                                       30, 0, 0, 0,   //
+                                                                       0, 0, 0, 40});
 }
 
-TEST_CASE("max-pool tie rule: the first maximum in row-major order gets the whole gradient", "[seed][pool]") {
+TEST_CASE("max-pool tie rule: the first maximum in row-major order gets the whole gradient",
+          "[seed][pool]") {
   // The lecture's indicator 1(X = Y) would credit every tied position; cnnlab (like PyTorch)
   // credits only the first one, so the gradient's total is preserved.
   const Tensor x = Tensor::from_vector({1, 1, 2, 2}, {5, 5, 1, 5}, ref());
@@ -90,41 +94,42 @@ void expect_as_printed(const Tensor& t, int64_t feature, const std::vector<int>&
     const long m = std::lround(nine_v);
     INFO("feature " << feature << ", row " << i / t.dim(3) << ", column " << i % t.dim(3));
     CHECK(std::abs(nine_v - static_cast<double>(m)) < 1e-5);  // "multiply, add up" gives an integer
-    CHECK(m * 100 / 9 == hundredths[static_cast<size_t>(i)]);  // "divide by 9", shown as on the slide
+    CHECK(m * 100 / 9 ==
+          hundredths[static_cast<size_t>(i)]);  // "divide by 9", shown as on the slide
   }
 }
 
 // The three 7×7 tables of filtered values printed in the lecture (in hundredths).
-const std::vector<int> kFilteredBackslash = {
-    77,  -11, 11,  33,  55,  -11, 33,   //
-    -11, 100, -11, 33,  -11, 11,  -11,  //
-    11,  -11, 100, -33, 11,  -11, 55,   //
-    33,  33,  -33, 55,  -33, 33,  33,   //
-    55,  -11, 11,  -33, 100, -11, 11,   //
-    -11, 11,  -11, 33,  -11, 100, -11,  //
-    33,  -11, 55,  33,  11,  -11, 77};
+const std::vector<int> kFilteredBackslash = {77,  -11, 11,  33,  55,  -11, 33,   //
+                                             -11, 100, -11, 33,  -11, 11,  -11,  //
+                                             11,  -11, 100, -33, 11,  -11, 55,   //
+                                             33,  33,  -33, 55,  -33, 33,  33,   //
+                                             55,  -11, 11,  -33, 100, -11, 11,   //
+                                             -11, 11,  -11, 33,  -11, 100, -11,  //
+                                             33,  -11, 55,  33,  11,  -11, 77};
 // (The slides' stacked overview misprints row 2, column 1 of this table as +0.55; the table of
 // its own slide, used here, has −0.55, which is what the arithmetic gives.)
-const std::vector<int> kFilteredCross = {
-    33,  -55, 11,  -11, 11,  -55, 33,   //
-    -55, 55,  -55, 33,  -55, 55,  -55,  //
-    11,  -55, 55,  -77, 55,  -55, 11,   //
-    -11, 33,  -77, 100, -77, 33,  -11,  //
-    11,  -55, 55,  -77, 55,  -55, 11,   //
-    -55, 55,  -55, 33,  -55, 55,  -55,  //
-    33,  -55, 11,  -11, 11,  -55, 33};
-const std::vector<int> kFilteredSlash = {
-    33,  -11, 55,  33,  11,  -11, 77,   //
-    -11, 11,  -11, 33,  -11, 100, -11,  //
-    55,  -11, 11,  -33, 100, -11, 11,   //
-    33,  33,  -33, 55,  -33, 33,  33,   //
-    11,  -11, 100, -33, 11,  -11, 55,   //
-    -11, 100, -11, 33,  -11, 11,  -11,  //
-    77,  -11, 11,  33,  55,  -11, 33};
+const std::vector<int> kFilteredCross = {33,  -55, 11,  -11, 11,  -55, 33,   //
+                                         -55, 55,  -55, 33,  -55, 55,  -55,  //
+                                         11,  -55, 55,  -77, 55,  -55, 11,   //
+                                         -11, 33,  -77, 100, -77, 33,  -11,  //
+                                         11,  -55, 55,  -77, 55,  -55, 11,   //
+                                         -55, 55,  -55, 33,  -55, 55,  -55,  //
+                                         33,  -55, 11,  -11, 11,  -55, 33};
+const std::vector<int> kFilteredSlash = {33,  -11, 55,  33,  11,  -11, 77,   //
+                                         -11, 11,  -11, 33,  -11, 100, -11,  //
+                                         55,  -11, 11,  -33, 100, -11, 11,   //
+                                         33,  33,  -33, 55,  -33, 33,  33,   //
+                                         11,  -11, 100, -33, 11,  -11, 55,   //
+                                         -11, 100, -11, 33,  -11, 11,  -11,  //
+                                         77,  -11, 11,  33,  55,  -11, 33};
 // The three 4×4 pooled tables of the lecture.
-const std::vector<int> kPooledBackslash = {100, 33, 55, 33, 33, 100, 33, 55, 55, 33, 100, 11, 33, 55, 11, 77};
-const std::vector<int> kPooledCross = {55, 33, 55, 33, 33, 100, 55, 11, 55, 55, 55, 11, 33, 11, 11, 33};
-const std::vector<int> kPooledSlash = {33, 55, 100, 77, 55, 55, 100, 33, 100, 100, 11, 55, 77, 33, 55, 33};
+const std::vector<int> kPooledBackslash = {100, 33, 55,  33, 33, 100, 33, 55,
+                                           55,  33, 100, 11, 33, 55,  11, 77};
+const std::vector<int> kPooledCross = {55, 33, 55, 33, 33, 100, 55, 11,
+                                       55, 55, 55, 11, 33, 11,  11, 33};
+const std::vector<int> kPooledSlash = {33,  55,  100, 77, 55, 55, 100, 33,
+                                       100, 100, 11,  55, 77, 33, 55,  33};
 
 }  // namespace
 

@@ -16,7 +16,8 @@ using namespace cnnlab::vktest;
 TEST_CASE("linear layer with D_in = 1,100,000 (GEMM split-K)", "[vulkan][long]") {
   Backend& be = vk();
   const int64_t N = 1, Din = 1'100'000, Dout = 2;
-  const Tensor x = random_tensor({N, Din}, 1), w = random_tensor({Din, Dout}, 2), b = random_tensor({Dout}, 3);
+  const Tensor x = random_tensor({N, Din}, 1), w = random_tensor({Din, Dout}, 2),
+               b = random_tensor({Dout}, 3);
   expect_close("linear_forward D_in=1100000", linear_forward(x, w, b),
                linear_forward(x.to(be), w.to(be), b.to(be)), Din);
 }
@@ -39,7 +40,8 @@ TEST_CASE("conv2d weight gradient summing over N*H2*W2 > 65,535", "[vulkan][long
     Conv2dParams p;
   };
   // 2·200·200 = 80,000 pixels with a 3x3 filter; 1,100,000 pixels (past 65,535 K tiles) with 1x1.
-  for (const Case& c : {Case{{2, 2, 200, 200}, 3, 3, {1, 1, 1, 1}}, Case{{1, 1, 1100, 1000}, 2, 1, {1, 0, 1, 1}}}) {
+  for (const Case& c :
+       {Case{{2, 2, 200, 200}, 3, 3, {1, 1, 1, 1}}, Case{{1, 1, 1100, 1000}, 2, 1, {1, 0, 1, 1}}}) {
     const Shape ws = {c.K, c.x[1], c.F, c.F};
     const Conv2dGeometry g = conv2d_geometry(c.x, ws, c.p);
     const Tensor x = random_tensor(c.x, 6), dy = random_tensor(g.output_shape(), 7);
@@ -55,8 +57,8 @@ TEST_CASE("conv2d forward with C*F*F = 72,000 terms per output", "[vulkan][long]
   Backend& be = vk();
   const Tensor x = random_tensor({1, 8000, 3, 3}, 8), w = random_tensor({2, 8000, 3, 3}, 9);
   const Tensor b = random_tensor({2}, 10);
-  expect_close("conv2d_forward C=8000 F=3", conv2d_forward(x, w, b), conv2d_forward(x.to(be), w.to(be), b.to(be)),
-               72000);
+  expect_close("conv2d_forward C=8000 F=3", conv2d_forward(x, w, b),
+               conv2d_forward(x.to(be), w.to(be), b.to(be)), 72000);
   const Tensor dy = random_tensor({1, 2, 1, 1}, 11);
   expect_close("conv2d_backward_data C=8000 F=3", conv2d_backward_data(dy, w, x.shape()),
                conv2d_backward_data(dy.to(be), w.to(be), x.shape()), 2);
@@ -72,10 +74,12 @@ TEST_CASE("softmax and cross-entropy over rows of 1,100,000 and over 100,000 row
     const std::string sh = " [2, 1100000]";
     expect_close("softmax_forward" + sh, softmax_forward(x), softmax_forward(x.to(be)), D);
     const Tensor y = softmax_forward(x);
-    expect_close("softmax_backward" + sh, softmax_backward(y, dy), softmax_backward(y.to(be), dy.to(be)), D);
+    expect_close("softmax_backward" + sh, softmax_backward(y, dy),
+                 softmax_backward(y.to(be), dy.to(be)), D);
     expect_close("softmax_cross_entropy_forward" + sh, softmax_cross_entropy_forward(x, labels),
                  softmax_cross_entropy_forward(x.to(be), labels.to(be)), N * D);
-    expect_close("softmax_cross_entropy_backward" + sh, softmax_cross_entropy_backward(x, labels, 0.5f),
+    expect_close("softmax_cross_entropy_backward" + sh,
+                 softmax_cross_entropy_backward(x, labels, 0.5f),
                  softmax_cross_entropy_backward(x.to(be), labels.to(be), 0.5f), D);
   }
   {
@@ -85,7 +89,7 @@ TEST_CASE("softmax and cross-entropy over rows of 1,100,000 and over 100,000 row
     for (size_t n = 0; n < lab.size(); ++n) lab[n] = static_cast<float>(n % 3);
     const Tensor labels = Tensor::from_vector({N}, lab, reference_backend());
     expect_close("softmax_cross_entropy_forward [100000, 3] (mean over 100,000 rows)",
-                 softmax_cross_entropy_forward(x, labels), softmax_cross_entropy_forward(x.to(be), labels.to(be)),
-                 N * D);
+                 softmax_cross_entropy_forward(x, labels),
+                 softmax_cross_entropy_forward(x.to(be), labels.to(be)), N * D);
   }
 }

@@ -31,18 +31,22 @@ struct DeviceEnv {
     setenv("CNNLAB_DEVICE", value.c_str(), 1);
   }
   ~DeviceEnv() {
-    if (had) setenv("CNNLAB_DEVICE", old.c_str(), 1);
-    else unsetenv("CNNLAB_DEVICE");
+    if (had)
+      setenv("CNNLAB_DEVICE", old.c_str(), 1);
+    else
+      unsetenv("CNNLAB_DEVICE");
   }
 };
 }  // namespace
 
-TEST_CASE("devices are listed with their limits, and the backend names its device", "[vulkan][device]") {
+TEST_CASE("devices are listed with their limits, and the backend names its device",
+          "[vulkan][device]") {
   const std::vector<VulkanDeviceInfo> devices = vulkan_devices();
   REQUIRE(!devices.empty());
   for (const VulkanDeviceInfo& d : devices) {
-    std::cout << "device " << d.index << ": " << d.name << " (" << d.type << ", Vulkan " << d.api_version
-              << ", shared memory " << d.max_shared_memory << " B, subgroup " << d.subgroup_size << ")\n";
+    std::cout << "device " << d.index << ": " << d.name << " (" << d.type << ", Vulkan "
+              << d.api_version << ", shared memory " << d.max_shared_memory << " B, subgroup "
+              << d.subgroup_size << ")\n";
     CHECK(!d.name.empty());
     CHECK(!d.api_version.empty());
     if (d.usable) {
@@ -76,7 +80,8 @@ TEST_CASE("CNNLAB_DEVICE chooses by index or by part of the name, and says what 
   }
   {
     // a part of the name, in upper case: matching ignores case
-    std::string part = devices[last_usable].name.substr(0, std::min<size_t>(5, devices[last_usable].name.size()));
+    std::string part =
+        devices[last_usable].name.substr(0, std::min<size_t>(5, devices[last_usable].name.size()));
     for (char& c : part) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     DeviceEnv env(part);
     const size_t i = vulkan_default_device_index(devices);
@@ -95,7 +100,8 @@ TEST_CASE("CNNLAB_DEVICE chooses by index or by part of the name, and says what 
                       Catch::Contains("no Vulkan device name contains 'no-such-gpu'"));
   }
   vk();  // the backend exists now: choosing another device must be refused, clearly
-  CHECK_THROWS_WITH(vulkan_select_device("no-such-gpu"), Catch::Contains("before the Vulkan backend is first used"));
+  CHECK_THROWS_WITH(vulkan_select_device("no-such-gpu"),
+                    Catch::Contains("before the Vulkan backend is first used"));
 }
 
 TEST_CASE("write, read, copy and clone keep every value, for odd sizes too", "[vulkan][memory]") {
@@ -141,7 +147,8 @@ TEST_CASE("a long recording is split into several submissions", "[vulkan][batchi
   be.set_max_batch(256);
 }
 
-TEST_CASE("freed tensors and overwritten inputs do not disturb pending work", "[vulkan][batching]") {
+TEST_CASE("freed tensors and overwritten inputs do not disturb pending work",
+          "[vulkan][batching]") {
   Backend& be = vk();
   be.synchronize();
   Tensor kept;
@@ -172,7 +179,8 @@ TEST_CASE("profiling reports GPU time per op", "[vulkan][profiling]") {
   VulkanBackend& be = vk();
   be.set_profiling(true);
   be.reset_profile();
-  const Tensor x = random_tensor({4, 3, 16, 16}, 3).to(be), w = random_tensor({8, 3, 3, 3}, 4).to(be);
+  const Tensor x = random_tensor({4, 3, 16, 16}, 3).to(be),
+               w = random_tensor({8, 3, 3, 3}, 4).to(be);
   const Tensor y = relu_forward(conv2d_forward(x, w, Tensor(), {1, 1, 1, 1}));
   maxpool2d_forward(y, {2, 2, 0, false}).to_vector();
   const std::string report = be.profile_report();
@@ -188,13 +196,14 @@ TEST_CASE("profiling reports GPU time per op", "[vulkan][profiling]") {
 TEST_CASE("a tensor larger than the device can address gets a clear error", "[vulkan][errors]") {
   VulkanBackend& be = vk();
   const int64_t too_many = static_cast<int64_t>(be.device().max_storage_buffer_range) / 4 + 1;
-  CHECK_THROWS_WITH(Tensor::empty({too_many}, be),
-                    Catch::Contains("vulkan: a tensor of") && Catch::Contains("maxStorageBufferRange"));
+  CHECK_THROWS_WITH(Tensor::empty({too_many}, be), Catch::Contains("vulkan: a tensor of") &&
+                                                       Catch::Contains("maxStorageBufferRange"));
   CHECK(relu_forward(Tensor::from_vector({2}, {-1.0f, 1.0f}, be)).to_vector() ==
         std::vector<float>{0.0f, 1.0f});  // and the backend still works afterwards
 }
 
-TEST_CASE("a pooling window beyond the loop budget is refused with a clear message", "[vulkan][errors]") {
+TEST_CASE("a pooling window beyond the loop budget is refused with a clear message",
+          "[vulkan][errors]") {
   Backend& be = vk();
   const Tensor x = Tensor::zeros({1, 1, 130, 130}, be);
   CHECK_THROWS_WITH(maxpool2d_forward(x, {130, 130, 0, false}),
@@ -285,13 +294,16 @@ TEST_CASE("bad labels and logits: the reference's message, at the read, with no 
   // N = 300 rows, so that the bad values lie in different workgroups; several bad values each,
   // so that the message must name the FIRST one (lowest index), as the host check does.
   const std::vector<Case> cases = {
-      {"label out of range (forward)", true, LossInput(300, 10, {}, {{290, -1.0f}, {7, 12.0f}, {150, 10.0f}})},
+      {"label out of range (forward)", true,
+       LossInput(300, 10, {}, {{290, -1.0f}, {7, 12.0f}, {150, 10.0f}})},
       {"negative label (backward)", false, LossInput(300, 10, {}, {{299, 40.0f}, {3, -1.0f}})},
       {"non-integer label (forward)", true, LossInput(300, 10, {}, {{5, 2.5f}, {200, 11.0f}})},
       {"non-integer label (backward)", false, LossInput(300, 10, {}, {{250, 0.5f}, {9, 2.5f}})},
       {"NaN label (backward)", false, LossInput(300, 10, {}, {{17, kNaN}})},
-      {"a bad label is named before a bad logit", true, LossInput(300, 10, {{4, kNaN}}, {{123, 10.0f}})},
-      {"NaN logit (forward)", true, LossInput(300, 10, {{2999, kInf}, {1234, kNaN}, {2500, -kInf}}, {})},
+      {"a bad label is named before a bad logit", true,
+       LossInput(300, 10, {{4, kNaN}}, {{123, 10.0f}})},
+      {"NaN logit (forward)", true,
+       LossInput(300, 10, {{2999, kInf}, {1234, kNaN}, {2500, -kInf}}, {})},
       {"NaN logit (backward)", false, LossInput(300, 10, {{2222, kNaN}, {1500, -kNaN}}, {})},
       {"infinite logit (backward)", false, LossInput(300, 10, {{2998, kNaN}, {700, -kInf}}, {})},
   };
@@ -299,8 +311,10 @@ TEST_CASE("bad labels and logits: the reference's message, at the read, with no 
     SECTION(c.what) {
       const Tensor lv = c.in.logits.to(be), tv = c.in.labels.to(be);
       const std::string expected = reference_error([&] {
-        if (c.forward) softmax_cross_entropy_forward(c.in.logits, c.in.labels);
-        else softmax_cross_entropy_backward(c.in.logits, c.in.labels);
+        if (c.forward)
+          softmax_cross_entropy_forward(c.in.logits, c.in.labels);
+        else
+          softmax_cross_entropy_backward(c.in.logits, c.in.labels);
       });
       INFO("reference: " << expected);
       be.synchronize();
@@ -322,26 +336,26 @@ TEST_CASE("deferred checks: reported by synchronize(), first failing op first, a
   be.synchronize();
   const LossInput bad_label(40, 6, {}, {{30, 6.0f}}), bad_logit(40, 6, {{100, kNaN}}, {});
   SECTION("synchronize() reports the error of an op whose result is never read") {
-    const std::string expected = reference_error([&] {
-      softmax_cross_entropy_backward(bad_logit.logits, bad_logit.labels, 0.5f);
-    });
+    const std::string expected = reference_error(
+        [&] { softmax_cross_entropy_backward(bad_logit.logits, bad_logit.labels, 0.5f); });
     softmax_cross_entropy_backward(bad_logit.logits.to(be), bad_logit.labels.to(be), 0.5f);
     REQUIRE_THROWS_WITH(be.synchronize(), expected);
   }
   SECTION("of two failing ops, the first one recorded is reported") {
-    const std::string expected = reference_error([&] {
-      softmax_cross_entropy_forward(bad_label.logits, bad_label.labels);
-    });
-    const Tensor loss = softmax_cross_entropy_forward(bad_label.logits.to(be), bad_label.labels.to(be));
-    const Tensor grad = softmax_cross_entropy_backward(bad_logit.logits.to(be), bad_logit.labels.to(be));
+    const std::string expected =
+        reference_error([&] { softmax_cross_entropy_forward(bad_label.logits, bad_label.labels); });
+    const Tensor loss =
+        softmax_cross_entropy_forward(bad_label.logits.to(be), bad_label.labels.to(be));
+    const Tensor grad =
+        softmax_cross_entropy_backward(bad_logit.logits.to(be), bad_logit.labels.to(be));
     REQUIRE_THROWS_WITH(grad.to_vector(), expected);
   }
   SECTION("one dispatch per submission: the check's batches complete before the read") {
     be.set_max_batch(1);
-    const std::string expected = reference_error([&] {
-      softmax_cross_entropy_forward(bad_logit.logits, bad_logit.labels);
-    });
-    const Tensor loss = softmax_cross_entropy_forward(bad_logit.logits.to(be), bad_logit.labels.to(be));
+    const std::string expected =
+        reference_error([&] { softmax_cross_entropy_forward(bad_logit.logits, bad_logit.labels); });
+    const Tensor loss =
+        softmax_cross_entropy_forward(bad_logit.logits.to(be), bad_logit.labels.to(be));
     Tensor x = Tensor::from_vector({3}, {1.0f, 2.0f, 3.0f}, be);
     for (int i = 0; i < 8; ++i) x = add_forward(x, x);  // reuses every slot: the check completes
     be.set_max_batch(256);

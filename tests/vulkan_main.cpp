@@ -72,8 +72,8 @@ int main(int argc, char** argv) {
   Catch::Session session;
   if (const int rc = session.applyCommandLine(argc, argv)) return rc;
   const Catch::ConfigData& cfg = session.configData();
-  const bool listing = cfg.listTests || cfg.listTestNamesOnly || cfg.listTags ||
-                       cfg.listReporters || cfg.showHelp;
+  const bool listing =
+      cfg.listTests || cfg.listTestNamesOnly || cfg.listTags || cfg.listReporters || cfg.showHelp;
   if (!listing) {  // catch_discover_tests lists the tests at build time: no Vulkan needed then
     if (const int rc = require_vulkan()) return rc;
     cnnlab::vulkan_enable_validation(true);

@@ -7,8 +7,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "backends/vulkan/vulkan_backend.hpp"
 #include "backend_compare.hpp"
+#include "backends/vulkan/vulkan_backend.hpp"
 
 #include <cnnlab/core/backend.hpp>
 #include <cnnlab/core/tensor.hpp>

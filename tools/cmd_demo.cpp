@@ -3,8 +3,8 @@
 // What it is: the 9x9 picture of an X run through cnnlab::xo (filter, ReLU, pool) on the
 // chosen backend, printed like the lecture's slides. What it is not: a trained network; the
 // three features are the lecture's hand-made ones (see cnnlab/demo/xo.hpp).
-#include "cli_common.hpp"
 #include "cli11.hpp"
+#include "cli_common.hpp"
 
 #include <cnnlab/core/backend.hpp>
 #include <cnnlab/demo/xo.hpp>
@@ -23,8 +23,9 @@ Command add_demo_command(CLI::App& parent) {
   auto a = std::make_shared<DemoArgs>();
   const std::vector<std::string> demos = {"xo"};
   CLI::App* app = parent.add_subcommand("demo", "Run a worked example from the lecture notes");
-  app->footer("\nDemos:\n  xo    the X/O toy ConvNet: a 9x9 X, three 3x3 features, "
-              "filter -> ReLU -> 2x2 max pool\n");
+  app->footer(
+      "\nDemos:\n  xo    the X/O toy ConvNet: a 9x9 X, three 3x3 features, "
+      "filter -> ReLU -> 2x2 max pool\n");
   app->add_option("NAME", a->name, "Which demo: " + join(demos))
       ->type_name("")
       ->check(one_of(demos, "demo"));

@@ -6,8 +6,8 @@
 // flag wins). A CNNLAB_DEVICE that matches no device only earns a warning here (this list is
 // what it takes to fix it); a wrong --device is an error. What this is not: a benchmark or a
 // driver check; it only reports what Vulkan says.
-#include "cli_common.hpp"
 #include "cli11.hpp"
+#include "cli_common.hpp"
 
 #include <cnnlab/core/error.hpp>
 
@@ -23,9 +23,10 @@
 namespace cnnlab::cli {
 
 CLI::Option* add_device_option(CLI::App& app, std::string& device) {
-  return app.add_option("--device", device,
-                        "Vulkan device: index or part of its name, as listed by `cnnlab devices` "
-                        "(default: $CNNLAB_DEVICE, else the first GPU)")
+  return app
+      .add_option("--device", device,
+                  "Vulkan device: index or part of its name, as listed by `cnnlab devices` "
+                  "(default: $CNNLAB_DEVICE, else the first GPU)")
       ->type_name("INDEX|NAME");
 }
 
@@ -55,8 +56,9 @@ std::string mib(uint64_t bytes) {
 int list_devices(bool device_given) {
   const std::vector<VulkanDeviceInfo> devices = vulkan_devices();
   if (devices.empty())
-    throw Error("vulkan: Vulkan is installed but reports no device (install mesa-vulkan-drivers "
-                "for a CPU device, or a GPU driver)");
+    throw Error(
+        "vulkan: Vulkan is installed but reports no device (install mesa-vulkan-drivers "
+        "for a CPU device, or a GPU driver)");
   std::cout << "Vulkan devices (choose one with --device or CNNLAB_DEVICE: an index or part of the "
                "name):\n";
   size_t chosen = devices.size();
@@ -73,13 +75,16 @@ int list_devices(bool device_given) {
               << (d.driver_info.empty() ? "" : " (" + d.driver_info + ")") << "\n";
     std::cout << "     maxComputeSharedMemorySize " << d.max_shared_memory
               << " B, maxComputeWorkGroupInvocations " << d.max_invocations << "\n";
-    std::cout << "     maxComputeWorkGroupSize " << d.max_group_size[0] << " x " << d.max_group_size[1]
-              << " x " << d.max_group_size[2] << ", maxComputeWorkGroupCount " << d.max_group_count[0]
-              << " x " << d.max_group_count[1] << " x " << d.max_group_count[2] << "\n";
-    std::cout << "     subgroup size " << d.subgroup_size << ", timestampPeriod " << d.timestamp_period_ns
-              << " ns (" << d.timestamp_bits << " valid bits), device memory " << mib(d.device_local_bytes)
-              << ", largest buffer " << mib(d.max_storage_buffer_range) << "\n";
-    if (!d.usable) std::cout << "     (not usable by cnnlab: needs Vulkan 1.1 and a compute queue)\n";
+    std::cout << "     maxComputeWorkGroupSize " << d.max_group_size[0] << " x "
+              << d.max_group_size[1] << " x " << d.max_group_size[2]
+              << ", maxComputeWorkGroupCount " << d.max_group_count[0] << " x "
+              << d.max_group_count[1] << " x " << d.max_group_count[2] << "\n";
+    std::cout << "     subgroup size " << d.subgroup_size << ", timestampPeriod "
+              << d.timestamp_period_ns << " ns (" << d.timestamp_bits
+              << " valid bits), device memory " << mib(d.device_local_bytes) << ", largest buffer "
+              << mib(d.max_storage_buffer_range) << "\n";
+    if (!d.usable)
+      std::cout << "     (not usable by cnnlab: needs Vulkan 1.1 and a compute queue)\n";
     if (d.is_lavapipe)
       std::cout << "     (Mesa lavapipe: Vulkan on the CPU; shader loops limited to 65,535 "
                    "iterations, which cnnlab respects)\n";

@@ -8,8 +8,8 @@
 // chosen op are usage errors. `cnnlab gradcheck OP --help` explains one op.
 // What it is not: the checker itself (src/check/), which picks the random inputs and works in
 // float64 on the reference kernels.
-#include "cli_common.hpp"
 #include "cli11.hpp"
+#include "cli_common.hpp"
 #include "op_flags.hpp"
 
 #include <cnnlab/check/gradcheck.hpp>
@@ -56,9 +56,9 @@ GradcheckSpec make_spec(const GradcheckArgs& a) {
   for (const auto& [flag, option] : a.options)
     if (option->count() > 0 && std::count(allowed.begin(), allowed.end(), flag) == 0)
       throw UsageError(flag + " does not apply to gradcheck " + a.op +
-                       (allowed.empty() ? " (it takes only --shape, --seed, --tol)"
-                                        : " (it takes " + join(allowed, " ") +
-                                              " and --shape, --seed, --tol)"));
+                       (allowed.empty()
+                            ? " (it takes only --shape, --seed, --tol)"
+                            : " (it takes " + join(allowed, " ") + " and --shape, --seed, --tol)"));
   check_lowest(a.op, info.gradcheck.settings, a.options);
 
   GradcheckSpec spec;  // an empty input shape: the op's default from the registry
@@ -97,8 +97,8 @@ std::string gradcheck_help_table() {
 std::string one_op_help(const GradcheckArgs& a) {
   const OpInfo& info = find_op(a.op);
   std::ostringstream out;
-  out << "cnnlab gradcheck " << info.name << ": checks the backward pass of " << info.name
-      << " (" << info.summary << ")\nagainst centered finite differences, in float64 on the "
+  out << "cnnlab gradcheck " << info.name << ": checks the backward pass of " << info.name << " ("
+      << info.summary << ")\nagainst centered finite differences, in float64 on the "
       << "reference kernels.\n\nUsage: cnnlab gradcheck " << info.name << " [--shape LIST]"
       << (info.gradcheck.settings.empty() ? "" : " [SETTINGS]")
       << " [--seed N] [--tol T]\n\nInput:\n";
@@ -156,8 +156,7 @@ Command add_gradcheck_command(CLI::App& parent) {
               return 0;
             }
             if (a->op.empty())
-              throw UsageError("gradcheck: which op? choose one of: " + join(ops) +
-                               " (or --list)");
+              throw UsageError("gradcheck: which op? choose one of: " + join(ops) + " (or --list)");
             const GradcheckResult result = gradcheck_op(a->op, make_spec(*a));
             std::cout << result.to_string();
             const double err = result.max_rel_error();

@@ -10,8 +10,8 @@
 // leaves no files behind.
 // What it is not: a network runner or a trainer; shapes and values are checked by the library
 // (its error messages name the rule), not re-checked here.
-#include "cli_common.hpp"
 #include "cli11.hpp"
+#include "cli_common.hpp"
 #include "op_flags.hpp"
 
 #include <cnnlab/core/backend.hpp>
@@ -91,10 +91,10 @@ struct OpArgs {
   bool list = false;
   std::string out = ".";
   std::string backend = "reference";
-  std::string device;                            // --device: the Vulkan device
-  std::map<std::string, std::string> files;      // "--x" -> path, for every file flag
-  std::map<std::string, CLI::Option*> options;   // every op-specific flag, to see what was given
-  SettingFlags settings;                         // --stride, --padding, ... (op_flags.hpp)
+  std::string device;                           // --device: the Vulkan device
+  std::map<std::string, std::string> files;     // "--x" -> path, for every file flag
+  std::map<std::string, CLI::Option*> options;  // every op-specific flag, to see what was given
+  SettingFlags settings;                        // --stride, --padding, ... (op_flags.hpp)
   bool backward = false;
   float dloss = 1.0f;
 
@@ -105,8 +105,7 @@ struct OpArgs {
 std::string one_op_help(const OpArgs& a) {
   const OpInfo& info = find_op(a.op);
   std::ostringstream out;
-  out << "cnnlab op " << info.name << ": " << info.summary << "\n\nUsage: cnnlab op "
-      << info.name;
+  out << "cnnlab op " << info.name << ": " << info.summary << "\n\nUsage: cnnlab op " << info.name;
   for (const OpTensor& in : info.inputs)
     out << " " << (in.optional ? "[--" + in.name + " FILE]" : "--" + in.name + " FILE");
   out << (info.is_loss ? " [--backward [--dloss L]]" : " [--dy FILE]")
@@ -120,8 +119,8 @@ std::string one_op_help(const OpArgs& a) {
     out << help_line("--backward", "also run the backward pass")
         << help_line("--dloss L", "dL/dloss, the upstream gradient (default 1)");
   } else {
-    out << help_line("--dy FILE", pad(y_shape, 14) +
-                                      "dL/dy, shaped like y: also runs the backward pass");
+    out << help_line("--dy FILE",
+                     pad(y_shape, 14) + "dL/dy, shaped like y: also runs the backward pass");
   }
   if (!info.settings.empty()) {
     out << "\nSettings:\n";
@@ -154,8 +153,8 @@ void check_flags(const OpArgs& a, const OpInfo& info) {
   }
   for (const OpTensor& in : info.inputs)
     if (!in.optional && !a.given("--" + in.name))
-      throw UsageError("op " + info.name + " needs --" + in.name + " FILE (inputs: " +
-                       inputs_text(info) + ")");
+      throw UsageError("op " + info.name + " needs --" + in.name +
+                       " FILE (inputs: " + inputs_text(info) + ")");
   check_lowest(info.name, info.settings, a.options);
   if (a.given("--dloss") && !a.backward)
     throw UsageError("--dloss only makes sense with --backward");
@@ -233,8 +232,7 @@ Command add_op_command(CLI::App& parent) {
               for (const std::string& name : op_names()) std::cout << name << "\n";
               return 0;
             }
-            if (a->op.empty())
-              throw UsageError("op: which op? choose one of: " + join(op_names()));
+            if (a->op.empty()) throw UsageError("op: which op? choose one of: " + join(op_names()));
             const OpInfo& info = find_op(a->op);
             check_flags(*a, info);
             apply_device_option(a->device, a->backend);

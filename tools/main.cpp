@@ -5,8 +5,8 @@
 // gradient check, an unreadable file); 2 a usage error (bad flag, missing input, no
 // subcommand). Every error is one line on stderr starting with "cnnlab: error:"; no exception
 // escapes main. What this file is not: the place for any computation.
-#include "cli_common.hpp"
 #include "cli11.hpp"
+#include "cli_common.hpp"
 
 #include <cnnlab/core/error.hpp>
 
@@ -70,9 +70,8 @@ int main(int argc, char** argv) {
         return report(std::string(e.what()) +
                           " (commands: op, gradcheck, demo, devices; see 'cnnlab --help')",
                       2);
-      return report(std::string(e.what()) + " (see 'cnnlab " + chosen.front()->get_name() +
-                        " --help')",
-                    2);
+      return report(
+          std::string(e.what()) + " (see 'cnnlab " + chosen.front()->get_name() + " --help')", 2);
     }
 
     for (const cnnlab::cli::Command& command : commands)

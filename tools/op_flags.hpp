@@ -87,7 +87,7 @@ inline std::vector<std::string> all_settings(
 /// `cnnlab op` and `cnnlab gradcheck` both keep one, so a setting is parsed the same way in both.
 struct SettingFlags {
   int stride = 1, padding = 0, dilation = 1, groups = 1;
-  int kernel = 3;      ///< conv2d's F (gradcheck); the pools' F only when --kernel is given
+  int kernel = 3;       ///< conv2d's F (gradcheck); the pools' F only when --kernel is given
   int64_t filters = 4;  ///< gradcheck: conv2d's K, linear's D_out, matmul's columns
   bool ceil_mode = false, trans_a = false, trans_b = false, no_bias = false;
 
@@ -96,17 +96,28 @@ struct SettingFlags {
     const std::string flag = flag_of(name);
     // Integers are checked as non-negative here, then against each op's own lowest value
     // (check_lowest): the pools take --stride 0, conv2d does not.
-    if (name == "stride") reg.number(flag, stride, help, non_negative());
-    else if (name == "padding") reg.number(flag, padding, help, non_negative());
-    else if (name == "dilation") reg.number(flag, dilation, help, non_negative());
-    else if (name == "groups") reg.number(flag, groups, help, non_negative());
-    else if (name == "kernel") reg.number(flag, kernel, help, non_negative());
-    else if (name == "filters") reg.number(flag, filters, help, non_negative());
-    else if (name == "ceil_mode") reg.flag(flag, ceil_mode, help);
-    else if (name == "trans_a") reg.flag(flag, trans_a, help);
-    else if (name == "trans_b") reg.flag(flag, trans_b, help);
-    else if (name == "no_bias") reg.flag(flag, no_bias, help);
-    else throw std::logic_error("cnnlab: the registry's setting '" + name + "' has no flag");
+    if (name == "stride")
+      reg.number(flag, stride, help, non_negative());
+    else if (name == "padding")
+      reg.number(flag, padding, help, non_negative());
+    else if (name == "dilation")
+      reg.number(flag, dilation, help, non_negative());
+    else if (name == "groups")
+      reg.number(flag, groups, help, non_negative());
+    else if (name == "kernel")
+      reg.number(flag, kernel, help, non_negative());
+    else if (name == "filters")
+      reg.number(flag, filters, help, non_negative());
+    else if (name == "ceil_mode")
+      reg.flag(flag, ceil_mode, help);
+    else if (name == "trans_a")
+      reg.flag(flag, trans_a, help);
+    else if (name == "trans_b")
+      reg.flag(flag, trans_b, help);
+    else if (name == "no_bias")
+      reg.flag(flag, no_bias, help);
+    else
+      throw std::logic_error("cnnlab: the registry's setting '" + name + "' has no flag");
   }
 
   /// The library's OpSettings. @p given tells which flags were on the command line: a pool's

@@ -43,7 +43,6 @@ void im2col(const float* x, float* col, int64_t ld, int64_t Cg, const Conv2dGeom
       }
 }
 
-
 /// Chunks of about `budget` floats of B̃ (rows·cols), at least 2·NR columns wide.
 ColumnBlocks plan_columns(const Conv2dGeometry& g, int64_t rows, int nr, int64_t budget) {
   const int64_t hw2 = g.H2 * g.W2;
@@ -57,7 +56,6 @@ ColumnBlocks plan_columns(const Conv2dGeometry& g, int64_t rows, int nr, int64_t
   b.cols = (b.cols + nr - 1) / nr * nr;
   return b;
 }
-
 
 PhaseSplit split_phases(const float* x, const Conv2dGeometry& g) {
   PhaseSplit ps;
@@ -133,9 +131,9 @@ void im2col_packed(const float* x, const PhaseSplit& ps, const Conv2dGeometry& g
 /// is written twice, and the inner loop is little more than the masked loads. The masks and
 /// input offsets of each run and filter column v are worked out once per sliver.
 __attribute__((target("avx512f"))) void im2col_packed_avx512(const float* x, const PhaseSplit& ps,
-                                                              const Conv2dGeometry& g, int64_t grp,
-                                                              int64_t p0, int64_t ncols,
-                                                              float* dst) {
+                                                             const Conv2dGeometry& g, int64_t grp,
+                                                             int64_t p0, int64_t ncols,
+                                                             float* dst) {
   constexpr int NR = 32;
   const int64_t Cg = g.channels_per_group(), cff = Cg * g.FH * g.FW;
   const int64_t FW = g.FW, S = g.S;
@@ -191,8 +189,9 @@ __attribute__((target("avx512f"))) void im2col_packed_avx512(const float* x, con
             const size_t k = static_cast<size_t>(which[q] * FW + v);
             // Lane 0's address may lie before the row: masked-off lanes are never read, and the
             // address is formed as an integer so no out-of-range pointer is ever created.
-            const auto* p = reinterpret_cast<const float*>(
-                reinterpret_cast<uintptr_t>(rowp[q]) + static_cast<uintptr_t>(shift[k]) * sizeof(float));
+            const auto* p =
+                reinterpret_cast<const float*>(reinterpret_cast<uintptr_t>(rowp[q]) +
+                                               static_cast<uintptr_t>(shift[k]) * sizeof(float));
             lo16 = _mm512_mask_loadu_ps(lo16, mlo[k], p);
             hi16 = _mm512_mask_loadu_ps(hi16, mhi[k], p + 16);
           }
@@ -218,9 +217,10 @@ __attribute__((target("avx512f"))) void im2col_packed_avx512(const float* x, con
 /// consecutive floats of x, or of the phase-split copy for stride S > 1; padding lanes stay 0),
 /// 16 taps go to a 16×16 scratch block, and omp::transpose16_bias turns it into 16 pixel rows
 /// of 16 taps — half a B̃ row each.
-__attribute__((target("avx512f"))) void im2col_t_packed_avx512(
-    const float* x, const PhaseSplit& ps, const Conv2dGeometry& g, int64_t n, int64_t grp,
-    int64_t p0, int64_t np, int64_t t0, int64_t nt, float* dst) {
+__attribute__((target("avx512f"))) void im2col_t_packed_avx512(const float* x, const PhaseSplit& ps,
+                                                               const Conv2dGeometry& g, int64_t n,
+                                                               int64_t grp, int64_t p0, int64_t np,
+                                                               int64_t t0, int64_t nt, float* dst) {
   constexpr int NR = 32;
   const int64_t Cg = g.channels_per_group(), S = g.S, taps_per_c = g.FH * g.FW;
   const float* src = S == 1 ? x : ps.xs.data();
@@ -285,8 +285,9 @@ __attribute__((target("avx512f"))) void im2col_t_packed_avx512(
             const size_t e = static_cast<size_t>(which[q] * g.FW + v);
             // The address of lane 0 may lie before the row, so it is formed as an integer
             // (masked-off lanes are never read).
-            const auto* p = reinterpret_cast<const float*>(
-                reinterpret_cast<uintptr_t>(rowp[q]) + static_cast<uintptr_t>(shift[e]) * sizeof(float));
+            const auto* p =
+                reinterpret_cast<const float*>(reinterpret_cast<uintptr_t>(rowp[q]) +
+                                               static_cast<uintptr_t>(shift[e]) * sizeof(float));
             acc = _mm512_mask_loadu_ps(acc, mask[e], p);
           }
           _mm512_store_ps(block + (t - h0) * 16, acc);
@@ -325,25 +326,27 @@ void col2im_add(const float* dcol, int64_t ld, const Conv2dGeometry& g, int64_t 
   const int64_t Cg = g.channels_per_group();
   std::vector<ValidRange> vr(static_cast<size_t>(g.FW));
   for (int64_t v = 0; v < g.FW; ++v) vr[v] = valid_outputs(v, g.S, g.P, g.D, g.W, g.W2);
-  for_each_row_run(p0, p0 + ncols, g, [&](int64_t n, int64_t i, int64_t j0, int64_t len, int64_t off) {
-    float* dxn = dx + (n * g.C + grp * Cg) * g.H * g.W;
-    for (int64_t c = 0; c < Cg; ++c)
-      for (int64_t u = 0; u < g.FH; ++u) {
-        const int64_t h = i * g.S - g.P + u * g.D;
-        if (h < 0 || h >= g.H) continue;
-        float* row = dxn + (c * g.H + h) * g.W;
-        for (int64_t v = 0; v < g.FW; ++v) {
-          const float* in = dcol + ((c * g.FH + u) * g.FW + v) * ld + off;  // in[t]: column j0+t
-          const int64_t lo = std::clamp(vr[v].lo - j0, int64_t{0}, len);
-          const int64_t hi = std::clamp(vr[v].hi - j0, lo, len);
-          float* out = row + j0 * g.S + v * g.D - g.P;
-          if (g.S == 1)
-            for (int64_t t = lo; t < hi; ++t) out[t] += in[t];
-          else
-            for (int64_t t = lo; t < hi; ++t) out[t * g.S] += in[t];
-        }
-      }
-  });
+  for_each_row_run(p0, p0 + ncols, g,
+                   [&](int64_t n, int64_t i, int64_t j0, int64_t len, int64_t off) {
+                     float* dxn = dx + (n * g.C + grp * Cg) * g.H * g.W;
+                     for (int64_t c = 0; c < Cg; ++c)
+                       for (int64_t u = 0; u < g.FH; ++u) {
+                         const int64_t h = i * g.S - g.P + u * g.D;
+                         if (h < 0 || h >= g.H) continue;
+                         float* row = dxn + (c * g.H + h) * g.W;
+                         for (int64_t v = 0; v < g.FW; ++v) {
+                           const float* in =
+                               dcol + ((c * g.FH + u) * g.FW + v) * ld + off;  // in[t]: column j0+t
+                           const int64_t lo = std::clamp(vr[v].lo - j0, int64_t{0}, len);
+                           const int64_t hi = std::clamp(vr[v].hi - j0, lo, len);
+                           float* out = row + j0 * g.S + v * g.D - g.P;
+                           if (g.S == 1)
+                             for (int64_t t = lo; t < hi; ++t) out[t] += in[t];
+                           else
+                             for (int64_t t = lo; t < hi; ++t) out[t * g.S] += in[t];
+                         }
+                       }
+                   });
 }
 
 }  // namespace cnnlab::omp_conv

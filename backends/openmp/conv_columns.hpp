@@ -54,8 +54,8 @@ void im2col_packed_avx512(const float* x, const PhaseSplit& ps, const Conv2dGeom
 /// colᵀ of image n, group grp — pixels [p0, p0+np) × taps [t0, t0+nt) — written as B̃ for
 /// NR = 32 (AVX-512 only); may write up to 16·32 floats past np·nt (see conv_columns.cpp).
 void im2col_t_packed_avx512(const float* x, const PhaseSplit& ps, const Conv2dGeometry& g,
-                            int64_t n, int64_t grp, int64_t p0, int64_t np, int64_t t0,
-                            int64_t nt, float* dst);
+                            int64_t n, int64_t grp, int64_t p0, int64_t np, int64_t t0, int64_t nt,
+                            float* dst);
 #endif
 
 /// Columns [p0, p0+ncols) of group grp's dy (Kg × N·H2W2), written as B̃ with NR = nr.

@@ -20,7 +20,8 @@ namespace cnnlab::omp_conv {
 struct ValidRange {
   int64_t lo, hi;
 };
-inline ValidRange valid_outputs(int64_t tap, int64_t S, int64_t P, int64_t D, int64_t in, int64_t out) {
+inline ValidRange valid_outputs(int64_t tap, int64_t S, int64_t P, int64_t D, int64_t in,
+                                int64_t out) {
   // need 0 <= j·S − P + tap·D < in
   const int64_t off = tap * D - P;
   int64_t lo = off >= 0 ? 0 : (-off + S - 1) / S;

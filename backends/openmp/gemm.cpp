@@ -121,12 +121,12 @@ struct RowVariant {
 
 /// One micro-kernel with the cache-block sizes that suit it.
 struct KernelSpec {
-  const char* name;        ///< short name for sgemm_force_kernel: "avx512", "avx2", "portable"
-  const char* label;       ///< what sgemm_kernel_name() reports, e.g. "avx512 14x32"
-  MicroKernel kernel;      ///< computes one MR×NR tile
-  int mr, nr;              ///< tile size of the micro-kernel
-  PackFn pack_a, pack_b;   ///< pack<MR> and pack<NR>
-  int64_t mc, kc, nc;      ///< cache blocks: Ã is MC×KC (L2), B̃ is KC×NC (L3)
+  const char* name;       ///< short name for sgemm_force_kernel: "avx512", "avx2", "portable"
+  const char* label;      ///< what sgemm_kernel_name() reports, e.g. "avx512 14x32"
+  MicroKernel kernel;     ///< computes one MR×NR tile
+  int mr, nr;             ///< tile size of the micro-kernel
+  PackFn pack_a, pack_b;  ///< pack<MR> and pack<NR>
+  int64_t mc, kc, nc;     ///< cache blocks: Ã is MC×KC (L2), B̃ is KC×NC (L3)
   const RowVariant* variants = nullptr;  ///< shorter tiles with the same NR (may be none)
   int n_variants = 0;
 };
@@ -160,24 +160,42 @@ constexpr int kAvx512ShortCount = 4;
 constexpr const RowVariant* kAvx512Short = nullptr;
 constexpr int kAvx512ShortCount = 0;
 #endif
-constexpr KernelSpec kAvx512{"avx512", "avx512 14x32", kAvx512Fn,
-                             detail::kAvx512MR, detail::kAvx512NR,
-                             pack<detail::kAvx512MR>, pack<detail::kAvx512NR>,
-                             /*mc=*/14 * 24, /*kc=*/256, /*nc=*/32 * 128,
-                             kAvx512Short, kAvx512ShortCount};
-constexpr KernelSpec kAvx2{"avx2", "avx2 6x16", kAvx2Fn,
-                           detail::kAvx2MR, detail::kAvx2NR,
-                           pack<detail::kAvx2MR>, pack<detail::kAvx2NR>,
-                           /*mc=*/6 * 32, /*kc=*/256, /*nc=*/16 * 256};
-constexpr KernelSpec kPortable{"portable", "portable 6x8", detail::sgemm_micro_portable,
-                               detail::kPortableMR, detail::kPortableNR,
-                               pack<detail::kPortableMR>, pack<detail::kPortableNR>,
-                               /*mc=*/detail::kPortableMR * 32, /*kc=*/256,
+constexpr KernelSpec kAvx512{"avx512",
+                             "avx512 14x32",
+                             kAvx512Fn,
+                             detail::kAvx512MR,
+                             detail::kAvx512NR,
+                             pack<detail::kAvx512MR>,
+                             pack<detail::kAvx512NR>,
+                             /*mc=*/14 * 24,
+                             /*kc=*/256,
+                             /*nc=*/32 * 128,
+                             kAvx512Short,
+                             kAvx512ShortCount};
+constexpr KernelSpec kAvx2{"avx2",
+                           "avx2 6x16",
+                           kAvx2Fn,
+                           detail::kAvx2MR,
+                           detail::kAvx2NR,
+                           pack<detail::kAvx2MR>,
+                           pack<detail::kAvx2NR>,
+                           /*mc=*/6 * 32,
+                           /*kc=*/256,
+                           /*nc=*/16 * 256};
+constexpr KernelSpec kPortable{"portable",
+                               "portable 6x8",
+                               detail::sgemm_micro_portable,
+                               detail::kPortableMR,
+                               detail::kPortableNR,
+                               pack<detail::kPortableMR>,
+                               pack<detail::kPortableNR>,
+                               /*mc=*/detail::kPortableMR * 32,
+                               /*kc=*/256,
                                /*nc=*/detail::kPortableNR * 256};
 
 static_assert(kAvx512.mc % kAvx512.mr == 0 && kAvx512.nc % kAvx512.nr == 0 &&
-              kAvx2.mc % kAvx2.mr == 0 && kAvx2.nc % kAvx2.nr == 0 &&
-              kPortable.mc % kPortable.mr == 0 && kPortable.nc % kPortable.nr == 0,
+                  kAvx2.mc % kAvx2.mr == 0 && kAvx2.nc % kAvx2.nr == 0 &&
+                  kPortable.mc % kPortable.mr == 0 && kPortable.nc % kPortable.nr == 0,
               "MC must be a multiple of MR and NC of NR");
 
 // The largest tile of any kernel, for the stack scratch tile used on edges of C.
@@ -254,7 +272,7 @@ class Workspace {
   float* get(size_t n) {
     if (n > capacity_) {
       release();
-      data_ = static_cast<float*>(::operator new(n * sizeof(float), std::align_val_t{64}));
+      data_ = static_cast<float*>(::operator new (n * sizeof(float), std::align_val_t{64}));
       capacity_ = n;
     }
     return data_;
@@ -262,7 +280,7 @@ class Workspace {
 
  private:
   void release() {
-    if (data_) ::operator delete(data_, std::align_val_t{64});
+    if (data_) ::operator delete (data_, std::align_val_t{64});
     data_ = nullptr;
     capacity_ = 0;
   }
@@ -324,8 +342,8 @@ TaskPlan plan_tasks(int64_t m_tiles, int64_t n_slivers, int MR, int64_t MC_max, 
   p.m_blocks = std::max((m_tiles * MR + MC_max - 1) / MC_max, std::min(want, m_tiles / 4));
   p.m_blocks = std::clamp<int64_t>(p.m_blocks, 1, m_tiles);
   // Too few row blocks to go around: cut the columns too.
-  p.n_chunks = nthreads == 1 ? 1
-               : std::clamp<int64_t>((want + p.m_blocks - 1) / p.m_blocks, 1, n_slivers);
+  p.n_chunks =
+      nthreads == 1 ? 1 : std::clamp<int64_t>((want + p.m_blocks - 1) / p.m_blocks, 1, n_slivers);
   return p;
 }
 
@@ -343,8 +361,8 @@ void check_args(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, flo
                 const float* A, int64_t lda, const float* B, int64_t ldb, float* C, int64_t ldc) {
   auto fail = [](const std::string& what) { throw Error("sgemm: " + what); };
   if (M < 0 || N < 0 || K < 0)
-    fail("sizes must not be negative, got M = " + std::to_string(M) + ", N = " +
-         std::to_string(N) + ", K = " + std::to_string(K));
+    fail("sizes must not be negative, got M = " + std::to_string(M) + ", N = " + std::to_string(N) +
+         ", K = " + std::to_string(K));
   // A leading dimension must cover one stored row; it is only irrelevant for an empty matrix.
   auto check_ld = [&](const char* name, int64_t ld, int64_t width, int64_t rows, bool trans) {
     if (rows > 0 && ld < std::max<int64_t>(width, 1))
@@ -388,9 +406,8 @@ void sgemm_force_kernel(const char* name) {
   g_forced.store(k);
 }
 
-void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
-           const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
-           int64_t ldc) {
+void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+           int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
   check_args(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, C, ldc);
   if (M == 0 || N == 0) return;
   if (K == 0 || alpha == 0.0f) {  // the product is zero: A and B are not read
@@ -482,7 +499,7 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
           const int64_t mc = std::min(si1 * MR, M) - ic;
           const int64_t m_slivers = si1 - si0;
           assert(m_slivers * MR <= rows.mc);  // Ã fits its buffer (see plan_tasks)
-          if (block != packed_block) {  // pack Ã = op(A)[ic:ic+mc, pc:pc+kc] for this thread
+          if (block != packed_block) {        // pack Ã = op(A)[ic:ic+mc, pc:pc+kc] for this thread
             rows.pack_a(A + ic * a_rs + pc * a_cs, a_rs, a_cs, mc, kc, a_sliver, packed_a);
             packed_block = block;
           }
@@ -505,8 +522,8 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
                 rows.kernel(kc, ap, bp, edge, NR, alpha, 0.0f);
                 for (int64_t r = 0; r < m; ++r)
                   for (int64_t q = 0; q < n; ++q)
-                    c[r * ldc + q] = edge[r * NR + q] +
-                                     (beta_here == 0.0f ? 0.0f : beta_here * c[r * ldc + q]);
+                    c[r * ldc + q] =
+                        edge[r * NR + q] + (beta_here == 0.0f ? 0.0f : beta_here * c[r * ldc + q]);
               }
             }
           }
@@ -526,8 +543,7 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
 //         for i in the block, step MR:  ... against every Ã sliver of the block
 // The caller keeps N small enough (a block of columns) that B̃ itself stays in L2.
 
-PackedA::PackedA(bool trans_a, int64_t M, int64_t K, const float* A, int64_t lda)
-    : M_(M), K_(K) {
+PackedA::PackedA(bool trans_a, int64_t M, int64_t K, const float* A, int64_t lda) : M_(M), K_(K) {
   if (M < 0 || K < 0) throw Error("PackedA: sizes must not be negative");
   if ((M > 0 && K > 0) && (A == nullptr || lda < (trans_a ? M : K)))
     throw Error("PackedA: A is null or lda is smaller than a stored row");
@@ -589,8 +605,8 @@ void sgemm_prepacked(const PackedA& a, int64_t N, const float* packed_b, float b
             a.kernel_(kc, ap, bp, edge, NR, 1.0f, 0.0f);
             for (int64_t r = 0; r < m; ++r)
               for (int64_t q = 0; q < n; ++q)
-                c[r * ldc + q] = edge[r * NR + q] +
-                                 (beta_here == 0.0f ? 0.0f : beta_here * c[r * ldc + q]);
+                c[r * ldc + q] =
+                    edge[r * NR + q] + (beta_here == 0.0f ? 0.0f : beta_here * c[r * ldc + q]);
           }
         }
       }

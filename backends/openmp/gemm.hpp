@@ -39,9 +39,8 @@ namespace cnnlab::omp {
 /// @param C,ldc    C and its row stride (ldc >= N).
 /// @throws cnnlab::Error for negative sizes, a leading dimension smaller than the stored row
 ///         width, or a null pointer for a matrix that has to be read or written.
-void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
-           const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
-           int64_t ldc);
+void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+           int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
 
 /// @brief Names the micro-kernel sgemm uses now, e.g. "avx512 14x32", "avx2 6x16",
 ///        "portable 6x8".
@@ -101,12 +100,12 @@ class PackedA {
  private:
   friend void sgemm_prepacked(const PackedA&, int64_t, const float*, float, float*, int64_t);
   const float* data() const { return buf_.data() + offset_; }
-  int64_t M_, K_, kc_;       // K is cut into slices of kc_ (the last may be shorter)
+  int64_t M_, K_, kc_;  // K is cut into slices of kc_ (the last may be shorter)
   int mr_, nr_;
-  int64_t slice_stride_;     // floats between two K slices of Ã
-  int64_t sliver_stride_;    // floats between two MR-tall slivers within a slice
+  int64_t slice_stride_;        // floats between two K slices of Ã
+  int64_t sliver_stride_;       // floats between two MR-tall slivers within a slice
   detail::MicroKernel kernel_;  // the MR×NR micro-kernel
-  std::vector<float> buf_;   // Ã, starting at buf_[offset_] (64-byte aligned)
+  std::vector<float> buf_;      // Ã, starting at buf_[offset_] (64-byte aligned)
   int64_t offset_ = 0;
 };
 

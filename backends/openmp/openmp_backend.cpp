@@ -27,8 +27,7 @@ std::string OpenMPBackend::description() const {
 }
 
 // ---- fully connected layer: y[N, Dout] = x[N, Din] · W[Din, Dout] + b ----------------------
-void OpenMPBackend::linear_forward(const Tensor& x, const Tensor& w, const Tensor& b,
-                                   Tensor& y) {
+void OpenMPBackend::linear_forward(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y) {
   const int64_t N = x.dim(0), Din = x.dim(1), Dout = w.dim(1);
   float* out = y.data();
   if (b.defined()) {  // start from the bias in every row, then accumulate x·W (beta = 1)
@@ -59,8 +58,8 @@ void OpenMPBackend::linear_backward_weight(const Tensor& x, const Tensor& dy, Te
   }
 }
 
-void OpenMPBackend::gemm(bool trans_a, bool trans_b, float alpha, const Tensor& a,
-                         const Tensor& b, float beta, Tensor& c) {
+void OpenMPBackend::gemm(bool trans_a, bool trans_b, float alpha, const Tensor& a, const Tensor& b,
+                         float beta, Tensor& c) {
   const int64_t M = c.dim(0), N = c.dim(1), K = trans_a ? a.dim(0) : a.dim(1);
   omp::sgemm(trans_a, trans_b, M, N, K, alpha, a.data(), a.dim(1), b.data(), b.dim(1), beta,
              c.data(), N);

@@ -91,7 +91,8 @@ void weight_grad_transposed_columns(const float* x, const float* dy, const Conv2
     return ((total + pieces - 1) / pieces + unit - 1) / unit * unit;
   };
   const int64_t np_max = even(hw2, std::max<int64_t>(16, (int64_t{128} << 10) / Kg / 16 * 16), 16);
-  const int64_t nt_max = even(cff, std::max<int64_t>(32, (int64_t{64} << 10) / np_max / 32 * 32), 32);
+  const int64_t nt_max =
+      even(cff, std::max<int64_t>(32, (int64_t{64} << 10) / np_max / 32 * 32), 32);
   const int64_t pchunks = (hw2 + np_max - 1) / np_max, tchunks = (cff + nt_max - 1) / nt_max;
   const int64_t bt_floats = nt_max / 32 * np_max * 32 + 16 * 32;  // + slack (see the packer)
 
@@ -181,7 +182,7 @@ void OpenMPBackend::conv2d_forward(const Tensor& x, const Tensor& w, const Tenso
 #pragma omp for schedule(dynamic)
     for (int64_t chunk = 0; chunk < chunks; ++chunk) {
       const int64_t group = chunk / cb.per_group, q = chunk % cb.per_group;
-      const int64_t g0 = group * cb.images * hw2;                  // the group's first column
+      const int64_t g0 = group * cb.images * hw2;  // the group's first column
       const int64_t g1 = std::min(g.N, (group + 1) * cb.images) * hw2;
       const int64_t p0 = g0 + q * cb.cols, p1 = std::min(g1, p0 + cb.cols);
       if (p0 >= p1) continue;

@@ -78,8 +78,10 @@ void OpenMPBackend::maxpool2d_forward(const Tensor& x, Tensor& y, const Pool2dGe
   const Pool2dGeometry pg = one_plane(g);
   const bool fast = is_2x2_stride_2(g);
   for_each_plane(g, [&](int64_t i, int64_t o) {
-    if (fast) maxpool_2x2_plane(in + i, out + o, g.W, g.H2, g.W2);
-    else ref::maxpool2d_forward<float>(in + i, out + o, pg);
+    if (fast)
+      maxpool_2x2_plane(in + i, out + o, g.W, g.H2, g.W2);
+    else
+      ref::maxpool2d_forward<float>(in + i, out + o, pg);
   });
 }
 
@@ -98,14 +100,16 @@ void OpenMPBackend::avgpool2d_forward(const Tensor& x, Tensor& y, const Pool2dGe
   const float* in = x.data();
   float* out = y.data();
   const Pool2dGeometry pg = one_plane(g);
-  for_each_plane(g, [&](int64_t i, int64_t o) { ref::avgpool2d_forward<float>(in + i, out + o, pg); });
+  for_each_plane(g,
+                 [&](int64_t i, int64_t o) { ref::avgpool2d_forward<float>(in + i, out + o, pg); });
 }
 
 void OpenMPBackend::avgpool2d_backward(const Tensor& dy, Tensor& dx, const Pool2dGeometry& g) {
   const float* grad = dy.data();
   float* out = dx.data();
   const Pool2dGeometry pg = one_plane(g);
-  for_each_plane(g, [&](int64_t i, int64_t o) { ref::avgpool2d_backward<float>(grad + o, out + i, pg); });
+  for_each_plane(
+      g, [&](int64_t i, int64_t o) { ref::avgpool2d_backward<float>(grad + o, out + i, pg); });
 }
 
 // ---- Global average pooling: one mean per H×W plane, planes spread over the threads ---------

@@ -79,7 +79,8 @@ void conv2d_backward_data(const T* dy, const T* w, T* dx, const Conv2dGeometry& 
 }
 
 // x (N, C, H, W), dy (N, K, H2, W2)  ->  dw (K, C/G, FH, FW), db (K) or nullptr
-// dL/dw[k,c,u,v] = Σ_n Σ_i Σ_j dy[n,k,i,j] · x[n, c0+c, i·S−P+u·D, j·S−P+v·D];  dL/db[k] = Σ dy[n,k,·,·]
+// dL/dw[k,c,u,v] = Σ_n Σ_i Σ_j dy[n,k,i,j] · x[n, c0+c, i·S−P+u·D, j·S−P+v·D];  dL/db[k] = Σ
+// dy[n,k,·,·]
 template <class T>
 void conv2d_backward_weight(const T* x, const T* dy, T* dw, T* db, const Conv2dGeometry& g) {
   const int64_t Cg = g.channels_per_group(), Kg = g.filters_per_group();

@@ -26,8 +26,7 @@ void linear_forward(const T* x, const T* w, const T* b, T* y, int64_t N, int64_t
 
 // dy (N, Dout), w (Din, Dout)  ->  dx (N, Din) = dy · Wᵀ
 template <class T>
-void linear_backward_data(const T* dy, const T* w, T* dx, int64_t N, int64_t Din,
-                          int64_t Dout) {
+void linear_backward_data(const T* dy, const T* w, T* dx, int64_t N, int64_t Din, int64_t Dout) {
   for (int64_t n = 0; n < N; ++n)
     for (int64_t i = 0; i < Din; ++i) {
       T sum = T(0);

@@ -31,8 +31,8 @@ inline PoolWindow pool_window(const Pool2dGeometry& g, int64_t i, int64_t j) {
   const int64_t hs = i * g.S - g.P, ws = j * g.S - g.P;
   const int64_t he = std::min(hs + g.F, g.H + g.P), we = std::min(ws + g.F, g.W + g.P);
   const int64_t divisor = (he - hs) * (we - ws);  // window size within the padded input
-  return {std::max<int64_t>(hs, 0), std::min(he, g.H), std::max<int64_t>(ws, 0),
-          std::min(we, g.W), divisor};
+  return {std::max<int64_t>(hs, 0), std::min(he, g.H), std::max<int64_t>(ws, 0), std::min(we, g.W),
+          divisor};
 }
 
 /// Flat offset (within one H×W plane) of window (i, j)'s pick: its first NaN in row-major
@@ -44,7 +44,7 @@ int64_t pool_argmax(const T* plane, const Pool2dGeometry& g, int64_t i, int64_t 
   for (int64_t h = win.h0; h < win.h1; ++h)
     for (int64_t w = win.w0; w < win.w1; ++w) {
       const T v = plane[h * g.W + w];
-      if (v != v) return h * g.W + w;              // NaN (the only value unequal to itself)
+      if (v != v) return h * g.W + w;           // NaN (the only value unequal to itself)
       if (v > plane[best]) best = h * g.W + w;  // strict '>': the first maximum wins
     }
   return best;

@@ -21,8 +21,8 @@ float* optional_data(const Tensor& t) { return t.defined() ? t.data() : nullptr;
 }  // namespace
 
 // ---- convolution ---------------------------------------------------------------------------
-void ReferenceBackend::conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b,
-                                      Tensor& y, const Conv2dGeometry& g) {
+void ReferenceBackend::conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y,
+                                      const Conv2dGeometry& g) {
   ref::conv2d_forward<float>(x.data(), w.data(), optional_data(b), y.data(), g);
 }
 void ReferenceBackend::conv2d_backward_data(const Tensor& dy, const Tensor& w, Tensor& dx,
@@ -45,8 +45,7 @@ void ReferenceBackend::maxpool2d_backward(const Tensor& x, const Tensor& dy, Ten
 void ReferenceBackend::avgpool2d_forward(const Tensor& x, Tensor& y, const Pool2dGeometry& g) {
   ref::avgpool2d_forward<float>(x.data(), y.data(), g);
 }
-void ReferenceBackend::avgpool2d_backward(const Tensor& dy, Tensor& dx,
-                                          const Pool2dGeometry& g) {
+void ReferenceBackend::avgpool2d_backward(const Tensor& dy, Tensor& dx, const Pool2dGeometry& g) {
   ref::avgpool2d_backward<float>(dy.data(), dx.data(), g);
 }
 void ReferenceBackend::global_avgpool2d_forward(const Tensor& x, Tensor& y) {
@@ -65,13 +64,12 @@ void ReferenceBackend::linear_forward(const Tensor& x, const Tensor& w, const Te
                              w.dim(1));
 }
 void ReferenceBackend::linear_backward_data(const Tensor& dy, const Tensor& w, Tensor& dx) {
-  ref::linear_backward_data<float>(dy.data(), w.data(), dx.data(), dy.dim(0), w.dim(0),
-                                   w.dim(1));
+  ref::linear_backward_data<float>(dy.data(), w.data(), dx.data(), dy.dim(0), w.dim(0), w.dim(1));
 }
 void ReferenceBackend::linear_backward_weight(const Tensor& x, const Tensor& dy, Tensor& dw,
                                               Tensor& db) {
-  ref::linear_backward_weight<float>(x.data(), dy.data(), dw.data(), optional_data(db),
-                                     x.dim(0), x.dim(1), dy.dim(1));
+  ref::linear_backward_weight<float>(x.data(), dy.data(), dw.data(), optional_data(db), x.dim(0),
+                                     x.dim(1), dy.dim(1));
 }
 void ReferenceBackend::gemm(bool trans_a, bool trans_b, float alpha, const Tensor& a,
                             const Tensor& b, float beta, Tensor& c) {
@@ -112,11 +110,10 @@ void ReferenceBackend::softmax_cross_entropy_forward(const Tensor& logits, const
   loss.data()[0] = ref::softmax_cross_entropy_forward<float>(logits.data(), labels.data(),
                                                              logits.dim(0), logits.dim(1));
 }
-void ReferenceBackend::softmax_cross_entropy_backward(const Tensor& logits,
-                                                      const Tensor& labels, float dloss,
-                                                      Tensor& dlogits) {
-  ref::softmax_cross_entropy_backward<float>(logits.data(), labels.data(), dloss,
-                                             dlogits.data(), logits.dim(0), logits.dim(1));
+void ReferenceBackend::softmax_cross_entropy_backward(const Tensor& logits, const Tensor& labels,
+                                                      float dloss, Tensor& dlogits) {
+  ref::softmax_cross_entropy_backward<float>(logits.data(), labels.data(), dloss, dlogits.data(),
+                                             logits.dim(0), logits.dim(1));
 }
 
 // ---- elementwise and optimiser -------------------------------------------------------------

@@ -51,7 +51,7 @@ struct VulkanBackend::Impl {
   vk::PipelineCache pipelines{ctx};
   vk::Recorder recorder{ctx, allocator};
   vk::BufferPtr dummy;   // bound where a shader's optional input is absent (no bias)
-  GemmTiles tiles;      // the device's tile; choose_gemm_tiles() (vk_gemm.hpp) adapts it per GEMM
+  GemmTiles tiles;       // the device's tile; choose_gemm_tiles() (vk_gemm.hpp) adapts it per GEMM
   uint32_t wg = 256;     // workgroup size of the elementwise and reduction shaders
   uint64_t max_k_tiles;  // loop budget: K tiles one GEMM invocation may walk
   // The first failed device-side argument check (checks_data_on_device), as the host check's

@@ -32,7 +32,8 @@ double env_number(const char* name, double fallback) {
 }  // namespace
 
 Recorder::Recorder(Context& ctx, Allocator& allocator) : ctx_(ctx), allocator_(allocator) {
-  max_batch_ = static_cast<uint32_t>(std::min<double>(kMaxBatch, env_number("CNNLAB_VK_BATCH", 256)));
+  max_batch_ =
+      static_cast<uint32_t>(std::min<double>(kMaxBatch, env_number("CNNLAB_VK_BATCH", 256)));
   timeout_ns_ = static_cast<uint64_t>(env_number("CNNLAB_VK_TIMEOUT", 60) * 1e9);
   // Estimated work (≈ flops) per submission: a few tenths of a second on lavapipe's CPU cores,
   // well under any GPU watchdog elsewhere.
@@ -81,7 +82,8 @@ Recorder::~Recorder() {
 }
 
 void Recorder::ensure_usable() const {
-  if (!broken_.empty()) throw Error(broken_ + " [an earlier failure; the Vulkan backend cannot be used any more]");
+  if (!broken_.empty())
+    throw Error(broken_ + " [an earlier failure; the Vulkan backend cannot be used any more]");
 }
 
 void Recorder::fail(const std::string& message) {
@@ -91,7 +93,8 @@ void Recorder::fail(const std::string& message) {
 
 void Recorder::set_profiling(bool on) {
   if (on && !can_profile())
-    throw Error("vulkan: " + ctx_.info.name + " has no timestamp queries on its compute queue, so "
+    throw Error("vulkan: " + ctx_.info.name +
+                " has no timestamp queries on its compute queue, so "
                 "cnnlab cannot profile on it");
   profiling_ = on;
 }
@@ -144,12 +147,13 @@ void Recorder::mark(const BufferPtr& buffer, bool write) {
   batches_[current_].keep.push_back(buffer);
 }
 
-void Recorder::dispatch(const char* op, const Pipeline& pipeline, std::initializer_list<Use> buffers,
-                        const void* push, uint32_t push_bytes, std::array<uint32_t, 3> groups,
-                        double work) {
+void Recorder::dispatch(const char* op, const Pipeline& pipeline,
+                        std::initializer_list<Use> buffers, const void* push, uint32_t push_bytes,
+                        std::array<uint32_t, 3> groups, double work) {
   ensure_usable();
   if (buffers.size() != pipeline.bindings || push_bytes > kPushConstantBytes)
-    throw Error("vulkan: " + pipeline.name + " dispatched with the wrong number of buffers (a bug in cnnlab)");
+    throw Error("vulkan: " + pipeline.name +
+                " dispatched with the wrong number of buffers (a bug in cnnlab)");
   for (uint32_t i = 0; i < 3; ++i)
     if (groups[i] > ctx_.props.limits.maxComputeWorkGroupCount[i])
       throw Error(std::string("vulkan: ") + op + " needs " + std::to_string(groups[i]) +
@@ -185,8 +189,10 @@ void Recorder::dispatch(const char* op, const Pipeline& pipeline, std::initializ
   unsigned char constants[kPushConstantBytes] = {};
   if (push_bytes) std::memcpy(constants, push, push_bytes);
   vkCmdBindPipeline(b.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline.pipeline);
-  vkCmdBindDescriptorSets(b.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline.layout, 0, 1, &set, 0, nullptr);
-  vkCmdPushConstants(b.cmd, pipeline.layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, kPushConstantBytes, constants);
+  vkCmdBindDescriptorSets(b.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline.layout, 0, 1, &set, 0,
+                          nullptr);
+  vkCmdPushConstants(b.cmd, pipeline.layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, kPushConstantBytes,
+                     constants);
   const bool timed = profiling_ && b.queries;
   const uint32_t q = 2 * static_cast<uint32_t>(b.timed.size());
   if (timed) vkCmdWriteTimestamp(b.cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, b.queries, q);
@@ -252,7 +258,8 @@ void Recorder::submit(Batch& b) {
   auto mb = make<VkMemoryBarrier>(VK_STRUCTURE_TYPE_MEMORY_BARRIER);
   mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
   mb.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
-  vkCmdPipelineBarrier(b.cmd, kWorkStages, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &mb, 0, nullptr, 0, nullptr);
+  vkCmdPipelineBarrier(b.cmd, kWorkStages, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &mb, 0, nullptr, 0,
+                       nullptr);
   b.recording = false;
   current_ = (current_ + 1) % kSlots;
   written_.clear();
@@ -276,8 +283,9 @@ void Recorder::wait(Batch& b) {
   if (r == VK_TIMEOUT) {
     char secs[32];
     std::snprintf(secs, sizeof secs, "%.0f", static_cast<double>(timeout_ns_) * 1e-9);
-    fail("vulkan: " + ctx_.info.name + " did not finish a batch of " + std::to_string(b.dispatches) +
-         " dispatches within " + secs + " s (CNNLAB_VK_TIMEOUT); the device seems hung. Restart "
+    fail("vulkan: " + ctx_.info.name + " did not finish a batch of " +
+         std::to_string(b.dispatches) + " dispatches within " + secs +
+         " s (CNNLAB_VK_TIMEOUT); the device seems hung. Restart "
          "the program; if the work is simply that slow, raise CNNLAB_VK_TIMEOUT or lower "
          "CNNLAB_VK_BATCH");
   }
@@ -292,12 +300,14 @@ void Recorder::wait(Batch& b) {
   b.in_flight = false;
   if (!b.timed.empty()) {
     std::vector<uint64_t> ticks(2 * b.timed.size());
-    const VkResult qr = vkGetQueryPoolResults(
-        ctx_.device, b.queries, 0, static_cast<uint32_t>(ticks.size()), ticks.size() * sizeof(uint64_t),
-        ticks.data(), sizeof(uint64_t), VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT);
+    const VkResult qr =
+        vkGetQueryPoolResults(ctx_.device, b.queries, 0, static_cast<uint32_t>(ticks.size()),
+                              ticks.size() * sizeof(uint64_t), ticks.data(), sizeof(uint64_t),
+                              VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT);
     if (qr == VK_SUCCESS) {
-      const uint64_t mask = ctx_.timestamp_valid_bits >= 64 ? ~uint64_t{0}
-                                                            : (uint64_t{1} << ctx_.timestamp_valid_bits) - 1;
+      const uint64_t mask = ctx_.timestamp_valid_bits >= 64
+                                ? ~uint64_t{0}
+                                : (uint64_t{1} << ctx_.timestamp_valid_bits) - 1;
       for (size_t i = 0; i < b.timed.size(); ++i) {
         const uint64_t t0 = ticks[2 * i] & mask, t1 = ticks[2 * i + 1] & mask;
         OpTime& t = profile_[b.timed[i]];
@@ -343,7 +353,8 @@ std::string Recorder::profile_report() {
     return out.str();
   }
   std::vector<std::pair<std::string, OpTime>> rows(profile_.begin(), profile_.end());
-  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.second.ns > b.second.ns; });
+  std::sort(rows.begin(), rows.end(),
+            [](const auto& a, const auto& b) { return a.second.ns > b.second.ns; });
   double total = 0;
   for (const auto& r : rows) total += r.second.ns;
   char line[160];
@@ -355,7 +366,8 @@ std::string Recorder::profile_report() {
   for (const auto& [op, t] : rows) {
     std::snprintf(line, sizeof line, "%-34s %10llu %12.3f %12.1f %6.1f%%\n", op.c_str(),
                   static_cast<unsigned long long>(t.dispatches), t.ns * 1e-6,
-                  t.ns * 1e-3 / static_cast<double>(t.dispatches), total > 0 ? 100.0 * t.ns / total : 0.0);
+                  t.ns * 1e-3 / static_cast<double>(t.dispatches),
+                  total > 0 ? 100.0 * t.ns / total : 0.0);
     out << line;
   }
   std::snprintf(line, sizeof line, "%-34s %10s %12.3f\n", "total", "", total * 1e-6);

@@ -56,8 +56,7 @@ class Recorder {
   /// becomes the push constants; @p op labels it in the profile; @p work (≈ flops or bytes)
   /// counts toward the batch's work limit.
   void dispatch(const char* op, const Pipeline& pipeline, std::initializer_list<Use> buffers,
-                const void* push, uint32_t push_bytes, std::array<uint32_t, 3> groups,
-                double work);
+                const void* push, uint32_t push_bytes, std::array<uint32_t, 3> groups, double work);
   /// Records a buffer-to-buffer copy of @p bytes.
   void copy(const BufferPtr& src, const BufferPtr& dst, VkDeviceSize bytes);
   /// Records a fill of @p bytes with the 32-bit pattern @p value.
@@ -82,7 +81,8 @@ class Recorder {
   void reset_profile() { profile_.clear(); }
 
   void set_max_batch(uint32_t dispatches);
-  /// Estimated work (≈ flops) after which a batch is submitted; ops keep single dispatches below it.
+  /// Estimated work (≈ flops) after which a batch is submitted; ops keep single dispatches below
+  /// it.
   double max_work() const { return max_work_; }
   uint64_t submits() const { return submits_; }
   uint64_t dispatches() const { return dispatches_; }
@@ -99,16 +99,16 @@ class Recorder {
     bool recording = false, in_flight = false;
     uint32_t dispatches = 0;
     double work = 0;
-    std::vector<BufferPtr> keep;       // every buffer the batch touches
-    BufferPtr staging;                 // current upload chunk
+    std::vector<BufferPtr> keep;  // every buffer the batch touches
+    BufferPtr staging;            // current upload chunk
     VkDeviceSize staging_used = 0;
-    std::vector<const char*> timed;    // op label of query pair i
+    std::vector<const char*> timed;                  // op label of query pair i
     std::vector<std::function<void()>> on_complete;  // when_done() callbacks
   };
 
-  Batch& begin();                       // the recording batch (starting one if needed)
-  void submit(Batch& b);                // end and submit (no wait)
-  void wait(Batch& b);                  // wait for its fence, then recycle it
+  Batch& begin();         // the recording batch (starting one if needed)
+  void submit(Batch& b);  // end and submit (no wait)
+  void wait(Batch& b);    // wait for its fence, then recycle it
   void hazard(std::initializer_list<Use> uses, bool transfer_only_writes = false);
   void barrier(Batch& b);
   void mark(const BufferPtr& buffer, bool write);

@@ -19,7 +19,7 @@
 namespace cnnlab {
 
 namespace {
-std::string g_selected_device;       // set by vulkan_select_device() (the CLI's --device)
+std::string g_selected_device;  // set by vulkan_select_device() (the CLI's --device)
 bool g_selected = false;
 bool g_validation_requested = false;  // set by vulkan_enable_validation()
 std::atomic<uint64_t> g_validation_messages{0};
@@ -48,11 +48,16 @@ std::string version_string(uint32_t v) {
 
 const char* type_name(VkPhysicalDeviceType t) {
   switch (t) {
-    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return "discrete GPU";
-    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return "integrated GPU";
-    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: return "virtual GPU";
-    case VK_PHYSICAL_DEVICE_TYPE_CPU: return "CPU";
-    default: return "other";
+    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU:
+      return "discrete GPU";
+    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU:
+      return "integrated GPU";
+    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU:
+      return "virtual GPU";
+    case VK_PHYSICAL_DEVICE_TYPE_CPU:
+      return "CPU";
+    default:
+      return "other";
   }
 }
 
@@ -101,8 +106,9 @@ VkInstance create_instance(bool validation, VkDebugUtilsMessengerEXT* messenger)
   uint32_t loader_version = VK_API_VERSION_1_0;
   if (vkEnumerateInstanceVersion) vkEnumerateInstanceVersion(&loader_version);
   if (loader_version < VK_API_VERSION_1_1)
-    throw Error("vulkan: the Vulkan loader supports only version " + version_string(loader_version) +
-                "; cnnlab needs 1.1 or newer. " + how_to_get_vulkan());
+    throw Error("vulkan: the Vulkan loader supports only version " +
+                version_string(loader_version) + "; cnnlab needs 1.1 or newer. " +
+                how_to_get_vulkan());
 
   auto app = make<VkApplicationInfo>(VK_STRUCTURE_TYPE_APPLICATION_INFO);
   app.pApplicationName = "cnnlab";
@@ -110,7 +116,8 @@ VkInstance create_instance(bool validation, VkDebugUtilsMessengerEXT* messenger)
   app.apiVersion = VK_API_VERSION_1_1;
 
   std::vector<const char*> layers, extensions;
-  auto debug = make<VkDebugUtilsMessengerCreateInfoEXT>(VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT);
+  auto debug = make<VkDebugUtilsMessengerCreateInfoEXT>(
+      VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT);
   debug.messageSeverity = VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT |
                           VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT;
   debug.messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT |
@@ -119,12 +126,14 @@ VkInstance create_instance(bool validation, VkDebugUtilsMessengerEXT* messenger)
   debug.pfnUserCallback = on_validation_message;
   if (validation) {
     if (!has_layer("VK_LAYER_KHRONOS_validation"))
-      throw Error("vulkan: validation was requested (CNNLAB_VK_VALIDATION=1) but the layer "
-                  "VK_LAYER_KHRONOS_validation is not installed (Debian: apt-get install "
-                  "vulkan-validationlayers)");
+      throw Error(
+          "vulkan: validation was requested (CNNLAB_VK_VALIDATION=1) but the layer "
+          "VK_LAYER_KHRONOS_validation is not installed (Debian: apt-get install "
+          "vulkan-validationlayers)");
     if (!has_instance_extension(VK_EXT_DEBUG_UTILS_EXTENSION_NAME))
-      throw Error("vulkan: validation needs the instance extension VK_EXT_debug_utils, which "
-                  "this Vulkan loader lacks");
+      throw Error(
+          "vulkan: validation needs the instance extension VK_EXT_debug_utils, which "
+          "this Vulkan loader lacks");
     layers.push_back("VK_LAYER_KHRONOS_validation");
     extensions.push_back(VK_EXT_DEBUG_UTILS_EXTENSION_NAME);
   }
@@ -198,8 +207,10 @@ VulkanDeviceInfo describe(VkPhysicalDevice pd, size_t index) {
   d.timestamp_period_ns = p.limits.timestampPeriod;
   d.usable = p.apiVersion >= VK_API_VERSION_1_1;
   if (p.apiVersion >= VK_API_VERSION_1_1) {
-    auto sub = make<VkPhysicalDeviceSubgroupProperties>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES);
-    auto drv = make<VkPhysicalDeviceDriverProperties>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES);
+    auto sub = make<VkPhysicalDeviceSubgroupProperties>(
+        VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES);
+    auto drv =
+        make<VkPhysicalDeviceDriverProperties>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES);
     auto p2 = make<VkPhysicalDeviceProperties2>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2);
     p2.pNext = &sub;
     if (p.apiVersion >= VK_API_VERSION_1_2) sub.pNext = &drv;
@@ -276,9 +287,9 @@ size_t choose_device(const std::vector<VulkanDeviceInfo>& devices, const std::st
     const bool numeric = ec == std::errc() && end == spec.data() + spec.size();
     if (numeric) {
       if (index >= devices.size())
-        throw Error("vulkan: " + where + ": there is no Vulkan device " + spec + "; this machine has " +
-                    std::to_string(devices.size()) + " (" + device_list_text(devices) +
-                    "; see `cnnlab devices`)");
+        throw Error("vulkan: " + where + ": there is no Vulkan device " + spec +
+                    "; this machine has " + std::to_string(devices.size()) + " (" +
+                    device_list_text(devices) + "; see `cnnlab devices`)");
     } else {
       index = devices.size();
       for (const auto& d : devices)
@@ -292,7 +303,8 @@ size_t choose_device(const std::vector<VulkanDeviceInfo>& devices, const std::st
     }
     if (!devices[index].usable)
       throw Error("vulkan: " + where + ": device " + std::to_string(index) + " (" +
-                  devices[index].name + ") cannot run cnnlab: it needs Vulkan 1.1 and a compute queue");
+                  devices[index].name +
+                  ") cannot run cnnlab: it needs Vulkan 1.1 and a compute queue");
     return index;
   }
   size_t best = devices.size();
@@ -300,7 +312,11 @@ size_t choose_device(const std::vector<VulkanDeviceInfo>& devices, const std::st
     if (!d.usable) continue;
     if (best == devices.size()) best = d.index;
     const auto rank = [](const std::string& t) {
-      return t == "discrete GPU" ? 0 : t == "integrated GPU" ? 1 : t == "virtual GPU" ? 2 : t == "CPU" ? 3 : 4;
+      return t == "discrete GPU"     ? 0
+             : t == "integrated GPU" ? 1
+             : t == "virtual GPU"    ? 2
+             : t == "CPU"            ? 3
+                                     : 4;
     };
     if (rank(d.type) < rank(devices[best].type)) best = d.index;
   }
@@ -332,7 +348,8 @@ Context::Context() {
     for (size_t i = 0; i < infos.size() && chosen == infos.size(); ++i)
       if (same(infos[i])) chosen = i;
     if (chosen == infos.size())
-      throw Error("vulkan: device " + listed[wanted].name + " disappeared while it was being opened");
+      throw Error("vulkan: device " + listed[wanted].name +
+                  " disappeared while it was being opened");
     physical = devices[chosen];
     info = infos[chosen];
     loop_limited = info.is_lavapipe;

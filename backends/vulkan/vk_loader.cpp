@@ -57,8 +57,8 @@ void load_vulkan() {
 }
 
 void load_instance_functions(VkInstance instance, bool debug_utils) {
-#define CNNLAB_VK_LOAD(name)                                                            \
-  name = reinterpret_cast<PFN_##name>(vkGetInstanceProcAddr(instance, #name));          \
+#define CNNLAB_VK_LOAD(name)                                                   \
+  name = reinterpret_cast<PFN_##name>(vkGetInstanceProcAddr(instance, #name)); \
   if (!name) throw Error("vulkan: the driver does not provide " #name " (Vulkan 1.1 is needed)");
   CNNLAB_VK_INSTANCE_FUNCTIONS(CNNLAB_VK_LOAD)
 #undef CNNLAB_VK_LOAD
@@ -71,8 +71,8 @@ void load_instance_functions(VkInstance instance, bool debug_utils) {
 }
 
 void load_device_functions(VkDevice device) {
-#define CNNLAB_VK_LOAD(name)                                                 \
-  name = reinterpret_cast<PFN_##name>(vkGetDeviceProcAddr(device, #name));   \
+#define CNNLAB_VK_LOAD(name)                                               \
+  name = reinterpret_cast<PFN_##name>(vkGetDeviceProcAddr(device, #name)); \
   if (!name) throw Error("vulkan: the driver does not provide " #name);
   CNNLAB_VK_DEVICE_FUNCTIONS(CNNLAB_VK_LOAD)
 #undef CNNLAB_VK_LOAD
@@ -114,8 +114,9 @@ void check(VkResult r, const std::string& what) {
   std::string msg = "vulkan: " + what + " failed: " + result_name(r);
   switch (r) {
     case VK_ERROR_DEVICE_LOST:
-      msg += " (the GPU stopped responding or a shader faulted, e.g. an out-of-bounds access; "
-             "the device cannot be used any more: restart the program, or choose another backend)";
+      msg +=
+          " (the GPU stopped responding or a shader faulted, e.g. an out-of-bounds access; "
+          "the device cannot be used any more: restart the program, or choose another backend)";
       break;
     case VK_ERROR_OUT_OF_DEVICE_MEMORY:
       msg += " (the GPU's memory is full: use smaller batches or free tensors you no longer need)";

@@ -36,8 +36,8 @@
   X(vkGetDeviceProcAddr)
 
 // Optional instance functions (VK_EXT_debug_utils): null when the extension is not enabled.
-#define CNNLAB_VK_DEBUG_FUNCTIONS(X)   \
-  X(vkCreateDebugUtilsMessengerEXT)    \
+#define CNNLAB_VK_DEBUG_FUNCTIONS(X) \
+  X(vkCreateDebugUtilsMessengerEXT)  \
   X(vkDestroyDebugUtilsMessengerEXT)
 
 // Functions loaded with vkGetDeviceProcAddr(device, ...).

@@ -89,7 +89,9 @@ VkDeviceSize Allocator::device_bytes() const { return state_->device_bytes; }
 BufferPtr Allocator::device_buffer(VkDeviceSize bytes, const char* what) {
   return create(bytes, false, what);
 }
-BufferPtr Allocator::host_buffer(VkDeviceSize bytes) { return create(bytes, true, "staging buffer"); }
+BufferPtr Allocator::host_buffer(VkDeviceSize bytes) {
+  return create(bytes, true, "staging buffer");
+}
 
 BufferPtr Allocator::create(VkDeviceSize bytes, bool host, const char* what) {
   State& s = *state_;
@@ -143,14 +145,15 @@ BufferPtr Allocator::create(VkDeviceSize bytes, bool host, const char* what) {
       vkDestroyBuffer(ctx.device, b.buffer, nullptr);
       if (r == VK_ERROR_OUT_OF_DEVICE_MEMORY || r == VK_ERROR_OUT_OF_HOST_MEMORY)
         throw Error("vulkan: out of " + std::string(host ? "host" : "device") +
-                    " memory allocating " + mib(bytes) + " for a " + what + " (" +
-                    ctx.info.name + " has " + mib(ctx.info.device_local_bytes) +
+                    " memory allocating " + mib(bytes) + " for a " + what + " (" + ctx.info.name +
+                    " has " + mib(ctx.info.device_local_bytes) +
                     " of device memory; cnnlab holds " + mib(s.device_bytes) +
                     " in tensors): free tensors you no longer need or use a smaller batch");
       check(r, "allocating memory for a " + std::string(what));
     }
     r = vkBindBufferMemory(ctx.device, b.buffer, b.memory, 0);
-    if (r == VK_SUCCESS && host) r = vkMapMemory(ctx.device, b.memory, 0, VK_WHOLE_SIZE, 0, &b.mapped);
+    if (r == VK_SUCCESS && host)
+      r = vkMapMemory(ctx.device, b.memory, 0, VK_WHOLE_SIZE, 0, &b.mapped);
     if (r != VK_SUCCESS) {
       vkDestroyBuffer(ctx.device, b.buffer, nullptr);
       vkFreeMemory(ctx.device, b.memory, nullptr);

@@ -52,7 +52,8 @@ const Pipeline& PipelineCache::get(const char* shader, uint32_t bindings,
     slots[i].descriptorCount = 1;
     slots[i].stageFlags = VK_SHADER_STAGE_COMPUTE_BIT;
   }
-  auto dci = make<VkDescriptorSetLayoutCreateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO);
+  auto dci =
+      make<VkDescriptorSetLayoutCreateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO);
   dci.bindingCount = bindings;
   dci.pBindings = slots.data();
   check(vkCreateDescriptorSetLayout(ctx_.device, &dci, nullptr, &p.set_layout),

@@ -45,7 +45,8 @@ class PipelineCache {
   PipelineCache(const PipelineCache&) = delete;
   PipelineCache& operator=(const PipelineCache&) = delete;
 
-  const Pipeline& get(const char* shader, uint32_t bindings, const std::vector<uint32_t>& constants);
+  const Pipeline& get(const char* shader, uint32_t bindings,
+                      const std::vector<uint32_t>& constants);
   /// Number of pipelines created so far.
   size_t size() const { return pipelines_.size(); }
 

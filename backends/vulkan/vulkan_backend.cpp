@@ -36,8 +36,10 @@ size_t vulkan_default_device_index(const std::vector<VulkanDeviceInfo>& devices)
 
 void vulkan_select_device(const std::string& spec) {
   if (g_backend && vk::device_spec() != spec)
-    throw Error("vulkan: the device must be chosen (--device, CNNLAB_DEVICE) before the Vulkan "
-                "backend is first used; it already runs on " + g_backend->device().name);
+    throw Error(
+        "vulkan: the device must be chosen (--device, CNNLAB_DEVICE) before the Vulkan "
+        "backend is first used; it already runs on " +
+        g_backend->device().name);
   vk::set_device_spec(spec);
 }
 
@@ -72,7 +74,8 @@ VulkanBackend& vulkan_backend() {
 
 // ---- Push --------------------------------------------------------------------------------------
 Push& Push::u(uint64_t v) {
-  if (v > UINT32_MAX) throw Error("vulkan: a size of " + std::to_string(v) + " does not fit in 32 bits");
+  if (v > UINT32_MAX)
+    throw Error("vulkan: a size of " + std::to_string(v) + " does not fit in 32 bits");
   words.at(used++) = static_cast<uint32_t>(v);
   return *this;
 }
@@ -146,10 +149,12 @@ std::string VulkanBackend::description() const {
 const VulkanDeviceInfo& VulkanBackend::device() const { return impl_->ctx.info; }
 bool VulkanBackend::validation() const { return impl_->ctx.validation; }
 
-// ---- memory --------------------------------------------------------------------------------------
+// ---- memory
+// --------------------------------------------------------------------------------------
 std::shared_ptr<Storage> VulkanBackend::allocate(size_t n) {
   const uint64_t bytes = std::max<uint64_t>(n, 4) * sizeof(float);
-  return std::make_shared<vk::VulkanStorage>(*this, n, impl_->allocator.device_buffer(bytes, "tensor"));
+  return std::make_shared<vk::VulkanStorage>(*this, n,
+                                             impl_->allocator.device_buffer(bytes, "tensor"));
 }
 
 void VulkanBackend::write(Storage& dst, const float* src, size_t n) {
@@ -157,7 +162,8 @@ void VulkanBackend::write(Storage& dst, const float* src, size_t n) {
 }
 
 void VulkanBackend::read(const Storage& src, float* dst, size_t n) {
-  impl_->recorder.download(static_cast<const vk::VulkanStorage&>(src).buffer(), dst, n * sizeof(float));
+  impl_->recorder.download(static_cast<const vk::VulkanStorage&>(src).buffer(), dst,
+                           n * sizeof(float));
   impl_->report_deferred_error();
 }
 
@@ -171,7 +177,8 @@ void VulkanBackend::synchronize() {
   impl_->report_deferred_error();
 }
 
-// ---- profiling and statistics ----------------------------------------------------------------------
+// ---- profiling and statistics
+// ----------------------------------------------------------------------
 void VulkanBackend::set_profiling(bool on) { impl_->recorder.set_profiling(on); }
 bool VulkanBackend::profiling() const { return impl_->recorder.profiling(); }
 std::string VulkanBackend::profile_report() { return impl_->recorder.profile_report(); }
@@ -179,6 +186,8 @@ void VulkanBackend::reset_profile() { impl_->recorder.reset_profile(); }
 VulkanBackend::Stats VulkanBackend::stats() const {
   return {impl_->recorder.submits(), impl_->recorder.dispatches(), impl_->pipelines.size()};
 }
-void VulkanBackend::set_max_batch(uint32_t dispatches) { impl_->recorder.set_max_batch(dispatches); }
+void VulkanBackend::set_max_batch(uint32_t dispatches) {
+  impl_->recorder.set_max_batch(dispatches);
+}
 
 }  // namespace cnnlab

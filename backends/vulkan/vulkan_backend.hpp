@@ -29,16 +29,16 @@ namespace cnnlab {
 
 /// What `cnnlab devices` prints about one Vulkan physical device.
 struct VulkanDeviceInfo {
-  size_t index = 0;                 ///< position in the loader's list (what CNNLAB_DEVICE=N picks)
-  std::string name;                 ///< e.g. "llvmpipe (LLVM 15.0.6, 256 bits)"
-  std::string type;                 ///< "discrete GPU", "integrated GPU", "CPU", ...
-  std::string api_version;          ///< highest Vulkan version the device supports
+  size_t index = 0;         ///< position in the loader's list (what CNNLAB_DEVICE=N picks)
+  std::string name;         ///< e.g. "llvmpipe (LLVM 15.0.6, 256 bits)"
+  std::string type;         ///< "discrete GPU", "integrated GPU", "CPU", ...
+  std::string api_version;  ///< highest Vulkan version the device supports
   std::string driver_version;
-  std::string driver_name;          ///< e.g. "llvmpipe" (Vulkan 1.2 devices)
-  std::string driver_info;          ///< e.g. "Mesa 22.3.6 (LLVM 15.0.6)"
+  std::string driver_name;  ///< e.g. "llvmpipe" (Vulkan 1.2 devices)
+  std::string driver_info;  ///< e.g. "Mesa 22.3.6 (LLVM 15.0.6)"
   uint32_t vendor_id = 0, device_id = 0;
-  uint32_t max_shared_memory = 0;   ///< maxComputeSharedMemorySize, bytes
-  uint32_t max_invocations = 0;     ///< maxComputeWorkGroupInvocations
+  uint32_t max_shared_memory = 0;  ///< maxComputeSharedMemorySize, bytes
+  uint32_t max_invocations = 0;    ///< maxComputeWorkGroupInvocations
   uint32_t max_group_size[3] = {0, 0, 0};
   uint32_t max_group_count[3] = {0, 0, 0};
   uint32_t max_storage_buffer_range = 0;  ///< bytes: the largest tensor the device can address
@@ -47,8 +47,8 @@ struct VulkanDeviceInfo {
   float timestamp_period_ns = 0;    ///< nanoseconds per timestamp tick
   uint64_t device_local_bytes = 0;  ///< size of the largest device-local memory heap
   bool has_compute_queue = false;
-  bool usable = false;              ///< Vulkan 1.1 with a compute queue: cnnlab can run on it
-  bool is_lavapipe = false;         ///< Mesa's CPU implementation (with its loop limit)
+  bool usable = false;       ///< Vulkan 1.1 with a compute queue: cnnlab can run on it
+  bool is_lavapipe = false;  ///< Mesa's CPU implementation (with its loop limit)
 };
 
 /// Every Vulkan device of this machine. Throws cnnlab::Error (with how to install Vulkan) when no

@@ -40,13 +40,13 @@ namespace {
 /// The backends built into this library: name and accessor of the process-wide instance.
 const std::vector<std::pair<std::string, std::function<Backend&()>>>& registry() {
   static const std::vector<std::pair<std::string, std::function<Backend&()>>> table = {
-      {"reference", [] () -> Backend& { return reference_backend(); }},
+      {"reference", []() -> Backend& { return reference_backend(); }},
 #ifdef CNNLAB_HAVE_OPENMP
-      {"openmp", [] () -> Backend& { return openmp_backend(); }},
+      {"openmp", []() -> Backend& { return openmp_backend(); }},
 #endif
 #ifdef CNNLAB_HAVE_VULKAN
       // Created on first use; throws an Error saying how to get a device when there is none.
-      {"vulkan", [] () -> Backend& { return vulkan_backend(); }},
+      {"vulkan", []() -> Backend& { return vulkan_backend(); }},
 #endif
   };
   return table;

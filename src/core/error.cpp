@@ -4,7 +4,8 @@
 namespace cnnlab {
 
 UnsupportedOp::UnsupportedOp(const std::string& op, const std::string& backend)
-    : Error(op + ": the " + backend + " backend does not support this operation; move the "
-                 "tensors to a backend that does with Tensor::to(), e.g. the reference backend") {}
+    : Error(op + ": the " + backend +
+            " backend does not support this operation; move the "
+            "tensors to a backend that does with Tensor::to(), e.g. the reference backend") {}
 
 }  // namespace cnnlab

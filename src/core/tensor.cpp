@@ -35,8 +35,7 @@ Tensor Tensor::zeros(const Shape& shape, Backend& backend) {
   return t;
 }
 
-Tensor Tensor::from_vector(const Shape& shape, const std::vector<float>& values,
-                           Backend& backend) {
+Tensor Tensor::from_vector(const Shape& shape, const std::vector<float>& values, Backend& backend) {
   check_new_shape(shape);
   if (static_cast<int64_t>(values.size()) != cnnlab::numel(shape))
     throw Error("Tensor::from_vector: shape " + to_string(shape) + " holds " +

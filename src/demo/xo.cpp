@@ -7,8 +7,8 @@
 // with stride 2 — in ceil mode, because the slides keep the half window at the edge
 // (7×7 → 4×4).
 #include <cnnlab/core/backend.hpp>
-#include <cnnlab/ops/ops.hpp>
 #include <cnnlab/demo/xo.hpp>
+#include <cnnlab/ops/ops.hpp>
 
 #include <cmath>
 #include <iomanip>
@@ -47,7 +47,7 @@ Tables run(const Tensor& image) {
 
   Tables t;
   t.filtered = conv2d_forward(image, weights, Tensor(), Conv2dParams{});  // [1,3,7,7]
-  t.rectified = relu_forward(t.filtered);                                  // [1,3,7,7]
+  t.rectified = relu_forward(t.filtered);                                 // [1,3,7,7]
   Pool2dParams pool;
   pool.kernel = 2;
   pool.stride = 2;
@@ -75,7 +75,8 @@ void print_stack(std::ostream& out, const char* title, const Tensor& t) {
     for (int64_t i = 0; i < H; ++i) {
       out << "   ";
       for (int64_t j = 0; j < W; ++j)
-        out << std::setw(6) << std::fixed << std::setprecision(2) << as_on_slides(v[static_cast<size_t>((k * H + i) * W + j)]);
+        out << std::setw(6) << std::fixed << std::setprecision(2)
+            << as_on_slides(v[static_cast<size_t>((k * H + i) * W + j)]);
       out << "\n";
     }
   }

@@ -16,9 +16,9 @@
 // object, complex or half-precision arrays, or a memory-mapper. Anything it cannot read
 // exactly is rejected with an Error naming the file and the problem — never guessed at.
 #include <cnnlab/core/error.hpp>
-#include <cnnlab/io/npy.hpp>
 #include <cnnlab/core/shape.hpp>
 #include <cnnlab/core/tensor.hpp>
+#include <cnnlab/io/npy.hpp>
 
 #include <bit>
 #include <cctype>
@@ -81,8 +81,9 @@ class HeaderParser {
         have_descr = true;
       } else if (key == "fortran_order") {
         if (boolean())
-          fail(path_, "fortran_order is True: Fortran-order (column-major) arrays are not "
-                      "supported; save a C-order array, e.g. np.save(f, np.ascontiguousarray(a))");
+          fail(path_,
+               "fortran_order is True: Fortran-order (column-major) arrays are not "
+               "supported; save a C-order array, e.g. np.save(f, np.ascontiguousarray(a))");
         have_order = true;
       } else if (key == "shape") {
         h.shape = shape_tuple();
@@ -163,8 +164,10 @@ class HeaderParser {
       }
       shape.push_back(d);
       skip_space();
-      if (peek() == ',') ++pos_;
-      else if (peek() != ')') bad("expected ',' or ')' in the shape tuple");
+      if (peek() == ',')
+        ++pos_;
+      else if (peek() != ')')
+        bad("expected ',' or ')' in the shape tuple");
     }
     ++pos_;  // ')'
     return shape;
@@ -177,18 +180,17 @@ class HeaderParser {
         std::string("fiub").find(descr[1]) == std::string::npos)
       fail(path_, "unsupported dtype '" + descr + "' (" + supported + ")");
     const std::string size_text = descr.substr(2);
-    const bool known = (descr[1] == 'f' && (size_text == "4" || size_text == "8")) ||
-                       ((descr[1] == 'i' || descr[1] == 'u') &&
-                        (size_text == "1" || size_text == "2" || size_text == "4" ||
-                         size_text == "8")) ||
-                       (descr[1] == 'b' && size_text == "1");
+    const bool known =
+        (descr[1] == 'f' && (size_text == "4" || size_text == "8")) ||
+        ((descr[1] == 'i' || descr[1] == 'u') &&
+         (size_text == "1" || size_text == "2" || size_text == "4" || size_text == "8")) ||
+        (descr[1] == 'b' && size_text == "1");
     if (!known) fail(path_, "unsupported dtype '" + descr + "' (" + supported + ")");
     h.kind = descr[1];
     h.itemsize = static_cast<size_t>(size_text[0] - '0');
     // '=' means "native order" in numpy; files normally never hold it, but it is unambiguous.
-    h.byte_order = descr[0] == '='
-                       ? (std::endian::native == std::endian::little ? '<' : '>')
-                       : descr[0];
+    h.byte_order =
+        descr[0] == '=' ? (std::endian::native == std::endian::little ? '<' : '>') : descr[0];
     if (h.byte_order == '|' && h.itemsize != 1)
       fail(path_, "dtype '" + descr + "' needs a byte order ('<' or '>'), not '|'");
   }
@@ -217,8 +219,8 @@ uint64_t raw_bits(const unsigned char* p, size_t itemsize, char byte_order) {
 
 // Converts every element, rejecting integers that float32 cannot hold exactly and finite
 // float64 values outside the float32 range (they would silently become infinity).
-std::vector<float> convert(const std::vector<unsigned char>& data, const Header& h,
-                           size_t count, const std::string& path) {
+std::vector<float> convert(const std::vector<unsigned char>& data, const Header& h, size_t count,
+                           const std::string& path) {
   std::vector<float> out(count);
   for (size_t i = 0; i < count; ++i) {
     const uint64_t bits = raw_bits(data.data() + i * h.itemsize, h.itemsize, h.byte_order);
@@ -395,8 +397,8 @@ Tensor load_npy(const std::string& path, Backend& backend) {
                      " has a dimension of size 0)");
     if (static_cast<uint64_t>(d) > file_size || count > file_size / static_cast<uint64_t>(d))
       fail(path, "truncated data: shape " + to_string(h.shape) +
-                     " needs more data than the whole file holds (" +
-                     std::to_string(file_size) + " bytes)");
+                     " needs more data than the whole file holds (" + std::to_string(file_size) +
+                     " bytes)");
     count *= static_cast<uint64_t>(d);
   }
   const uint64_t data_bytes = count * h.itemsize;
@@ -444,14 +446,21 @@ void save_npy(const std::string& path, const Tensor& t) {
   const std::string tmp_path = path + ".tmp-" + random_suffix();
   std::FILE* f = std::fopen(tmp_path.c_str(), "wbx");  // "x": fail if it exists
   if (f == nullptr)
-    failw(std::string("cannot create temporary file ") + tmp_path + " (" +
-          std::strerror(errno) + ")");
+    failw(std::string("cannot create temporary file ") + tmp_path + " (" + std::strerror(errno) +
+          ")");
   TempFile tmp(f, tmp_path);
 
   const auto header_len = static_cast<uint16_t>(header.size());
-  const unsigned char preamble[kMagicSize + 4] = {
-      0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, static_cast<unsigned char>(header_len & 0xFF),
-      static_cast<unsigned char>(header_len >> 8)};
+  const unsigned char preamble[kMagicSize + 4] = {0x93,
+                                                  'N',
+                                                  'U',
+                                                  'M',
+                                                  'P',
+                                                  'Y',
+                                                  1,
+                                                  0,
+                                                  static_cast<unsigned char>(header_len & 0xFF),
+                                                  static_cast<unsigned char>(header_len >> 8)};
   bool ok = std::fwrite(preamble, 1, sizeof preamble, f) == sizeof preamble &&
             std::fwrite(header.data(), 1, header.size(), f) == header.size() &&
             std::fwrite(values.data(), sizeof(float), values.size(), f) == values.size();
@@ -459,8 +468,8 @@ void save_npy(const std::string& path, const Tensor& t) {
   ok = tmp.close() && ok;
   if (!ok) failw(std::string("write error (") + std::strerror(write_errno) + ")");
   if (std::rename(tmp_path.c_str(), path.c_str()) != 0)
-    failw(std::string("cannot rename the temporary file into place (") +
-          std::strerror(errno) + ")");
+    failw(std::string("cannot rename the temporary file into place (") + std::strerror(errno) +
+          ")");
   tmp.release();
 }
 

@@ -37,8 +37,8 @@ std::string non_finite_message(std::string_view op, std::string_view name, const
          std::to_string(index);
 }
 
-std::string loss_overflow_message(std::string_view op, const Shape& logits, size_t n,
-                                  int64_t label, double lo, double hi, double row_loss) {
+std::string loss_overflow_message(std::string_view op, const Shape& logits, size_t n, int64_t label,
+                                  double lo, double hi, double row_loss) {
   char text[512];
   const std::string row = std::to_string(n);
   std::snprintf(text, sizeof text,

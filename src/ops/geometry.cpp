@@ -47,11 +47,11 @@ int64_t conv_out_size(int64_t in, int64_t f, const Conv2dGeometry& g, const char
   const int64_t room = in + 2 * g.P - span;
   if (room < 0)
     throw Error("conv2d: the filter spans " + str(span) + " " + axis + " (size " + str(f) +
-                ", dilation " + str(g.D) + ") but the input is only " + str(in) +
-                " with padding " + str(g.P) + " on each side (" + str(in + 2 * g.P) + " in all)");
+                ", dilation " + str(g.D) + ") but the input is only " + str(in) + " with padding " +
+                str(g.P) + " on each side (" + str(in + 2 * g.P) + " in all)");
   if (room % g.S != 0)
-    throw Error("conv2d: (" + str(in) + " - " + str(span) + " + 2*" + str(g.P) + ")/" +
-                str(g.S) + " + 1 is not an integer: stride " + str(g.S) + " does not fit a " +
+    throw Error("conv2d: (" + str(in) + " - " + str(span) + " + 2*" + str(g.P) + ")/" + str(g.S) +
+                " + 1 is not an integer: stride " + str(g.S) + " does not fit a " +
                 str(g.D * (g.FH - 1) + 1) + "x" + str(g.D * (g.FW - 1) + 1) + " filter on a " +
                 str(g.H) + "x" + str(g.W) + " input (" + axis + ")");
   return room / g.S + 1;
@@ -63,14 +63,21 @@ Conv2dGeometry conv2d_geometry(const Shape& x, const Shape& w, const Conv2dParam
   require_rank4("conv2d", "weights w", w, "[K, C/groups, F, F]");
   if (p.stride < 1) throw Error("conv2d: stride must be at least 1, got " + str(p.stride));
   if (p.padding < 0) throw Error("conv2d: padding must be at least 0, got " + str(p.padding));
-  if (p.dilation < 1)
-    throw Error("conv2d: dilation must be at least 1, got " + str(p.dilation));
+  if (p.dilation < 1) throw Error("conv2d: dilation must be at least 1, got " + str(p.dilation));
   if (p.groups < 1) throw Error("conv2d: groups must be at least 1, got " + str(p.groups));
 
   Conv2dGeometry g;
-  g.N = x[0]; g.C = x[1]; g.H = x[2]; g.W = x[3];
-  g.K = w[0]; g.FH = w[2]; g.FW = w[3];
-  g.S = p.stride; g.P = p.padding; g.D = p.dilation; g.G = p.groups;
+  g.N = x[0];
+  g.C = x[1];
+  g.H = x[2];
+  g.W = x[3];
+  g.K = w[0];
+  g.FH = w[2];
+  g.FW = w[3];
+  g.S = p.stride;
+  g.P = p.padding;
+  g.D = p.dilation;
+  g.G = p.groups;
   if (g.C % g.G != 0)
     throw Error("conv2d: groups=" + str(g.G) + " does not divide the " + str(g.C) +
                 " input channels of x " + to_string(x));
@@ -90,15 +97,14 @@ Conv2dGeometry conv2d_geometry(const Shape& x, const Shape& w, const Conv2dParam
                       {g.N, g.C, g.H + 2 * g.P, g.W + 2 * g.P});
   const int64_t span = g.D * (std::max(g.FH, g.FW) - 1) + 1;  // what a dilated filter covers
   if (g.P > span)
-    throw Error("conv2d: padding " + str(g.P) + " is more than the span D(F-1)+1 = " +
-                str(span) + " of the " + str(g.FH) + "x" + str(g.FW) + " filter with dilation " +
-                str(g.D) + ": windows further out would see only zeros, so the work would grow " +
+    throw Error("conv2d: padding " + str(g.P) + " is more than the span D(F-1)+1 = " + str(span) +
+                " of the " + str(g.FH) + "x" + str(g.FW) + " filter with dilation " + str(g.D) +
+                ": windows further out would see only zeros, so the work would grow " +
                 "with P rather than with the input (P must be at most " + str(span) + ")");
   g.H2 = conv_out_size(g.H, g.FH, g, "in height");
   g.W2 = conv_out_size(g.W, g.FW, g, "in width");
   require_indexable("conv2d", "the output y [N, K, H2, W2] has", {g.N, g.K, g.H2, g.W2});
-  require_indexable("conv2d",
-                    "one image's im2col matrix, (C/G)·F·F rows x H2·W2 columns, has",
+  require_indexable("conv2d", "one image's im2col matrix, (C/G)·F·F rows x H2·W2 columns, has",
                     {w[1] * g.FH * g.FW, g.H2 * g.W2});
   return g;
 }
@@ -127,12 +133,17 @@ Pool2dGeometry pool2d_geometry(const char* op, const Shape& x, const Pool2dParam
                 str(p.stride));
   if (p.padding < 0) throw Error(name + ": padding must be at least 0, got " + str(p.padding));
   if (p.padding > p.kernel / 2)
-    throw Error(name + ": padding " + str(p.padding) + " is more than half the " +
-                str(p.kernel) + "x" + str(p.kernel) + " window (at most " + str(p.kernel / 2) +
+    throw Error(name + ": padding " + str(p.padding) + " is more than half the " + str(p.kernel) +
+                "x" + str(p.kernel) + " window (at most " + str(p.kernel / 2) +
                 "), so some windows would see only padding");
   Pool2dGeometry g;
-  g.N = x[0]; g.C = x[1]; g.H = x[2]; g.W = x[3];
-  g.F = p.kernel; g.S = p.stride == 0 ? p.kernel : p.stride; g.P = p.padding;
+  g.N = x[0];
+  g.C = x[1];
+  g.H = x[2];
+  g.W = x[3];
+  g.F = p.kernel;
+  g.S = p.stride == 0 ? p.kernel : p.stride;
+  g.P = p.padding;
   // Sizes a backend indexes (geometry.hpp); P <= F/2 above keeps the padding proportional.
   require_indexable(name, "the input x " + to_string(x) + " has", {g.N, g.C, g.H, g.W});
   if (g.P > 0)

@@ -11,8 +11,8 @@
 // step, so a backend that says checks_data_on_device() gets only the shape checks here and makes
 // the value checks in its own kernels (same rules and words: data_checks.hpp), reporting them
 // at the next read or synchronize().
-#include <cnnlab/ops/data_checks.hpp>
 #include <cnnlab/core/error.hpp>
+#include <cnnlab/ops/data_checks.hpp>
 #include <cnnlab/ops/ops.hpp>
 
 #include <cmath>
@@ -35,9 +35,8 @@ Backend& common_backend(const char* op, std::initializer_list<const Tensor*> ten
   for (const Tensor* t : tensors) {
     if (!t->defined()) continue;
     if (b && &t->backend() != b)
-      throw Error(std::string(op) + ": tensors live on different backends (" + b->name() +
-                  " and " + t->backend().name() +
-                  "); move them explicitly with Tensor::to() first");
+      throw Error(std::string(op) + ": tensors live on different backends (" + b->name() + " and " +
+                  t->backend().name() + "); move them explicitly with Tensor::to() first");
     b = &t->backend();
   }
   return *b;
@@ -51,8 +50,7 @@ void require_shape(const char* op, const char* name, const Tensor& t, const Shap
                 ", expected " + to_string(expected) + " (" + why + ")");
 }
 
-void require_rank(const char* op, const char* name, const Tensor& t, int rank,
-                  const char* layout) {
+void require_rank(const char* op, const char* name, const Tensor& t, int rank, const char* layout) {
   require_defined(op, name, t);
   if (t.ndim() != rank)
     throw Error(std::string(op) + ": " + name + " must be " + std::to_string(rank) + "-D " +
@@ -107,8 +105,7 @@ ParamGrads conv2d_backward_weight(const Tensor& x, const Tensor& dy, const Shape
   Backend& be = common_backend(op, {&x, &dy});
   const Conv2dGeometry g = conv2d_geometry(x.shape(), w_shape, p);
   require_shape(op, "dy", dy, g.output_shape(), "the shape of the forward output");
-  ParamGrads grads{output_like(x, g.weight_shape()),
-                   with_bias ? output_like(x, {g.K}) : Tensor()};
+  ParamGrads grads{output_like(x, g.weight_shape()), with_bias ? output_like(x, {g.K}) : Tensor()};
   be.conv2d_backward_weight(x, dy, grads.dw, grads.db, g);
   return grads;
 }
@@ -170,8 +167,7 @@ Tensor global_avgpool2d_backward(const Tensor& dy, const Shape& x_shape) {
   const char* op = "global_avgpool2d_backward";
   require_defined(op, "dy", dy);
   if (x_shape.size() != 4)
-    throw Error(std::string(op) + ": x must be 4-D [N, C, H, W], got shape " +
-                to_string(x_shape));
+    throw Error(std::string(op) + ": x must be 4-D [N, C, H, W], got shape " + to_string(x_shape));
   require_positive(x_shape, std::string(op) + ": x");
   require_shape(op, "dy", dy, {x_shape[0], x_shape[1], 1, 1}, "the shape of the forward output");
   Tensor dx = output_like(dy, x_shape);
@@ -186,9 +182,10 @@ Tensor linear_forward(const Tensor& x, const Tensor& w, const Tensor& b) {
   require_rank(op, "W", w, 2, "[D_in, D_out]");
   Backend& be = common_backend(op, {&x, &w, &b});
   if (x.dim(1) != w.dim(0))
-    throw Error(std::string(op) + ": x " + to_string(x.shape()) + " has D_in=" +
-                std::to_string(x.dim(1)) + " but W " + to_string(w.shape()) +
-                " expects D_in=" + std::to_string(w.dim(0)) + " (y = xW needs x's columns = W's rows)");
+    throw Error(std::string(op) + ": x " + to_string(x.shape()) +
+                " has D_in=" + std::to_string(x.dim(1)) + " but W " + to_string(w.shape()) +
+                " expects D_in=" + std::to_string(w.dim(0)) +
+                " (y = xW needs x's columns = W's rows)");
   if (b.defined()) require_shape(op, "bias b", b, {w.dim(1)}, "one bias per output, D_out");
   Tensor y = output_like(x, {x.dim(0), w.dim(1)});
   be.linear_forward(x, w, b, y);
@@ -201,8 +198,8 @@ Tensor linear_backward_data(const Tensor& dy, const Tensor& w) {
   require_rank(op, "W", w, 2, "[D_in, D_out]");
   Backend& be = common_backend(op, {&dy, &w});
   if (dy.dim(1) != w.dim(1))
-    throw Error(std::string(op) + ": dy " + to_string(dy.shape()) + " has D_out=" +
-                std::to_string(dy.dim(1)) + " but W " + to_string(w.shape()) +
+    throw Error(std::string(op) + ": dy " + to_string(dy.shape()) +
+                " has D_out=" + std::to_string(dy.dim(1)) + " but W " + to_string(w.shape()) +
                 " has D_out=" + std::to_string(w.dim(1)) + " (dx = dy·Wᵀ)");
   Tensor dx = output_like(dy, {dy.dim(0), w.dim(0)});
   be.linear_backward_data(dy, w, dx);
@@ -277,7 +274,8 @@ Backend& elementwise_pair(const char* op, const char* first, const Tensor& t, co
 
 /// y = f(x) elementwise: checks x, allocates y shaped like x, calls the backend's @p kernel
 /// (a pointer to one of Backend's virtuals, e.g. &Backend::relu_forward).
-Tensor elementwise(const char* op, const Tensor& x, void (Backend::*kernel)(const Tensor&, Tensor&)) {
+Tensor elementwise(const char* op, const Tensor& x,
+                   void (Backend::*kernel)(const Tensor&, Tensor&)) {
   require_defined(op, "x", x);
   Tensor y = output_like(x, x.shape());
   (x.backend().*kernel)(x, y);
@@ -294,7 +292,9 @@ Tensor elementwise_backward(const char* op, const char* first, const Tensor& t, 
 }
 }  // namespace
 
-Tensor relu_forward(const Tensor& x) { return elementwise("relu_forward", x, &Backend::relu_forward); }
+Tensor relu_forward(const Tensor& x) {
+  return elementwise("relu_forward", x, &Backend::relu_forward);
+}
 Tensor relu_backward(const Tensor& x, const Tensor& dy) {
   return elementwise_backward("relu_backward", "x", x, dy, &Backend::relu_backward);
 }
@@ -304,7 +304,9 @@ Tensor sigmoid_forward(const Tensor& x) {
 Tensor sigmoid_backward(const Tensor& y, const Tensor& dy) {
   return elementwise_backward("sigmoid_backward", "y", y, dy, &Backend::sigmoid_backward);
 }
-Tensor tanh_forward(const Tensor& x) { return elementwise("tanh_forward", x, &Backend::tanh_forward); }
+Tensor tanh_forward(const Tensor& x) {
+  return elementwise("tanh_forward", x, &Backend::tanh_forward);
+}
 Tensor tanh_backward(const Tensor& y, const Tensor& dy) {
   return elementwise_backward("tanh_backward", "y", y, dy, &Backend::tanh_backward);
 }
@@ -367,9 +369,8 @@ namespace {
     }
     if (loss > std::numeric_limits<float>::max()) break;  // the first row that overflows
   }
-  throw Error(loss_overflow_message(op, logits.shape(), worst,
-                                    static_cast<int64_t>(t[worst]), worst_lo, worst_hi,
-                                    worst_loss));
+  throw Error(loss_overflow_message(op, logits.shape(), worst, static_cast<int64_t>(t[worst]),
+                                    worst_lo, worst_hi, worst_loss));
 }
 }  // namespace
 
@@ -388,8 +389,7 @@ Tensor softmax_cross_entropy_forward(const Tensor& logits, const Tensor& labels)
   return loss;
 }
 
-Tensor softmax_cross_entropy_backward(const Tensor& logits, const Tensor& labels,
-                                      float dloss) {
+Tensor softmax_cross_entropy_backward(const Tensor& logits, const Tensor& labels, float dloss) {
   const char* op = "softmax_cross_entropy_backward";
   Backend& be = check_cross_entropy_args(op, logits, labels);
   if (!std::isfinite(dloss))
@@ -424,8 +424,8 @@ Tensor add_forward(const Tensor& a, const Tensor& b) {
   require_defined(op, "b", b);
   Backend& be = common_backend(op, {&a, &b});
   if (a.shape() != b.shape())
-    throw Error(std::string(op) + ": a " + to_string(a.shape()) + " and b " +
-                to_string(b.shape()) + " must have the same shape (no broadcasting)");
+    throw Error(std::string(op) + ": a " + to_string(a.shape()) + " and b " + to_string(b.shape()) +
+                " must have the same shape (no broadcasting)");
   Tensor y = output_like(a, a.shape());
   be.add_forward(a, b, y);
   return y;

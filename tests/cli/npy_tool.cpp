@@ -61,8 +61,8 @@ int main(int argc, char** argv) {
     const double tol = argc > 5 ? std::strtod(argv[5], nullptr) : 1e-6;
     const cnnlab::Tensor t = cnnlab::load_npy(path, be);
     if (t.shape() != shape) {
-      std::cout << "FAIL " << path << ": shape " << cnnlab::to_string(t.shape())
-                << ", expected " << cnnlab::to_string(shape) << "\n";
+      std::cout << "FAIL " << path << ": shape " << cnnlab::to_string(t.shape()) << ", expected "
+                << cnnlab::to_string(shape) << "\n";
       return 1;
     }
     const std::vector<float> got = t.to_vector();

@@ -1,5 +1,6 @@
 // Uses an installed cnnlab through find_package(cnnlab): one convolution whose answer is
-// checked by hand, and one that must be rejected. Exits 0 when the value matches, 1 when it does not.
+// checked by hand, and one that must be rejected. Exits 0 when the value matches, 1 when it does
+// not.
 #include <cnnlab/cnnlab.hpp>
 
 #include <cmath>

@@ -19,8 +19,8 @@
 /// - Not here: argument checking (ops.cpp), shape arithmetic (geometry.cpp).
 #pragma once
 
-#include <cnnlab/ops/geometry.hpp>
 #include <cnnlab/core/tensor.hpp>
+#include <cnnlab/ops/geometry.hpp>
 #include <cnnlab/optim/sgd.hpp>
 
 #include <memory>

@@ -46,9 +46,10 @@ class HostStorage final : public Storage {
  public:
   /// @brief Allocates @p n floats (contents unspecified) owned by @p owner.
   HostStorage(Backend& owner, size_t n)
-      : owner_(&owner), size_(n),
-        values_(static_cast<float*>(::operator new[](std::max<size_t>(n, 1) * sizeof(float),
-                                                     std::align_val_t{64}))) {}
+      : owner_(&owner),
+        size_(n),
+        values_(static_cast<float*>(
+            ::operator new[](std::max<size_t>(n, 1) * sizeof(float), std::align_val_t{64}))) {}
   Backend& backend() const override { return *owner_; }
   size_t size() const override { return size_; }
   float* host_data() override { return values_.get(); }
@@ -76,8 +77,7 @@ class Tensor {
   static Tensor zeros(const Shape& shape, Backend& backend);
   /// @brief A new tensor of @p shape on @p backend holding @p values (row-major).
   /// @throws Error if `values.size()` differs from the number of elements of @p shape.
-  static Tensor from_vector(const Shape& shape, const std::vector<float>& values,
-                            Backend& backend);
+  static Tensor from_vector(const Shape& shape, const std::vector<float>& values, Backend& backend);
 
   /// @brief True when the tensor has storage (i.e. it is not the empty `Tensor()`).
   bool defined() const { return storage_ != nullptr; }

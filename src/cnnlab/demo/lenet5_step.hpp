@@ -27,8 +27,8 @@ class LeNet5 {
   /// @brief Parameters initialised with He-uniform weights and zero biases from @p seed.
   LeNet5(Backend& backend, uint64_t seed) {
     std::mt19937_64 rng(seed);
-    const std::vector<Shape> shapes = {{6, 1, 5, 5}, {6},  {16, 6, 5, 5}, {16}, {400, 120},
-                                       {120},        {120, 84}, {84},     {84, 10}, {10}};
+    const std::vector<Shape> shapes = {{6, 1, 5, 5}, {6},       {16, 6, 5, 5}, {16},     {400, 120},
+                                       {120},        {120, 84}, {84},          {84, 10}, {10}};
     const std::vector<int64_t> fan_in = {25, 0, 150, 0, 400, 0, 120, 0, 84, 0};
     for (size_t i = 0; i < shapes.size(); ++i) {
       std::vector<float> v(static_cast<size_t>(numel(shapes[i])), 0.0f);
@@ -50,8 +50,10 @@ class LeNet5 {
     const Conv2dParams pad2{1, 2, 1, 1}, valid{};
     const Pool2dParams pool{2, 2, 0, false};
     // forward
-    const Tensor a1 = conv2d_forward(x, w1, b1, pad2), r1 = relu_forward(a1), p1 = maxpool2d_forward(r1, pool);
-    const Tensor a2 = conv2d_forward(p1, w2, b2, valid), r2 = relu_forward(a2), p2 = maxpool2d_forward(r2, pool);
+    const Tensor a1 = conv2d_forward(x, w1, b1, pad2), r1 = relu_forward(a1),
+                 p1 = maxpool2d_forward(r1, pool);
+    const Tensor a2 = conv2d_forward(p1, w2, b2, valid), r2 = relu_forward(a2),
+                 p2 = maxpool2d_forward(r2, pool);
     const Tensor f = flatten_forward(p2);
     const Tensor a3 = linear_forward(f, w3, b3), r3 = relu_forward(a3);
     const Tensor a4 = linear_forward(r3, w4, b4), r4 = relu_forward(a4);
@@ -73,7 +75,8 @@ class LeNet5 {
     // update
     const std::vector<const Tensor*> grads = {&g1.dw, &g1.db, &g2.dw, &g2.db, &g3.dw,
                                               &g3.db, &g4.dw, &g4.db, &g5.dw, &g5.db};
-    for (size_t i = 0; i < params_.size(); ++i) sgd_update(params_[i], *grads[i], velocity_[i], sgd);
+    for (size_t i = 0; i < params_.size(); ++i)
+      sgd_update(params_[i], *grads[i], velocity_[i], sgd);
     return loss.at(0);
   }
 

@@ -42,7 +42,7 @@ std::string non_finite_message(std::string_view op, std::string_view name, const
 ///        "softmax_cross_entropy_forward: the loss overflows float32: row 0 of logits [1, 2]
 ///        spans from -3e+38 to 3e+38 (a span of 6e+38), and its loss ... = 6e+38 is more than
 ///        the largest float, 3.40282e+38".
-std::string loss_overflow_message(std::string_view op, const Shape& logits, size_t n,
-                                  int64_t label, double lo, double hi, double row_loss);
+std::string loss_overflow_message(std::string_view op, const Shape& logits, size_t n, int64_t label,
+                                  double lo, double hi, double row_loss);
 
 }  // namespace cnnlab

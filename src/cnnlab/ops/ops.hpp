@@ -15,9 +15,9 @@
 #pragma once
 
 #include <cnnlab/core/backend.hpp>
+#include <cnnlab/core/tensor.hpp>
 #include <cnnlab/ops/geometry.hpp>
 #include <cnnlab/optim/sgd.hpp>
-#include <cnnlab/core/tensor.hpp>
 
 namespace cnnlab {
 
@@ -136,9 +136,9 @@ Tensor softmax_backward(const Tensor& y, const Tensor& dy);
 /// @throws Error for bad shapes, labels that are out of range or not integers,
 ///         non-finite logits when they make the loss non-finite (the message gives the first
 ///         bad index), and finite logits whose loss does not fit in float32 (e.g. ±3e38: the
-///         message names the row and its logits' span). On a backend that checks data on its device (Vulkan,
-///         Backend::checks_data_on_device()) the label and logit errors come, with the same
-///         message, from the next read of a result or synchronize() instead of from this call.
+///         message names the row and its logits' span). On a backend that checks data on its device
+///         (Vulkan, Backend::checks_data_on_device()) the label and logit errors come, with the
+///         same message, from the next read of a result or synchronize() instead of from this call.
 Tensor softmax_cross_entropy_forward(const Tensor& logits, const Tensor& labels);
 /// @brief dL/dlogits = dloss · (softmax(logits) − onehot(labels)) / N.
 /// @throws Error like softmax_cross_entropy_forward, for any non-finite logit, and for a
