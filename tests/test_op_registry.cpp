@@ -111,6 +111,23 @@ TEST_CASE("find_op finds a row and names every known op otherwise", "[registry]"
                                              Catch::Contains("matmul") && Catch::Contains("add"));
 }
 
+TEST_CASE("the families' rows come in the lecture's order", "[registry]") {
+  // One op of each family file (src/ops/registry/), in the order op_registry.cpp puts them
+  // together; an op added to a family needs no edit here.
+  const std::vector<std::string> names = op_names();
+  auto at = [&](const std::string& op) {
+    return std::find(names.begin(), names.end(), op) - names.begin();
+  };
+  CHECK(names.front() == "conv2d");
+  CHECK(names.back() == "add");
+  CHECK(at("conv2d") < at("maxpool2d"));
+  CHECK(at("maxpool2d") < at("linear"));
+  CHECK(at("linear") < at("relu"));
+  CHECK(at("relu") < at("softmax"));
+  CHECK(at("softmax") < at("flatten"));
+  CHECK(at("flatten") < at("add"));
+}
+
 TEST_CASE("OpCall::input gives an undefined tensor for an input that was not given", "[registry]") {
   OpCall call;
   call.inputs["x"] = Tensor::from_vector({1}, {2.0f}, reference_backend());

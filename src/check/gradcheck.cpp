@@ -2,15 +2,13 @@
 //
 // Contract: check_gradient() compares one analytic gradient with finite differences of a
 // scalar loss. gradcheck_op() looks the op up in the op registry (op_registry.hpp), makes its
-// float64 case (random inputs away from kinks, reference kernels: gradcheck_cases.cpp), draws
-// a random upstream gradient g and checks the gradient of L = Σ g ⊙ f(inputs) with respect to
-// every differentiable argument.
+// float64 case (random inputs away from kinks, reference kernels: the op's family file,
+// src/ops/registry/<family>.cpp), draws a random upstream gradient g and checks the gradient
+// of L = Σ g ⊙ f(inputs) with respect to every differentiable argument.
 // Adding an op: give its registry row a gradcheck part (see op_registry.hpp); nothing here.
 #include <cnnlab/check/gradcheck.hpp>
 #include <cnnlab/core/error.hpp>
 #include <cnnlab/ops/op_registry.hpp>
-
-#include "src/check/gradcheck_cases.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -78,6 +76,14 @@ double dot(const std::vector<double>& a, const std::vector<double>& b) {
   return std::inner_product(a.begin(), a.end(), b.begin(), 0.0);
 }
 
+/// The upstream gradient g: @p n values uniform in [-1, 1], drawn from @p rng after the case's
+/// inputs.
+std::vector<double> upstream_gradient(size_t n, std::mt19937_64& rng) {
+  std::vector<double> g(n);
+  for (double& v : g) v = std::uniform_real_distribution<double>(-1, 1)(rng);
+  return g;
+}
+
 }  // namespace
 
 std::vector<std::string> gradcheck_ops() {
@@ -101,8 +107,7 @@ GradcheckResult gradcheck_op(const std::string& op, const GradcheckSpec& spec) {
   const GradcheckCase c = info.gradcheck.make_case(s, rng);
 
   // L = Σ g ⊙ y with a random upstream gradient g, so every output element matters.
-  const std::vector<double> g =
-      check::random_values({static_cast<int64_t>(c.forward(c.args).size())}, rng);
+  const std::vector<double> g = upstream_gradient(c.forward(c.args).size(), rng);
   const std::vector<std::vector<double>> analytic = c.backward(c.args, g);
 
   GradcheckResult result;

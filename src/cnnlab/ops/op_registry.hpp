@@ -3,20 +3,23 @@
 ///        how to gradient-check it), the one list of ops that the `cnnlab` tool, the gradient
 ///        checker and the tests read.
 ///
-/// What it is: a table of OpInfo rows, written with named fields in src/ops/op_registry.cpp,
-/// so that `cnnlab op`, `cnnlab gradcheck`, gradcheck_op() and the test suite all agree on
-/// which ops exist and what each one takes. What it is not: the ops themselves (ops.hpp) or
-/// their argument checks (the ops API makes those, for every caller).
+/// What it is: a table of OpInfo rows, written with named fields one file per op family
+/// (src/ops/registry/FAMILY.cpp, the stems of backends/reference/FAMILY.hpp: conv2d,
+/// pool2d, linear, activations, softmax, elementwise) and put together in the lecture's order
+/// by src/ops/op_registry.cpp, so that `cnnlab op`, `cnnlab gradcheck`, gradcheck_op() and the
+/// test suite all agree on which ops exist and what each one takes. What it is not: the ops
+/// themselves (ops.hpp) or their argument checks (the ops API makes those, for every caller).
 ///
 /// How to add an op, say `foo`:
 /// 1. write foo_forward / foo_backward in the ops API (ops.hpp, src/ops/ops.cpp), the backend
 ///    kernels, and a float64 reference kernel (backends/reference/) for the gradient check;
-/// 2. write its gradient-check case, make_foo_case(), in src/check/gradcheck_cases.cpp (and
-///    declare it in src/check/gradcheck_cases.hpp);
-/// 3. write its runner, run_foo(), and add its row to the table, both in
-///    src/ops/op_registry.cpp.
+/// 2. in its family's file, src/ops/registry/FAMILY.cpp, write its runner run_foo() (through
+///    the ops API), its float64 gradient-check case make_foo_case() (on the reference kernel)
+///    and its row, in the list that the family's function (e.g. pool2d_ops()) returns.
 /// That is all: `cnnlab op foo`, `cnnlab op foo --help`, `cnnlab gradcheck foo`,
-/// gradcheck_op("foo", ...) and the CLI test that checks every op now know it.
+/// gradcheck_op("foo", ...) and the CLI test that checks every op now know it. An op of a new
+/// family gets a new file instead: its function declared in src/ops/registry/families.hpp,
+/// called at its place in src/ops/op_registry.cpp, and the file listed in CMakeLists.txt.
 #pragma once
 
 #include <cnnlab/check/gradcheck.hpp>

@@ -1,0 +1,160 @@
+// pool2d.cpp — the op registry's pooling family: maxpool2d, avgpool2d, global_avgpool2d.
+//
+// What it is: for each pooling op, x [N,C,H,W] -> y [N,C,H2,W2] (global: y [N,C,1,1]), its
+// runner (float32, any backend, through the public ops API), its float64 gradient-check case
+// (the reference kernels of backends/reference/pool2d.hpp instantiated for double; max pooling
+// draws distinct inputs, so no tie sits within reach of the finite-difference step) and its
+// registry row, all returned by pool2d_ops() (families.hpp). What it is not: the pooling itself
+// (ops.hpp and the backends), its argument checks (the ops API and pool2d_geometry()), or the
+// checker (src/check/gradcheck.cpp).
+#include <cnnlab/core/error.hpp>
+#include <cnnlab/ops/ops.hpp>
+
+#include "backends/reference/pool2d.hpp"
+#include "src/ops/registry/families.hpp"
+
+#include <sstream>
+
+namespace cnnlab::registry {
+
+namespace {
+
+// ---- runners: forward, then backward when call.dy is defined ---------------------------------
+std::vector<NamedTensor> run_maxpool2d(const OpCall& call) {
+  const Tensor x = call.input("x");
+  std::vector<NamedTensor> out = {{"y", maxpool2d_forward(x, call.settings.pool)}};
+  if (call.dy.defined()) out.push_back({"dx", maxpool2d_backward(x, call.dy, call.settings.pool)});
+  return out;
+}
+
+std::vector<NamedTensor> run_avgpool2d(const OpCall& call) {
+  const Tensor x = call.input("x");
+  std::vector<NamedTensor> out = {{"y", avgpool2d_forward(x, call.settings.pool)}};
+  if (call.dy.defined())
+    out.push_back({"dx", avgpool2d_backward(call.dy, x.shape(), call.settings.pool)});
+  return out;
+}
+
+std::vector<NamedTensor> run_global_avgpool2d(const OpCall& call) {
+  const Tensor x = call.input("x");
+  std::vector<NamedTensor> out = {{"y", global_avgpool2d_forward(x)}};
+  if (call.dy.defined()) out.push_back({"dx", global_avgpool2d_backward(call.dy, x.shape())});
+  return out;
+}
+
+// ---- gradient-check cases ---------------------------------------------------------------------
+
+/// Max or average pooling of x [N,C,H,W] with the window of spec.pool.
+GradcheckCase make_pool_case(const GradcheckSpec& spec, Rng rng, bool is_max) {
+  const char* op = is_max ? "maxpool2d" : "avgpool2d";
+  const Pool2dGeometry g = pool2d_geometry(op, spec.input, spec.pool);
+  GradcheckCase c;
+  std::ostringstream d;
+  d << shape_text("x", spec.input) << ", window " << g.F << "x" << g.F << ", stride " << g.S
+    << ", padding " << g.P << (spec.pool.ceil_mode ? ", ceil mode" : "") << " -> y "
+    << to_string(g.output_shape());
+  c.description = d.str();
+  c.names = {"x"};
+  c.shapes = {spec.input};
+  c.args = {is_max ? rng.distinct(spec.input) : rng.values(spec.input)};
+  c.forward = [g, is_max](const Args& a) {
+    Vec y(static_cast<size_t>(numel(g.output_shape())));
+    if (is_max)
+      ref::maxpool2d_forward<double>(a[0].data(), y.data(), g);
+    else
+      ref::avgpool2d_forward<double>(a[0].data(), y.data(), g);
+    return y;
+  };
+  c.backward = [g, is_max](const Args& a, const Vec& dy) {
+    Args grads{Vec(a[0].size())};
+    if (is_max)
+      ref::maxpool2d_backward<double>(a[0].data(), dy.data(), grads[0].data(), g);
+    else
+      ref::avgpool2d_backward<double>(dy.data(), grads[0].data(), g);
+    return grads;
+  };
+  return c;
+}
+
+GradcheckCase make_maxpool2d_case(const GradcheckSpec& spec, std::mt19937_64& engine) {
+  return make_pool_case(spec, Rng{engine}, true);
+}
+
+GradcheckCase make_avgpool2d_case(const GradcheckSpec& spec, std::mt19937_64& engine) {
+  return make_pool_case(spec, Rng{engine}, false);
+}
+
+/// Global average pooling: y[N,C,1,1] = the mean of each H×W plane of x[N,C,H,W].
+GradcheckCase make_global_avgpool2d_case(const GradcheckSpec& spec, std::mt19937_64& engine) {
+  Rng rng{engine};
+  const Shape& xs = spec.input;
+  if (xs.size() != 4)
+    throw Error("gradcheck global_avgpool2d: the input shape must be [N, C, H, W], got " +
+                to_string(xs));
+  require_positive(xs, "gradcheck global_avgpool2d: input");
+  const int64_t planes = xs[0] * xs[1], plane = xs[2] * xs[3];
+  GradcheckCase c;
+  c.description = shape_text("x", xs) + " -> y " + to_string({xs[0], xs[1], 1, 1});
+  c.names = {"x"};
+  c.shapes = {xs};
+  c.args = {rng.values(xs)};
+  c.forward = [planes, plane](const Args& a) {
+    Vec y(static_cast<size_t>(planes));
+    ref::global_avgpool2d_forward<double>(a[0].data(), y.data(), planes, plane);
+    return y;
+  };
+  c.backward = [planes, plane](const Args& a, const Vec& dy) {
+    Args grads{Vec(a[0].size())};
+    ref::global_avgpool2d_backward<double>(dy.data(), grads[0].data(), planes, plane);
+    return grads;
+  };
+  return c;
+}
+
+}  // namespace
+
+// ---- the rows ---------------------------------------------------------------------------------
+std::vector<OpInfo> pool2d_ops() {
+  // maxpool2d and avgpool2d read the same settings, on the CLI and in the gradient check.
+  const std::vector<OpSetting> window = {
+      {.name = "kernel", .about = "F: window size (default 2)", .lowest = 1},
+      {.name = "stride", .about = "S: step between windows (default 0 = the window's size F)"},
+      {.name = "padding", .about = "P: implicit padding on every side, at most F/2 (default 0)"},
+      {.name = "ceil_mode", .about = "round the output size up instead of down"}};
+  return {
+      {.name = "maxpool2d",
+       .summary = "max pooling: each FxF window of each channel gives its maximum",
+       .inputs = {{.name = "x", .shape = "[N,C,H,W]", .about = "the input images"}},
+       .settings = window,
+       .outputs = {{.name = "y", .shape = "[N,C,H2,W2]", .about = "each window's maximum"}},
+       .grads = {{.name = "dx",
+                  .shape = "[N,C,H,W]",
+                  .about = "dL/dy goes to each window's maximum"}},
+       .example = "--x x.npy --kernel 2 --dy dy.npy",
+       .run = run_maxpool2d,
+       .gradcheck = {.input = image_input(), .settings = window, .make_case = make_maxpool2d_case}},
+      {.name = "avgpool2d",
+       .summary = "average pooling: each FxF window of each channel gives its mean",
+       .inputs = {{.name = "x", .shape = "[N,C,H,W]", .about = "the input images"}},
+       .settings = window,
+       .outputs = {{.name = "y", .shape = "[N,C,H2,W2]", .about = "each window's mean"}},
+       .grads = {{.name = "dx",
+                  .shape = "[N,C,H,W]",
+                  .about = "dL/dy shared evenly in each window"}},
+       .example = "--x x.npy --kernel 3 --stride 2 --padding 1 --dy dy.npy",
+       .run = run_avgpool2d,
+       .gradcheck = {.input = image_input(), .settings = window, .make_case = make_avgpool2d_case}},
+      {.name = "global_avgpool2d",
+       .summary = "global average pooling: each channel's whole HxW plane gives its mean",
+       .inputs = {{.name = "x", .shape = "[N,C,H,W]", .about = "the input images"}},
+       .outputs = {{.name = "y", .shape = "[N,C,1,1]", .about = "each plane's mean"}},
+       .grads = {{.name = "dx",
+                  .shape = "[N,C,H,W]",
+                  .about = "dL/dy shared evenly over the plane: dL/dy / (H W)"}},
+       .example = "--x x.npy --dy dy.npy",
+       .run = run_global_avgpool2d,
+       .gradcheck = {.input = image_input(), .make_case = make_global_avgpool2d_case}},
+  };
+}
+
+}  // namespace cnnlab::registry
