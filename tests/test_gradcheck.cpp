@@ -11,8 +11,8 @@
 // gradcheck_ops() == op_names(), and the CLI test cli_gradcheck_every_op check that).
 #include <catch2/catch.hpp>
 
-#include <cnnlab/core/error.hpp>
 #include <cnnlab/check/gradcheck.hpp>
+#include <cnnlab/core/error.hpp>
 
 #include <cmath>
 #include <iostream>
@@ -26,13 +26,14 @@ constexpr double kTolerance = 1e-7;  // reference backward passes in float64
 void expect_gradients_match(const std::string& op, const GradcheckSpec& spec) {
   const GradcheckResult r = gradcheck_op(op, spec);
   INFO(r.to_string());
-  std::cout << (r.passed(kTolerance) ? "OK " : "FAIL ") << op << " max_rel_error=" << r.max_rel_error()
-            << "  (" << r.description << ")\n";
+  std::cout << (r.passed(kTolerance) ? "OK " : "FAIL ") << op
+            << " max_rel_error=" << r.max_rel_error() << "  (" << r.description << ")\n";
   REQUIRE(!r.reports.empty());
   CHECK(r.passed(kTolerance));
 }
 
-GradcheckSpec conv(Shape x, int64_t k, int64_t f, int stride, int pad, int dil, int groups, bool bias = true) {
+GradcheckSpec conv(Shape x, int64_t k, int64_t f, int stride, int pad, int dil, int groups,
+                   bool bias = true) {
   GradcheckSpec s;
   s.input = std::move(x);
   s.filters = k;
@@ -60,13 +61,17 @@ GradcheckSpec input(Shape x, int64_t outputs = 3, bool bias = true) {
 }  // namespace
 
 TEST_CASE("conv2d backward matches finite differences", "[gradcheck][conv2d]") {
-  expect_gradients_match("conv2d", conv({2, 3, 7, 7}, 4, 3, 1, 0, 1, 1));             // plain 3x3
-  expect_gradients_match("conv2d", conv({1, 2, 7, 7}, 3, 3, 2, 1, 1, 1));             // stride 2, pad 1, batch 1
-  expect_gradients_match("conv2d", conv({2, 4, 6, 5}, 4, 3, 1, 2, 2, 2));             // dilation 2, groups 2, non-square
-  expect_gradients_match("conv2d", conv({3, 3, 5, 5}, 2, 1, 1, 0, 1, 1));             // 1x1 filters
-  expect_gradients_match("conv2d", conv({1, 6, 9, 7}, 6, 3, 2, 1, 1, 3));             // stride 2, groups 3, odd sizes
-  expect_gradients_match("conv2d", conv({2, 2, 5, 6}, 3, 2, 1, 0, 1, 1, false));      // even filter, no bias
-  expect_gradients_match("conv2d", conv({1, 4, 8, 8}, 4, 3, 1, 1, 1, 4));             // depthwise (groups = C)
+  expect_gradients_match("conv2d", conv({2, 3, 7, 7}, 4, 3, 1, 0, 1, 1));  // plain 3x3
+  expect_gradients_match("conv2d",
+                         conv({1, 2, 7, 7}, 3, 3, 2, 1, 1, 1));  // stride 2, pad 1, batch 1
+  expect_gradients_match("conv2d",
+                         conv({2, 4, 6, 5}, 4, 3, 1, 2, 2, 2));  // dilation 2, groups 2, non-square
+  expect_gradients_match("conv2d", conv({3, 3, 5, 5}, 2, 1, 1, 0, 1, 1));  // 1x1 filters
+  expect_gradients_match("conv2d",
+                         conv({1, 6, 9, 7}, 6, 3, 2, 1, 1, 3));  // stride 2, groups 3, odd sizes
+  expect_gradients_match("conv2d",
+                         conv({2, 2, 5, 6}, 3, 2, 1, 0, 1, 1, false));     // even filter, no bias
+  expect_gradients_match("conv2d", conv({1, 4, 8, 8}, 4, 3, 1, 1, 1, 4));  // depthwise (groups = C)
 }
 
 TEST_CASE("maxpool2d backward matches finite differences", "[gradcheck][pool]") {
@@ -78,9 +83,12 @@ TEST_CASE("maxpool2d backward matches finite differences", "[gradcheck][pool]") 
 
 TEST_CASE("avgpool2d backward matches finite differences", "[gradcheck][pool]") {
   expect_gradients_match("avgpool2d", pool({2, 3, 6, 6}, 2, 2, 0, false));
-  expect_gradients_match("avgpool2d", pool({1, 2, 7, 7}, 3, 2, 1, true));   // padding counted in the divisor
-  expect_gradients_match("avgpool2d", pool({1, 2, 6, 6}, 3, 2, 0, true));   // ceil-mode overhang not counted
-  expect_gradients_match("avgpool2d", pool({2, 1, 5, 7}, 3, 1, 1, false));  // overlapping, non-square
+  expect_gradients_match("avgpool2d",
+                         pool({1, 2, 7, 7}, 3, 2, 1, true));  // padding counted in the divisor
+  expect_gradients_match("avgpool2d",
+                         pool({1, 2, 6, 6}, 3, 2, 0, true));  // ceil-mode overhang not counted
+  expect_gradients_match("avgpool2d",
+                         pool({2, 1, 5, 7}, 3, 1, 1, false));  // overlapping, non-square
 }
 
 TEST_CASE("global_avgpool2d backward matches finite differences", "[gradcheck][pool]") {
@@ -102,7 +110,8 @@ TEST_CASE("activation backward passes match finite differences", "[gradcheck][ac
   }
 }
 
-TEST_CASE("softmax and softmax-cross-entropy backward match finite differences", "[gradcheck][softmax]") {
+TEST_CASE("softmax and softmax-cross-entropy backward match finite differences",
+          "[gradcheck][softmax]") {
   expect_gradients_match("softmax", input({3, 5}));
   expect_gradients_match("softmax", input({1, 10}));
   expect_gradients_match("softmax_cross_entropy", input({4, 10}));
@@ -166,7 +175,7 @@ TEST_CASE("check_gradient catches a wrong gradient", "[gradcheck][checker]") {
 
   const GradReport bad = check_gradient("x", {3}, loss, x, wrong);
   CHECK(bad.max_rel_error > 0.1);
-  CHECK(bad.worst_index == 2);                     // |12 - 8| is the largest difference
+  CHECK(bad.worst_index == 2);  // |12 - 8| is the largest difference
   CHECK(bad.analytic == Approx(8.0));
   CHECK(bad.numeric == Approx(12.0).epsilon(1e-6));
 }

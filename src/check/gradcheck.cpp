@@ -22,8 +22,7 @@ namespace cnnlab {
 // ---- the generic checker -------------------------------------------------------------------
 GradReport check_gradient(const std::string& name, const Shape& shape,
                           const std::function<double(const std::vector<double>&)>& loss,
-                          std::vector<double> x, const std::vector<double>& analytic,
-                          double h) {
+                          std::vector<double> x, const std::vector<double>& analytic, double h) {
   if (x.size() != analytic.size())
     throw Error("check_gradient(" + name + "): x has " + std::to_string(x.size()) +
                 " values but the analytic gradient has " + std::to_string(analytic.size()));
@@ -62,9 +61,9 @@ std::string GradcheckResult::to_string() const {
   std::ostringstream out;
   out << "gradcheck " << op << ": " << description << "\n";
   for (const auto& r : reports)
-    out << "  d" << r.name << " " << cnnlab::to_string(r.shape) << "  max_rel_error="
-        << std::scientific << std::setprecision(3) << r.max_rel_error << "  worst index "
-        << r.worst_index << ": analytic=" << std::setprecision(10) << r.analytic
+    out << "  d" << r.name << " " << cnnlab::to_string(r.shape)
+        << "  max_rel_error=" << std::scientific << std::setprecision(3) << r.max_rel_error
+        << "  worst index " << r.worst_index << ": analytic=" << std::setprecision(10) << r.analytic
         << " numeric=" << r.numeric << "\n";
   return out.str();
 }
@@ -103,6 +102,16 @@ GradcheckResult gradcheck_op(const std::string& op, const GradcheckSpec& spec) {
   const OpInfo& info = find_op(op);
   GradcheckSpec s = spec;
   if (s.input.empty()) s.input = info.gradcheck.input;
+  // Centered differences cost two forward passes per input element: past a million elements a
+  // check would run for hours (and the vectors might not even fit in memory), so say so first.
+  constexpr int64_t kMaxCheckedElements = int64_t{1} << 20;
+  if (const int64_t n = numel(s.input);
+      n > kMaxCheckedElements)  // numel() throws on int64 overflow
+    throw Error("gradcheck " + op + ": the input " + to_string(s.input) + " has " +
+                std::to_string(n) + " elements, more than the " +
+                std::to_string(kMaxCheckedElements) +
+                " a numerical gradient check can take (two forward passes per element); use a "
+                "smaller --shape");
   std::mt19937_64 rng(s.seed);
   const GradcheckCase c = info.gradcheck.make_case(s, rng);
 
@@ -119,8 +128,7 @@ GradcheckResult gradcheck_op(const std::string& op, const GradcheckSpec& spec) {
       a[k] = xk;
       return dot(g, c.forward(a));
     };
-    result.reports.push_back(
-        check_gradient(c.names[k], c.shapes[k], loss, c.args[k], analytic[k]));
+    result.reports.push_back(check_gradient(c.names[k], c.shapes[k], loss, c.args[k], analytic[k]));
   }
   return result;
 }

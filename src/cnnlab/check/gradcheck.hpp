@@ -13,8 +13,8 @@
 ///   derivative exists where we measure it.
 #pragma once
 
-#include <cnnlab/ops/geometry.hpp>
 #include <cnnlab/core/shape.hpp>
+#include <cnnlab/ops/geometry.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -80,9 +80,9 @@ struct GradcheckSpec {
 ///
 /// The op registry (op_registry.hpp) says, for each op, how to make one from a GradcheckSpec.
 struct GradcheckCase {
-  std::string description;          ///< shapes and hyperparameters, for the report
-  std::vector<std::string> names;   ///< one name per differentiable argument, e.g. "x", "w"
-  std::vector<Shape> shapes;        ///< the shape of each argument
+  std::string description;                ///< shapes and hyperparameters, for the report
+  std::vector<std::string> names;         ///< one name per differentiable argument, e.g. "x", "w"
+  std::vector<Shape> shapes;              ///< the shape of each argument
   std::vector<std::vector<double>> args;  ///< the values of each argument
   /// @brief y = f(args), flattened.
   std::function<std::vector<double>(const std::vector<std::vector<double>>& args)> forward;
