@@ -29,7 +29,10 @@ void OpenMPBackend::relu_backward(const Tensor& x, const Tensor& dy, Tensor& dx)
   float* out = dx.data();
   const int64_t n = x.numel();
 #pragma omp parallel for simd schedule(static) if (n > kParallelMin)
-  for (int64_t e = 0; e < n; ++e) out[e] = in[e] <= 0.0f ? 0.0f : g[e];  // NaN x: dy passes
+  for (int64_t e = 0; e < n; ++e) {
+    const float grad = g[e];  // loaded for every e, so the select vectorises (no masked load)
+    out[e] = in[e] <= 0.0f ? 0.0f : grad;  // NaN x: dy passes
+  }
 }
 
 void OpenMPBackend::sigmoid_forward(const Tensor& x, Tensor& y) {
