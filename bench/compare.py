@@ -93,7 +93,7 @@ def torch_results(threads, only, min_time):
 
 
 def lenet_images_per_second(torch, min_time):
-    """The same LeNet-5 step as bench/lenet5.hpp: ReLU, max pool, SGD with momentum 0.9."""
+    """The LeNet-5 step of src/cnnlab/demo/lenet5_step.hpp: ReLU, max pool, SGD, momentum 0.9."""
     nn = torch.nn
     net = nn.Sequential(
         nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),

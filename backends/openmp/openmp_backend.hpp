@@ -14,7 +14,7 @@
 //     OpenMP pragma on the outer loop and vectorised by the compiler.
 // Tensors live in ordinary host memory (HostStorage), so tensors can be read directly.
 // Not here: the GEMM itself (gemm.cpp), the convolution tiles (conv_tiles_avx512.cpp), argument
-// checks (src/ops.cpp). docs/openmp.md explains the paths.
+// checks (src/ops/ops.cpp). docs/openmp.md explains the paths.
 #pragma once
 
 #include <cnnlab/core/host_backend.hpp>

@@ -9,7 +9,7 @@
 // where g = k / Kg is the group of filter k, Cg = C/G channels and Kg = K/G filters per group,
 // and input positions outside [0,H)×[0,W) are the zero padding. The backward passes are the
 // same loops with the roles swapped: each product w·x sends dy·w back to x and dy·x to w.
-// Not here: speed (see backends/openmp), argument checks (src/ops.cpp, src/geometry.cpp).
+// Not here: speed (see backends/openmp), argument checks (src/ops/ops.cpp, src/ops/geometry.cpp).
 #pragma once
 
 #include <cnnlab/ops/geometry.hpp>

@@ -1,7 +1,7 @@
 // elementwise.hpp — reference elementwise add and the SGD update.
 //
 // Contract:
-//   add   y = a + b;  backward: da = dy, db = dy (done in src/ops.cpp, nothing to compute)
+//   add   y = a + b;  backward: da = dy, db = dy (done in src/ops/ops.cpp, nothing to compute)
 //   sgd   g = grad + wd·param;  v = momentum·v + g;  param = param − lr·v   (in place;
 //         PyTorch's SGD rule, so a student can compare step by step)
 #pragma once

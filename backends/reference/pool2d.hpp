@@ -12,7 +12,7 @@
 //   avg:  y = (sum of the window's input values) / divisor, where the divisor is the window's
 //         size within the padded input (padding counts as zeros; a ceil-mode window hanging
 //         beyond the padded input is shorter). This is PyTorch's default (count_include_pad).
-// Templated on the scalar type T. Not here: argument checks (src/geometry.cpp).
+// Templated on the scalar type T. Not here: argument checks (src/ops/geometry.cpp).
 #pragma once
 
 #include <cnnlab/ops/geometry.hpp>

@@ -1,7 +1,7 @@
 // reference_backend.cpp — glue from the Backend interface to the templated reference kernels.
 //
 // Contract: each method unpacks tensor pointers and sizes and calls one kernel with T = float.
-// Arguments were validated by src/ops.cpp; nothing is checked twice here.
+// Arguments were validated by src/ops/ops.cpp; nothing is checked twice here.
 #include "backends/reference/reference_backend.hpp"
 
 #include "backends/reference/activations.hpp"

@@ -6,7 +6,7 @@
 //   softmax cross-entropy with integer labels t[n]:
 //             L = (1/N) Σ_n ( m_n + log Σ_k e^(x[n,k] − m_n) − x[n, t[n]] )
 //             dL/dx[n,j] = dloss · (softmax(x)[n,j] − 1(j = t[n])) / N
-// Labels arrive as floats holding integers; src/ops.cpp has already checked they are in range.
+// Labels arrive as floats holding integers; src/ops/ops.cpp has already checked they are in range.
 #pragma once
 
 #include <cmath>
