@@ -1,17 +1,14 @@
-// openmp_backend.cpp — the OpenMP backend instance and its matrix ops (linear, gemm).
+// openmp_backend.cpp — the OpenMP backend's instance and its one-line description.
 //
-// Contract: memory is HostBackend's (host memory, like the reference backend). The fully
-// connected layer is three calls of the packed sgemm (gemm.cpp), the slide's matrix formulas:
-//   y = x·W (+ b)      dx = dy·Wᵀ      dW = xᵀ·dy      db = column sums of dy
-// The other ops live in openmp_conv2d.cpp, openmp_pool2d.cpp and openmp_elementwise.cpp.
+// Contract: memory is HostBackend's (host memory, like the reference backend); the ops live in
+// one file per op family: openmp_conv2d.cpp, openmp_pool2d.cpp, openmp_linear.cpp,
+// openmp_elementwise.cpp (activations, add, SGD) and openmp_softmax.cpp.
 #include "backends/openmp/openmp_backend.hpp"
 
 #include "backends/openmp/gemm.hpp"
 
 #include <omp.h>
 
-#include <algorithm>
-#include <cstring>
 #include <string>
 
 namespace cnnlab {
@@ -24,45 +21,6 @@ Backend& openmp_backend() {
 std::string OpenMPBackend::description() const {
   return "openmp (" + std::to_string(omp_get_max_threads()) + " threads, sgemm kernel " +
          omp::sgemm_kernel_name() + ")";
-}
-
-// ---- fully connected layer: y[N, Dout] = x[N, Din] · W[Din, Dout] + b ----------------------
-void OpenMPBackend::linear_forward(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y) {
-  const int64_t N = x.dim(0), Din = x.dim(1), Dout = w.dim(1);
-  float* out = y.data();
-  if (b.defined()) {  // start from the bias in every row, then accumulate x·W (beta = 1)
-    const float* bias = b.data();
-    for (int64_t n = 0; n < N; ++n) std::copy(bias, bias + Dout, out + n * Dout);
-  }
-  omp::sgemm(false, false, N, Dout, Din, 1.0f, x.data(), Din, w.data(), Dout,
-             b.defined() ? 1.0f : 0.0f, out, Dout);
-}
-
-void OpenMPBackend::linear_backward_data(const Tensor& dy, const Tensor& w, Tensor& dx) {
-  const int64_t N = dy.dim(0), Din = w.dim(0), Dout = w.dim(1);
-  omp::sgemm(false, true, N, Din, Dout, 1.0f, dy.data(), Dout, w.data(), Dout, 0.0f, dx.data(),
-             Din);  // dx = dy · Wᵀ
-}
-
-void OpenMPBackend::linear_backward_weight(const Tensor& x, const Tensor& dy, Tensor& dw,
-                                           Tensor& db) {
-  const int64_t N = x.dim(0), Din = x.dim(1), Dout = dy.dim(1);
-  omp::sgemm(true, false, Din, Dout, N, 1.0f, x.data(), Din, dy.data(), Dout, 0.0f, dw.data(),
-             Dout);  // dW = xᵀ · dy
-  if (db.defined()) {
-    float* out = db.data();
-    const float* g = dy.data();
-    std::fill(out, out + Dout, 0.0f);
-    for (int64_t n = 0; n < N; ++n)
-      for (int64_t o = 0; o < Dout; ++o) out[o] += g[n * Dout + o];
-  }
-}
-
-void OpenMPBackend::gemm(bool trans_a, bool trans_b, float alpha, const Tensor& a, const Tensor& b,
-                         float beta, Tensor& c) {
-  const int64_t M = c.dim(0), N = c.dim(1), K = trans_a ? a.dim(0) : a.dim(1);
-  omp::sgemm(trans_a, trans_b, M, N, K, alpha, a.data(), a.dim(1), b.data(), b.dim(1), beta,
-             c.data(), N);
 }
 
 }  // namespace cnnlab

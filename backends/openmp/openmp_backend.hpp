@@ -9,7 +9,7 @@
 //     zero-padded input themselves, no column matrix (conv_direct_*.cpp on the tiles of
 //     conv_tiles.hpp); otherwise im2col written straight into the packed GEMM layout + sgemm
 //     (conv_columns.cpp, gemm.hpp);
-//   - the fully connected layer is three sgemm calls (openmp_backend.cpp);
+//   - the fully connected layer is three sgemm calls (openmp_linear.cpp);
 //   - memory-bound ops (pooling, activations, SGD) are one pass over memory, threaded with one
 //     OpenMP pragma on the outer loop and vectorised by the compiler.
 // Tensors live in ordinary host memory (HostStorage), so tensors can be read directly.
@@ -35,6 +35,12 @@ class OpenMPBackend final : public HostBackend {
 #include <cnnlab/core/backend_ops.inc>
 #undef CNNLAB_BACKEND_OP
 };
+
+namespace omp {
+/// Below this many elements a memory-bound loop (activations, softmax, pooling, SGD) runs on one
+/// thread: starting the threads would cost more than the work.
+inline constexpr int64_t kParallelMin = 1 << 15;
+}  // namespace omp
 
 /// The process-wide OpenMP backend instance.
 Backend& openmp_backend();

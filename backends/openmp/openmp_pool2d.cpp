@@ -66,7 +66,7 @@ void maxpool_2x2_plane(const float* x, float* y, int64_t W, int64_t H2, int64_t 
 template <class Body>
 void for_each_plane(const Pool2dGeometry& g, Body body) {
   const int64_t planes = g.N * g.C, in_plane = g.H * g.W, out_plane = g.H2 * g.W2;
-#pragma omp parallel for schedule(static) if (planes * in_plane > (1 << 15))
+#pragma omp parallel for schedule(static) if (planes * in_plane > omp::kParallelMin)
   for (int64_t p = 0; p < planes; ++p) body(p * in_plane, p * out_plane);
 }
 
@@ -118,7 +118,7 @@ void OpenMPBackend::global_avgpool2d_forward(const Tensor& x, Tensor& y) {
   const float* in = x.data();
   float* out = y.data();
   const int64_t planes = x.dim(0) * x.dim(1), plane = x.dim(2) * x.dim(3);
-#pragma omp parallel for schedule(static) if (planes * plane > (1 << 15))
+#pragma omp parallel for schedule(static) if (planes * plane > omp::kParallelMin)
   for (int64_t p = 0; p < planes; ++p) {
     const float* v = in + p * plane;
     float sum = 0.0f;
@@ -132,7 +132,7 @@ void OpenMPBackend::global_avgpool2d_backward(const Tensor& dy, Tensor& dx) {
   const float* grad = dy.data();
   float* out = dx.data();
   const int64_t planes = dx.dim(0) * dx.dim(1), plane = dx.dim(2) * dx.dim(3);
-#pragma omp parallel for schedule(static) if (planes * plane > (1 << 15))
+#pragma omp parallel for schedule(static) if (planes * plane > omp::kParallelMin)
   for (int64_t p = 0; p < planes; ++p) {
     const float share = grad[p] / static_cast<float>(plane);
     float* v = out + p * plane;
