@@ -26,14 +26,22 @@ using vk::BufferPtr;
 namespace {
 /// Floats of the softmax statistics per row: (max, sum-exp).
 constexpr uint64_t kStatsPerRow = 2;
+
+/// Records the softmax statistics of every row of x [N, D] into a new temporary buffer:
+/// (m_n, s_n) = (max_j x[n,j], Σ_j e^(x[n,j] − m_n)), kStatsPerRow floats per row.
+BufferPtr softmax_stats(Impl& m, const char* op, const Tensor& x) {
+  const auto N = static_cast<uint64_t>(x.dim(0)), D = static_cast<uint64_t>(x.dim(1));
+  const BufferPtr stats = m.temp(kStatsPerRow * N, "softmax row statistics");
+  reduce_rows(m, op, vk::ROW_REDUCE_SOFTMAX_STATS, Impl::buf(x), Impl::buf(x), N, D, D, stats,
+              1.0f);
+  return stats;
+}
 }  // namespace
 
 void VulkanBackend::softmax_forward(const Tensor& x, Tensor& y) {
   Impl& m = *impl_;
   const auto N = static_cast<uint64_t>(x.dim(0)), D = static_cast<uint64_t>(x.dim(1));
-  const BufferPtr stats = m.temp(kStatsPerRow * N, "softmax row statistics");
-  reduce_rows(m, "softmax_forward", vk::ROW_REDUCE_SOFTMAX_STATS, Impl::buf(x), Impl::buf(x), N, D,
-              D, stats, 1.0f);
+  const BufferPtr stats = softmax_stats(m, "softmax_forward", x);
   Push p;
   p.u(N * D).u(D).f(1.0f);
   m.run("softmax_forward", "softmax_apply", {m.wg, vk::SOFTMAX_APPLY_FORWARD},
@@ -59,9 +67,7 @@ void VulkanBackend::softmax_cross_entropy_forward(const Tensor& logits, const Te
   Impl& m = *impl_;
   const char* op = "softmax_cross_entropy_forward";
   const auto N = static_cast<uint64_t>(logits.dim(0)), D = static_cast<uint64_t>(logits.dim(1));
-  const BufferPtr stats = m.temp(kStatsPerRow * N, "softmax row statistics");
-  reduce_rows(m, op, vk::ROW_REDUCE_SOFTMAX_STATS, Impl::buf(logits), Impl::buf(logits), N, D, D,
-              stats, 1.0f);
+  const BufferPtr stats = softmax_stats(m, op, logits);
   const BufferPtr rows = m.temp(N, "per-row losses");
   Push p;
   p.u(N).u(D);
@@ -79,9 +85,7 @@ void VulkanBackend::softmax_cross_entropy_backward(const Tensor& logits, const T
   Impl& m = *impl_;
   const char* op = "softmax_cross_entropy_backward";
   const auto N = static_cast<uint64_t>(logits.dim(0)), D = static_cast<uint64_t>(logits.dim(1));
-  const BufferPtr stats = m.temp(kStatsPerRow * N, "softmax row statistics");
-  reduce_rows(m, op, vk::ROW_REDUCE_SOFTMAX_STATS, Impl::buf(logits), Impl::buf(logits), N, D, D,
-              stats, 1.0f);
+  const BufferPtr stats = softmax_stats(m, op, logits);
   Push p;
   p.u(N * D).u(D).f(dloss / static_cast<float>(N));
   m.run(op, "softmax_apply", {m.wg, vk::SOFTMAX_APPLY_CE_BACKWARD},
