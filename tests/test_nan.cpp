@@ -13,6 +13,8 @@
 #include <cnnlab/core/backend.hpp>
 #include <cnnlab/ops/ops.hpp>
 
+#include "nan_rules.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -21,6 +23,8 @@
 #include <vector>
 
 using namespace cnnlab;
+using cnnlab::testing::maxpool_pick;
+using cnnlab::testing::same_or_both_nan;
 
 namespace {
 const float kNaN = std::numeric_limits<float>::quiet_NaN();
@@ -48,7 +52,7 @@ void check_same(const std::vector<float>& got, const std::vector<float>& want) {
   REQUIRE(got.size() == want.size());
   int reported = 0;
   for (size_t i = 0; i < got.size() && reported < 5; ++i) {
-    const bool ok = std::isnan(want[i]) ? std::isnan(got[i]) : got[i] == want[i];
+    const bool ok = same_or_both_nan(want[i], got[i]);
     if (!ok) {
       INFO("element " << i << ": got " << got[i] << ", expected " << want[i]);
       CHECK(ok);
@@ -57,24 +61,8 @@ void check_same(const std::vector<float>& got, const std::vector<float>& want) {
   }
 }
 
-/// Flat index (within one H×W plane) that max pooling picks for window (i, j): the first NaN in
-/// row-major order, else the first maximum. Padding is never picked. This is the rule itself,
-/// written independently of the library's kernels.
-int64_t pick(const std::vector<float>& x, int64_t plane, int64_t H, int64_t W, int64_t F, int64_t S,
-             int64_t P, int64_t i, int64_t j) {
-  int64_t best = -1;
-  for (int64_t h = i * S - P; h < i * S - P + F; ++h)
-    for (int64_t w = j * S - P; w < j * S - P + F; ++w) {
-      if (h < 0 || h >= H || w < 0 || w >= W) continue;  // padding
-      const int64_t at = h * W + w;
-      const float v = x[static_cast<size_t>(plane * H * W + at)];
-      if (std::isnan(v)) return at;  // the first NaN wins outright
-      if (best < 0 || v > x[static_cast<size_t>(plane * H * W + best)]) best = at;
-    }
-  return best;
-}
-
-/// Checks maxpool2d forward and backward of x [N, C, H, W] against pick(), on every backend.
+/// Checks maxpool2d forward and backward of x [N, C, H, W] against maxpool_pick(), on every
+/// backend.
 void check_maxpool(const Shape& s, const std::vector<float>& x, const Pool2dParams& p) {
   const int64_t planes = s[0] * s[1], H = s[2], W = s[3], F = p.kernel;
   const int64_t S = p.stride == 0 ? p.kernel : p.stride, P = p.padding;
@@ -87,7 +75,7 @@ void check_maxpool(const Shape& s, const std::vector<float>& x, const Pool2dPara
   for (int64_t pl = 0; pl < planes; ++pl)
     for (int64_t i = 0; i < H2; ++i)
       for (int64_t j = 0; j < W2; ++j) {
-        const int64_t at = pick(x, pl, H, W, F, S, P, i, j);
+        const int64_t at = maxpool_pick(x, pl, H, W, F, S, P, i, j);
         const auto o = static_cast<size_t>((pl * H2 + i) * W2 + j);
         want_y[o] = x[static_cast<size_t>(pl * H * W + at)];
         want_dx[static_cast<size_t>(pl * H * W + at)] += dy[o];

@@ -12,6 +12,7 @@
 // A diverging network must not hide its NaNs. The expected values below are computed here, by
 // those rules, with plain loops; GLSL's max() and loose NaN comparisons in drivers are exactly
 // what this guards against.
+#include "nan_rules.hpp"
 #include "vulkan_test_util.hpp"
 
 #include <cnnlab/ops/ops.hpp>
@@ -26,6 +27,8 @@
 
 using namespace cnnlab;
 using namespace cnnlab::vktest;
+using cnnlab::testing::maxpool_pick;
+using cnnlab::testing::same_or_both_nan;
 
 namespace {
 const float kNaN = std::numeric_limits<float>::quiet_NaN();
@@ -34,16 +37,13 @@ const float kInf = std::numeric_limits<float>::infinity();
 /// Quiet NaNs told apart by their payload, so a test can see WHICH NaN came out.
 float nan_with_payload(uint32_t payload) { return std::bit_cast<float>(0x7fc00000u | payload); }
 
-/// Both NaN, or equal.
-bool same(float want, float got) { return std::isnan(want) ? std::isnan(got) : want == got; }
-
 /// Checks @p got against @p want element by element (NaN matches NaN), naming the first mismatch.
 void expect_same(const std::string& what, const std::vector<float>& want,
                  const std::vector<float>& got) {
   REQUIRE(want.size() == got.size());
   size_t bad = 0;
   for (size_t i = 0; i < want.size(); ++i)
-    if (!same(want[i], got[i])) {
+    if (!same_or_both_nan(want[i], got[i])) {
       if (bad == 0)
         UNSCOPED_INFO(what << ": first mismatch at " << i << ": want " << want[i] << ", got "
                            << got[i]);
@@ -77,30 +77,15 @@ Tensor host(const Shape& s, const std::vector<float>& v) {
   return Tensor::from_vector(s, v, reference_backend());
 }
 
-/// The max-pool rule, written out: for each window of each plane, the flat in-plane position
-/// (h·W + w) of its first NaN in row-major order, else of its first maximum (strict >), looking
-/// only at positions inside the input (padding never wins).
+/// The max-pool rule (nan_rules.hpp) for every window of every plane of x[planes, H, W], in
+/// output order: the flat in-plane position each window picks.
 std::vector<int64_t> maxpool_choice(const std::vector<float>& x, int64_t planes, int64_t H,
                                     int64_t W, int64_t F, int64_t S, int64_t P) {
   const int64_t H2 = (H + 2 * P - F) / S + 1, W2 = (W + 2 * P - F) / S + 1;
   std::vector<int64_t> choice;
   for (int64_t p = 0; p < planes; ++p)
     for (int64_t i = 0; i < H2; ++i)
-      for (int64_t j = 0; j < W2; ++j) {
-        int64_t best = -1;
-        for (int64_t u = 0; u < F; ++u)
-          for (int64_t v = 0; v < F; ++v) {
-            const int64_t h = i * S - P + u, w = j * S - P + v;
-            if (h < 0 || h >= H || w < 0 || w >= W) continue;  // padding
-            const int64_t at = h * W + w;
-            const float val = x[static_cast<size_t>(p * H * W + at)];
-            if (best >= 0 && std::isnan(x[static_cast<size_t>(p * H * W + best)]))
-              continue;  // a NaN is final
-            if (best < 0 || std::isnan(val) || val > x[static_cast<size_t>(p * H * W + best)])
-              best = at;
-          }
-        choice.push_back(best);
-      }
+      for (int64_t j = 0; j < W2; ++j) choice.push_back(maxpool_pick(x, p, H, W, F, S, P, i, j));
   return choice;
 }
 
