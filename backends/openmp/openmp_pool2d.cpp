@@ -61,13 +61,25 @@ void maxpool_2x2_plane(const float* x, float* y, int64_t W, int64_t H2, int64_t 
     }
   }
 }
-/// Runs body(p, in_offset, out_offset) for every one of the N·C planes, spread over threads.
-/// in_offset / out_offset are where plane p starts in the input-sized / output-sized tensors.
+/// Runs body(in_offset, out_offset) for every one of the N·C planes, spread over threads:
+/// where the plane starts in the input-sized and in the output-sized tensor.
 template <class Body>
 void for_each_plane(const Pool2dGeometry& g, Body body) {
   const int64_t planes = g.N * g.C, in_plane = g.H * g.W, out_plane = g.H2 * g.W2;
 #pragma omp parallel for schedule(static) if (planes * in_plane > omp::kParallelMin)
   for (int64_t p = 0; p < planes; ++p) body(p * in_plane, p * out_plane);
+}
+
+/// Global average pooling as a pooling geometry: x [N, C, H, W], one output per plane
+/// (H2 = W2 = 1), so that for_each_plane() spreads its planes like the window pools'.
+Pool2dGeometry whole_plane(const Shape& x) {
+  Pool2dGeometry g;
+  g.N = x[0];
+  g.C = x[1];
+  g.H = x[2];
+  g.W = x[3];
+  g.H2 = g.W2 = 1;
+  return g;
 }
 
 }  // namespace
@@ -117,28 +129,26 @@ void OpenMPBackend::avgpool2d_backward(const Tensor& dy, Tensor& dx, const Pool2
 void OpenMPBackend::global_avgpool2d_forward(const Tensor& x, Tensor& y) {
   const float* in = x.data();
   float* out = y.data();
-  const int64_t planes = x.dim(0) * x.dim(1), plane = x.dim(2) * x.dim(3);
-#pragma omp parallel for schedule(static) if (planes * plane > omp::kParallelMin)
-  for (int64_t p = 0; p < planes; ++p) {
-    const float* v = in + p * plane;
+  const Pool2dGeometry g = whole_plane(x.shape());
+  const int64_t plane = g.H * g.W;
+  for_each_plane(g, [&](int64_t i, int64_t o) {
     float sum = 0.0f;
 #pragma omp simd reduction(+ : sum)
-    for (int64_t e = 0; e < plane; ++e) sum += v[e];
-    out[p] = sum / static_cast<float>(plane);
-  }
+    for (int64_t e = 0; e < plane; ++e) sum += in[i + e];
+    out[o] = sum / static_cast<float>(plane);
+  });
 }
 
 void OpenMPBackend::global_avgpool2d_backward(const Tensor& dy, Tensor& dx) {
   const float* grad = dy.data();
   float* out = dx.data();
-  const int64_t planes = dx.dim(0) * dx.dim(1), plane = dx.dim(2) * dx.dim(3);
-#pragma omp parallel for schedule(static) if (planes * plane > omp::kParallelMin)
-  for (int64_t p = 0; p < planes; ++p) {
-    const float share = grad[p] / static_cast<float>(plane);
-    float* v = out + p * plane;
+  const Pool2dGeometry g = whole_plane(dx.shape());
+  const int64_t plane = g.H * g.W;
+  for_each_plane(g, [&](int64_t i, int64_t o) {
+    const float share = grad[o] / static_cast<float>(plane);
 #pragma omp simd
-    for (int64_t e = 0; e < plane; ++e) v[e] = share;
-  }
+    for (int64_t e = 0; e < plane; ++e) out[i + e] = share;
+  });
 }
 
 }  // namespace cnnlab
