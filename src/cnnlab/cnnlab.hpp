@@ -19,8 +19,14 @@
 #include <cnnlab/core/tensor.hpp>
 #include <cnnlab/demo/xo.hpp>
 #include <cnnlab/io/npy.hpp>
+#include <cnnlab/nn/init.hpp>
+#include <cnnlab/nn/layer.hpp>
+#include <cnnlab/nn/layers.hpp>
+#include <cnnlab/nn/loss.hpp>
+#include <cnnlab/nn/sequential.hpp>
 #include <cnnlab/ops/data_checks.hpp>
 #include <cnnlab/ops/geometry.hpp>
 #include <cnnlab/ops/op_registry.hpp>
 #include <cnnlab/ops/ops.hpp>
+#include <cnnlab/optim/optimizer.hpp>
 #include <cnnlab/optim/sgd.hpp>

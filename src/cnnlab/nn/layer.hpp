@@ -28,9 +28,9 @@ namespace cnnlab {
 /// `grad` is undefined after zero_grad() and until a backward pass writes it; an optimizer
 /// treats an undefined grad as "no gradient this step" and leaves the parameter alone.
 struct Parameter {
-  std::string name;  ///< e.g. "weight", or "conv1.weight" once inside a model
-  Tensor value;      ///< the parameter itself
-  Tensor grad;       ///< dL/dvalue, same shape, accumulated by backward()
+  std::string name{};  ///< e.g. "weight", or "conv1.weight" once inside a model
+  Tensor value{};      ///< the parameter itself
+  Tensor grad{};       ///< dL/dvalue, same shape, accumulated by backward()
 };
 
 /// @brief Adds @p g to @p p's gradient (the first time after zero_grad() it just keeps @p g).

@@ -17,13 +17,13 @@ namespace cnnlab {
 
 /// @brief Settings of a Conv2d layer (besides its channel counts and filter size).
 struct Conv2dOptions {
-  int stride = 1;               ///< S
-  int padding = 0;              ///< P, zeros on every side
-  int dilation = 1;             ///< spacing between filter taps
-  int groups = 1;               ///< channel groups (C and K must both be multiples)
-  bool bias = true;             ///< learn a bias per filter
-  Init init = Init::he_uniform; ///< how the weights are drawn
-  uint64_t seed = 1;            ///< seed of the first draw (Sequential::init draws again)
+  int stride = 1;                ///< S
+  int padding = 0;               ///< P, zeros on every side
+  int dilation = 1;              ///< spacing between filter taps
+  int groups = 1;                ///< channel groups (C and K must both be multiples)
+  bool bias = true;              ///< learn a bias per filter
+  Init init = Init::he_uniform;  ///< how the weights are drawn
+  uint64_t seed = 1;             ///< seed of the first draw (Sequential::init draws again)
 };
 
 /// @brief Convolution: x[N, C, H, W] → y[N, K, H2, W2] with K filters w[K, C/groups, F, F]
@@ -42,9 +42,9 @@ class Conv2d final : public Layer {
   void reset_parameters(std::mt19937_64& rng) override;
   void forget() override { x_ = Tensor(); }
 
-  int64_t in_channels() const { return in_; }    ///< C
-  int64_t out_channels() const { return out_; }  ///< K
-  int kernel() const { return kernel_; }          ///< F
+  int64_t in_channels() const { return in_; }                ///< C
+  int64_t out_channels() const { return out_; }              ///< K
+  int kernel() const { return kernel_; }                     ///< F
   const Conv2dOptions& options() const { return options_; }  ///< the settings
   /// @brief The settings as the ops API takes them.
   Conv2dParams params() const;
@@ -80,11 +80,11 @@ class Linear final : public Layer {
   void reset_parameters(std::mt19937_64& rng) override;
   void forget() override { x_ = Tensor(); }
 
-  int64_t in_features() const { return in_; }    ///< D_in
-  int64_t out_features() const { return out_; }  ///< D_out
+  int64_t in_features() const { return in_; }                ///< D_in
+  int64_t out_features() const { return out_; }              ///< D_out
   const LinearOptions& options() const { return options_; }  ///< the settings
-  Parameter weight;  ///< W[D_in, D_out]
-  Parameter bias;    ///< b[D_out] (undefined value when options().bias is false)
+  Parameter weight;                                          ///< W[D_in, D_out]
+  Parameter bias;  ///< b[D_out] (undefined value when options().bias is false)
 
  private:
   int64_t in_, out_;

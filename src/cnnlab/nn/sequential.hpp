@@ -35,8 +35,7 @@ class Sequential {
   ///        made from the layer's kind and a count ("conv1", "relu2").
   /// @throws Error if @p name is already used or contains a '.'.
   template <class L>
-    requires std::is_base_of_v<Layer, L>
-  Sequential& add(L layer, std::string name = "") {
+  requires std::is_base_of_v<Layer, L> Sequential& add(L layer, std::string name = "") {
     return add(std::unique_ptr<Layer>(new L(std::move(layer))), std::move(name));
   }
   /// @brief Appends a layer made elsewhere (model files build layers this way). The layer's
