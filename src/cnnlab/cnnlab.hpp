@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cnnlab/check/gradcheck.hpp>
+#include <cnnlab/check/model_gradcheck.hpp>
 #include <cnnlab/core/backend.hpp>
 #include <cnnlab/core/error.hpp>
 #include <cnnlab/core/host_backend.hpp>

@@ -1,0 +1,249 @@
+// model_gradcheck.cpp — the whole-model gradient check (see cnnlab/check/model_gradcheck.hpp).
+//
+// How: a small float64 interpreter replays the model layer by layer with the reference kernels
+// (backends/reference/*.hpp, templated on the scalar type), which gives the loss L(θ) in
+// float64 and, running the layers backwards, the analytic gradient of every parameter. The
+// numerical gradient of each parameter comes from check_gradient() (gradcheck.hpp) on that
+// float64 loss. Then the model itself runs forward/backward in float32 and its Parameter::grad
+// values are compared with the same numerical gradients.
+#include <cnnlab/check/model_gradcheck.hpp>
+#include <cnnlab/core/backend.hpp>
+#include <cnnlab/core/error.hpp>
+#include <cnnlab/nn/layers.hpp>
+#include <cnnlab/nn/loss.hpp>
+
+#include "backends/reference/activations.hpp"
+#include "backends/reference/conv2d.hpp"
+#include "backends/reference/linear.hpp"
+#include "backends/reference/pool2d.hpp"
+#include "backends/reference/softmax.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <sstream>
+
+namespace cnnlab {
+namespace {
+
+using Values = std::vector<double>;
+
+// The float64 twin of one layer: forward(x) -> y, backward(x, y, dy) -> dx, adding the
+// parameter gradients to grads[i] (parallel to the layer's parameters()).
+struct Twin {
+  Layer* layer;
+  std::vector<Values*> params;  // the float64 copies of the layer's parameters
+};
+
+// Forward of one layer in float64. @p x has shape @p xs; returns y (its shape is ys).
+Values forward64(Layer& l, const std::vector<Values*>& p, const Values& x, const Shape& xs,
+                 const Shape& ys) {
+  Values y(size_t(numel(ys)));
+  const int64_t n = numel(xs);
+  if (auto* c = dynamic_cast<Conv2d*>(&l)) {
+    const Conv2dGeometry g = conv2d_geometry(xs, c->weight.value.shape(), c->params());
+    ref::conv2d_forward(x.data(), p[0]->data(), p.size() > 1 ? p[1]->data() : nullptr, y.data(), g);
+  } else if (auto* f = dynamic_cast<Linear*>(&l)) {
+    ref::linear_forward(x.data(), p[0]->data(), p.size() > 1 ? p[1]->data() : nullptr, y.data(),
+                        xs[0], f->in_features(), f->out_features());
+  } else if (auto* m = dynamic_cast<MaxPool2d*>(&l)) {
+    ref::maxpool2d_forward(x.data(), y.data(), pool2d_geometry("maxpool2d", xs, m->params()));
+  } else if (auto* a = dynamic_cast<AvgPool2d*>(&l)) {
+    ref::avgpool2d_forward(x.data(), y.data(), pool2d_geometry("avgpool2d", xs, a->params()));
+  } else if (dynamic_cast<GlobalAvgPool2d*>(&l)) {
+    ref::global_avgpool2d_forward(x.data(), y.data(), xs[0] * xs[1], xs[2] * xs[3]);
+  } else if (dynamic_cast<ReLU*>(&l)) {
+    ref::relu_forward(x.data(), y.data(), n);
+  } else if (dynamic_cast<Sigmoid*>(&l)) {
+    ref::sigmoid_forward(x.data(), y.data(), n);
+  } else if (dynamic_cast<Tanh*>(&l)) {
+    ref::tanh_forward(x.data(), y.data(), n);
+  } else if (dynamic_cast<Flatten*>(&l)) {
+    y = x;
+  } else {
+    throw Error("gradcheck_model: no float64 replay for layer type '" + l.kind() + "'");
+  }
+  return y;
+}
+
+// Backward of one layer in float64: returns dL/dx and adds dL/dθ to @p grads.
+Values backward64(Layer& l, const std::vector<Values*>& p, std::vector<Values>& grads,
+                  const Values& x, const Shape& xs, const Values& y, const Values& dy) {
+  Values dx(x.size(), 0.0);
+  const int64_t n = numel(xs);
+  if (auto* c = dynamic_cast<Conv2d*>(&l)) {
+    const Conv2dGeometry g = conv2d_geometry(xs, c->weight.value.shape(), c->params());
+    ref::conv2d_backward_data(dy.data(), p[0]->data(), dx.data(), g);
+    ref::conv2d_backward_weight(x.data(), dy.data(), grads[0].data(),
+                                grads.size() > 1 ? grads[1].data() : nullptr, g);
+  } else if (auto* f = dynamic_cast<Linear*>(&l)) {
+    ref::linear_backward_data(dy.data(), p[0]->data(), dx.data(), xs[0], f->in_features(),
+                              f->out_features());
+    ref::linear_backward_weight(x.data(), dy.data(), grads[0].data(),
+                                grads.size() > 1 ? grads[1].data() : nullptr, xs[0],
+                                f->in_features(), f->out_features());
+  } else if (auto* m = dynamic_cast<MaxPool2d*>(&l)) {
+    ref::maxpool2d_backward(x.data(), dy.data(), dx.data(),
+                            pool2d_geometry("maxpool2d", xs, m->params()));
+  } else if (auto* a = dynamic_cast<AvgPool2d*>(&l)) {
+    ref::avgpool2d_backward(dy.data(), dx.data(), pool2d_geometry("avgpool2d", xs, a->params()));
+  } else if (dynamic_cast<GlobalAvgPool2d*>(&l)) {
+    ref::global_avgpool2d_backward(dy.data(), dx.data(), xs[0] * xs[1], xs[2] * xs[3]);
+  } else if (dynamic_cast<ReLU*>(&l)) {
+    ref::relu_backward(x.data(), dy.data(), dx.data(), n);
+  } else if (dynamic_cast<Sigmoid*>(&l)) {
+    ref::sigmoid_backward(y.data(), dy.data(), dx.data(), n);
+  } else if (dynamic_cast<Tanh*>(&l)) {
+    ref::tanh_backward(y.data(), dy.data(), dx.data(), n);
+  } else {  // Flatten: the gradient keeps its values
+    dx = dy;
+  }
+  return dx;
+}
+
+// The float64 replay of a whole model on one batch.
+struct Replay {
+  Sequential& model;
+  std::vector<Shape> shapes;               // shapes[i] = input of layer i; back() = logits
+  std::vector<std::vector<Values>> theta;  // theta[layer][param]: float64 parameter copies
+  Values x;                                // the batch
+  std::vector<float> labels;
+
+  std::vector<Values*> params_of(size_t i) {
+    std::vector<Values*> p;
+    for (Values& v : theta[i]) p.push_back(&v);
+    return p;
+  }
+  // L(θ) in float64; keeps every layer's input and output in @p acts when given.
+  double loss(std::vector<Values>* acts = nullptr) {
+    Values h = x;
+    if (acts) acts->assign(1, h);
+    for (size_t i = 0; i < model.size(); ++i) {
+      h = forward64(model.layer(i), params_of(i), h, shapes[i], shapes[i + 1]);
+      if (acts) acts->push_back(h);
+    }
+    const Shape& ls = shapes.back();
+    return ref::softmax_cross_entropy_forward(h.data(), labels.data(), ls[0], ls[1]);
+  }
+  // dL/dθ for every parameter, in model.parameters() order.
+  std::vector<Values> gradients() {
+    std::vector<Values> acts;
+    (void)loss(&acts);
+    const Shape& ls = shapes.back();
+    Values d(acts.back().size());
+    ref::softmax_cross_entropy_backward(acts.back().data(), labels.data(), 1.0, d.data(), ls[0],
+                                        ls[1]);
+    std::vector<std::vector<Values>> per_layer(model.size());
+    for (size_t i = model.size(); i-- > 0;) {
+      for (const Values& t : theta[i]) per_layer[i].emplace_back(t.size(), 0.0);
+      d = backward64(model.layer(i), params_of(i), per_layer[i], acts[i], shapes[i], acts[i + 1],
+                     d);
+    }
+    std::vector<Values> all;
+    for (auto& layer_grads : per_layer)
+      for (Values& g : layer_grads) all.push_back(std::move(g));
+    return all;
+  }
+};
+
+}  // namespace
+
+std::string ModelGradcheckResult::to_string() const {
+  std::ostringstream s;
+  s << "float64 backward chain vs centered differences (tolerance " << exact_tolerance << "):\n"
+    << exact.to_string() << "the model's float32 layers vs the same differences (tolerance "
+    << layers_tolerance << "):\n"
+    << layers.to_string();
+  return s.str();
+}
+
+ModelGradcheckResult gradcheck_model(Sequential& model, const Shape& input, uint64_t seed) {
+  Backend& ref = reference_backend();
+  model.to(ref);
+  model.train();
+  Replay r{.model = model, .shapes = {input}, .theta = {}, .x = {}, .labels = {}};
+  for (size_t i = 0; i < model.size(); ++i)
+    r.shapes.push_back(model.layer(i).output_shape(r.shapes.back()));
+  const Shape& out = r.shapes.back();
+  if (out.size() != 2)
+    throw Error("gradcheck_model: the model's output must be [N, classes], got " + to_string(out));
+  for (size_t i = 0; i < model.size(); ++i) {
+    r.theta.emplace_back();
+    for (Parameter* p : model.layer(i).parameters()) {
+      const std::vector<float> v = p->value.to_vector();
+      r.theta.back().emplace_back(v.begin(), v.end());
+    }
+  }
+  // A random batch (values the float32 model sees exactly) and random labels.
+  std::mt19937_64 rng(seed);
+  std::vector<float> xf(size_t(numel(input)));
+  for (float& v : xf) v = float(2.0 * uniform01(rng) - 1.0);
+  r.x.assign(xf.begin(), xf.end());
+  for (int64_t n = 0; n < out[0]; ++n)
+    r.labels.push_back(float(int64_t(uniform01(rng) * double(out[1]))));
+
+  // 1. float64: analytic chain vs centered differences, one parameter tensor at a time.
+  ModelGradcheckResult result;
+  result.exact.op = result.layers.op = "model";
+  result.exact.description = result.layers.description = "input " + to_string(input) + ", " +
+                                                         std::to_string(model.parameter_count()) +
+                                                         " parameters, softmax cross-entropy loss";
+  const std::vector<Values> analytic = r.gradients();
+  std::vector<Values> numeric;
+  size_t k = 0;
+  for (size_t i = 0; i < model.size(); ++i) {
+    const std::vector<Parameter*> ps = model.layer(i).parameters();
+    for (size_t j = 0; j < ps.size(); ++j, ++k) {
+      Values& slot = r.theta[i][j];
+      const Values at = slot;
+      auto loss_at = [&](const Values& v) {
+        slot = v;
+        const double l = r.loss();
+        slot = at;
+        return l;
+      };
+      GradReport rep = check_gradient(ps[j]->name, ps[j]->value.shape(), loss_at, at, analytic[k]);
+      result.exact.reports.push_back(rep);
+      // The numerical gradient itself, for pass 2: (L(θ+h) − L(θ−h)) / 2h per element.
+      Values num(at.size());
+      for (size_t e = 0; e < at.size(); ++e) {
+        const double h = 1e-5 * std::max(1.0, std::abs(at[e]));
+        Values v = at;
+        v[e] = at[e] + h;
+        const double lp = loss_at(v);
+        v[e] = at[e] - h;
+        num[e] = (lp - loss_at(v)) / (2 * h);
+      }
+      numeric.push_back(std::move(num));
+    }
+  }
+
+  // 2. The model's own layers in float32 on the reference backend.
+  model.zero_grad();
+  SoftmaxCrossEntropy loss;
+  const Tensor logits = model.forward(Tensor::from_vector(input, xf, ref));
+  (void)loss.forward(logits, Tensor::from_vector({out[0]}, r.labels, ref));
+  model.backward(loss.backward());
+  k = 0;
+  for (Parameter* p : model.parameters()) {
+    const std::vector<float> g = p->grad.to_vector();
+    const Values& n = numeric[k++];
+    GradReport rep{.name = p->name, .shape = p->value.shape()};
+    double worst = -1, scale = 0;
+    for (size_t e = 0; e < n.size(); ++e) {
+      scale = std::max(scale, std::abs(double(g[e])) + std::abs(n[e]));
+      const double err = std::abs(double(g[e]) - n[e]);
+      if (err > worst) {
+        worst = err;
+        rep.worst_index = int64_t(e);
+        rep.analytic = g[e];
+        rep.numeric = n[e];
+      }
+    }
+    rep.max_rel_error = worst / std::max(scale, 1e-300);
+    result.layers.reports.push_back(rep);
+  }
+  return result;
+}
+
+}  // namespace cnnlab
