@@ -1,0 +1,66 @@
+// training_common.hpp — what `cnnlab train`, `eval`, `visualize` and `demo xo` share: opening a
+// dataset by name, choosing the fastest backend, and the progress display.
+//
+// Datasets by name (--data):
+//   fashion-mnist[:DIR]  Fashion-MNIST IDX files (default DIR: Debian's dataset-fashion-mnist,
+//                        /usr/share/datasets/fashion-mnist)
+//   mnist:DIR            MNIST IDX files in DIR
+//   cifar10:DIR          the CIFAR-10 binary version in DIR (data_batch_1.bin ... test_batch.bin)
+//   xo                   generated 16x16 X/O images with shifts, scaling, rotation and stroke
+//                        weight (the lecture's trickier cases)
+#pragma once
+
+#include <cnnlab/core/backend.hpp>
+#include <cnnlab/data/batches.hpp>
+#include <cnnlab/data/dataset.hpp>
+
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace cnnlab::cli {
+
+/// The default of --data.
+inline const std::string kDefaultData = "fashion-mnist";
+
+/// A training and a test set, and the normalisation that suits them.
+struct DataPair {
+  Dataset train;
+  Dataset test;
+  Normalization norm;
+};
+
+/// Opens the data named by @p spec (see the file comment). @p limit > 0 keeps only the first
+/// @p limit training images (and a proportional part of the test set, at least 1,000 or all).
+/// Throws UsageError for an unknown name, cnnlab::Error for unreadable files.
+DataPair open_data(const std::string& spec, int64_t limit = 0, uint64_t seed = 1);
+
+/// The help text of --data.
+std::string data_help();
+
+/// "auto" → vulkan when a real GPU is present (not a CPU driver such as lavapipe), else openmp
+/// (else reference); any other name is returned as is. Prints nothing.
+std::string choose_backend(const std::string& requested);
+
+/// Shows progress on one line: redrawn in place on a terminal, else printed as plain lines
+/// (one per @p plain_every fraction of the work).
+class ProgressLine {
+ public:
+  ProgressLine();
+  /// Redraws with @p fraction done (0..1) and @p text after the bar.
+  void update(double fraction, const std::string& text);
+  /// Ends the line (a newline if something was drawn in place).
+  void finish();
+
+ private:
+  bool tty_;
+  double next_plain_ = 0;
+  bool drawn_ = false;
+};
+
+/// "1:05" or "1:02:03" for a number of seconds.
+std::string format_duration(double seconds);
+
+}  // namespace cnnlab::cli
