@@ -8,6 +8,8 @@
 /// - optim/: optimiser hyperparameters (SGD);
 /// - check/: the gradient checker;
 /// - io/:    .npy files;
+/// - data/:  datasets (IDX for MNIST / Fashion-MNIST, CIFAR-10, the X/O generator), shuffling,
+///           normalisation and mini-batches;
 /// - demo/:  the lecture's X/O network and a LeNet-5 training step.
 #pragma once
 
@@ -18,6 +20,12 @@
 #include <cnnlab/core/host_backend.hpp>
 #include <cnnlab/core/shape.hpp>
 #include <cnnlab/core/tensor.hpp>
+#include <cnnlab/data/batches.hpp>
+#include <cnnlab/data/cifar.hpp>
+#include <cnnlab/data/dataset.hpp>
+#include <cnnlab/data/idx.hpp>
+#include <cnnlab/data/read_file.hpp>
+#include <cnnlab/data/xo_dataset.hpp>
 #include <cnnlab/demo/xo.hpp>
 #include <cnnlab/io/npy.hpp>
 #include <cnnlab/nn/init.hpp>

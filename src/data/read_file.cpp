@@ -1,0 +1,124 @@
+// read_file.cpp — whole data files into memory, plain or gzipped (see cnnlab/data/read_file.hpp).
+//
+// The file is checked to be a regular file before it is opened (a FIFO would block, a device
+// might never end), opened non-blocking, and checked again on the open descriptor. Its first
+// two bytes decide the format: 1f 8b is gzip (zlib's gzdopen/gzread), anything else is read
+// as it is. Both paths append fixed-size chunks to a vector, so memory follows the bytes that
+// really arrive; a corrupt header inside the file can never make us allocate gigabytes.
+#include <cnnlab/core/error.hpp>
+#include <cnnlab/data/read_file.hpp>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <fcntl.h>     // open
+#include <sys/stat.h>  // stat, S_ISREG
+#include <unistd.h>    // read, lseek, close
+#include <zlib.h>      // gzdopen, gzread, gzclose
+
+namespace cnnlab {
+namespace {
+
+constexpr size_t kChunk = size_t{1} << 20;  // read 1 MiB at a time
+
+std::string kind_of(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  return "not a regular file";
+}
+
+// Appends up to kChunk more bytes to out through read_some(dst, n) -> bytes read (0 at the end,
+// < 0 on error). Returns false at the end of the data.
+template <class ReadSome>
+bool read_chunk(std::vector<uint8_t>& out, uint64_t max_bytes, const std::string& where,
+                ReadSome read_some) {
+  const size_t old = out.size();
+  out.resize(old + kChunk);
+  const long got = read_some(out.data() + old, kChunk);
+  if (got < 0) {
+    out.resize(old);
+    return false;
+  }
+  out.resize(old + static_cast<size_t>(got));
+  if (out.size() > max_bytes)
+    throw Error(where + "holds more than " + std::to_string(max_bytes) +
+                " bytes (after decompression), the most accepted");
+  return got > 0;
+}
+
+}  // namespace
+
+std::vector<uint8_t> read_data_file(const std::string& path, const std::string& who,
+                                    uint64_t max_bytes) {
+  const std::string where = who + ": " + path + ": ";
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    throw Error(where + "cannot open file (" + std::strerror(errno) + ")");
+  if (!S_ISREG(st.st_mode)) throw Error(where + "is " + kind_of(st.st_mode) + ", not a file");
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) throw Error(where + "cannot open file (" + std::strerror(errno) + ")");
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw Error(where + "is not a regular file");
+  }
+  // The first two bytes decide the format; then back to the start.
+  unsigned char magic[2] = {0, 0};
+  const ssize_t got_magic = ::read(fd, magic, 2);
+  if (got_magic < 0 || ::lseek(fd, 0, SEEK_SET) != 0) {
+    const int err = errno;
+    ::close(fd);
+    throw Error(where + "cannot read the file (" + std::strerror(err) + ")");
+  }
+  std::vector<uint8_t> out;
+  if (got_magic == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+    gzFile gz = ::gzdopen(fd, "rb");  // owns fd from here on: gzclose closes it
+    if (gz == nullptr) {
+      ::close(fd);
+      throw Error(where + "cannot open the gzip stream (out of memory)");
+    }
+    ::gzbuffer(gz, 1u << 17);
+    try {
+      while (read_chunk(out, max_bytes, where, [&](uint8_t* dst, size_t n) -> long {
+        return ::gzread(gz, dst, static_cast<unsigned>(n));
+      })) {
+      }
+      int code = Z_OK;
+      const char* message = ::gzerror(gz, &code);
+      if (code != Z_OK && code != Z_STREAM_END)
+        throw Error(where + "corrupt or truncated gzip data (zlib: " +
+                    std::string(message != nullptr ? message : "unknown error") + ")");
+    } catch (...) {
+      ::gzclose(gz);
+      throw;
+    }
+    ::gzclose(gz);
+    return out;
+  }
+  if (static_cast<uint64_t>(st.st_size) <= max_bytes) out.reserve(static_cast<size_t>(st.st_size));
+  int read_errno = 0;
+  try {
+    while (read_chunk(out, max_bytes, where, [&](uint8_t* dst, size_t n) -> long {
+      ssize_t r;
+      do r = ::read(fd, dst, n);
+      while (r < 0 && errno == EINTR);
+      if (r < 0) read_errno = errno;
+      return static_cast<long>(r);
+    })) {
+    }
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);
+  if (read_errno != 0)
+    throw Error(where + "cannot read the file (" + std::strerror(read_errno) + ")");
+  return out;
+}
+
+}  // namespace cnnlab
