@@ -388,6 +388,16 @@ TEST_CASE("npy: load refuses a FIFO, a directory or a device instead of blocking
   CHECK(load_values((dir.path / "link.npy").string(), {2}) == std::vector<float>{1, 2});
 }
 
+TEST_CASE("npy: parse_npy reads bytes in memory like load_npy reads a file", "[npy]") {
+  const std::string bytes = npy_bytes(1, dict("<f4", "(2,)"), raw<float>({1.5f, -2.0f}));
+  const Tensor t = parse_npy(std::vector<uint8_t>(bytes.begin(), bytes.end()), "memory", ref());
+  CHECK(t.shape() == Shape{2});
+  CHECK(t.to_vector() == std::vector<float>{1.5f, -2.0f});
+  const std::string cut = bytes.substr(0, bytes.size() - 1);
+  REQUIRE_THROWS_WITH(parse_npy(std::vector<uint8_t>(cut.begin(), cut.end()), "fuzz input", ref()),
+                      Contains("load_npy: fuzz input: truncated data"));
+}
+
 TEST_CASE("npy: truncated or corrupted files throw Error, never crash", "[npy][bad-input]") {
   TempDir dir;
   const std::string good = npy_bytes(1, dict("<i2", "(2, 3)"), raw<int16_t>({1, -2, 3, -4, 5, -6}));

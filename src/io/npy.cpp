@@ -20,23 +20,18 @@
 #include <cnnlab/core/tensor.hpp>
 #include <cnnlab/io/npy.hpp>
 
+#include "file_io.hpp"
+
 #include <bit>
 #include <cctype>
-#include <cerrno>
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
 #include <limits>
-#include <random>
 #include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <fcntl.h>     // open, O_NONBLOCK
-#include <sys/stat.h>  // stat, S_ISREG
-#include <unistd.h>    // read, close
 
 namespace cnnlab {
 namespace {
@@ -270,97 +265,8 @@ std::string header_for(const Shape& shape) {
   return dict;
 }
 
-// Closes the FILE and deletes the temporary file unless release() was called.
-class TempFile {
- public:
-  TempFile(std::FILE* f, std::string path) : file_(f), path_(std::move(path)) {}
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-  ~TempFile() {
-    if (file_ != nullptr) std::fclose(file_);
-    if (!path_.empty()) std::remove(path_.c_str());
-  }
-  std::FILE* get() const { return file_; }
-  bool close() {
-    const bool ok = std::fclose(file_) == 0;
-    file_ = nullptr;
-    return ok;
-  }
-  void release() { path_.clear(); }  // the file was renamed into place: keep it
-
- private:
-  std::FILE* file_;
-  std::string path_;
-};
-
-// What kind of thing a non-regular file is, for the error message.
-std::string kind_of(mode_t mode) {
-  if (S_ISDIR(mode)) return "a directory";
-  if (S_ISFIFO(mode)) return "a FIFO";
-  if (S_ISSOCK(mode)) return "a socket";
-  if (S_ISCHR(mode)) return "a character device";
-  if (S_ISBLK(mode)) return "a block device";
-  return "not a plain file";
-}
-
-// A regular file opened for reading. Anything else is refused *before* it is opened: opening a
-// FIFO waits for a writer, maybe forever, and reading a device may never end. The open itself
-// is non-blocking and the check is repeated on the opened file, so a FIFO swapped in between
-// the two checks cannot block either.
-class InputFile {
- public:
-  explicit InputFile(const std::string& path) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0)
-      fail(path, std::string("cannot open file (") + std::strerror(errno) + ")");
-    if (!S_ISREG(st.st_mode)) fail(path, "not a regular file (" + kind_of(st.st_mode) + ")");
-    fd_ = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd_ < 0) fail(path, std::string("cannot open file (") + std::strerror(errno) + ")");
-    const bool stat_ok = ::fstat(fd_, &st) == 0;
-    const int stat_errno = errno;
-    if (!stat_ok || !S_ISREG(st.st_mode)) {
-      ::close(fd_);  // the destructor does not run when the constructor throws
-      if (!stat_ok)
-        fail(path, std::string("cannot read the file size (") + std::strerror(stat_errno) + ")");
-      fail(path, "not a regular file (" + kind_of(st.st_mode) + ")");
-    }
-    size_ = static_cast<uint64_t>(st.st_size);
-  }
-  InputFile(const InputFile&) = delete;
-  InputFile& operator=(const InputFile&) = delete;
-  ~InputFile() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  uint64_t size() const { return size_; }
-  // Reads exactly @p n bytes; false at the end of the file or on a read error.
-  bool read(void* dst, size_t n) {
-    auto* p = static_cast<unsigned char*>(dst);
-    while (n > 0) {
-      const ssize_t got = ::read(fd_, p, n);
-      if (got < 0 && errno == EINTR) continue;
-      if (got <= 0) return false;
-      p += got;
-      n -= static_cast<size_t>(got);
-    }
-    return true;
-  }
-
- private:
-  int fd_ = -1;
-  uint64_t size_ = 0;
-};
-
-std::string random_suffix() {
-  static std::mt19937_64 rng{std::random_device{}()};
-  std::ostringstream s;
-  s << std::hex << rng();
-  return s.str();
-}
-
-}  // namespace
-
-Tensor load_npy(const std::string& path, Backend& backend) {
-  InputFile in(path);
+// Reads a whole .npy file from @p in; @p path names it in error messages.
+Tensor read_npy(io_detail::ByteSource& in, const std::string& path, Backend& backend) {
   const uint64_t file_size = in.size();
 
   // Magic string and version.
@@ -424,6 +330,19 @@ Tensor load_npy(const std::string& path, Backend& backend) {
   return Tensor::from_vector(shape, values, backend);
 }
 
+}  // namespace
+
+Tensor load_npy(const std::string& path, Backend& backend) {
+  io_detail::InputFile in(path, "load_npy: " + path + ": ");
+  return read_npy(in, path, backend);
+}
+
+Tensor parse_npy(const std::vector<uint8_t>& bytes, const std::string& source_name,
+                 Backend& backend) {
+  io_detail::MemorySource in(bytes.data(), bytes.size());
+  return read_npy(in, source_name, backend);
+}
+
 void save_npy(const std::string& path, const Tensor& t) {
   const auto failw = [&path](const std::string& problem) {
     throw Error("save_npy: " + path + ": " + problem);
@@ -432,45 +351,24 @@ void save_npy(const std::string& path, const Tensor& t) {
   const std::string header = header_for(t.shape());
   if (header.size() > std::numeric_limits<uint16_t>::max())
     failw("the header is too long for format version 1.0");
-  std::vector<float> values = t.to_vector();
-  if constexpr (std::endian::native == std::endian::big) {
-    for (float& v : values) {
-      const auto b = std::bit_cast<uint32_t>(v);
-      v = std::bit_cast<float>((b >> 24) | ((b >> 8) & 0xFF00u) | ((b << 8) & 0xFF0000u) |
-                               (b << 24));
-    }
-  }
+  const std::vector<float> values = t.to_vector();
 
-  // Write everything to a temporary file in the same directory (so the rename below stays
-  // on one file system and is atomic), then rename it over the destination.
-  const std::string tmp_path = path + ".tmp-" + random_suffix();
-  std::FILE* f = std::fopen(tmp_path.c_str(), "wbx");  // "x": fail if it exists
-  if (f == nullptr)
-    failw(std::string("cannot create temporary file ") + tmp_path + " (" + std::strerror(errno) +
-          ")");
-  TempFile tmp(f, tmp_path);
-
+  // Temporary file in the same directory, fsync, rename into place, fsync the directory.
   const auto header_len = static_cast<uint16_t>(header.size());
-  const unsigned char preamble[kMagicSize + 4] = {0x93,
-                                                  'N',
-                                                  'U',
-                                                  'M',
-                                                  'P',
-                                                  'Y',
-                                                  1,
-                                                  0,
-                                                  static_cast<unsigned char>(header_len & 0xFF),
-                                                  static_cast<unsigned char>(header_len >> 8)};
-  bool ok = std::fwrite(preamble, 1, sizeof preamble, f) == sizeof preamble &&
-            std::fwrite(header.data(), 1, header.size(), f) == header.size() &&
-            std::fwrite(values.data(), sizeof(float), values.size(), f) == values.size();
-  const int write_errno = errno;
-  ok = tmp.close() && ok;
-  if (!ok) failw(std::string("write error (") + std::strerror(write_errno) + ")");
-  if (std::rename(tmp_path.c_str(), path.c_str()) != 0)
-    failw(std::string("cannot rename the temporary file into place (") + std::strerror(errno) +
-          ")");
-  tmp.release();
+  const char preamble[kMagicSize + 4] = {'\x93',
+                                         'N',
+                                         'U',
+                                         'M',
+                                         'P',
+                                         'Y',
+                                         1,
+                                         0,
+                                         static_cast<char>(header_len & 0xFF),
+                                         static_cast<char>(header_len >> 8)};
+  io_detail::LittleEndianFloats data;
+  io_detail::write_file_atomically(
+      path, "save_npy: " + path + ": ",
+      {std::string_view(preamble, sizeof preamble), header, data.add(values)});
 }
 
 }  // namespace cnnlab
