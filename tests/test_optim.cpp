@@ -418,4 +418,6 @@ TEST_CASE("schedules: parsing and bad settings", "[optim][schedule]") {
                       Contains("unknown learning-rate schedule 'exp'; known schedules: constant, "
                                "step, cosine"));
   REQUIRE_THROWS_WITH(LrSchedule{}.lr_at(-1), Contains("step must be >= 0"));
+  REQUIRE_THROWS_WITH((LrSchedule{.kind = "step", .base_lr = 0.1f, .step_size = 0}.lr_at(5)),
+                      Contains("step_size must be >= 1, got 0"));
 }

@@ -13,6 +13,7 @@
 #include <cmath>
 #include <set>
 #include <string>
+#include <utility>
 
 namespace cnnlab {
 

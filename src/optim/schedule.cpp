@@ -3,6 +3,7 @@
 #include <cnnlab/core/error.hpp>
 #include <cnnlab/optim/schedule.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <numbers>
@@ -82,6 +83,7 @@ float LrSchedule::lr_at(int64_t step) const {
   if (step < 0)
     throw Error("learning-rate schedule: step must be >= 0 (0 is the first), got " +
                 std::to_string(step));
+  validate(*this);  // a few comparisons; keeps a bad step_size from dividing by zero
   const int64_t t = step < warmup_steps ? 0 : step - warmup_steps;  // steps since warm-up
   double lr = base_lr;
   if (kind == "step") {
@@ -90,8 +92,6 @@ float LrSchedule::lr_at(int64_t step) const {
     const auto span = static_cast<double>(total_steps - warmup_steps);
     const double progress = std::min(1.0, static_cast<double>(t) / span);
     lr = min_lr + (base_lr - min_lr) * 0.5 * (1.0 + std::cos(std::numbers::pi * progress));
-  } else if (kind != "constant") {
-    validate(*this);  // throws: unknown kind
   }
   if (step < warmup_steps) lr *= static_cast<double>(step + 1) / static_cast<double>(warmup_steps);
   return static_cast<float>(lr);
@@ -122,17 +122,18 @@ LrSchedule parse_lr_schedule(const std::string& spec, float base_lr, int64_t tot
       "constant, step:STEP_SIZE:GAMMA (e.g. step:30:0.1), cosine, cosine:MIN_LR";
   if (w.empty()) throw Error("learning-rate schedule: empty; expected one of " + forms);
   s.kind = w[0];
-  if (s.kind == "constant" && w.size() == 1) {
-  } else if (s.kind == "step" && w.size() == 3) {
+  const bool known_form = (s.kind == "constant" && w.size() == 1) ||
+                          (s.kind == "step" && w.size() == 3) ||
+                          (s.kind == "cosine" && (w.size() == 1 || w.size() == 2));
+  if (!known_form) throw Error("learning-rate schedule '" + spec + "' is not one of " + forms);
+  if (s.kind == "step") {
     if (steps_per_epoch < 1)
       throw Error("learning-rate schedule '" + spec + "': steps per epoch must be >= 1, got " +
                   std::to_string(steps_per_epoch));
     s.step_size = to_int(spec, w[1], "STEP_SIZE (epochs)") * steps_per_epoch;
     s.gamma = to_float(spec, w[2], "GAMMA");
-  } else if (s.kind == "cosine" && (w.size() == 1 || w.size() == 2)) {
-    if (w.size() == 2) s.min_lr = to_float(spec, w[1], "MIN_LR");
-  } else {
-    throw Error("learning-rate schedule '" + spec + "' is not one of " + forms);
+  } else if (s.kind == "cosine" && w.size() == 2) {
+    s.min_lr = to_float(spec, w[1], "MIN_LR");
   }
   validate(s);
   return s;

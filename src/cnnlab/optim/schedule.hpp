@@ -7,12 +7,14 @@
 ///   optimizer steps, i.e. batches): the training loop calls `opt.set_lr(s.lr_at(step))` before
 ///   each step, and a resumed run gets the same rates from the step count alone.
 /// - Warm-up first: for step < warmup_steps the rate rises linearly,
-///   lr = after(0) · (step + 1) / warmup_steps, from about 0 to the full rate. The decay then
-///   starts at the end of the warm-up (t = step − warmup_steps):
+///   lr = base_lr · (step + 1) / warmup_steps, from about 0 to base_lr at the warm-up's last
+///   step. The decay then starts at the end of the warm-up (t = step − warmup_steps):
 ///     constant   lr = base_lr
 ///     step       lr = base_lr · gamma^⌊t / step_size⌋            (PyTorch's StepLR)
 ///     cosine     lr = min_lr + (base_lr − min_lr) · (1 + cos(π · t / T)) / 2, T = total_steps −
 ///                warmup_steps; min_lr from step total_steps on   (CosineAnnealingLR)
+///   A cosine run of total_steps steps uses steps 0 to total_steps − 1, whose rates are all > 0
+///   (Optimizer::set_lr() refuses 0, the rate at total_steps when min_lr = 0).
 /// - Not here: changing the optimizer (that is the training loop's set_lr() call).
 #pragma once
 
@@ -31,7 +33,8 @@ struct LrSchedule {
   int64_t warmup_steps = 0;       ///< steps of linear warm-up, >= 0
   int64_t total_steps = 0;        ///< "cosine": the step where it reaches min_lr (> warm-up)
 
-  /// @brief The learning rate of step @p step (0-based). @throws Error if @p step < 0.
+  /// @brief The learning rate of step @p step (0-based).
+  /// @throws Error if @p step < 0 or the settings are invalid (validate()).
   float lr_at(int64_t step) const;
   /// @brief A one-line description, e.g. "cosine from 0.1 to 0 over 1000 steps, warm-up 100".
   std::string describe() const;
