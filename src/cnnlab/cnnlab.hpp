@@ -5,7 +5,8 @@
 /// - core/:  Tensor, Shape, Error, the Backend interface and the registry of backends;
 /// - ops/:   the ops API (every layer's forward and backward), geometry rules, value checks,
 ///           and the op registry that the CLI, the gradient checker and the tests read;
-/// - optim/: optimiser hyperparameters (SGD);
+/// - optim/: the optimizers (SGD, Adam, AdamW), their hyperparameters and learning-rate
+///           schedules;
 /// - check/: the gradient checker;
 /// - io/:    .npy files;
 /// - data/:  datasets (IDX for MNIST / Fashion-MNIST, CIFAR-10, the X/O generator), shuffling,
@@ -37,5 +38,8 @@
 #include <cnnlab/ops/geometry.hpp>
 #include <cnnlab/ops/op_registry.hpp>
 #include <cnnlab/ops/ops.hpp>
+#include <cnnlab/optim/adam.hpp>
 #include <cnnlab/optim/optimizer.hpp>
+#include <cnnlab/optim/optimizers.hpp>
+#include <cnnlab/optim/schedule.hpp>
 #include <cnnlab/optim/sgd.hpp>
