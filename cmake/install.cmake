@@ -8,6 +8,7 @@
 #   lib/libcnnlab.a (or .so)                   the library
 #   lib/cmake/cnnlab/cnnlabConfig.cmake        package config, version file, exported targets
 #   bin/cnnlab                                 the command-line tool (when CNNLAB_CLI is ON)
+#   share/cnnlab/models/*.json                 the built-in model files (models/)
 # The tests/consumer project, built by the `consumer_project` test, checks all of this.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
@@ -91,3 +92,7 @@ install(FILES
   ${PROJECT_BINARY_DIR}/cnnlabConfig.cmake
   ${PROJECT_BINARY_DIR}/cnnlabConfigVersion.cmake
   DESTINATION ${CNNLAB_INSTALL_CMAKEDIR})
+
+# The built-in models' files (models/*.json, found by cmake/models.cmake), so users can copy one
+# as the start of their own: share/cnnlab/models/lenet5.json, ...
+install(FILES ${CNNLAB_MODEL_FILES} DESTINATION ${CMAKE_INSTALL_DATADIR}/cnnlab/models)

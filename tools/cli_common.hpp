@@ -40,6 +40,8 @@ Command add_demo_command(CLI::App& parent);
 Command add_devices_command(CLI::App& parent);
 /// Registers `cnnlab train` (tools/cmd_train.cpp).
 Command add_train_command(CLI::App& parent);
+/// Registers `cnnlab summary` (tools/cmd_summary.cpp).
+Command add_summary_command(CLI::App& parent);
 
 /// A mistake on the command line that CLI11 itself cannot see (e.g. a flag that does not
 /// apply to the chosen op). main() prints it as "cnnlab: error: ..." and exits with code 2.

@@ -1,5 +1,5 @@
 // main.cpp — the `cnnlab` command-line tool: parses the command line with CLI11 and runs one
-// subcommand (op, gradcheck, demo, devices; each in its own cmd_*.cpp file).
+// subcommand (op, gradcheck, demo, devices, summary; each in its own cmd_*.cpp file).
 //
 // Exit codes: 0 success; 1 the work failed (a cnnlab::Error from the library, a failed
 // gradient check, an unreadable file); 2 a usage error (bad flag, missing input, no
@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
         cnnlab::cli::add_gradcheck_command(app),
         cnnlab::cli::add_demo_command(app),
         cnnlab::cli::add_devices_command(app),
+        cnnlab::cli::add_summary_command(app),
     };
     cnnlab::cli::reject_flags_as_values(app);  // `--x --out d`: --x lacks its value
 
@@ -68,7 +69,7 @@ int main(int argc, char** argv) {
       const auto chosen = app.get_subcommands();
       if (chosen.empty())
         return report(std::string(e.what()) +
-                          " (commands: op, gradcheck, demo, devices; see 'cnnlab --help')",
+                          " (commands: op, gradcheck, demo, devices, summary; see 'cnnlab --help')",
                       2);
       return report(
           std::string(e.what()) + " (see 'cnnlab " + chosen.front()->get_name() + " --help')", 2);
@@ -78,6 +79,6 @@ int main(int argc, char** argv) {
       if (command.app->parsed()) return guarded(command.run);
 
     std::cerr << app.help();
-    return report("no command given (choose one of: op, gradcheck, demo, devices)", 2);
+    return report("no command given (choose one of: op, gradcheck, demo, devices, summary)", 2);
   });
 }

@@ -33,7 +33,9 @@
 #include <cnnlab/nn/layer.hpp>
 #include <cnnlab/nn/layers.hpp>
 #include <cnnlab/nn/loss.hpp>
+#include <cnnlab/nn/model_file.hpp>
 #include <cnnlab/nn/sequential.hpp>
+#include <cnnlab/nn/summary.hpp>
 #include <cnnlab/ops/data_checks.hpp>
 #include <cnnlab/ops/geometry.hpp>
 #include <cnnlab/ops/op_registry.hpp>

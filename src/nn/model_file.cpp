@@ -1,0 +1,579 @@
+// model_file.cpp — models as JSON files: the table of layer types, the checks of every field,
+// shape propagation without allocating parameters, and building the Sequential model.
+//
+// How a file is read (parse_model_spec):
+//   1. nlohmann-json parses the text (a syntax error names the line, the column and the byte);
+//   2. the top level is checked: name, description, input [C, H, W], classes, layers;
+//   3. every layer is looked up in kLayerTypes (below), its fields are checked (unknown ones get
+//      a "did you mean" suggestion), and its output shape and parameter count are computed from
+//      the shape before it — conv2d and linear by their formulas (no weights allocated), the
+//      layers without parameters by asking the real layer's output_shape();
+//   4. the last layer must give `classes` values per image.
+// To add a layer type: write its class (layers.hpp), then add one row to kLayerTypes and, if it
+// has new settings, their rows to kFields.
+// What this is not: a general JSON schema checker, or a format for weights (see checkpoints).
+#include <cnnlab/core/error.hpp>
+#include <cnnlab/nn/layers.hpp>
+#include <cnnlab/nn/model_file.hpp>
+#include <cnnlab/ops/geometry.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "src/nn/models_embedded.hpp"
+
+#include <algorithm>
+#include <climits>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+namespace cnnlab {
+namespace {
+
+using json = nlohmann::json;
+
+// ---- fields ---------------------------------------------------------------------------------
+
+// One setting a layer may have in a file, its type and range, and where it goes in LayerSpec.
+struct FieldDef {
+  const char* name;
+  enum Kind { integer, boolean, init_rule } kind;
+  int64_t min = 0;  // integers only
+  int64_t max = 0;
+  const char* meaning;
+  void (*set)(LayerSpec&, int64_t) = nullptr;  // integers and booleans (0/1)
+};
+
+const FieldDef kFields[] = {
+    {"filters", FieldDef::integer, 1, kMaxElements, "K, the number of filters",
+     [](LayerSpec& s, int64_t v) { s.filters = v; }},
+    {"units", FieldDef::integer, 1, kMaxElements, "D_out, the number of outputs",
+     [](LayerSpec& s, int64_t v) { s.units = v; }},
+    {"kernel", FieldDef::integer, 1, INT_MAX, "F, the window is F x F",
+     [](LayerSpec& s, int64_t v) { s.kernel = static_cast<int>(v); }},
+    {"stride", FieldDef::integer, 1, INT_MAX, "S, the step between windows",
+     [](LayerSpec& s, int64_t v) { s.stride = static_cast<int>(v); }},
+    {"padding", FieldDef::integer, 0, INT_MAX, "P, added on every side",
+     [](LayerSpec& s, int64_t v) { s.padding = static_cast<int>(v); }},
+    {"dilation", FieldDef::integer, 1, INT_MAX, "D, the spacing between filter taps",
+     [](LayerSpec& s, int64_t v) { s.dilation = static_cast<int>(v); }},
+    {"groups", FieldDef::integer, 1, INT_MAX, "G, the channel groups",
+     [](LayerSpec& s, int64_t v) { s.groups = static_cast<int>(v); }},
+    {"bias", FieldDef::boolean, 0, 1, "whether to learn a bias",
+     [](LayerSpec& s, int64_t v) { s.bias = v != 0; }},
+    {"ceil_mode", FieldDef::boolean, 0, 1, "round the output size up",
+     [](LayerSpec& s, int64_t v) { s.ceil_mode = v != 0; }},
+    {"init", FieldDef::init_rule, 0, 0, "how the weights are drawn", nullptr},
+};
+
+const FieldDef* find_field(const std::string& name) {
+  for (const FieldDef& f : kFields)
+    if (name == f.name) return &f;
+  return nullptr;
+}
+
+// ---- the layer types ------------------------------------------------------------------------
+
+Shape with_batch(const Shape& per_image) {
+  Shape s{1};
+  s.insert(s.end(), per_image.begin(), per_image.end());
+  return s;
+}
+Shape without_batch(const Shape& batched) { return Shape(batched.begin() + 1, batched.end()); }
+
+void require_image(const LayerSpec& s) {
+  if (s.input.size() != 3)
+    throw Error("needs an image input [C, H, W], but gets " + to_string(s.input) +
+                " (it cannot follow a flatten or linear layer)");
+}
+
+Pool2dParams pool_params(const LayerSpec& s) {
+  return {.kernel = s.kernel, .stride = s.stride, .padding = s.padding, .ceil_mode = s.ceil_mode};
+}
+Conv2dOptions conv_options(const LayerSpec& s) {
+  return {.stride = s.stride,
+          .padding = s.padding,
+          .dilation = s.dilation,
+          .groups = s.groups,
+          .bias = s.bias,
+          .init = s.init};
+}
+
+// conv2d without weights: the shape rule of conv2d_geometry(), the parameter formula
+// K·(C/G)·F·F + K, and the description Conv2d::describe() gives.
+void plan_conv2d(LayerSpec& s) {
+  if (s.stride == 0) s.stride = 1;
+  require_image(s);
+  const int64_t C = s.input[0], K = s.filters, F = s.kernel, G = s.groups;
+  if (C % G != 0 || K % G != 0)
+    throw Error("groups " + std::to_string(G) + " must divide the input channels C = " +
+                std::to_string(C) + " and the filters K = " + std::to_string(K));
+  const Conv2dGeometry g = conv2d_geometry(
+      with_batch(s.input), {K, C / G, F, F},
+      {.stride = s.stride, .padding = s.padding, .dilation = s.dilation, .groups = s.groups});
+  s.output = {g.K, g.H2, g.W2};
+  s.parameters = K * (C / G) * F * F + (s.bias ? K : 0);  // weights <= kMaxElements (checked)
+  s.description = "conv2d " + std::to_string(C) + "->" + std::to_string(K) + " " +
+                  std::to_string(F) + "x" + std::to_string(F);
+  if (s.stride != 1) s.description += " stride " + std::to_string(s.stride);
+  if (s.padding != 0) s.description += " pad " + std::to_string(s.padding);
+  if (s.dilation != 1) s.description += " dilation " + std::to_string(s.dilation);
+  if (s.groups != 1) s.description += " groups " + std::to_string(s.groups);
+  if (!s.bias) s.description += " no bias";
+}
+
+// linear without weights: D_in·D_out + D_out parameters, and Linear::describe()'s text.
+void plan_linear(LayerSpec& s) {
+  if (s.input.size() != 1)
+    throw Error("needs a flat input [D], but gets " + to_string(s.input) +
+                " (add {\"type\": \"flatten\"} before it)");
+  const int64_t d_in = s.input[0], d_out = s.units;
+  int64_t weights = 0;
+  if (__builtin_mul_overflow(d_in, d_out, &weights) || weights > kMaxElements)
+    throw Error("its weights D_in x D_out = " + std::to_string(d_in) + " x " +
+                std::to_string(d_out) + " have more than 2^31 - 1 elements");
+  s.output = {d_out};
+  s.parameters = weights + (s.bias ? d_out : 0);
+  s.description =
+      "linear " + std::to_string(d_in) + "->" + std::to_string(d_out) + (s.bias ? "" : " no bias");
+}
+
+// One row per layer type: its name in files, what it does, its fields, whether its output
+// counts as activation memory, how to build it (input channels / features from s.input), and,
+// for layers with parameters, how to plan it without allocating them (nullptr: build the
+// layer, which is cheap, and ask it).
+struct LayerType {
+  LayerTypeInfo info;
+  std::unique_ptr<Layer> (*build)(const LayerSpec& s);
+  void (*plan)(LayerSpec& s);
+};
+
+const std::vector<LayerType>& layer_types() {
+  static const std::vector<LayerType> types = {
+      {{"conv2d",
+        "2-D convolution: K filters of F x F, input channels inferred",
+        {"filters", "kernel"},
+        {"stride", "padding", "dilation", "groups", "bias", "init"},
+        OutputMemory::kept},
+       [](const LayerSpec& s) -> std::unique_ptr<Layer> {
+         return std::make_unique<Conv2d>(s.input[0], s.filters, s.kernel, conv_options(s));
+       },
+       plan_conv2d},
+      {{"linear",
+        "fully connected y = xW + b, in_features inferred",
+        {"units"},
+        {"bias", "init"},
+        OutputMemory::kept},
+       [](const LayerSpec& s) -> std::unique_ptr<Layer> {
+         return std::make_unique<Linear>(s.input[0], s.units,
+                                         LinearOptions{.bias = s.bias, .init = s.init});
+       },
+       plan_linear},
+      {{"maxpool2d",
+        "max of each F x F window (stride defaults to F)",
+        {"kernel"},
+        {"stride", "padding", "ceil_mode"},
+        OutputMemory::kept},
+       [](const LayerSpec& s) -> std::unique_ptr<Layer> {
+         return std::make_unique<MaxPool2d>(pool_params(s));
+       },
+       nullptr},
+      {{"avgpool2d",
+        "mean of each F x F window (stride defaults to F)",
+        {"kernel"},
+        {"stride", "padding", "ceil_mode"},
+        OutputMemory::kept},
+       [](const LayerSpec& s) -> std::unique_ptr<Layer> {
+         return std::make_unique<AvgPool2d>(pool_params(s));
+       },
+       nullptr},
+      {{"global_avgpool2d",
+        "mean of each channel's whole plane: [C, H, W] -> [C, 1, 1]",
+        {},
+        {},
+        OutputMemory::kept},
+       [](const LayerSpec&) -> std::unique_ptr<Layer> {
+         return std::make_unique<GlobalAvgPool2d>();
+       },
+       nullptr},
+      {{"relu", "max(0, x)", {}, {}, OutputMemory::in_place},
+       [](const LayerSpec&) -> std::unique_ptr<Layer> { return std::make_unique<ReLU>(); },
+       nullptr},
+      {{"sigmoid", "1 / (1 + e^-x)", {}, {}, OutputMemory::in_place},
+       [](const LayerSpec&) -> std::unique_ptr<Layer> { return std::make_unique<Sigmoid>(); },
+       nullptr},
+      {{"tanh", "tanh(x)", {}, {}, OutputMemory::in_place},
+       [](const LayerSpec&) -> std::unique_ptr<Layer> { return std::make_unique<Tanh>(); },
+       nullptr},
+      {{"flatten",
+        "[C, H, W] -> [C*H*W], so a linear layer can follow",
+        {},
+        {},
+        OutputMemory::view},
+       [](const LayerSpec&) -> std::unique_ptr<Layer> { return std::make_unique<Flatten>(); },
+       nullptr},
+  };
+  return types;
+}
+
+const LayerType* find_type(const std::string& type) {
+  for (const LayerType& t : layer_types())
+    if (t.info.type == type) return &t;
+  return nullptr;
+}
+
+// ---- messages -------------------------------------------------------------------------------
+
+std::string join(const std::vector<std::string>& items) {
+  std::string s;
+  for (const std::string& item : items) s += (s.empty() ? "" : ", ") + item;
+  return s;
+}
+
+std::string in_quotes(const std::string& s) { return "\"" + s + "\""; }
+
+// A JSON value as a message shows it: its text (shortened) and its kind.
+std::string show(const json& j) {
+  std::string text = j.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (text.size() > 40) text = text.substr(0, 37) + "...";
+  const char* kind = j.is_string()    ? "a string"
+                     : j.is_boolean() ? "a boolean"
+                     : j.is_number()  ? "a number"
+                     : j.is_array()   ? "an array"
+                     : j.is_object()  ? "an object"
+                                      : "null";
+  return text + " (" + kind + ")";
+}
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// " (did you mean "filters"?)" when a known name is within two edits of @p word.
+std::string suggestion(const std::string& word, const std::vector<std::string>& known) {
+  std::string best;
+  size_t best_distance = 3;
+  for (const std::string& k : known) {
+    const size_t d = edit_distance(word, k);
+    if (d < best_distance) best = k, best_distance = d;
+  }
+  return best.empty() ? "" : " (did you mean " + in_quotes(best) + "?)";
+}
+
+// An integer in [min, max]; @p what names it in the message.
+int64_t get_integer(const json& j, int64_t min, int64_t max, const std::string& what) {
+  if (!j.is_number_integer()) throw Error(what + " must be an integer, got " + show(j));
+  const bool too_big =
+      j.is_number_unsigned() ? j.get<uint64_t>() > uint64_t(max) : j.get<int64_t>() > max;
+  if (too_big)
+    throw Error(what + " is too large: at most " + std::to_string(max) + ", got " + j.dump());
+  const int64_t v = j.get<int64_t>();
+  if (v < min) throw Error(what + " must be at least " + std::to_string(min) + ", got " + j.dump());
+  return v;
+}
+
+std::string get_string(const json& j, const std::string& what) {
+  if (!j.is_string()) throw Error(what + " must be a string, got " + show(j));
+  return j.get<std::string>();
+}
+
+// ---- reading a file -------------------------------------------------------------------------
+
+// A stand-in layer with only a kind: Sequential::add() gives it the same name it will give the
+// real layer, and checks the names, without any parameter being allocated.
+class NamePlaceholder final : public Layer {
+ public:
+  explicit NamePlaceholder(std::string kind) : kind_(std::move(kind)) {}
+  std::string kind() const override { return kind_; }
+  std::string describe() const override { return kind_; }
+  Shape output_shape(const Shape& input) const override { return input; }
+  Tensor forward(const Tensor&) override { throw Error("model_file: placeholder layer"); }
+  Tensor backward(const Tensor&, bool) override { throw Error("model_file: placeholder layer"); }
+
+ private:
+  std::string kind_;
+};
+
+// Reads one entry of "layers" into @p s (index, type, name, fields), then plans it from
+// s.input. Errors carry "layer I (TYPE)" and the field; the caller adds the source.
+void read_layer(const json& j, LayerSpec& s) {
+  const std::string at = "layer " + std::to_string(s.index);
+  if (!j.is_object())
+    throw Error(at + ": must be an object like {\"type\": \"relu\"}, got " + show(j));
+  std::vector<std::string> type_names;
+  for (const LayerType& t : layer_types()) type_names.push_back(t.info.type);
+  const auto type_it = j.find("type");
+  if (type_it == j.end())
+    throw Error(at + ": missing required field \"type\" (one of: " + join(type_names) + ")");
+  s.type = get_string(*type_it, at + ": field \"type\"");
+  const LayerType* type = find_type(s.type);
+  if (type == nullptr)
+    throw Error(at + ": unknown layer type " + in_quotes(s.type) + suggestion(s.type, type_names) +
+                "; the layer types are: " + join(type_names));
+  const std::string where = at + " (" + s.type + ")";
+
+  std::vector<std::string> accepted = type->info.required;
+  accepted.insert(accepted.end(), type->info.optional.begin(), type->info.optional.end());
+  std::vector<std::string> all = accepted;
+  all.insert(all.end(), {"type", "name"});
+  for (const auto& [key, value] : j.items()) {
+    const std::string field = where + ": field " + in_quotes(key);
+    if (key == "type") continue;
+    if (key == "name") {
+      s.name = get_string(value, field);
+      if (s.name.empty()) throw Error(field + " must not be empty");
+      continue;
+    }
+    if (std::find(accepted.begin(), accepted.end(), key) == accepted.end()) {
+      const std::string takes = accepted.empty() ? s.type + " takes no settings (only \"name\")"
+                                                 : s.type + " takes: " + join(accepted) + ", name";
+      throw Error(where + ": unknown field " + in_quotes(key) + suggestion(key, all) + "; " +
+                  takes);
+    }
+    const FieldDef& f = *find_field(key);
+    if (f.kind == FieldDef::integer) {
+      f.set(s, get_integer(value, f.min, f.max, field + " (" + f.meaning + ")"));
+    } else if (f.kind == FieldDef::boolean) {
+      if (!value.is_boolean()) throw Error(field + " must be true or false, got " + show(value));
+      f.set(s, value.get<bool>() ? 1 : 0);
+    } else {
+      const std::string rule = get_string(value, field);
+      try {
+        s.init = init_from_string(rule);
+      } catch (const Error& e) {
+        throw Error(field + ": " + e.what());
+      }
+    }
+  }
+  for (const std::string& r : type->info.required)
+    if (!j.contains(r))
+      throw Error(where + ": missing required field " + in_quotes(r) + " (" +
+                  find_field(r)->meaning + ")");
+
+  try {
+    if (type->plan != nullptr) {
+      type->plan(s);
+    } else {
+      const std::unique_ptr<Layer> layer = type->build(s);
+      s.output = without_batch(layer->output_shape(with_batch(s.input)));
+      s.description = layer->describe();
+      s.parameters = 0;
+      for (Parameter* p : layer->parameters()) s.parameters += numel(p->value.shape());
+    }
+  } catch (const Error& e) {
+    throw Error(where + " with input " + to_string(s.input) + ": " + e.what());
+  }
+}
+
+ModelSpec parse_checked(const std::string& text) {
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::parse_error& e) {
+    std::string what = e.what();  // "[json.exception.parse_error.101] parse error at line ..."
+    const size_t bracket = what.find("] ");
+    if (what.rfind("[json.exception", 0) == 0 && bracket != std::string::npos)
+      what = what.substr(bracket + 2);
+    throw Error("not valid JSON: " + what + " (byte " + std::to_string(e.byte) + ")");
+  }
+  if (!doc.is_object())
+    throw Error("the file must hold one JSON object {\"name\": ..., \"input\": ..., ...}, got " +
+                show(doc));
+
+  ModelSpec spec;
+  spec.json = text;
+  const std::vector<std::string> top = {"name", "description", "input", "classes", "layers"};
+  for (const auto& [key, value] : doc.items())
+    if (std::find(top.begin(), top.end(), key) == top.end())
+      throw Error("unknown field " + in_quotes(key) + suggestion(key, top) +
+                  " (a model file has: " + join(top) + ")");
+  for (const char* required : {"name", "input", "classes", "layers"})
+    if (!doc.contains(required))
+      throw Error(std::string("missing required field \"") + required + "\"");
+
+  spec.name = get_string(doc["name"], "field \"name\"");
+  if (spec.name.empty()) throw Error("field \"name\" must not be empty");
+  if (doc.contains("description"))
+    spec.description = get_string(doc["description"], "field \"description\"");
+
+  const json& input = doc["input"];
+  if (!input.is_array() || input.size() != 3)
+    throw Error("field \"input\" must be the image shape [C, H, W], three positive integers, got " +
+                show(input));
+  const char* dims[] = {"C", "H", "W"};
+  for (size_t i = 0; i < 3; ++i)
+    spec.input.push_back(get_integer(
+        input[i], 1, kMaxElements,
+        std::string("field \"input\" ") + dims[i] + " (input[" + std::to_string(i) + "])"));
+  if (numel(spec.input) > kMaxElements)
+    throw Error("field \"input\": " + to_string(spec.input) + " is " +
+                std::to_string(numel(spec.input)) + " values per image, more than 2^31 - 1");
+  spec.classes = get_integer(doc["classes"], 1, kMaxElements, "field \"classes\"");
+
+  const json& layers = doc["layers"];
+  if (!layers.is_array())
+    throw Error("field \"layers\" must be an array of layers, got " + show(layers));
+  if (layers.empty())
+    throw Error(
+        "field \"layers\" is empty: a model needs at least one layer, e.g. "
+        "{\"type\": \"linear\", \"units\": " +
+        std::to_string(spec.classes) + "} after a flatten");
+
+  Sequential names;  // placeholders only: the names Sequential gives, and its name checks
+  Shape shape = spec.input;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    LayerSpec s;
+    s.index = i + 1;
+    s.input = shape;
+    read_layer(layers[i], s);
+    try {
+      names.add(std::make_unique<NamePlaceholder>(s.type), s.name);
+    } catch (const Error& e) {
+      throw Error("layer " + std::to_string(s.index) + " (" + s.type +
+                  "): field \"name\": " + e.what());
+    }
+    s.name = names.layer_name(i);
+    shape = s.output;
+    spec.layers.push_back(std::move(s));
+  }
+
+  const LayerSpec& last = spec.layers.back();
+  if (last.output != Shape{spec.classes})
+    throw Error("layer " + std::to_string(last.index) + " (" + last.type +
+                "): the last layer gives " + to_string(last.output) +
+                " per image, but \"classes\" is " + std::to_string(spec.classes) +
+                ": the model must end with [N, " + std::to_string(spec.classes) +
+                "] (e.g. a linear layer with " + std::to_string(spec.classes) + " units)");
+  return spec;
+}
+
+bool looks_like_path(const std::string& s) {
+  std::error_code ec;
+  return std::filesystem::exists(s, ec) || s.find('/') != std::string::npos ||
+         (s.size() >= 5 && s.compare(s.size() - 5, 5, ".json") == 0);
+}
+
+std::string read_model_file(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);
+  if (!fs::exists(st)) throw Error("model file " + path + ": no such file");
+  if (!fs::is_regular_file(st)) throw Error("model file " + path + ": not a regular file");
+  constexpr uintmax_t kMaxBytes = 16u << 20;
+  const uintmax_t bytes = fs::file_size(path, ec);
+  if (!ec && bytes > kMaxBytes)
+    throw Error("model file " + path + ": " + std::to_string(bytes) +
+                " bytes is too large for a model description (at most 16 MiB; weights belong "
+                "in checkpoints)");
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  if (!in || !(text << in.rdbuf())) throw Error("model file " + path + ": cannot be read");
+  return text.str();
+}
+
+}  // namespace
+
+// ---- the public API -------------------------------------------------------------------------
+
+int64_t ModelSpec::parameter_count() const {
+  int64_t n = 0;
+  for (const LayerSpec& l : layers) n += l.parameters;
+  return n;
+}
+
+const std::vector<LayerTypeInfo>& model_layer_types() {
+  static const std::vector<LayerTypeInfo> infos = [] {
+    std::vector<LayerTypeInfo> v;
+    for (const LayerType& t : layer_types()) v.push_back(t.info);
+    return v;
+  }();
+  return infos;
+}
+
+const LayerTypeInfo* find_layer_type(const std::string& type) {
+  const LayerType* t = find_type(type);
+  return t == nullptr ? nullptr : &t->info;
+}
+
+ModelSpec parse_model_spec(const std::string& json_text, const std::string& source) {
+  try {
+    ModelSpec spec = parse_checked(json_text);
+    spec.source = source;
+    return spec;
+  } catch (const Error& e) {
+    throw Error(source + ": " + e.what());
+  } catch (const json::exception& e) {  // a check missed above: still one clear error
+    throw Error(source + ": " + e.what());
+  }
+}
+
+ModelSpec load_model_spec(const std::string& name_or_path) {
+  if (looks_like_path(name_or_path))
+    return parse_model_spec(read_model_file(name_or_path), name_or_path);
+  return parse_model_spec(builtin_model_json(name_or_path), "built-in " + name_or_path);
+}
+
+Sequential build_model(const ModelSpec& spec, uint64_t seed) {
+  Sequential model;
+  for (const LayerSpec& s : spec.layers) {
+    const std::string where =
+        spec.source + ": layer " + std::to_string(s.index) + " (" + s.type + ")";
+    const LayerType* type = find_type(s.type);
+    if (type == nullptr) throw Error(where + ": unknown layer type");
+    try {
+      std::unique_ptr<Layer> layer = type->build(s);
+      const Shape out = layer->output_shape(with_batch(s.input));
+      if (out != with_batch(s.output))  // the plan and the layer disagree: a bug, said plainly
+        throw Error("the layer gives " + to_string(out) + " but the model file's plan said " +
+                    to_string(with_batch(s.output)));
+      model.add(std::move(layer), s.name);
+    } catch (const Error& e) {
+      throw Error(where + ": " + e.what());
+    }
+  }
+  model.init(seed);
+  return model;
+}
+
+LoadedModel parse_model(const std::string& json_text, const std::string& source, uint64_t seed) {
+  ModelSpec spec = parse_model_spec(json_text, source);
+  Sequential model = build_model(spec, seed);
+  return {std::move(spec), std::move(model)};
+}
+
+LoadedModel load_model(const std::string& name_or_path, uint64_t seed) {
+  ModelSpec spec = load_model_spec(name_or_path);
+  Sequential model = build_model(spec, seed);
+  return {std::move(spec), std::move(model)};
+}
+
+std::vector<std::string> builtin_model_names() {
+  std::vector<std::string> names;
+  for (size_t i = 0; i < detail::kEmbeddedModelCount; ++i)
+    names.emplace_back(detail::kEmbeddedModels[i].name);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string builtin_model_json(const std::string& name) {
+  for (size_t i = 0; i < detail::kEmbeddedModelCount; ++i) {
+    const detail::EmbeddedModel& m = detail::kEmbeddedModels[i];
+    if (name == m.name) return std::string(reinterpret_cast<const char*>(m.data), m.size);
+  }
+  throw Error("unknown model '" + name + "' (built-in models: " + join(builtin_model_names()) +
+              "; or give the path of a .json model file)");
+}
+
+}  // namespace cnnlab
