@@ -580,4 +580,11 @@ TEST_CASE("data: subset, class_counts and check_dataset", "[data]") {
   broken = d;
   broken.labels[0] = 5;
   CHECK_THROWS_WITH(check_dataset(broken), Contains("label 5 of image 0"));
+  broken = d;
+  broken.channels = int64_t{1} << 40;  // C*H*W would overflow: rejected before multiplying
+  CHECK_THROWS_WITH(check_dataset(broken), Contains("at most 2^20"));
+  std::vector<float> x(8), y(1);
+  const std::vector<int64_t> one = {0};
+  CHECK_THROWS_WITH(make_batch(broken, one, Normalization{}, x, y),
+                    Contains("inconsistent dataset"));
 }
