@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
         cnnlab::cli::add_gradcheck_command(app),
         cnnlab::cli::add_demo_command(app),
         cnnlab::cli::add_devices_command(app),
+        cnnlab::cli::add_train_command(app),
         cnnlab::cli::add_summary_command(app),
     };
     cnnlab::cli::reject_flags_as_values(app);  // `--x --out d`: --x lacks its value
