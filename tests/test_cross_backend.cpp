@@ -341,8 +341,8 @@ std::vector<Row> matmul_rows(uint64_t& seed) {
 const std::vector<Shape> kElementwiseShapes = {{1, 1}, {3, 7}, {2, 3, 5, 5}, {64, 6, 28, 28}};
 
 /// The rows of one shape s: activations, add, one SGD step (with momentum, and with Nesterov
-/// momentum) and Adam / AdamW steps at steps t = 1 and t = 7 (the bias correction changes with
-/// t). x in [-4, 4) is also the "y" of the backward passes that take the forward output; every
+/// momentum) and Adam / AdamW steps at steps t = 1, 7 and 1000 (the bias correction changes
+/// with t). x in [-4, 4) is also the "y" of the backward passes that take the forward output; every
 /// tensor is [s]; L = 1 (4 for SGD, 8 for Adam).
 std::vector<Row> elementwise_rows(const Shape& s, uint64_t& seed) {
   const Tensor x = random_tensor(s, ++seed, -4, 4), dy = random_tensor(s, ++seed);
@@ -388,7 +388,7 @@ std::vector<Row> elementwise_rows(const Shape& s, uint64_t& seed) {
   };
   // In place from the same start: param = x, grad = dy, m and v as above.
   for (const bool decoupled : {false, true})
-    for (const int64_t t : {int64_t{1}, int64_t{7}}) {
+    for (const int64_t t : {int64_t{1}, int64_t{7}, int64_t{1000}}) {
       const AdamParams adam{.lr = 0.01f,
                             .beta1 = 0.9f,
                             .beta2 = 0.999f,

@@ -178,20 +178,20 @@ TEST_CASE("Adam and AdamW follow the double-precision loop for several steps", "
   const bool decoupled = GENERATE(false, true);
   const float wd = GENERATE(0.0f, 0.1f);
   INFO((decoupled ? "adamw" : "adam") << ", weight decay " << wd);
-  Adam opt({.lr = 0.01f,
-            .beta1 = 0.9f,
-            .beta2 = 0.999f,
-            .eps = 1e-8f,
-            .weight_decay = wd,
-            .decoupled = decoupled});
-  CHECK(opt.name() == (decoupled ? "adamw" : "adam"));
+  const AdamParams p{.lr = 0.01f,
+                     .beta1 = 0.9f,
+                     .beta2 = 0.999f,
+                     .eps = 1e-8f,
+                     .weight_decay = wd,
+                     .decoupled = decoupled};
+  CHECK(Adam(p).name() == (decoupled ? "adamw" : "adam"));
   for (const int steps : {1, 2, 7}) {
     INFO(steps << " steps");
-    Adam fresh = opt;
-    const Parameter w = run(fresh, steps);
+    Adam opt(p);
+    const Parameter w = run(opt, steps);
     const AdamRun want = adam_steps(steps, 0.01, 0.9, 0.999, 1e-8, wd, decoupled);
     check_close(w.value.to_vector(), want.w);
-    const std::map<std::string, Tensor> state = fresh.state();
+    const std::map<std::string, Tensor> state = opt.state();
     REQUIRE(state.size() == 2);
     check_close(state.at("w.exp_avg").to_vector(), want.m);
     check_close(state.at("w.exp_avg_sq").to_vector(), want.v);
