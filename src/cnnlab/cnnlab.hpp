@@ -19,6 +19,7 @@
 #include <cnnlab/core/tensor.hpp>
 #include <cnnlab/demo/xo.hpp>
 #include <cnnlab/io/npy.hpp>
+#include <cnnlab/io/safetensors.hpp>
 #include <cnnlab/ops/data_checks.hpp>
 #include <cnnlab/ops/geometry.hpp>
 #include <cnnlab/ops/op_registry.hpp>
