@@ -29,6 +29,7 @@
 #include <cnnlab/data/xo_dataset.hpp>
 #include <cnnlab/demo/xo.hpp>
 #include <cnnlab/io/npy.hpp>
+#include <cnnlab/io/safetensors.hpp>
 #include <cnnlab/nn/init.hpp>
 #include <cnnlab/nn/layer.hpp>
 #include <cnnlab/nn/layers.hpp>
@@ -45,3 +46,6 @@
 #include <cnnlab/optim/optimizers.hpp>
 #include <cnnlab/optim/schedule.hpp>
 #include <cnnlab/optim/sgd.hpp>
+#include <cnnlab/train/checkpoint.hpp>
+#include <cnnlab/train/metrics.hpp>
+#include <cnnlab/train/trainer.hpp>
