@@ -7,8 +7,10 @@
 ///           and the op registry that the CLI, the gradient checker and the tests read;
 /// - optim/: the optimizers (SGD, Adam, AdamW), their hyperparameters and learning-rate
 ///           schedules;
-/// - check/: the gradient checker;
-/// - io/:    .npy files;
+/// - nn/:    layers, Sequential models, the loss, initialisation, model files and summaries;
+/// - check/: the gradient checker (single ops and whole models);
+/// - io/:    .npy files and safetensors checkpoints;
+/// - train/: the training loop, training checkpoints and metrics;
 /// - data/:  datasets (IDX for MNIST / Fashion-MNIST, CIFAR-10, the X/O generator), shuffling,
 ///           normalisation and mini-batches;
 /// - demo/:  the lecture's X/O network and a LeNet-5 training step.
