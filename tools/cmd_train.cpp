@@ -12,6 +12,7 @@
 
 #include <cnnlab/core/error.hpp>
 #include <cnnlab/nn/model_file.hpp>
+#include <cnnlab/train/checkpoint.hpp>
 #include <cnnlab/train/trainer.hpp>
 
 #include <atomic>
@@ -149,6 +150,12 @@ Command add_train_command(CLI::App& parent) {
                                "continue it with --resume " + a->out +
                                "/last.safetensors, choose another --out, or pass --overwrite");
 
+            if (resuming) {  // the data the checkpoint was trained on, unless --data says
+              const TrainOptions saved = read_train_options(a->resume);
+              if (app->count("--data") == 0 && !saved.data_spec.empty()) a->data = saved.data_spec;
+              a->limit = saved.data_limit;
+              a->seed = saved.seed;
+            }
             std::cout << "Loading " << a->data << " ..." << std::flush;
             const DataPair data = open_data(a->data, a->limit, a->seed);
             std::cout << " " << data.train.size() << " training and " << data.test.size()
@@ -174,7 +181,9 @@ Command add_train_command(CLI::App& parent) {
                              .schedule = a->schedule,
                              .warmup_epochs = a->warmup,
                              .norm = data.norm,
-                             .out_dir = a->out};
+                             .out_dir = a->out,
+                             .data_spec = a->data,
+                             .data_limit = a->limit};
               trainer = std::make_unique<Trainer>(load_model(model_name, a->seed), data.train,
                                                   data.test, o, backend);
             }

@@ -5,6 +5,7 @@
 #include <cnnlab/nn/layers.hpp>
 #include <cnnlab/ops/ops.hpp>
 
+#include <algorithm>
 #include <string>
 
 namespace cnnlab {
@@ -19,11 +20,18 @@ Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, int kernel, Conv2dOpti
     throw Error("Conv2d: groups (" + std::to_string(options_.groups) +
                 ") must divide in_channels (" + std::to_string(in_) + ") and out_channels (" +
                 std::to_string(out_) + ")");
-  // Checks stride, padding and dilation with the op's own rules, on a 1-image probe the size
-  // of the dilated filter (the smallest input this layer takes).
-  const int64_t span = int64_t(options_.dilation) * (kernel_ - 1) + 1;
-  (void)conv2d_geometry({1, in_, span, span}, {out_, in_ / options_.groups, kernel_, kernel_},
-                        params());
+  // Checks stride, padding and dilation with the op's own rules, on a probe input that the
+  // stride tiles exactly: side = span − 2P + S·m, with m large enough for side ≥ 1.
+  if (options_.stride >= 1 && options_.padding >= 0 && options_.dilation >= 1) {
+    const int64_t span = int64_t(options_.dilation) * (kernel_ - 1) + 1;
+    const int64_t S = options_.stride, P = options_.padding;
+    const int64_t m = (2 * P + S) / S + 1, side = std::max<int64_t>(span - 2 * P + S * m, 1);
+    (void)conv2d_geometry({1, in_, side, side},
+                          {out_, in_ / options_.groups, kernel_, kernel_}, params());
+  } else {
+    (void)conv2d_geometry({1, in_, kernel_, kernel_},
+                          {out_, in_ / options_.groups, kernel_, kernel_}, params());
+  }
   weight = {
       .name = "weight",
       .value = Tensor::zeros({out_, in_ / options_.groups, kernel_, kernel_}, reference_backend())};

@@ -32,7 +32,9 @@ json options_to_json(const TrainOptions& o) {
           {"schedule", o.schedule},
           {"warmup_epochs", o.warmup_epochs},
           {"norm_mean", o.norm.mean},
-          {"norm_std", o.norm.std}};
+          {"norm_std", o.norm.std},
+          {"data_spec", o.data_spec},
+          {"data_limit", o.data_limit}};
 }
 
 TrainOptions options_from_json(const json& j) {
@@ -52,6 +54,8 @@ TrainOptions options_from_json(const json& j) {
   o.warmup_epochs = j.at("warmup_epochs").get<int64_t>();
   o.norm = {.mean = j.at("norm_mean").get<std::vector<float>>(),
             .std = j.at("norm_std").get<std::vector<float>>()};
+  o.data_spec = j.value("data_spec", std::string());
+  o.data_limit = j.value("data_limit", int64_t{0});
   return o;
 }
 
@@ -157,6 +161,16 @@ Trainer Trainer::resume(const std::string& path, const Dataset& train, const Dat
                 std::to_string(t.options_.epochs) + " epochs: pass --epochs N with N > " +
                 std::to_string(t.epoch_) + " to train longer");
   return t;
+}
+
+TrainOptions read_train_options(const std::string& path) {
+  const SafetensorsFile f = load_safetensors(path);
+  try {
+    return options_from_json(meta_json(f, "options", path));
+  } catch (const json::exception& e) {
+    throw Error("checkpoint " + path + ": its training options are incomplete (" + e.what() +
+                ")");
+  }
 }
 
 TrainedModel load_trained_model(const std::string& path) {

@@ -13,6 +13,7 @@
 
 #include <cnnlab/data/batches.hpp>
 #include <cnnlab/nn/model_file.hpp>
+#include <cnnlab/train/trainer.hpp>
 
 #include <string>
 #include <vector>
@@ -28,6 +29,10 @@ struct TrainedModel {
   int64_t epoch = 0;                     ///< epochs it was trained for
   double best_accuracy = 0;              ///< best test accuracy during training
 };
+
+/// @brief The training options saved in a checkpoint (to reopen its data before resuming).
+/// @throws Error naming @p path for a missing, corrupt or non-training file.
+TrainOptions read_train_options(const std::string& path);
 
 /// @brief Reads the network of a checkpoint (on the reference backend; use model.to()).
 /// @throws Error naming @p path for a missing, truncated, corrupt or mismatched file.

@@ -43,6 +43,9 @@ struct TrainOptions {
   int64_t warmup_epochs = 0;          ///< linear warm-up, in epochs
   Normalization norm = {};            ///< how pixels become inputs
   std::string out_dir{};              ///< where files go; empty: no files
+  std::string data_spec{};            ///< how the caller named the data (e.g. the CLI's
+                                      ///< --data), kept in checkpoints for resuming
+  int64_t data_limit = 0;             ///< the caller's image limit (0: all), kept likewise
 };
 
 /// @brief Where a run is, for a progress display (reported after every batch).
