@@ -255,13 +255,21 @@ TEST_CASE("bad model files: each rule and its message", "[model-file]") {
              Contains("bad.json: missing required field \"classes\""));
   CHECK_THAT(error_of(model_with(kHead, "[8, 8]")),
              Contains("bad.json: field \"input\" must be the image shape [C, H, W], three "
-                      "positive integers, got [8,8] (an array)"));
+                      "positive integers, got [8,8] (an array of 2 values)"));
   CHECK_THAT(error_of(model_with(kHead, "[1, 0, 8]")),
              Contains("field \"input\" H (input[1]) must be at least 1, got 0"));
   CHECK_THAT(error_of(model_with(kHead, R"([1, "8", 8])")),
              Contains("field \"input\" H (input[1]) must be an integer, got \"8\" (a string)"));
+  CHECK_THAT(error_of(model_with(kHead, "[1000000, 1000000, 1000]")),
+             Contains("field \"input\": [1000000, 1000000, 1000] is 1000000000000000 values per "
+                      "image, more than 2^31 - 1"));
   CHECK_THAT(error_of(model_with(kHead, "[1, 8, 8]", "0")),
              Contains("bad.json: field \"classes\" must be at least 1, got 0"));
+  std::string many;
+  for (int i = 0; i < 10001; ++i) many += R"({"type": "relu"}, )";
+  CHECK_THAT(error_of(model_with(many + kHead)),
+             Contains("bad.json: field \"layers\" has 10003 layers, more than the 10000 a model "
+                      "file may have"));
   CHECK_THAT(error_of(model_with("")),
              Contains("bad.json: field \"layers\" is empty: a model needs at least one layer"));
 
