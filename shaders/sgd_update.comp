@@ -1,10 +1,14 @@
 #version 450
 // sgd_update.comp — one SGD step with momentum and weight decay, in place (PyTorch's rule):
-//   g = grad + wd · param;   velocity = momentum · velocity + g;   param −= lr · velocity
+//   g = grad + wd · param;   velocity = momentum · velocity + g;
+//   MODE SGD_MOMENTUM:  param −= lr · velocity
+//   MODE SGD_NESTEROV:  param −= lr · (g + momentum · velocity)
 // Four elements per invocation (buffers are padded to a multiple of 4 floats); bound i < n4.
+// No loops.
 #include "common.glsl"
 
 layout(local_size_x_id = 0) in;
+layout(constant_id = 1) const uint MODE = SGD_MOMENTUM;
 
 layout(std430, binding = 0) buffer Param { vec4 param[]; };
 layout(std430, binding = 1) readonly buffer Grad { vec4 grad[]; };
@@ -19,5 +23,8 @@ void main() {
   const vec4 g = grad[i] + pc.wd * p;
   const vec4 v = pc.momentum * velocity[i] + g;
   velocity[i] = v;
-  param[i] = p - pc.lr * v;
+  if (MODE == SGD_NESTEROV)
+    param[i] = p - pc.lr * (g + pc.momentum * v);
+  else
+    param[i] = p - pc.lr * v;
 }

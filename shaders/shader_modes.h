@@ -62,6 +62,14 @@ CNNLAB_SHADER_CONST CE_CHECK_SCAN = 0u;    // every element: lowest bad label / 
 CNNLAB_SHADER_CONST CE_CHECK_REPORT = 1u;  // one invocation: copy the bad values, test the loss
 CNNLAB_SHADER_CONST CE_CHECK_NONE = 0xFFFFFFFFu;  // "no bad index" in the record
 
+// ---- sgd_update.comp (MODE): one vec4 per invocation, in place ----------------------------
+CNNLAB_SHADER_CONST SGD_MOMENTUM = 0u;  // param −= lr · velocity
+CNNLAB_SHADER_CONST SGD_NESTEROV = 1u;  // param −= lr · (g + momentum · velocity)
+
+// ---- adam_update.comp (MODE): one vec4 per invocation, in place ----------------------------
+CNNLAB_SHADER_CONST ADAM_L2 = 0u;         // Adam: g = grad + wd · param
+CNNLAB_SHADER_CONST ADAM_DECOUPLED = 1u;  // AdamW: param *= 1 − lr · wd; g = grad
+
 #undef CNNLAB_SHADER_CONST
 #ifdef __cplusplus
 }  // namespace cnnlab::vk

@@ -179,7 +179,48 @@ TEST_CASE("bad input: SGD hyperparameters and shapes", "[bad-input][sgd]") {
                       Contains("weight decay must be a finite number >= 0"));
   REQUIRE_THROWS_WITH(sgd_update(p, filled({4}), v, {}),
                       Contains("grad has shape [4], expected [3]"));
+  REQUIRE_THROWS_WITH(sgd_update(p, filled({3}), v, {0.1f, 0.0f, 0.0f, true}),
+                      Contains("sgd_update: Nesterov momentum needs momentum > 0"));
   CHECK(p.to_vector() == std::vector<float>{0.5f, 0.5f, 0.5f});  // nothing was half-updated
+}
+
+TEST_CASE("bad input: Adam hyperparameters and shapes", "[bad-input][adam]") {
+  Tensor p = filled({3}), m = filled({3}), v = filled({3});
+  const Tensor g = filled({3});
+  const auto with = [](auto change) {
+    AdamParams a{.lr = 0.01f};
+    change(a);
+    return a;
+  };
+  REQUIRE_THROWS_WITH(adam_update(p, g, m, v, with([](AdamParams& a) { a.lr = -1; })),
+                      Contains("adam_update: learning rate must be a finite number > 0"));
+  REQUIRE_THROWS_WITH(adam_update(p, g, m, v, with([](AdamParams& a) { a.beta1 = 1; })),
+                      Contains("adam_update: beta1 must be in [0, 1)"));
+  REQUIRE_THROWS_WITH(adam_update(p, g, m, v, with([](AdamParams& a) { a.beta2 = -0.5f; })),
+                      Contains("adam_update: beta2 must be in [0, 1)"));
+  REQUIRE_THROWS_WITH(adam_update(p, g, m, v, with([](AdamParams& a) { a.eps = 0; })),
+                      Contains("adam_update: eps must be a finite number > 0"));
+  REQUIRE_THROWS_WITH(adam_update(p, g, m, v, with([](AdamParams& a) { a.weight_decay = -1; })),
+                      Contains("adam_update: weight decay must be a finite number >= 0"));
+  REQUIRE_THROWS_WITH(adam_update(p, g, m, v, with([](AdamParams& a) {
+                                    a.decoupled = true;
+                                    a.weight_decay = 200;
+                                  })),
+                      Contains("AdamW needs lr * weight_decay <= 1"));
+  REQUIRE_THROWS_WITH(adam_update(p, g, m, v, with([](AdamParams& a) { a.step = 0; })),
+                      Contains("adam_update: step is 1-based"));
+  REQUIRE_THROWS_WITH(adam_update(p, filled({4}), m, v, {}),
+                      Contains("adam_update: grad has shape [4], expected [3]"));
+  Tensor m4 = filled({4}), v2 = filled({3, 1});
+  REQUIRE_THROWS_WITH(adam_update(p, g, m4, v, {}),
+                      Contains("adam_update: m has shape [4], expected [3]"));
+  REQUIRE_THROWS_WITH(adam_update(p, g, m, v2, {}),
+                      Contains("adam_update: v has shape [3, 1], expected [3]"));
+  Tensor undefined;
+  REQUIRE_THROWS_WITH(adam_update(undefined, g, m, v, {}),
+                      Contains("adam_update: param is an undefined tensor"));
+  CHECK(p.to_vector() == std::vector<float>{0.5f, 0.5f, 0.5f});  // nothing was half-updated
+  CHECK(m.to_vector() == std::vector<float>{0.5f, 0.5f, 0.5f});
 }
 
 TEST_CASE("bad input: undefined tensors and unknown backends", "[bad-input]") {

@@ -313,6 +313,9 @@ TEST_CASE("checkpoint: every bad file is rejected with a message naming the file
           "metadata \"epoch\" is not a string (it is number)");
   rejects("bad-crc", st_bytes("{\"__metadata__\":{\"crc32\":\"12345\"}}", ""),
           "metadata \"crc32\" is \"12345\", expected 8 hex digits");
+  // A million nested arrays: rejected, not a stack overflow in the parser or the destructor.
+  rejects("deep", st_bytes(std::string(1'000'000, '[') + std::string(1'000'000, ']'), ""),
+          "the header is not a JSON object (it is array)");
   rejects("not-utf8", st_bytes("{\"\xff\":1}", ""), "the header is not valid JSON");
 }
 

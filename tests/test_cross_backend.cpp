@@ -336,18 +336,24 @@ std::vector<Row> matmul_rows(uint64_t& seed) {
   return rows;
 }
 
-// ---- Elementwise ops and SGD on any shape s; softmax and loss on rows of [N, D] --------------
+// ---- Elementwise ops, SGD and Adam on any shape s; softmax and loss on rows of [N, D] -----------
 
 const std::vector<Shape> kElementwiseShapes = {{1, 1}, {3, 7}, {2, 3, 5, 5}, {64, 6, 28, 28}};
 
-/// The rows of one shape s: activations, add and one SGD step. x in [-4, 4) is also the "y" of
-/// the backward passes that take the forward output; every tensor is [s]; L = 1 (4 for SGD).
+/// The rows of one shape s: activations, add, one SGD step (with momentum, and with Nesterov
+/// momentum) and Adam / AdamW steps at steps t = 1, 7 and 1000 (the bias correction changes
+/// with t). x in [-4, 4) is also the "y" of the backward passes that take the forward output; every
+/// tensor is [s]; L = 1 (4 for SGD, 8 for Adam).
 std::vector<Row> elementwise_rows(const Shape& s, uint64_t& seed) {
   const Tensor x = random_tensor(s, ++seed, -4, 4), dy = random_tensor(s, ++seed);
   const Tensor other = random_tensor(s, ++seed);
   const std::string sh = to_string(s);
+  // Adam's moments from a run in progress: m any sign, v > 0 (a mean of squares).
+  const Tensor m = random_tensor(s, ++seed), v = random_tensor(s, ++seed, 0.1f, 1.0f);
   const SgdParams sgd{.lr = 0.05f, .momentum = 0.9f, .weight_decay = 1e-3f};
-  return {
+  SgdParams nesterov = sgd;
+  nesterov.nesterov = true;
+  std::vector<Row> rows = {
       one_output("relu", "relu_forward", sh, s, 1,
                  [=](Backend& be, Tensor& y) { be.relu_forward(x.to(be), y); }),
       one_output("relu", "relu_backward", sh, s, 1,
@@ -370,7 +376,37 @@ std::vector<Row> elementwise_rows(const Shape& s, uint64_t& seed) {
                    {.name = "velocity", .shape = s, .L = 4, .start = other}},
        .run = [=](Backend& be,
                   std::vector<Tensor>& out) { be.sgd_update(out[0], dy.to(be), out[1], sgd); }},
+      {.op = "sgd_update",
+       .call = "sgd_update",
+       .shapes = sh + " nesterov",
+       .outputs = {{.name = "param", .shape = s, .L = 4, .start = x},
+                   {.name = "velocity", .shape = s, .L = 4, .start = other}},
+       .run =
+           [=](Backend& be, std::vector<Tensor>& out) {
+             be.sgd_update(out[0], dy.to(be), out[1], nesterov);
+           }},
   };
+  // In place from the same start: param = x, grad = dy, m and v as above.
+  for (const bool decoupled : {false, true})
+    for (const int64_t t : {int64_t{1}, int64_t{7}, int64_t{1000}}) {
+      const AdamParams adam{.lr = 0.01f,
+                            .beta1 = 0.9f,
+                            .beta2 = 0.999f,
+                            .eps = 1e-8f,
+                            .weight_decay = 0.01f,
+                            .decoupled = decoupled,
+                            .step = t};
+      rows.push_back({.op = "adam_update",
+                      .call = "adam_update",
+                      .shapes = sh + (decoupled ? " adamw" : " adam") + " t=" + std::to_string(t),
+                      .outputs = {{.name = "param", .shape = s, .L = 8, .start = x},
+                                  {.name = "m", .shape = s, .L = 8, .start = m},
+                                  {.name = "v", .shape = s, .L = 8, .start = v}},
+                      .run = [=](Backend& be, std::vector<Tensor>& out) {
+                        be.adam_update(out[0], dy.to(be), out[1], out[2], adam);
+                      }});
+    }
+  return rows;
 }
 
 const std::vector<Shape> kSoftmaxShapes = {{1, 2}, {5, 10}, {64, 10}, {3, 1000}};
@@ -476,7 +512,7 @@ TEST_CASE("cross-backend: linear layer and matmul, including long reductions",
   check_rows(linear_table());
 }
 
-TEST_CASE("cross-backend: activations, softmax, loss, add and SGD",
+TEST_CASE("cross-backend: activations, softmax, loss, add, SGD and Adam",
           "[cross-backend][elementwise]") {
   check_rows(elementwise_table());
 }
@@ -513,7 +549,9 @@ TEST_CASE("cross-backend: the table covers every Backend virtual and every regis
     CHECK(has_row(&Row::op, op));
   }
   std::vector<std::string> known = op_names();
-  known.push_back("sgd_update");  // the optimiser: a Backend virtual, not an op of the registry
+  // The optimisers' updates: Backend virtuals, not ops of the registry.
+  known.push_back("sgd_update");
+  known.push_back("adam_update");
   for (const Row& r : rows) {
     INFO("row " << r.call << " names op '" << r.op << "', which the registry does not know");
     CHECK(std::count(known.begin(), known.end(), r.op) > 0);

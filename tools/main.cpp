@@ -54,8 +54,11 @@ int main(int argc, char** argv) {
     app.footer("\nRun 'cnnlab COMMAND --help' for the options of one command.");
     app.require_subcommand(0, 1);
     const std::vector<cnnlab::cli::Command> commands = {
-        cnnlab::cli::add_op_command(app),      cnnlab::cli::add_gradcheck_command(app),
-        cnnlab::cli::add_demo_command(app),    cnnlab::cli::add_devices_command(app),
+        cnnlab::cli::add_op_command(app),
+        cnnlab::cli::add_gradcheck_command(app),
+        cnnlab::cli::add_demo_command(app),
+        cnnlab::cli::add_devices_command(app),
+        cnnlab::cli::add_train_command(app),
         cnnlab::cli::add_summary_command(app),
     };
     cnnlab::cli::reject_flags_as_values(app);  // `--x --out d`: --x lacks its value

@@ -14,6 +14,7 @@
 #endif
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <sstream>
@@ -26,6 +27,18 @@ std::string data_help() {
   return "Dataset: fashion-mnist[:DIR] (default DIR /usr/share/datasets/fashion-mnist, Debian's "
          "dataset-fashion-mnist), mnist:DIR, cifar10:DIR (the binary version), or xo "
          "(generated X/O images with the lecture's trickier cases)";
+}
+
+XoOptions xo_tricky_options(int64_t count, uint64_t seed) {
+  return {.count = count,
+          .size = 16,
+          .seed = seed,
+          .max_shift = 2.0,
+          .min_scale = 0.7,
+          .max_scale = 1.1,
+          .max_rotation_degrees = 25.0,
+          .min_stroke = 1.0,
+          .max_stroke = 2.5};
 }
 
 DataPair open_data(const std::string& spec, int64_t limit, uint64_t seed) {
@@ -49,8 +62,8 @@ DataPair open_data(const std::string& spec, int64_t limit, uint64_t seed) {
     d.test = load_cifar10(dir, false);
     d.norm = cifar10_normalization();
   } else if (kind == "xo") {
-    d.train = make_xo_dataset({.count = 2000, .seed = seed});
-    d.test = make_xo_dataset({.count = 500, .seed = seed + 1000});
+    d.train = make_xo_dataset(xo_tricky_options(2000, seed));
+    d.test = make_xo_dataset(xo_tricky_options(500, seed + 1000));
     d.train.name = "xo train";
     d.test.name = "xo test";
     d.norm = compute_normalization(d.train);

@@ -13,6 +13,7 @@
 #include <cnnlab/core/backend.hpp>
 #include <cnnlab/data/batches.hpp>
 #include <cnnlab/data/dataset.hpp>
+#include <cnnlab/data/xo_dataset.hpp>
 
 #include <string>
 
@@ -31,6 +32,10 @@ struct DataPair {
   Dataset test;
   Normalization norm;
 };
+
+/// The X/O images of --data xo and `cnnlab demo xo`: 16x16, shifted by up to 2 pixels, scaled
+/// 0.7-1.1, rotated up to 25 degrees, strokes 1-2.5 pixels wide (the lecture's trickier cases).
+XoOptions xo_tricky_options(int64_t count, uint64_t seed);
 
 /// Opens the data named by @p spec (see the file comment). @p limit > 0 keeps only the first
 /// @p limit training images (and a proportional part of the test set, at least 1,000 or all).

@@ -1,4 +1,4 @@
-// openmp_elementwise.cpp — activations, add and SGD on the OpenMP backend.
+// openmp_elementwise.cpp — activations, add, SGD and Adam on the OpenMP backend.
 //
 // Contract: the same formulas as backends/reference (activations.hpp, elementwise.hpp); here
 // each is one pass over memory with one `parallel for simd` pragma. Small tensors stay on one
@@ -69,7 +69,7 @@ void OpenMPBackend::tanh_backward(const Tensor& y, const Tensor& dy, Tensor& dx)
   for (int64_t e = 0; e < n; ++e) out[e] = g[e] * (1.0f - t[e] * t[e]);
 }
 
-// ---- add and SGD ---------------------------------------------------------------------------
+// ---- add, SGD and Adam --------------------------------------------------------------------------
 void OpenMPBackend::add_forward(const Tensor& a, const Tensor& b, Tensor& y) {
   const float* pa = a.data();
   const float* pb = b.data();
@@ -86,10 +86,37 @@ void OpenMPBackend::sgd_update(Tensor& param, const Tensor& grad, Tensor& veloci
   float* v = velocity.data();
   const int64_t n = param.numel();
   const float lr = p.lr, mom = p.momentum, wd = p.weight_decay;
+  const bool nesterov = p.nesterov;  // the same for every e: the compiler hoists the choice
 #pragma omp parallel for simd schedule(static) if (n > kParallelMin)
   for (int64_t e = 0; e < n; ++e) {
-    v[e] = mom * v[e] + (g[e] + wd * w[e]);
-    w[e] -= lr * v[e];
+    const float ge = g[e] + wd * w[e];
+    const float ve = mom * v[e] + ge;
+    v[e] = ve;
+    w[e] -= lr * (nesterov ? ge + mom * ve : ve);
+  }
+}
+
+void OpenMPBackend::adam_update(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v,
+                                const AdamParams& p) {
+  float* w = param.data();
+  const float* g = grad.data();
+  float* m1 = m.data();
+  float* m2 = v.data();
+  const int64_t n = param.numel();
+  const float lr = p.lr, b1 = p.beta1, b2 = p.beta2, eps = p.eps, wd = p.weight_decay;
+  const bool decoupled = p.decoupled;   // the same for every e: the compiler hoists the choice
+  const float shrink = 1.0f - lr * wd;  // AdamW's decay of the weight itself
+  const auto bc1 = static_cast<float>(adam_bias_correction(p.beta1, p.step));
+  const auto bc2 = static_cast<float>(adam_bias_correction(p.beta2, p.step));
+#pragma omp parallel for simd schedule(static) if (n > kParallelMin)
+  for (int64_t e = 0; e < n; ++e) {
+    const float ge = decoupled ? g[e] : g[e] + wd * w[e];  // Adam: L2 penalty in the gradient
+    const float we = decoupled ? w[e] * shrink : w[e];
+    const float me = b1 * m1[e] + (1.0f - b1) * ge;
+    const float ve = b2 * m2[e] + (1.0f - b2) * ge * ge;
+    m1[e] = me;
+    m2[e] = ve;
+    w[e] = we - lr * (me / bc1) / (std::sqrt(ve / bc2) + eps);
   }
 }
 

@@ -123,7 +123,14 @@ void ReferenceBackend::add_forward(const Tensor& a, const Tensor& b, Tensor& y) 
 void ReferenceBackend::sgd_update(Tensor& param, const Tensor& grad, Tensor& velocity,
                                   const SgdParams& p) {
   ref::sgd_update<float>(param.data(), grad.data(), velocity.data(), param.numel(), p.lr,
-                         p.momentum, p.weight_decay);
+                         p.momentum, p.weight_decay, p.nesterov);
+}
+void ReferenceBackend::adam_update(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v,
+                                   const AdamParams& p) {
+  ref::adam_update<float>(param.data(), grad.data(), m.data(), v.data(), param.numel(), p.lr,
+                          p.beta1, p.beta2, p.eps, p.weight_decay, p.decoupled,
+                          static_cast<float>(adam_bias_correction(p.beta1, p.step)),
+                          static_cast<float>(adam_bias_correction(p.beta2, p.step)));
 }
 
 }  // namespace cnnlab

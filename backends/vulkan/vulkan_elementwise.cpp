@@ -1,11 +1,14 @@
-// vulkan_elementwise.cpp — the activations, add and the SGD update on the Vulkan backend.
+// vulkan_elementwise.cpp — the activations, add and the SGD and Adam updates on the Vulkan backend.
 //
 // Contract: each op is one dispatch that moves one vec4 of every operand per invocation (the
 // backend pads every buffer to a multiple of 4 floats, so the last vec4 stays inside it):
 //   relu / sigmoid / tanh forward and backward, add_forward   elementwise.comp, whose OP
 //                                                             (ELEMENTWISE_* of shader_modes.h)
 //                                                             picks the function
-//   sgd_update                                                sgd_update.comp, in place
+//   sgd_update                                                sgd_update.comp, in place, MODE
+//                                                             SGD_MOMENTUM or SGD_NESTEROV
+//   adam_update                                               adam_update.comp, in place, MODE
+//                                                             ADAM_L2 or ADAM_DECOUPLED (AdamW)
 // Any shape; the ops API has checked that the operands match. NaN: relu keeps a NaN input
 // (y = x <= 0 ? 0 : x) and its backward passes dy through one (dx = x <= 0 ? 0 : dy), as in
 // PyTorch; the other functions propagate NaN by their arithmetic. Nothing waits.
@@ -65,9 +68,25 @@ void VulkanBackend::sgd_update(Tensor& param, const Tensor& grad, Tensor& veloci
   const uint64_t n4 = ceil_div(static_cast<uint64_t>(param.numel()), kLanes);
   Push p;
   p.u(n4).f(sp.lr).f(sp.momentum).f(sp.weight_decay);
-  m.run("sgd_update", "sgd_update", {m.wg},
+  m.run("sgd_update", "sgd_update", {m.wg, sp.nesterov ? vk::SGD_NESTEROV : vk::SGD_MOMENTUM},
         {{Impl::buf(param), true}, {Impl::buf(grad), false}, {Impl::buf(velocity), true}}, p,
         m.grid(m.groups_for(n4)), static_cast<double>(param.numel()));
+}
+
+void VulkanBackend::adam_update(Tensor& param, const Tensor& grad, Tensor& m1, Tensor& m2,
+                                const AdamParams& ap) {
+  Impl& m = *impl_;
+  const uint64_t n4 = ceil_div(static_cast<uint64_t>(param.numel()), kLanes);
+  Push p;
+  p.u(n4).f(ap.lr).f(ap.beta1).f(ap.beta2).f(ap.eps).f(ap.weight_decay);
+  p.f(static_cast<float>(adam_bias_correction(ap.beta1, ap.step)));
+  p.f(static_cast<float>(adam_bias_correction(ap.beta2, ap.step)));
+  m.run("adam_update", "adam_update", {m.wg, ap.decoupled ? vk::ADAM_DECOUPLED : vk::ADAM_L2},
+        {{Impl::buf(param), true},
+         {Impl::buf(grad), false},
+         {Impl::buf(m1), true},
+         {Impl::buf(m2), true}},
+        p, m.grid(m.groups_for(n4)), static_cast<double>(param.numel()));
 }
 
 }  // namespace cnnlab

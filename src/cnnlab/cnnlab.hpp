@@ -5,9 +5,12 @@
 /// - core/:  Tensor, Shape, Error, the Backend interface and the registry of backends;
 /// - ops/:   the ops API (every layer's forward and backward), geometry rules, value checks,
 ///           and the op registry that the CLI, the gradient checker and the tests read;
-/// - optim/: optimiser hyperparameters (SGD);
-/// - check/: the gradient checker;
-/// - io/:    .npy files;
+/// - optim/: the optimizers (SGD, Adam, AdamW), their hyperparameters and learning-rate
+///           schedules;
+/// - nn/:    layers, Sequential models, the loss, initialisation, model files and summaries;
+/// - check/: the gradient checker (single ops and whole models);
+/// - io/:    .npy files and safetensors checkpoints;
+/// - train/: the training loop, training checkpoints and metrics;
 /// - data/:  datasets (IDX for MNIST / Fashion-MNIST, CIFAR-10, the X/O generator), shuffling,
 ///           normalisation and mini-batches;
 /// - demo/:  the lecture's X/O network and a LeNet-5 training step.
@@ -28,6 +31,7 @@
 #include <cnnlab/data/xo_dataset.hpp>
 #include <cnnlab/demo/xo.hpp>
 #include <cnnlab/io/npy.hpp>
+#include <cnnlab/io/safetensors.hpp>
 #include <cnnlab/nn/init.hpp>
 #include <cnnlab/nn/layer.hpp>
 #include <cnnlab/nn/layers.hpp>
@@ -39,5 +43,11 @@
 #include <cnnlab/ops/geometry.hpp>
 #include <cnnlab/ops/op_registry.hpp>
 #include <cnnlab/ops/ops.hpp>
+#include <cnnlab/optim/adam.hpp>
 #include <cnnlab/optim/optimizer.hpp>
+#include <cnnlab/optim/optimizers.hpp>
+#include <cnnlab/optim/schedule.hpp>
 #include <cnnlab/optim/sgd.hpp>
+#include <cnnlab/train/checkpoint.hpp>
+#include <cnnlab/train/metrics.hpp>
+#include <cnnlab/train/trainer.hpp>

@@ -133,10 +133,15 @@ Normalization compute_normalization(const Dataset& d, bool per_channel) {
 void make_batch(const Dataset& d, std::span<const int64_t> indices, const Normalization& norm,
                 std::span<float> images_out, std::span<float> labels_out) {
   const std::string where = "make_batch: " + d.name + ": ";
+  // A cheap consistency check (check_dataset() also reads every label: too slow per batch).
+  constexpr int64_t kMaxSide = int64_t{1} << 20;
+  if (d.channels < 1 || d.height < 1 || d.width < 1 || d.channels > kMaxSide ||
+      d.height > kMaxSide || d.width > kMaxSide ||
+      d.images.size() / static_cast<size_t>(d.image_size()) != d.labels.size() ||
+      d.images.size() % static_cast<size_t>(d.image_size()) != 0)
+    throw Error(where + "inconsistent dataset (check_dataset() says why)");
   const auto batch = indices.size();
   const auto image_size = static_cast<size_t>(d.image_size());
-  if (d.images.size() != static_cast<size_t>(d.size()) * image_size)
-    throw Error(where + "inconsistent dataset (check_dataset() explains)");
   for (const auto* v : {&norm.mean, &norm.std})
     if (v->size() != 1 && v->size() != static_cast<size_t>(d.channels))
       throw Error(where + "the normalisation has " + std::to_string(v->size()) +

@@ -25,6 +25,11 @@ void check_dataset(const Dataset& d) {
     throw Error(where + "channels, height and width must be positive, got " +
                 std::to_string(d.channels) + "x" + std::to_string(d.height) + "x" +
                 std::to_string(d.width));
+  constexpr int64_t kMaxSide = int64_t{1} << 20;  // keeps C*H*W far from overflowing
+  if (d.channels > kMaxSide || d.height > kMaxSide || d.width > kMaxSide)
+    throw Error(where + "channels, height and width must each be at most 2^20, got " +
+                std::to_string(d.channels) + "x" + std::to_string(d.height) + "x" +
+                std::to_string(d.width));
   if (d.class_names.empty() || d.class_names.size() > 256)
     throw Error(where + "needs 1 to 256 class names (labels are bytes), got " +
                 std::to_string(d.class_names.size()));
@@ -46,6 +51,7 @@ Dataset subset(const Dataset& d, int64_t first, int64_t count) {
     throw Error("subset: " + d.name + ": [" + std::to_string(first) + ", " + std::to_string(first) +
                 "+" + std::to_string(count) + ") is not inside the " + std::to_string(d.size()) +
                 " images");
+  check_dataset(d);
   Dataset s;
   s.name = d.name + " [" + std::to_string(first) + ", " + std::to_string(first + count) + ")";
   s.channels = d.channels;

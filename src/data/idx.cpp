@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace cnnlab {
@@ -108,6 +109,51 @@ void check_data_size(std::span<const uint8_t> bytes, size_t header, uint64_t cou
       ")");
 }
 
+// Checks an images file and returns its sizes (pixels left empty).
+IdxImages check_images(std::span<const uint8_t> bytes, const std::string& source) {
+  const std::string where = "parse_idx_images: " + source + ": ";
+  const std::vector<uint32_t> dims = read_header(bytes, where, "images", 3);
+  const uint64_t pixels_per_image = uint64_t{dims[1]} * dims[2];  // < 2^64: two 32-bit factors
+  check_data_size(bytes, 16, dims[0], pixels_per_image, where,
+                  std::to_string(dims[0]) + " images of " + std::to_string(dims[1]) + "x" +
+                      std::to_string(dims[2]));
+  IdxImages out;
+  out.count = dims[0];
+  out.rows = dims[1];
+  out.cols = dims[2];
+  return out;
+}
+
+void check_class_names(const std::string& name, const std::vector<std::string>& class_names) {
+  if (class_names.empty() || class_names.size() > 256)
+    throw Error("parse_idx: " + name + ": needs 1 to 256 class names (labels are bytes), got " +
+                std::to_string(class_names.size()));
+}
+
+// Puts checked images and labels together after the checks between the two files.
+Dataset assemble(IdxImages images, std::vector<uint8_t> labels, const std::string& name,
+                 const std::vector<std::string>& class_names, const std::string& image_source,
+                 const std::string& label_source) {
+  if (static_cast<int64_t>(labels.size()) != images.count)
+    throw Error("parse_idx: " + label_source + " holds " + std::to_string(labels.size()) +
+                " labels but " + image_source + " holds " + std::to_string(images.count) +
+                " images; they must be equal");
+  for (size_t i = 0; i < labels.size(); ++i)
+    if (labels[i] >= class_names.size())
+      throw Error("parse_idx: " + label_source + ": label " + std::to_string(i) + " is " +
+                  std::to_string(labels[i]) + ", not smaller than the number of classes (" +
+                  std::to_string(class_names.size()) + ")");
+  Dataset d;
+  d.name = name;
+  d.channels = 1;
+  d.height = images.rows;
+  d.width = images.cols;
+  d.images = std::move(images.pixels);
+  d.labels = std::move(labels);
+  d.class_names = class_names;
+  return d;
+}
+
 // The standard file names of MNIST and Fashion-MNIST, with or without ".gz".
 std::string find_file(const std::string& dir, const std::string& base,
                       std::vector<std::string>& missing) {
@@ -142,16 +188,7 @@ Dataset load_mnist_style(const std::string& who, const std::string& dataset, con
 }  // namespace
 
 IdxImages parse_idx_images(std::span<const uint8_t> bytes, const std::string& source) {
-  const std::string where = "parse_idx_images: " + source + ": ";
-  const std::vector<uint32_t> dims = read_header(bytes, where, "images", 3);
-  const uint64_t pixels_per_image = uint64_t{dims[1]} * dims[2];  // < 2^64: two 32-bit factors
-  check_data_size(bytes, 16, dims[0], pixels_per_image, where,
-                  std::to_string(dims[0]) + " images of " + std::to_string(dims[1]) + "x" +
-                      std::to_string(dims[2]));
-  IdxImages out;
-  out.count = dims[0];
-  out.rows = dims[1];
-  out.cols = dims[2];
+  IdxImages out = check_images(bytes, source);
   out.pixels.assign(bytes.begin() + 16, bytes.end());
   return out;
 }
@@ -166,36 +203,24 @@ std::vector<uint8_t> parse_idx_labels(std::span<const uint8_t> bytes, const std:
 Dataset parse_idx(std::span<const uint8_t> image_bytes, std::span<const uint8_t> label_bytes,
                   const std::string& name, const std::vector<std::string>& class_names,
                   const std::string& image_source, const std::string& label_source) {
-  if (class_names.empty() || class_names.size() > 256)
-    throw Error("parse_idx: " + name + ": needs 1 to 256 class names (labels are bytes), got " +
-                std::to_string(class_names.size()));
+  check_class_names(name, class_names);
   IdxImages images = parse_idx_images(image_bytes, image_source);
-  std::vector<uint8_t> labels = parse_idx_labels(label_bytes, label_source);
-  if (static_cast<int64_t>(labels.size()) != images.count)
-    throw Error("parse_idx: " + label_source + " holds " + std::to_string(labels.size()) +
-                " labels but " + image_source + " holds " + std::to_string(images.count) +
-                " images; they must be equal");
-  for (size_t i = 0; i < labels.size(); ++i)
-    if (labels[i] >= class_names.size())
-      throw Error("parse_idx: " + label_source + ": label " + std::to_string(i) + " is " +
-                  std::to_string(labels[i]) + ", not smaller than the number of classes (" +
-                  std::to_string(class_names.size()) + ")");
-  Dataset d;
-  d.name = name;
-  d.channels = 1;
-  d.height = images.rows;
-  d.width = images.cols;
-  d.images = std::move(images.pixels);
-  d.labels = std::move(labels);
-  d.class_names = class_names;
-  return d;
+  return assemble(std::move(images), parse_idx_labels(label_bytes, label_source), name, class_names,
+                  image_source, label_source);
 }
 
 Dataset load_idx(const std::string& images_path, const std::string& labels_path,
                  const std::string& name, const std::vector<std::string>& class_names) {
-  const std::vector<uint8_t> image_bytes = read_data_file(images_path, "load_idx");
+  check_class_names(name, class_names);
+  // The images file is tens of megabytes: check it, then drop its 16-byte header in place
+  // instead of copying the pixels out.
+  std::vector<uint8_t> image_bytes = read_data_file(images_path, "load_idx");
+  IdxImages images = check_images(image_bytes, images_path);
+  image_bytes.erase(image_bytes.begin(), image_bytes.begin() + 16);
+  images.pixels = std::move(image_bytes);
   const std::vector<uint8_t> label_bytes = read_data_file(labels_path, "load_idx");
-  return parse_idx(image_bytes, label_bytes, name, class_names, images_path, labels_path);
+  return assemble(std::move(images), parse_idx_labels(label_bytes, labels_path), name, class_names,
+                  images_path, labels_path);
 }
 
 Dataset load_mnist(const std::string& dir, bool train) {

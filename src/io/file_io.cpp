@@ -143,8 +143,8 @@ void write_file_atomically(const std::string& path, const std::string& error_pre
   TempFile tmp(f, tmp_path);
 
   bool ok = true;
-  for (const std::string_view part : parts)
-    ok = ok && std::fwrite(part.data(), 1, part.size(), f) == part.size();
+  for (const std::string_view part : parts)  // (an empty part may have data() == nullptr)
+    ok = ok && (part.empty() || std::fwrite(part.data(), 1, part.size(), f) == part.size());
   ok = ok && std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
   const int write_errno = errno;
   ok = tmp.close() && ok;

@@ -447,4 +447,15 @@ void sgd_update(Tensor& param, const Tensor& grad, Tensor& velocity, const SgdPa
   be.sgd_update(param, grad, velocity, p);
 }
 
+void adam_update(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v, const AdamParams& p) {
+  const char* op = "adam_update";
+  require_defined(op, "param", param);
+  Backend& be = common_backend(op, {&param, &grad, &m, &v});
+  require_shape(op, "grad", grad, param.shape(), "same shape as param");
+  require_shape(op, "m", m, param.shape(), "same shape as param");
+  require_shape(op, "v", v, param.shape(), "same shape as param");
+  validate(p);
+  be.adam_update(param, grad, m, v, p);
+}
+
 }  // namespace cnnlab

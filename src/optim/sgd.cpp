@@ -16,6 +16,9 @@ void validate(const SgdParams& p) {
   if (!std::isfinite(p.weight_decay) || p.weight_decay < 0)
     throw Error("sgd_update: weight decay must be a finite number >= 0, got " +
                 std::to_string(p.weight_decay));
+  if (p.nesterov && p.momentum <= 0)
+    throw Error("sgd_update: Nesterov momentum needs momentum > 0, got " +
+                std::to_string(p.momentum));
 }
 
 }  // namespace cnnlab

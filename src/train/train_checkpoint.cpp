@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
+
 namespace cnnlab {
 namespace {
 
@@ -126,7 +128,8 @@ Trainer Trainer::resume(const std::string& path, const Dataset& train, const Dat
     throw Error("checkpoint " + path + " was trained on '" + ds->second + "', not on '" +
                 train.name + "': resume with the same --data");
   if (epochs > 0) o.epochs = epochs;
-  if (!out_dir.empty()) o.out_dir = out_dir;
+  o.out_dir = out_dir.empty() ? std::filesystem::path(path).parent_path().string() : out_dir;
+  if (o.out_dir.empty()) o.out_dir = ".";
   Trainer t(std::move(m), train, test, o, backend, false);
   try {
     t.epoch_ = state.at("epoch").get<int64_t>();

@@ -24,10 +24,9 @@ double seconds_since(Clock::time_point t) {
 }
 
 // The index of the largest logit of each row of logits[N, D].
-std::vector<int64_t> argmax_rows(const Tensor& logits) {
-  const std::vector<float> v = logits.to_vector();
-  const int64_t N = logits.dim(0), D = logits.dim(1);
-  std::vector<int64_t> out(size_t(N));
+std::vector<int64_t> argmax_rows(const std::vector<float>& v, int64_t D) {
+  const int64_t N = int64_t(v.size()) / D;
+  std::vector<int64_t> out(static_cast<size_t>(N));
   for (int64_t n = 0; n < N; ++n) {
     const float* row = v.data() + n * D;
     out[size_t(n)] = std::max_element(row, row + D) - row;
@@ -62,8 +61,9 @@ EvalResult evaluate(Sequential& model, const Dataset& data, const Normalization&
   EvalResult r;
   const size_t classes = data.class_names.size();
   r.confusion.assign(classes, std::vector<int64_t>(classes, 0));
+  model.to(backend);
   model.eval();
-  std::vector<int64_t> order(size_t(data.size()));
+  std::vector<int64_t> order(static_cast<size_t>(data.size()));
   for (size_t i = 0; i < order.size(); ++i) order[i] = int64_t(i);
   std::vector<float> xs, ys;
   double loss_sum = 0;
@@ -76,7 +76,7 @@ EvalResult evaluate(Sequential& model, const Dataset& data, const Normalization&
       throw Error("evaluate: the model gives " + to_string(logits.shape()) + " but " +
                   data.name + " has " + std::to_string(classes) + " classes");
     loss_sum += double(softmax_cross_entropy_forward(logits, y).at(0)) * double(idx.size());
-    const std::vector<int64_t> pred = argmax_rows(logits);
+    const std::vector<int64_t> pred = argmax_rows(logits.to_vector(), logits.dim(1));
     for (size_t i = 0; i < idx.size(); ++i) {
       const auto t = size_t(ys[i]);
       correct += pred[i] == int64_t(t) ? 1 : 0;
@@ -152,15 +152,20 @@ TrainOutcome Trainer::run(const Callbacks& cb) {
       // forward: logits and the loss
       model.zero_grad();
       const Tensor logits = model.forward(x);
-      const float l = loss.forward(logits, y).at(0);
+      const std::vector<float> host_logits = logits.to_vector();
+      const bool finite = std::all_of(host_logits.begin(), host_logits.end(),
+                                      [](float v) { return std::isfinite(v); });
+      const float l = finite ? loss.forward(logits, y).at(0) : std::nanf("");
       if (!std::isfinite(l))
-        throw Error("training diverged: the loss is " + std::to_string(l) + " at epoch " +
+        throw Error("training diverged: the loss is " +
+                    std::string(finite ? std::to_string(l) : "not finite (so are the logits)") +
+                    " at epoch " +
                     std::to_string(epoch_ + 1) + ", batch " + std::to_string(b + 1) + " of " +
                     std::to_string(nb) + " (learning rate " + std::to_string(optimizer_->lr()) +
                     "); nothing was saved for this epoch" +
                     (last.empty() ? "" : ", " + last + " holds the last good state if it exists") +
                     ". Try a smaller learning rate (--lr)");
-      const std::vector<int64_t> pred = argmax_rows(logits);
+      const std::vector<int64_t> pred = argmax_rows(host_logits, logits.dim(1));
       for (size_t i = 0; i < idx.size(); ++i) p.correct += pred[i] == int64_t(ys[i]) ? 1 : 0;
       // backward: dL/dlogits through every layer, then one update
       model.backward(loss.backward());

@@ -41,7 +41,7 @@ struct Dataset {
   std::span<const uint8_t> image(int64_t i) const;
 };
 
-/// @brief Checks that @p d is consistent: positive C, H, W; images.size() = N·C·H·W; at least
+/// @brief Checks that @p d is consistent: C, H, W in [1, 2^20]; images.size() = N·C·H·W; at least
 /// one class name and at most 256; every label < num_classes().
 /// @throws Error naming the dataset and the first rule broken.
 void check_dataset(const Dataset& d);

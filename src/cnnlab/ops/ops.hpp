@@ -17,6 +17,7 @@
 #include <cnnlab/core/backend.hpp>
 #include <cnnlab/core/tensor.hpp>
 #include <cnnlab/ops/geometry.hpp>
+#include <cnnlab/optim/adam.hpp>
 #include <cnnlab/optim/sgd.hpp>
 
 namespace cnnlab {
@@ -163,8 +164,17 @@ AddGrads add_backward(const Tensor& dy);
 /// @name Optimiser
 /// @{
 
-/// @brief One SGD step in place on @p param, using and updating @p velocity (same shape).
+/// @brief One SGD step in place on @p param, using and updating @p velocity (same shape);
+///        the rule, Nesterov's variant included, is SgdParams'.
+/// @throws Error unless param, grad and velocity have one shape and one backend and @p p is
+///         valid (validate()); nothing is changed then.
 void sgd_update(Tensor& param, const Tensor& grad, Tensor& velocity, const SgdParams& p);
+/// @brief One Adam (or, with p.decoupled, AdamW) step in place on @p param, using and updating
+///        the first and second moments @p m and @p v (same shape, zeros before step 1); the
+///        rule is AdamParams'.
+/// @throws Error unless param, grad, m and v have one shape and one backend and @p p is valid
+///         (validate()); nothing is changed then.
+void adam_update(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v, const AdamParams& p);
 /// @}
 
 }  // namespace cnnlab

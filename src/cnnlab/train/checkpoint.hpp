@@ -22,9 +22,9 @@ namespace cnnlab {
 /// @brief A network read back from a checkpoint, with what is needed to use it on new images.
 struct TrainedModel {
   LoadedModel model;                     ///< the network, its parameters from the checkpoint
-  Normalization norm;                    ///< how the training images were normalised
-  std::vector<std::string> class_names;  ///< the name of each output
-  std::string dataset;                   ///< what it was trained on, e.g. "fashion-mnist train"
+  Normalization norm{};                  ///< how the training images were normalised
+  std::vector<std::string> class_names{};  ///< the name of each output
+  std::string dataset{};                 ///< what it was trained on, e.g. "fashion-mnist train"
   int64_t epoch = 0;                     ///< epochs it was trained for
   double best_accuracy = 0;              ///< best test accuracy during training
 };

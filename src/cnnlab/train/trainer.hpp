@@ -22,6 +22,7 @@
 #include <cnnlab/data/dataset.hpp>
 #include <cnnlab/nn/model_file.hpp>
 #include <cnnlab/optim/optimizers.hpp>
+#include <cnnlab/optim/schedule.hpp>
 #include <cnnlab/train/metrics.hpp>
 
 #include <functional>
@@ -64,8 +65,8 @@ struct EvalResult {
   std::vector<std::vector<int64_t>> confusion;  ///< confusion[true][predicted] counts
 };
 
-/// @brief The loss, accuracy and confusion matrix of @p model on @p data (evaluation mode;
-///        the model is left in evaluation mode).
+/// @brief The loss, accuracy and confusion matrix of @p model on @p data (the model is moved
+///        to @p backend and left in evaluation mode).
 EvalResult evaluate(Sequential& model, const Dataset& data, const Normalization& norm,
                     int64_t batch_size, Backend& backend);
 
@@ -84,7 +85,8 @@ class Trainer {
   Trainer(LoadedModel model, const Dataset& train, const Dataset& test, TrainOptions options,
           Backend& backend);
   /// @brief The run saved in @p checkpoint (made by a Trainer), continued; @p epochs > 0
-  ///        changes the total number of epochs (to train longer).
+  ///        changes the total number of epochs (to train longer). Files go to @p out_dir, by
+  ///        default the checkpoint's own folder.
   /// @throws Error for an unreadable, corrupt or mismatched checkpoint.
   static Trainer resume(const std::string& checkpoint, const Dataset& train, const Dataset& test,
                         Backend& backend, int64_t epochs = 0, const std::string& out_dir = "");
