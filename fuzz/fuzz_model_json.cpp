@@ -9,13 +9,10 @@
 //   - when it is small (at most 100,000 parameters), build into a Sequential whose parameter
 //     count and output shape [N, classes] are the spec's.
 //
-// Build (the fuzz/CMakeLists.txt of the fuzz build does the same with the whole library), e.g.:
-//   cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++-14 -DCNNLAB_VULKAN=OFF \
-//     -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined" && cmake --build build-fuzz --target cnnlab
-//   clang++-14 -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -I src \
-//     fuzz/fuzz_model_json.cpp build-fuzz/libcnnlab.a build-fuzz/backends/openmp/*.a -fopenmp -lz \
-//     -o /tmp/fuzz_model_json
-//   /tmp/fuzz_model_json -max_total_time=30 fuzz/corpus/model_json
+// Build and run with scripts/fuzz.sh (fuzz/CMakeLists.txt, -DCNNLAB_FUZZ=ON), or by hand:
+//   cmake --build build-fuzz --target fuzz_model_json
+//   build-fuzz/fuzz/fuzz_model_json -max_total_time=60 fuzz/corpus/model_json
+// The seed corpus holds the built-in models, one file with every field, and broken files.
 #include <cnnlab/core/error.hpp>
 #include <cnnlab/nn/model_file.hpp>
 #include <cnnlab/nn/summary.hpp>
