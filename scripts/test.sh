@@ -8,9 +8,13 @@
 #    tests, the Doxygen docs (docs_build) and the installed-package check (consumer_project).
 # 2. A second build, build-asan/, with AddressSanitizer + UndefinedBehaviorSanitizer
 #    (-DCNNLAB_SANITIZE=ON), and the same suite again; any sanitizer finding fails its test.
+# 3. The fuzzers (scripts/fuzz.sh): the IDX, npy, checkpoint and model-file readers, each fed
+#    mutated inputs for CNNLAB_FUZZ_SECONDS seconds (default 60); any crash, leak or sanitizer
+#    report fails.
 #
 # Exits non-zero if anything fails. Safe to run again (builds are incremental).
-# CNNLAB_SKIP_SANITIZE=1 skips step 2 (for quick local runs; CI never sets it).
+# CNNLAB_SKIP_SANITIZE=1 skips step 2 and CNNLAB_SKIP_FUZZ=1 step 3 (for quick local runs; CI
+# never sets them).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -53,4 +57,13 @@ else
   SANITIZE_SUMMARY="build-asan/ (ASan+UBSan): all tests passed, no findings"
 fi
 
-say "test.sh: OK — $RELEASE_SUMMARY; $SANITIZE_SUMMARY; total $(elapsed)"
+# ---- 3. fuzzing --------------------------------------------------------------------------------
+if [[ "${CNNLAB_SKIP_FUZZ:-0}" == 1 ]]; then
+  say "CNNLAB_SKIP_FUZZ=1: skipping the fuzzers"
+  FUZZ_SUMMARY="fuzzing skipped"
+else
+  bash scripts/fuzz.sh "${CNNLAB_FUZZ_SECONDS:-60}"
+  FUZZ_SUMMARY="fuzzers: no findings"
+fi
+
+say "test.sh: OK — $RELEASE_SUMMARY; $SANITIZE_SUMMARY; $FUZZ_SUMMARY; total $(elapsed)"

@@ -104,7 +104,10 @@ Command add_train_command(CLI::App& parent) {
       ->check(non_negative());
   app->add_option("--seed", a->seed, "Seed of the initial weights and the shuffling")
       ->capture_default_str();
-  app->add_option("--out", a->out, "Output folder (default: runs/MODEL-DATA)")->type_name("DIR");
+  app->add_option("--out", a->out,
+                  "Output folder (default: runs/MODEL-DATA, or runs/MODEL-DATA-2, -3, ... when "
+                  "that one holds a run already)")
+      ->type_name("DIR");
   app->add_option("--resume", a->resume,
                   "Continue the run saved in this checkpoint (its model, data and settings; "
                   "--epochs may raise the total)")
@@ -132,10 +135,13 @@ Command add_train_command(CLI::App& parent) {
             std::string model_name = a->model;
             if (resuming && a->out.empty())
               a->out = std::filesystem::path(a->resume).parent_path().string();
-            if (a->out.empty()) {
-              std::string stem = std::filesystem::path(model_name).stem().string() + "-" +
-                                 a->data.substr(0, a->data.find(':'));
-              a->out = "runs/" + stem;
+            if (a->out.empty()) {  // runs/MODEL-DATA, or the first of -2, -3, ... that is free
+              const std::string stem = "runs/" +
+                                       std::filesystem::path(model_name).stem().string() + "-" +
+                                       a->data.substr(0, a->data.find(':'));
+              a->out = stem;
+              for (int k = 2; std::filesystem::exists(a->out + "/last.safetensors"); ++k)
+                a->out = stem + "-" + std::to_string(k);
             }
             if (!resuming && !a->overwrite &&
                 std::filesystem::exists(a->out + "/last.safetensors"))

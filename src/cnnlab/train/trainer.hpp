@@ -42,7 +42,7 @@ struct TrainOptions {
   std::string schedule = "constant";  ///< learning-rate schedule (parse_lr_schedule's words)
   int64_t warmup_epochs = 0;          ///< linear warm-up, in epochs
   Normalization norm = {};            ///< how pixels become inputs
-  std::string out_dir;                ///< where files go; empty: no files
+  std::string out_dir{};              ///< where files go; empty: no files
 };
 
 /// @brief Where a run is, for a progress display (reported after every batch).
@@ -62,7 +62,7 @@ struct EvalResult {
   double loss = 0;                            ///< mean softmax cross-entropy
   double accuracy = 0;                        ///< fraction classified right
   int64_t count = 0;                          ///< images evaluated
-  std::vector<std::vector<int64_t>> confusion;  ///< confusion[true][predicted] counts
+  std::vector<std::vector<int64_t>> confusion{};  ///< confusion[true][predicted] counts
 };
 
 /// @brief The loss, accuracy and confusion matrix of @p model on @p data (the model is moved
@@ -74,7 +74,7 @@ EvalResult evaluate(Sequential& model, const Dataset& data, const Normalization&
 struct TrainOutcome {
   bool finished = false;     ///< all epochs done
   bool stopped = false;      ///< stopped on request (Ctrl-C) after a batch
-  std::string checkpoint;    ///< the checkpoint holding the final (or stopped) state, if any
+  std::string checkpoint{};  ///< the checkpoint holding the final (or stopped) state, if any
 };
 
 /// @brief A training run: model, data, optimizer, schedule and where it is.
