@@ -18,21 +18,52 @@
 namespace cnnlab::cli {
 namespace {
 
-// The footer of `cnnlab summary --help`: what MODEL may be, and the built-in models.
+// @p text broken into lines of at most 90 characters, each starting with @p indent.
+std::string wrap(const std::string& text, const std::string& indent = "") {
+  std::string out, line = indent;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find(' ', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string word = text.substr(start, end - start);
+    if (line.size() > indent.size() && line.size() + 1 + word.size() > 90) {
+      out += line + "\n";
+      line = indent;
+    }
+    line += (line.size() > indent.size() ? " " : "") + word;
+    start = end + 1;
+  }
+  return out + line + "\n";
+}
+
+// @p s padded with spaces to @p width characters.
+std::string pad(const std::string& s, size_t width) {
+  return s + std::string(s.size() < width ? width - s.size() : 1, ' ');
+}
+
+// The footer of `cnnlab summary --help`: what MODEL may be, the built-in models, the layer
+// types of model files, and the activation rule.
 std::string summary_footer() {
-  std::string s =
-      "\nMODEL is the name of a built-in model or the path of a .json model file (a path if it "
-      "names a file, contains '/' or ends in .json; models/README.md describes the format; the "
-      "built-in files are installed in share/cnnlab/models).\n\nBuilt-in models:\n";
+  std::string s = "\n" +
+                  wrap(
+                      "MODEL is the name of a built-in model or the path of a .json model "
+                      "file (a path if it names a file, contains '/' or ends in .json). "
+                      "models/README.md describes the format; the built-in files are "
+                      "installed in share/cnnlab/models for you to copy.") +
+                  "\nBuilt-in models:\n";
   for (const std::string& name : builtin_model_names()) {
     const ModelSpec spec = parse_model_spec(builtin_model_json(name), "built-in " + name);
-    s += "  " + name + std::string(name.size() < 14 ? 14 - name.size() : 1, ' ') +
-         to_string(spec.input) + " -> " + std::to_string(spec.classes) + " classes, " +
-         with_thousands(spec.parameter_count()) + " parameters\n";
+    s += "  " + pad(name, 14) + pad(to_string(spec.input), 14) + "-> " +
+         std::to_string(spec.classes) + " classes, " + with_thousands(spec.parameter_count()) +
+         " parameters\n";
   }
-  s += "\nActivations are the values one image keeps in a forward pass: the input and every "
-       "layer output, except outputs made in place (relu, sigmoid, tanh) or as a view "
-       "(flatten).\n";
+  std::vector<std::string> types;
+  for (const LayerTypeInfo& t : model_layer_types()) types.push_back(t.type);
+  s += "\n" + wrap("Layer types in model files: " + join(types) + ".");
+  s += "\n" + wrap(
+                  "Activations are the values one image keeps in a forward pass: the input and "
+                  "every layer output, except outputs made in place (relu, sigmoid, tanh) or as "
+                  "a view (flatten). Bytes are values x 4 (float32).");
   return s;
 }
 

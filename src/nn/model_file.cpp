@@ -233,17 +233,24 @@ std::string join(const std::vector<std::string>& items) {
 
 std::string in_quotes(const std::string& s) { return "\"" + s + "\""; }
 
-// A JSON value as a message shows it: its text (shortened) and its kind.
+// A JSON value as a message shows it: its text (shortened) and its kind. Arrays and objects
+// are only printed when they are small and flat (printing is recursive, and a hostile file may
+// nest deeply).
 std::string show(const json& j) {
-  std::string text = j.dump(-1, ' ', false, json::error_handler_t::replace);
-  if (text.size() > 40) text = text.substr(0, 37) + "...";
+  const bool flat = std::all_of(j.begin(), j.end(), [](const json& v) { return v.is_primitive(); });
+  std::string text;
+  if (j.is_primitive() || (flat && j.size() <= 8)) {
+    text = j.dump(-1, ' ', false, json::error_handler_t::replace);
+    if (text.size() > 40) text = text.substr(0, 37) + "...";
+    text += " ";
+  }
+  if (j.is_array()) return text + "(an array of " + std::to_string(j.size()) + " values)";
+  if (j.is_object()) return text + "(an object)";
   const char* kind = j.is_string()    ? "a string"
                      : j.is_boolean() ? "a boolean"
                      : j.is_number()  ? "a number"
-                     : j.is_array()   ? "an array"
-                     : j.is_object()  ? "an object"
                                       : "null";
-  return text + " (" + kind + ")";
+  return text + "(" + kind + ")";
 }
 
 size_t edit_distance(const std::string& a, const std::string& b) {
@@ -431,6 +438,10 @@ ModelSpec parse_checked(const std::string& text) {
         "{\"type\": \"linear\", \"units\": " +
         std::to_string(spec.classes) + "} after a flatten");
 
+  constexpr size_t kMaxLayers = 10000;  // ResNet-1001 has about 3,000; keeps checks fast
+  if (layers.size() > kMaxLayers)
+    throw Error("field \"layers\" has " + std::to_string(layers.size()) +
+                " layers, more than the " + std::to_string(kMaxLayers) + " a model file may have");
   Sequential names;  // placeholders only: the names Sequential gives, and its name checks
   Shape shape = spec.input;
   for (size_t i = 0; i < layers.size(); ++i) {
