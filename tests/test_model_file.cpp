@@ -365,14 +365,11 @@ TEST_CASE("the summary table", "[model-file]") {
   CHECK(with_thousands(-1234567) == "-1,234,567");
 }
 
-// Known limit of Conv2d (src/nn/conv2d_layer.cpp), reported to the layer's author: its
-// constructor checks stride, padding and dilation on a probe input the size of the filter, and
-// there (F - F + 2P)/S + 1 must be an integer too. So a stride that fits the real input but not
-// 2P is refused: 13x13, F=3, P=1, S=4 gives (13 - 3 + 2)/4 + 1 = 4 outputs, yet the probe's
-// (3 - 3 + 2)/4 + 1 is not an integer. The file reader accepts the model; building it fails.
-// [!mayfail]: this reports without failing the suite until the layer is fixed.
-TEST_CASE("a conv2d whose stride fits the input but not 2P on the filter-sized probe",
-          "[model-file][!mayfail]") {
+// A stride can fit the real input without fitting 2P: 13x13, F=3, P=1, S=4 gives
+// (13 - 3 + 2)/4 + 1 = 4 outputs although (3 - 3 + 2)/4 + 1 is not an integer. Conv2d checks
+// its settings when it is made, and must not refuse this one.
+TEST_CASE("a conv2d whose stride fits the input but not 2P builds",
+          "[model-file]") {
   const std::string json =
       R"({"name": "t", "input": [1, 13, 13], "classes": 4, "layers": [{"type": "conv2d", )"
       R"("filters": 1, "kernel": 3, "padding": 1, "stride": 4}, {"type": "flatten"}, )"
