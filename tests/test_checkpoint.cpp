@@ -25,6 +25,7 @@
 #include <string>
 #include <thread>
 #include <vector>
+#include "temp_dir.hpp"
 
 #include <fcntl.h>     // open
 #include <signal.h>    // kill, SIGKILL
@@ -38,44 +39,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A fresh directory under the system temp dir, removed with everything in it at the end.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    std::string name = "cnnlab-test-ckpt-";
-    name += std::to_string(rd());
-    name += std::to_string(rd());
-    path = fs::temp_directory_path() / name;
-    fs::create_directories(path);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-  // Writes @p bytes to DIR/name and returns the path.
-  std::string write(const std::string& name, const std::string& bytes) const {
-    const std::string p = file(name);
-    std::ofstream out(p, std::ios::binary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    return p;
-  }
-  std::vector<std::string> entries() const {
-    std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(path))
-      names.push_back(e.path().filename().string());
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-};
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using cnnlab::testing::read_bytes;
+using cnnlab::testing::TempDir;
 
 std::vector<uint8_t> as_vector(const std::string& bytes) { return {bytes.begin(), bytes.end()}; }
 
@@ -124,7 +89,7 @@ bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
 
 TEST_CASE("checkpoint: save then load returns the same tensors, order and metadata",
           "[checkpoint]") {
-  TempDir dir;
+  TempDir dir("ckpt");
   std::mt19937 rng(7);
   std::normal_distribution<float> value(0.0f, 3.0f);
   SafetensorsFile f;
@@ -176,7 +141,7 @@ TEST_CASE("checkpoint: save then load returns the same tensors, order and metada
 }
 
 TEST_CASE("checkpoint: the byte layout of a tiny file, checked by hand", "[checkpoint]") {
-  TempDir dir;
+  TempDir dir("ckpt");
   const std::string path = dir.file("tiny.safetensors");
   save_safetensors(path, {{{"w", {2}, {1.0f, -2.0f}}, {"b", {1}, {0.5f}}}, {{"epoch", "3"}}});
   const std::string bytes = read_bytes(path);
@@ -200,7 +165,7 @@ TEST_CASE("checkpoint: the byte layout of a tiny file, checked by hand", "[check
 }
 
 TEST_CASE("checkpoint: hand-made files from other writers load", "[checkpoint]") {
-  TempDir dir;
+  TempDir dir("ckpt");
   // No metadata (so no CRC to check), keys in another order, no padding, spaces in the JSON.
   const std::string header =
       "{ \"b\": {\"shape\": [1, 2], \"dtype\": \"F32\", \"data_offsets\": [4, 12]},"
@@ -227,7 +192,7 @@ TEST_CASE("checkpoint: hand-made files from other writers load", "[checkpoint]")
 
 TEST_CASE("checkpoint: every bad file is rejected with a message naming the file and the rule",
           "[checkpoint][bad-input]") {
-  TempDir dir;
+  TempDir dir("ckpt");
   // Each bad file is checked twice: from disk and from memory, with the same message.
   const auto rejects = [&](const std::string& name, const std::string& bytes,
                            const std::string& problem) {
@@ -321,7 +286,7 @@ TEST_CASE("checkpoint: every bad file is rejected with a message naming the file
 
 TEST_CASE("checkpoint: a missing file, a directory or a FIFO is refused without blocking",
           "[checkpoint][bad-input]") {
-  TempDir dir;
+  TempDir dir("ckpt");
   const std::string missing = dir.file("missing.safetensors");
   REQUIRE_THROWS_WITH(
       load_safetensors(missing),
@@ -355,7 +320,7 @@ TEST_CASE("checkpoint: a missing file, a directory or a FIFO is refused without 
 
 TEST_CASE("checkpoint: truncated or corrupted files throw Error, a flipped data byte fails the CRC",
           "[checkpoint][bad-input]") {
-  TempDir dir;
+  TempDir dir("ckpt");
   const std::string path = dir.file("c.safetensors");
   save_safetensors(path, {{{"w", {2, 3}, {1, 2, 3, 4, 5, 6}}, {"b", {2}, {-1, 1}}}, {}});
   const std::string good = read_bytes(path);
@@ -397,7 +362,7 @@ TEST_CASE("checkpoint: truncated or corrupted files throw Error, a flipped data 
 
 TEST_CASE("checkpoint: bad arrays are refused before anything is written",
           "[checkpoint][bad-input]") {
-  TempDir dir;
+  TempDir dir("ckpt");
   const std::string path = dir.file("m.safetensors");
   save_safetensors(path, {{{"w", {1}, {42}}}, {}});
   const std::string before = read_bytes(path);
@@ -445,7 +410,7 @@ TEST_CASE("checkpoint: require_tensor names the tensor and both shapes", "[check
 // next to the checkpoint.
 TEST_CASE("checkpoint: a save killed with SIGKILL never leaves a corrupt checkpoint",
           "[checkpoint][crash]") {
-  TempDir dir;
+  TempDir dir("ckpt");
   const std::string name = "model.safetensors";
   const std::string path = dir.file(name);
   constexpr int64_t kRows = 4096, kCols = 4096;  // 16 Mi floats = 64 MiB of data

@@ -17,6 +17,8 @@
 #include <cnnlab/data/xo_dataset.hpp>
 #include <cnnlab/demo/xo.hpp>
 
+#include "temp_dir.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -39,40 +41,18 @@ namespace {
 
 const std::string kFashionDir = "/usr/share/datasets/fashion-mnist";
 
-// A fresh directory under the system temp dir, removed with everything in it at the end.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() /
-           ("cnnlab-test-data-" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  // Writes @p bytes as they are to DIR/name and returns the path.
-  std::string write(const std::string& name, const Bytes& bytes) const {
-    const std::string p = (path / name).string();
-    std::ofstream out(p, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(bytes.data()),
-              static_cast<std::streamsize>(bytes.size()));
-    return p;
-  }
-  // Writes @p bytes gzip-compressed (zlib's gzopen) to DIR/name and returns the path.
-  std::string write_gz(const std::string& name, const Bytes& bytes) const {
-    const std::string p = (path / name).string();
-    gzFile gz = gzopen(p.c_str(), "wb");
-    REQUIRE(gz != nullptr);
-    REQUIRE(gzwrite(gz, bytes.data(), static_cast<unsigned>(bytes.size())) ==
-            static_cast<int>(bytes.size()));
-    REQUIRE(gzclose(gz) == Z_OK);
-    return p;
-  }
-};
+using cnnlab::testing::TempDir;
+
+// Writes @p bytes gzip-compressed (zlib's gzopen) to DIR/name and returns the path.
+std::string write_gz(const TempDir& dir, const std::string& name, const Bytes& bytes) {
+  const std::string p = dir.file(name);
+  gzFile gz = gzopen(p.c_str(), "wb");
+  REQUIRE(gz != nullptr);
+  REQUIRE(gzwrite(gz, bytes.data(), static_cast<unsigned>(bytes.size())) ==
+          static_cast<int>(bytes.size()));
+  REQUIRE(gzclose(gz) == Z_OK);
+  return p;
+}
 
 // A 32-bit big-endian integer, as IDX writes its dimensions.
 void put_be32(Bytes& out, uint32_t v) {
@@ -126,7 +106,7 @@ Bytes cifar_record(uint8_t label, uint8_t seed) {
 // ---- IDX: good files -------------------------------------------------------------------
 
 TEST_CASE("data: a hand-made plain IDX pair loads byte for byte", "[data]") {
-  TempDir dir;
+  TempDir dir("data");
   const std::string images = dir.write("images.idx", idx_images(3, 2, 4, kPixels));
   const std::string labels = dir.write("labels.idx", idx_labels(kLabels));
   const Dataset d = load_idx(images, labels, "tiny", kThree);
@@ -146,9 +126,9 @@ TEST_CASE("data: a hand-made plain IDX pair loads byte for byte", "[data]") {
 
 TEST_CASE("data: gzipped IDX files load the same, detected by their bytes, not their names",
           "[data]") {
-  TempDir dir;
+  TempDir dir("data");
   // Gzip data under a plain name, plain data under a .gz name: both must read correctly.
-  const std::string images = dir.write_gz("images.idx", idx_images(3, 2, 4, kPixels));
+  const std::string images = write_gz(dir, "images.idx", idx_images(3, 2, 4, kPixels));
   const std::string labels = dir.write("labels.idx.gz", idx_labels(kLabels));
   const Dataset d = load_idx(images, labels, "tiny", kThree);
   CHECK(d.images == kPixels);
@@ -240,7 +220,7 @@ TEST_CASE("data: IDX labels must match the images in count and fit the classes",
 }
 
 TEST_CASE("data: missing IDX files, directories and corrupt gzip data name the file", "[data]") {
-  TempDir dir;
+  TempDir dir("data");
   const std::string labels = dir.write("labels.idx", idx_labels(kLabels));
   const std::string missing = (dir.path / "nope.idx").string();
   CHECK_THROWS_WITH(load_idx(missing, labels, "t", kThree),
@@ -250,7 +230,7 @@ TEST_CASE("data: missing IDX files, directories and corrupt gzip data name the f
   CHECK_THROWS_WITH(load_idx(folder, labels, "t", kThree),
                     Contains("load_idx: " + folder + ": is a directory"));
   // A gzip file cut in half.
-  const std::string gz = dir.write_gz("full.gz", idx_images(3, 2, 4, kPixels));
+  const std::string gz = write_gz(dir, "full.gz", idx_images(3, 2, 4, kPixels));
   CHECK(read_data_file(gz, "test") == idx_images(3, 2, 4, kPixels));
   std::ifstream in(gz, std::ios::binary);
   Bytes compressed((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -263,7 +243,7 @@ TEST_CASE("data: missing IDX files, directories and corrupt gzip data name the f
 }
 
 TEST_CASE("data: load_fashion_mnist names the missing directory or files", "[data]") {
-  TempDir dir;
+  TempDir dir("data");
   CHECK_THROWS_WITH(
       load_fashion_mnist((dir.path / "none").string(), true),
       Contains("not a directory") && Contains("apt-get install dataset-fashion-mnist"));
@@ -273,7 +253,7 @@ TEST_CASE("data: load_fashion_mnist names the missing directory or files", "[dat
   CHECK_THROWS_WITH(load_mnist(dir.path.string(), false),
                     Contains("missing t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]"));
   // With both files (the labels gzipped) the standard names load, with MNIST's classes.
-  dir.write_gz("train-labels-idx1-ubyte.gz", idx_labels(kLabels));
+  write_gz(dir, "train-labels-idx1-ubyte.gz", idx_labels(kLabels));
   const Dataset d = load_mnist(dir.path.string(), true);
   CHECK(d.name == "mnist train");
   CHECK(d.class_names.size() == 10);
@@ -329,7 +309,7 @@ TEST_CASE("data: Fashion-MNIST (Debian's dataset-fashion-mnist) loads 60000 + 10
 // ---- CIFAR-10 ---------------------------------------------------------------------------
 
 TEST_CASE("data: CIFAR-10 binary batches load from synthetic files", "[data]") {
-  TempDir dir;
+  TempDir dir("data");
   // Five training files of two records each; record r of file f has label (2f + r) % 10.
   for (int f = 1; f <= 5; ++f) {
     Bytes file;
@@ -340,7 +320,7 @@ TEST_CASE("data: CIFAR-10 binary batches load from synthetic files", "[data]") {
     }
     dir.write("data_batch_" + std::to_string(f) + ".bin", file);
   }
-  dir.write_gz("test_batch.bin", cifar_record(7, 3));  // gzipped: read all the same
+  write_gz(dir, "test_batch.bin", cifar_record(7, 3));  // gzipped: read all the same
 
   const Dataset train = load_cifar10(dir.path.string(), true);
   CHECK(train.name == "cifar-10 train");
@@ -373,7 +353,7 @@ TEST_CASE("data: bad CIFAR-10 files and missing batches are named", "[data]") {
   CHECK_THROWS_WITH(parse_cifar10(two, "b.bin"),
                     Contains("b.bin: record 1 (byte 3073) has label 10; CIFAR-10 labels are 0..9"));
 
-  TempDir dir;
+  TempDir dir("data");
   dir.write("data_batch_1.bin", good);
   dir.write("data_batch_4.bin", good);
   CHECK_THROWS_WITH(load_cifar10(dir.path.string(), true),

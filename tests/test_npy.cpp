@@ -25,6 +25,7 @@
 #include <random>
 #include <string>
 #include <vector>
+#include "temp_dir.hpp"
 
 #include <fcntl.h>     // open
 #include <sys/stat.h>  // mkfifo
@@ -38,43 +39,8 @@ namespace {
 
 Backend& ref() { return reference_backend(); }
 
-// A fresh directory under the system temp dir, removed with everything in it at the end.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    std::string name = "cnnlab-test-npy-";
-    name += std::to_string(rd());
-    name += std::to_string(rd());
-    path = fs::temp_directory_path() / name;
-    fs::create_directories(path);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  // Writes @p bytes to DIR/name and returns the path.
-  std::string write(const std::string& name, const std::string& bytes) const {
-    const std::string p = (path / name).string();
-    std::ofstream out(p, std::ios::binary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    return p;
-  }
-  std::vector<std::string> entries() const {
-    std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(path))
-      names.push_back(e.path().filename().string());
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-};
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using cnnlab::testing::read_bytes;
+using cnnlab::testing::TempDir;
 
 // An .npy file: magic, version MAJOR.0, header length (uint16 LE for 1.0, uint32 LE for 2.0
 // and 3.0), the dict padded with spaces to a multiple of 64 bytes and ended by '\n', the data.
@@ -119,7 +85,7 @@ std::vector<float> load_values(const std::string& path, Shape expected_shape) {
 }  // namespace
 
 TEST_CASE("npy: save then load returns the same bits for random shapes and values", "[npy]") {
-  TempDir dir;
+  TempDir dir("npy");
   std::mt19937 rng(42);
   std::uniform_int_distribution<int> rank_dist(1, 4), dim_dist(1, 6);
   std::normal_distribution<float> value(0.0f, 10.0f);
@@ -152,7 +118,7 @@ TEST_CASE("npy: save then load returns the same bits for random shapes and value
 
 TEST_CASE("npy: save writes a '<f4' version 1.0 file whose data starts at a multiple of 64",
           "[npy]") {
-  TempDir dir;
+  TempDir dir("npy");
   for (const Shape& shape : {Shape{5}, Shape{2, 3, 4}, Shape{1, 1, 9, 9}}) {
     const std::string path = (dir.path / "a.npy").string();
     std::vector<float> values(static_cast<size_t>(numel(shape)));
@@ -184,7 +150,7 @@ TEST_CASE("npy: save writes a '<f4' version 1.0 file whose data starts at a mult
 }
 
 TEST_CASE("npy: hand-made files of every supported dtype load as float32", "[npy]") {
-  TempDir dir;
+  TempDir dir("npy");
   SECTION("float64, little-endian") {
     const auto p = dir.write(
         "f8.npy", npy_bytes(1, dict("<f8", "(2, 2)"), raw<double>({1.5, -2.25, 1e-3, 3e20})));
@@ -254,7 +220,7 @@ TEST_CASE("npy: hand-made files of every supported dtype load as float32", "[npy
 
 TEST_CASE("npy: every bad file is rejected with a message naming the file and the problem",
           "[npy][bad-input]") {
-  TempDir dir;
+  TempDir dir("npy");
   const auto rejects = [&](const std::string& name, const std::string& bytes,
                            const std::string& problem) {
     const std::string path = dir.write(name, bytes);
@@ -321,7 +287,7 @@ TEST_CASE("npy: every bad file is rejected with a message naming the file and th
 
 TEST_CASE("npy: save is atomic: a failed save leaves nothing, a good one leaves no temp file",
           "[npy][bad-input]") {
-  TempDir dir;
+  TempDir dir("npy");
   const Tensor t = Tensor::from_vector({2, 2}, {1, 2, 3, 4}, ref());
 
   // Into a directory that does not exist: an error naming the file, and nothing created.
@@ -351,7 +317,7 @@ TEST_CASE("npy: save is atomic: a failed save leaves nothing, a good one leaves 
 
 TEST_CASE("npy: load refuses a FIFO, a directory or a device instead of blocking on it",
           "[npy][bad-input]") {
-  TempDir dir;
+  TempDir dir("npy");
   // A FIFO (named pipe) nobody writes to: a plain open() for reading would wait forever for
   // a writer. load_npy runs in another thread, so a regression fails here instead of hanging:
   // after the wait, opening and closing the write end gives the stuck reader end-of-file.
@@ -399,7 +365,7 @@ TEST_CASE("npy: parse_npy reads bytes in memory like load_npy reads a file", "[n
 }
 
 TEST_CASE("npy: truncated or corrupted files throw Error, never crash", "[npy][bad-input]") {
-  TempDir dir;
+  TempDir dir("npy");
   const std::string good = npy_bytes(1, dict("<i2", "(2, 3)"), raw<int16_t>({1, -2, 3, -4, 5, -6}));
   const auto loads_or_throws_error = [&](const std::string& bytes) {
     const std::string path = dir.write("f.npy", bytes);

@@ -8,6 +8,8 @@
 #include <cnnlab/core/error.hpp>
 #include <cnnlab/data/read_file.hpp>
 
+#include "src/io/file_io.hpp"
+
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -24,15 +26,6 @@ namespace cnnlab {
 namespace {
 
 constexpr size_t kChunk = size_t{4} << 20;  // read 4 MiB at a time
-
-std::string kind_of(mode_t mode) {
-  if (S_ISDIR(mode)) return "a directory";
-  if (S_ISFIFO(mode)) return "a FIFO";
-  if (S_ISSOCK(mode)) return "a socket";
-  if (S_ISCHR(mode)) return "a character device";
-  if (S_ISBLK(mode)) return "a block device";
-  return "not a regular file";
-}
 
 // Reads everything read_some(dst, n) delivers (bytes read, 0 at the end, < 0 on error) into
 // a list of chunks, then joins them once: memory follows the bytes that really arrive, and
@@ -66,7 +59,8 @@ std::vector<uint8_t> read_data_file(const std::string& path, const std::string& 
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0)
     throw Error(where + "cannot open file (" + std::strerror(errno) + ")");
-  if (!S_ISREG(st.st_mode)) throw Error(where + "is " + kind_of(st.st_mode) + ", not a file");
+  if (!S_ISREG(st.st_mode))
+    throw Error(where + "is " + io_detail::file_kind(st.st_mode) + ", not a file");
   const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) throw Error(where + "cannot open file (" + std::strerror(errno) + ")");
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {

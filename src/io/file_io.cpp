@@ -27,16 +27,6 @@
 namespace cnnlab::io_detail {
 namespace {
 
-// What kind of thing a non-regular file is, for the error message.
-std::string kind_of(mode_t mode) {
-  if (S_ISDIR(mode)) return "a directory";
-  if (S_ISFIFO(mode)) return "a FIFO";
-  if (S_ISSOCK(mode)) return "a socket";
-  if (S_ISCHR(mode)) return "a character device";
-  if (S_ISBLK(mode)) return "a block device";
-  return "not a plain file";
-}
-
 std::string errno_text(int err) { return std::string(" (") + std::strerror(err) + ")"; }
 
 std::string random_suffix() {
@@ -81,13 +71,22 @@ std::string directory_of(const std::string& path) {
 
 // ---- reading -------------------------------------------------------------------------------
 
+std::string file_kind(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  return "not a plain file";
+}
+
 InputFile::InputFile(const std::string& path, const std::string& error_prefix) {
   const auto fail = [&error_prefix](const std::string& problem) {
     throw Error(error_prefix + problem);
   };
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) fail("cannot open file" + errno_text(errno));
-  if (!S_ISREG(st.st_mode)) fail("not a regular file (" + kind_of(st.st_mode) + ")");
+  if (!S_ISREG(st.st_mode)) fail("not a regular file (" + file_kind(st.st_mode) + ")");
   fd_ = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd_ < 0) fail("cannot open file" + errno_text(errno));
   const bool stat_ok = ::fstat(fd_, &st) == 0;
@@ -95,7 +94,7 @@ InputFile::InputFile(const std::string& path, const std::string& error_prefix) {
   if (!stat_ok || !S_ISREG(st.st_mode)) {
     ::close(fd_);  // the destructor does not run when the constructor throws
     if (!stat_ok) fail("cannot read the file size" + errno_text(stat_errno));
-    fail("not a regular file (" + kind_of(st.st_mode) + ")");
+    fail("not a regular file (" + file_kind(st.st_mode) + ")");
   }
   size_ = static_cast<uint64_t>(st.st_size);
 }

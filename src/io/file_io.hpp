@@ -15,6 +15,8 @@
 //   killed before the rename leaves its temporary file behind; its name is always
 //   `.<name>.tmp.<pid>.<random>` (hidden, next to `<name>`), so nothing mistakes it for the
 //   real file and it is safe to delete.
+// - file_kind() names what a non-regular file is ("a directory", "a FIFO", ...) for error
+//   messages; src/data/read_file.cpp uses it too, so both say the same.
 // What it is not: a locking scheme. Two processes saving the same path at once each write
 // their own temporary file; the last rename wins, and the file is still complete.
 #pragma once
@@ -25,7 +27,14 @@
 #include <string_view>
 #include <vector>
 
+#include <sys/types.h>  // mode_t
+
 namespace cnnlab::io_detail {
+
+// What kind of thing a file that is not a regular file is, from its stat() mode, for error
+// messages: "a directory", "a FIFO", "a socket", "a character device", "a block device", or
+// "not a plain file" for anything else.
+std::string file_kind(mode_t mode);
 
 // Something a parser reads bytes from, front to back.
 class ByteSource {
