@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 using namespace cnnlab;
@@ -202,4 +203,39 @@ TEST_CASE("checkpoints: bad files give clear errors", "[train][checkpoint]") {
   REQUIRE_THROWS_WITH(load_trained_model(dir + "/mismatch.safetensors"),
                       Contains("conv1.weight") && Contains("[6, 1, 5, 5]"));
   REQUIRE_THROWS_WITH(load_trained_model(dir + "/missing.safetensors"), Contains("missing"));
+}
+
+TEST_CASE("metrics: JSON round trip, CSV rows and an SVG with both curves", "[train]") {
+  MetricsHistory h;
+  h.epochs.push_back({.epoch = 1, .train_loss = 0.9, .train_accuracy = 0.7, .test_loss = 0.6,
+                      .test_accuracy = 0.8, .lr = 0.05, .seconds = 2.5,
+                      .images_per_second = 24000, .elapsed_seconds = 3});
+  h.epochs.push_back({.epoch = 2, .train_loss = 0.5, .train_accuracy = 0.85, .test_loss = 0.45,
+                      .test_accuracy = 0.86, .lr = 0.01, .seconds = 2.4,
+                      .images_per_second = 25000, .elapsed_seconds = 6});
+  h.losses = {{.epoch = 0.5, .loss = 1.2}, {.epoch = 1, .loss = 0.8}, {.epoch = 2, .loss = 0.5}};
+  const MetricsHistory back = metrics_from_json(metrics_to_json(h), "test");
+  REQUIRE(back.epochs.size() == 2);
+  CHECK(back.epochs[1].test_accuracy == 0.86);
+  CHECK(back.losses.size() == 3);
+  REQUIRE_THROWS_WITH(metrics_from_json("{\"epochs\": 3}", "m.json"), Contains("m.json"));
+
+  const std::string dir = temp_dir("metrics");
+  write_metrics(dir, h, "a <test> run");
+  std::ifstream csv(dir + "/metrics.csv");
+  std::string header, row1, row2, extra;
+  std::getline(csv, header);
+  std::getline(csv, row1);
+  std::getline(csv, row2);
+  CHECK(header.rfind("epoch,train_loss,train_accuracy,test_loss,test_accuracy", 0) == 0);
+  CHECK(row1.rfind("1,0.9,0.7,0.6,0.8,", 0) == 0);
+  CHECK(row2.rfind("2,0.5,0.85,", 0) == 0);
+  CHECK_FALSE(std::getline(csv, extra));
+  const std::string svg = metrics_svg(h, "a <test> run");
+  CHECK(svg.rfind("<svg xmlns='http://www.w3.org/2000/svg'", 0) == 0);
+  CHECK(svg.find("a &lt;test&gt; run") != std::string::npos);  // the title is escaped
+  size_t polylines = 0;
+  for (size_t p = svg.find("<polyline"); p != std::string::npos; p = svg.find("<polyline", p + 1))
+    ++polylines;
+  CHECK(polylines == 4);  // training loss, test loss, training accuracy, test accuracy
 }
