@@ -45,6 +45,12 @@ DataPair open_data(const std::string& spec, int64_t limit = 0, uint64_t seed = 1
 /// The help text of --data.
 std::string data_help();
 
+/// The --data spec of the data a checkpoint was trained on: @p given if not empty, else the
+/// spec that opens @p trained_on (TrainedModel::dataset, e.g. "fashion-mnist train" or
+/// "xo train [0, 5000)"). Data that needs a folder (mnist, cifar10) or that is unknown throws a
+/// UsageError telling to pass --data.
+std::string data_spec_for(const std::string& trained_on, const std::string& given);
+
 /// "auto" → vulkan when a real GPU is present (not a CPU driver such as lavapipe), else openmp
 /// (else reference); any other name is returned as is. Prints nothing.
 std::string choose_backend(const std::string& requested);
