@@ -54,14 +54,20 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", "cnnlab " CNNLAB_VERSION);
     app.footer("\nRun 'cnnlab COMMAND --help' for the options of one command.");
     app.require_subcommand(0, 1);
+    // The commands, in the order of `cnnlab --help`.
+    // clang-format off
     const std::vector<cnnlab::cli::Command> commands = {
-        // in the order of `cnnlab --help`
-        cnnlab::cli::add_op_command(app),        cnnlab::cli::add_gradcheck_command(app),
-        cnnlab::cli::add_demo_command(app),      cnnlab::cli::add_devices_command(app),
-        cnnlab::cli::add_train_command(app),     cnnlab::cli::add_summary_command(app),
-        cnnlab::cli::add_eval_command(app),      cnnlab::cli::add_predict_command(app),
+        cnnlab::cli::add_op_command(app),
+        cnnlab::cli::add_gradcheck_command(app),
+        cnnlab::cli::add_demo_command(app),
+        cnnlab::cli::add_devices_command(app),
+        cnnlab::cli::add_train_command(app),
+        cnnlab::cli::add_summary_command(app),
+        cnnlab::cli::add_eval_command(app),
+        cnnlab::cli::add_predict_command(app),
         cnnlab::cli::add_visualize_command(app),
     };
+    // clang-format on
     std::string command_list;  // "op, gradcheck, ...", from the list above
     for (const cnnlab::cli::Command& command : commands)
       command_list += (command_list.empty() ? "" : ", ") + command.app->get_name();
