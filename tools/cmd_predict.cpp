@@ -42,7 +42,9 @@ Command add_predict_command(CLI::App& parent) {
   app->add_option("CHECKPOINT", a->checkpoint, "A checkpoint written by `cnnlab train`")
       ->type_name("")
       ->check(existing_file());
-  app->add_option("IMAGE", a->images, "Image files to classify")->type_name("");
+  app->add_option("IMAGE", a->images, "Image files to classify")
+      ->type_name("")
+      ->check(existing_file());
   app->add_option("--top", a->top, "How many of the most likely classes to print")
       ->capture_default_str()
       ->check(positive());

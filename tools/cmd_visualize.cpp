@@ -103,7 +103,8 @@ Command add_visualize_command(CLI::App& parent) {
   CLI::Option* image = app->add_option("--image", a->image,
                                        "Show the activations for this picture file (converted "
                                        "as `cnnlab predict` does)")
-                           ->type_name("FILE");
+                           ->type_name("FILE")
+                           ->check(existing_file());
   app->add_option("--index", a->index, "Show the activations for this test-set image")
       ->capture_default_str()
       ->check(non_negative())

@@ -8,6 +8,9 @@
 #include <cnnlab/data/cifar.hpp>
 #include <cnnlab/data/idx.hpp>
 #include <cnnlab/data/xo_dataset.hpp>
+#include <cnnlab/io/safetensors.hpp>
+
+#include <nlohmann/json.hpp>
 
 #ifdef CNNLAB_HAVE_VULKAN
 #include "backends/vulkan/vulkan_backend.hpp"
@@ -86,6 +89,26 @@ std::string data_spec_for(const std::string& trained_on, const std::string& give
   throw UsageError("the checkpoint was trained on '" + trained_on +
                    "', which cannot be opened without being told where: pass --data (" +
                    data_help() + ")");
+}
+
+SavedRunData saved_run_data(const std::string& checkpoint, const std::string& given_data) {
+  const SafetensorsFile f = load_safetensors(checkpoint);
+  const auto dataset = f.metadata.find("dataset");
+  const auto options = f.metadata.find("options");
+  if (dataset == f.metadata.end() || options == f.metadata.end())
+    throw Error("checkpoint " + checkpoint +
+                " has no \"dataset\" or \"options\" in its metadata: not a training run "
+                "saved by cnnlab train");
+  SavedRunData d;
+  d.spec = data_spec_for(dataset->second, given_data);
+  const std::string& name = dataset->second;  // "fashion-mnist train [0, 2000)" after --limit
+  const size_t range = name.rfind(" [0, ");
+  if (range != std::string::npos && name.back() == ')')
+    d.limit = std::stoll(name.substr(range + 5, name.size() - range - 6));
+  const nlohmann::json o = nlohmann::json::parse(options->second, nullptr, false);
+  if (o.is_object() && o.contains("seed") && o["seed"].is_number_unsigned())
+    d.seed = o["seed"].get<uint64_t>();
+  return d;
 }
 
 std::string choose_backend(const std::string& requested) {

@@ -51,6 +51,17 @@ std::string data_help();
 /// UsageError telling to pass --data.
 std::string data_spec_for(const std::string& trained_on, const std::string& given);
 
+/// How to open the data of the run saved in a checkpoint again (for `cnnlab train --resume`).
+struct SavedRunData {
+  std::string spec;   ///< the --data spec (data_spec_for() of the saved dataset name)
+  int64_t limit = 0;  ///< the --limit of the run (its dataset name ends in "[0, N)"), or 0
+  uint64_t seed = 1;  ///< the seed of the run (the X/O images are drawn from it)
+};
+
+/// Reads what @p checkpoint's metadata says about its data; @p given_data overrides the spec.
+/// Throws cnnlab::Error for an unreadable or corrupt checkpoint, UsageError as data_spec_for().
+SavedRunData saved_run_data(const std::string& checkpoint, const std::string& given_data);
+
 /// "auto" → vulkan when a real GPU is present (not a CPU driver such as lavapipe), else openmp
 /// (else reference); any other name is returned as is. Prints nothing.
 std::string choose_backend(const std::string& requested);
