@@ -88,7 +88,8 @@ Command add_eval_command(CLI::App& parent) {
       ->type_name("")
       ->check(existing_file());
   app->add_option("--data", a->data,
-                  "Test data (default: the data the checkpoint was trained on). " + data_help());
+                  "Test data (default: the data the checkpoint was trained on). " + data_help())
+      ->type_name("SPEC");
   app->add_option("--backend", a->backend,
                   "Backend: auto (Vulkan on a real GPU, else OpenMP), " + join(backend_names()))
       ->capture_default_str()

@@ -110,8 +110,9 @@ Command add_visualize_command(CLI::App& parent) {
       ->check(non_negative())
       ->excludes(image);
   app->add_option(
-      "--data", a->data,
-      "Data of --index (default: the data the checkpoint was trained on). " + data_help());
+         "--data", a->data,
+         "Data of --index (default: the data the checkpoint was trained on). " + data_help())
+      ->type_name("SPEC");
   app->add_option("--out", a->out, "Output folder (created if needed)")
       ->capture_default_str()
       ->type_name("DIR");
