@@ -95,9 +95,11 @@ Command add_predict_command(CLI::App& parent) {
                 const size_t k = order[size_t(i)];
                 char buf[64];
                 std::snprintf(buf, sizeof buf, "%6.2f %%", 100.0 * double(p[k]));
-                std::cout << "  " << i + 1 << ". " << names.at(k)
-                          << std::string(width - names.at(k).size(), ' ') << "  " << buf
-                          << "  (class " << k << ")\n";
+                const std::string rank = std::to_string(i + 1) + ".";
+                std::cout << "  " << rank
+                          << std::string(std::to_string(top).size() + 2 - rank.size(), ' ')
+                          << names.at(k) << std::string(width - names.at(k).size(), ' ') << "  "
+                          << buf << "  (class " << k << ")\n";
               }
             }
             return 0;

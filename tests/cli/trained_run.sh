@@ -6,15 +6,16 @@
 #   corrupt.safetensors           best.safetensors with one byte of its data changed
 #   vis/*.png                     `cnnlab visualize` of test image 0 (vis/input.png is 28x28)
 #
-#   sh trained_run.sh CNNLAB WORKDIR
+#   sh trained_run.sh CNNLAB WORKDIR PNG_TOOL
 #
 # Checks, in order: train writes last/best.safetensors, metrics.csv (a header and 1 row),
 # metrics.json and curves.svg; training again into the same --out without --overwrite is a
 # usage error (exit 2) that tells how to --resume; --resume with --epochs 2 continues at epoch
 # 2 (in a copy, so run/ stays as it is); visualize writes PNG files, for a test image and for a
-# picture file.
+# picture file; predict gives the same probabilities for input.png and for RGB copies of it
+# scaled up 2x and 3x (area resampling and the grey rule undo them exactly).
 set -u
-cli=$1 work=$2
+cli=$1 work=$2 png_tool=$3
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
 fail() {
   echo "FAIL: $*"
@@ -74,4 +75,12 @@ run vis2.log "$cli" visualize run/best.safetensors --image vis/input.png --out v
 for f in filters.png input.png activations_conv1.png activations_conv2.png; do
   is_png "vis2/$f" || fail "visualize --image left no PNG vis2/$f"
 done
+"$png_tool" upscale vis/input.png up2.png 2 && "$png_tool" upscale vis/input.png up3.png 3 || exit 1
+run predict.log "$cli" predict run/best.safetensors vis/input.png up2.png up3.png --top 10 ||
+  fail "predict exited $code"
+grep -q "^up2\.png (56x56, resized to 28x28, averaged to grey):" predict.log || fail "up2.png not resized"
+grep -q "^up3\.png (84x84, resized to 28x28, averaged to grey):" predict.log || fail "up3.png not resized"
+[ "$(grep -c '^  1\. ' predict.log)" -eq 3 ] || fail "predict did not print 3 pictures"
+[ "$(grep '^  ' predict.log | sort | uniq -c | awk '{print $1}' | sort -u)" = "3" ] ||
+  fail "the scaled-up copies of input.png got other probabilities than input.png"
 echo "OK"
