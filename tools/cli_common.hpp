@@ -42,6 +42,12 @@ Command add_devices_command(CLI::App& parent);
 Command add_train_command(CLI::App& parent);
 /// Registers `cnnlab summary` (tools/cmd_summary.cpp).
 Command add_summary_command(CLI::App& parent);
+/// Registers `cnnlab eval` (tools/cmd_eval.cpp).
+Command add_eval_command(CLI::App& parent);
+/// Registers `cnnlab predict` (tools/cmd_predict.cpp).
+Command add_predict_command(CLI::App& parent);
+/// Registers `cnnlab visualize` (tools/cmd_visualize.cpp).
+Command add_visualize_command(CLI::App& parent);
 
 /// A mistake on the command line that CLI11 itself cannot see (e.g. a flag that does not
 /// apply to the chosen op). main() prints it as "cnnlab: error: ..." and exits with code 2.

@@ -1,5 +1,6 @@
 // main.cpp — the `cnnlab` command-line tool: parses the command line with CLI11 and runs one
-// subcommand (op, gradcheck, demo, devices, summary; each in its own cmd_*.cpp file).
+// subcommand (op, gradcheck, demo, devices, train, summary, eval, predict, visualize; each in
+// its own cmd_*.cpp file).
 //
 // Exit codes: 0 success; 1 the work failed (a cnnlab::Error from the library, a failed
 // gradient check, an unreadable file); 2 a usage error (bad flag, missing input, no
@@ -53,6 +54,8 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", "cnnlab " CNNLAB_VERSION);
     app.footer("\nRun 'cnnlab COMMAND --help' for the options of one command.");
     app.require_subcommand(0, 1);
+    // The commands, in the order of `cnnlab --help`.
+    // clang-format off
     const std::vector<cnnlab::cli::Command> commands = {
         cnnlab::cli::add_op_command(app),
         cnnlab::cli::add_gradcheck_command(app),
@@ -60,7 +63,14 @@ int main(int argc, char** argv) {
         cnnlab::cli::add_devices_command(app),
         cnnlab::cli::add_train_command(app),
         cnnlab::cli::add_summary_command(app),
+        cnnlab::cli::add_eval_command(app),
+        cnnlab::cli::add_predict_command(app),
+        cnnlab::cli::add_visualize_command(app),
     };
+    // clang-format on
+    std::string command_list;  // "op, gradcheck, ...", from the list above
+    for (const cnnlab::cli::Command& command : commands)
+      command_list += (command_list.empty() ? "" : ", ") + command.app->get_name();
     cnnlab::cli::reject_flags_as_values(app);  // `--x --out d`: --x lacks its value
 
     try {
@@ -69,9 +79,8 @@ int main(int argc, char** argv) {
       if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
       const auto chosen = app.get_subcommands();
       if (chosen.empty())
-        return report(std::string(e.what()) +
-                          " (commands: op, gradcheck, demo, devices, summary; see 'cnnlab --help')",
-                      2);
+        return report(
+            std::string(e.what()) + " (commands: " + command_list + "; see 'cnnlab --help')", 2);
       return report(
           std::string(e.what()) + " (see 'cnnlab " + chosen.front()->get_name() + " --help')", 2);
     }
@@ -80,6 +89,6 @@ int main(int argc, char** argv) {
       if (command.app->parsed()) return guarded(command.run);
 
     std::cerr << app.help();
-    return report("no command given (choose one of: op, gradcheck, demo, devices, summary)", 2);
+    return report("no command given (choose one of: " + command_list + ")", 2);
   });
 }

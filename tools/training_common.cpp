@@ -71,12 +71,23 @@ DataPair open_data(const std::string& spec, int64_t limit, uint64_t seed) {
     throw UsageError("--data: unknown dataset '" + spec + "'. " + data_help());
   }
   if (limit > 0 && limit < d.train.size()) {
-    const int64_t test = std::min(d.test.size(),
-                                  std::max<int64_t>(1000, d.test.size() * limit / d.train.size()));
+    const int64_t test =
+        std::min(d.test.size(), std::max<int64_t>(1000, d.test.size() * limit / d.train.size()));
     d.train = subset(d.train, 0, limit);
     d.test = subset(d.test, 0, test);
   }
   return d;
+}
+
+std::string data_spec_for(const TrainedModel& model, const std::string& given) {
+  if (!given.empty()) return given;
+  if (!model.data_spec.empty()) return model.data_spec;
+  const std::string& trained_on = model.dataset;
+  const std::string kind = trained_on.substr(0, trained_on.find(' '));
+  if (kind == "fashion-mnist" || kind == "xo") return kind;
+  throw UsageError("the checkpoint was trained on '" + trained_on +
+                   "', which cannot be opened without being told where: pass --data (" +
+                   data_help() + ")");
 }
 
 std::string choose_backend(const std::string& requested) {
@@ -115,8 +126,8 @@ void ProgressLine::update(double fraction, const std::string& text) {
     return;
   }
   const int width = 30, filled = int(fraction * width + 0.5);
-  std::cout << "\r  [" << std::string(size_t(filled), '#') << std::string(size_t(width - filled), '.')
-            << "] " << text << "\033[K" << std::flush;
+  std::cout << "\r  [" << std::string(size_t(filled), '#')
+            << std::string(size_t(width - filled), '.') << "] " << text << "\033[K" << std::flush;
   drawn_ = true;
 }
 

@@ -14,6 +14,7 @@
 #include <cnnlab/data/batches.hpp>
 #include <cnnlab/data/dataset.hpp>
 #include <cnnlab/data/xo_dataset.hpp>
+#include <cnnlab/train/checkpoint.hpp>
 
 #include <string>
 
@@ -44,6 +45,12 @@ DataPair open_data(const std::string& spec, int64_t limit = 0, uint64_t seed = 1
 
 /// The help text of --data.
 std::string data_help();
+
+/// The --data spec of the data a checkpoint was trained on: @p given if not empty, else the
+/// spec saved with the run (TrainedModel::data_spec), else one made from the dataset's name
+/// (TrainedModel::dataset, e.g. "fashion-mnist train"). Data that needs a folder (mnist,
+/// cifar10) and was not saved with one throws a UsageError telling to pass --data.
+std::string data_spec_for(const TrainedModel& model, const std::string& given);
 
 /// "auto" → vulkan when a real GPU is present (not a CPU driver such as lavapipe), else openmp
 /// (else reference); any other name is returned as is. Prints nothing.

@@ -43,13 +43,13 @@ struct Panel {
   void frame(std::ostringstream& s, const std::string& title, const std::string& ylabel) const {
     s << "<rect x='" << x0 << "' y='" << y0 << "' width='" << w << "' height='" << h
       << "' fill='white' stroke='#444'/>\n";
-    s << "<text x='" << x0 + w / 2 << "' y='" << y0 - 10
-      << "' text-anchor='middle' font-size='15'>" << title << "</text>\n";
+    s << "<text x='" << x0 + w / 2 << "' y='" << y0 - 10 << "' text-anchor='middle' font-size='15'>"
+      << title << "</text>\n";
     s << "<text x='" << x0 + w / 2 << "' y='" << y0 + h + 38
       << "' text-anchor='middle' font-size='13'>epoch</text>\n";
     s << "<text x='" << x0 - 48 << "' y='" << y0 + h / 2 << "' text-anchor='middle' "
-      << "font-size='13' transform='rotate(-90 " << x0 - 48 << " " << y0 + h / 2 << ")'>"
-      << ylabel << "</text>\n";
+      << "font-size='13' transform='rotate(-90 " << x0 - 48 << " " << y0 + h / 2 << ")'>" << ylabel
+      << "</text>\n";
     const double xs = nice_step(xmax - xmin, 8), ys = nice_step(ymax - ymin, 6);
     for (double x = std::ceil(xmin / xs) * xs; x <= xmax + 1e-9; x += xs)
       s << "<line x1='" << px(x) << "' y1='" << y0 << "' x2='" << px(x) << "' y2='" << y0 + h
@@ -68,26 +68,30 @@ struct Panel {
     s << "'/>\n";
     if (dots)
       for (auto [x, y] : pts)
-        s << "<circle cx='" << px(x) << "' cy='" << py(y) << "' r='3.5' fill='" << color
-          << "'/>\n";
+        s << "<circle cx='" << px(x) << "' cy='" << py(y) << "' r='3.5' fill='" << color << "'/>\n";
   }
   void legend(std::ostringstream& s, int row, const std::string& color,
               const std::string& text) const {
     const double ly = y0 + 18 + 18 * row;
-    s << "<line x1='" << x0 + w - 150 << "' y1='" << ly - 4 << "' x2='" << x0 + w - 126
-      << "' y2='" << ly - 4 << "' stroke='" << color << "' stroke-width='3'/><text x='"
-      << x0 + w - 120 << "' y='" << ly << "' font-size='12'>" << text << "</text>\n";
+    s << "<line x1='" << x0 + w - 150 << "' y1='" << ly - 4 << "' x2='" << x0 + w - 126 << "' y2='"
+      << ly - 4 << "' stroke='" << color << "' stroke-width='3'/><text x='" << x0 + w - 120
+      << "' y='" << ly << "' font-size='12'>" << text << "</text>\n";
   }
 };
 
 std::string xml_escape(const std::string& t) {
   std::string out;
   for (char c : t) {
-    if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '&') out += "&amp;";
-    else if (c == '\'') out += "&apos;";
-    else out += c;
+    if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else if (c == '&')
+      out += "&amp;";
+    else if (c == '\'')
+      out += "&apos;";
+    else
+      out += c;
   }
   return out;
 }
@@ -179,8 +183,8 @@ void write_metrics(const std::string& dir, const MetricsHistory& h, const std::s
       << std::setprecision(6);
   for (const EpochMetrics& e : h.epochs)
     csv << e.epoch << "," << e.train_loss << "," << e.train_accuracy << "," << e.test_loss << ","
-        << e.test_accuracy << "," << e.lr << "," << e.seconds << "," << e.images_per_second
-        << "," << e.elapsed_seconds << "\n";
+        << e.test_accuracy << "," << e.lr << "," << e.seconds << "," << e.images_per_second << ","
+        << e.elapsed_seconds << "\n";
   const std::string files[3][2] = {{dir + "/metrics.csv", csv.str()},
                                    {dir + "/metrics.json", metrics_to_json(h) + "\n"},
                                    {dir + "/curves.svg", metrics_svg(h, title)}};

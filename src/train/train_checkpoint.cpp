@@ -68,8 +68,8 @@ json meta_json(const SafetensorsFile& f, const std::string& key, const std::stri
   try {
     return json::parse(it->second);
   } catch (const json::exception& e) {
-    throw Error("checkpoint " + path + ": metadata '" + key + "' is not valid JSON (" +
-                e.what() + ")");
+    throw Error("checkpoint " + path + ": metadata '" + key + "' is not valid JSON (" + e.what() +
+                ")");
   }
 }
 
@@ -91,24 +91,27 @@ LoadedModel model_from_checkpoint(const SafetensorsFile& f, const std::string& p
 void Trainer::save_checkpoint(const std::string& path) const {
   SafetensorsFile f;
   for (Parameter* p : model_.model.parameters())
-    f.tensors.push_back({.name = p->name, .shape = p->value.shape(), .values = p->value.to_vector()});
+    f.tensors.push_back(
+        {.name = p->name, .shape = p->value.shape(), .values = p->value.to_vector()});
   for (const auto& [name, t] : optimizer_->state())
-    f.tensors.push_back({.name = kOptimizerPrefix + name, .shape = t.shape(), .values = t.to_vector()});
+    f.tensors.push_back(
+        {.name = kOptimizerPrefix + name, .shape = t.shape(), .values = t.to_vector()});
   f.metadata["model"] = model_.spec.json;
   f.metadata["model_name"] = model_.spec.name;
   f.metadata["dataset"] = train_.name;
   f.metadata["class_names"] = json(train_.class_names).dump();
   f.metadata["options"] = options_to_json(options_).dump();
-  f.metadata["state"] = json{{"epoch", epoch_},
-                             {"batch", partial_.batch},
-                             {"loss_sum", partial_.loss_sum},
-                             {"seconds", partial_.seconds},
-                             {"correct", partial_.correct},
-                             {"seen", partial_.seen},
-                             {"best_accuracy", best_accuracy_},
-                             {"optimizer_steps", optimizer_->steps()},
-                             {"elapsed_seconds", elapsed_}}
-                            .dump();
+  f.metadata["state"] = json{
+      {"epoch", epoch_},
+      {"batch", partial_.batch},
+      {"loss_sum", partial_.loss_sum},
+      {"seconds", partial_.seconds},
+      {"correct", partial_.correct},
+      {"seen", partial_.seen},
+      {"best_accuracy", best_accuracy_},
+      {"optimizer_steps", optimizer_->steps()},
+      {"elapsed_seconds",
+       elapsed_}}.dump();
   f.metadata["history"] = metrics_to_json(history_);
   save_safetensors(path, f);
 }
@@ -168,8 +171,7 @@ TrainOptions read_train_options(const std::string& path) {
   try {
     return options_from_json(meta_json(f, "options", path));
   } catch (const json::exception& e) {
-    throw Error("checkpoint " + path + ": its training options are incomplete (" + e.what() +
-                ")");
+    throw Error("checkpoint " + path + ": its training options are incomplete (" + e.what() + ")");
   }
 }
 
@@ -179,6 +181,7 @@ TrainedModel load_trained_model(const std::string& path) {
   try {
     const TrainOptions o = options_from_json(meta_json(f, "options", path));
     t.norm = o.norm;
+    t.data_spec = o.data_spec;
     t.class_names = meta_json(f, "class_names", path).get<std::vector<std::string>>();
     const json state = meta_json(f, "state", path);
     t.epoch = state.at("epoch").get<int64_t>();

@@ -73,8 +73,8 @@ EvalResult evaluate(Sequential& model, const Dataset& data, const Normalization&
     auto [x, y] = batch_tensors(data, idx, norm, backend, xs, ys);
     const Tensor logits = model.forward(x);
     if (logits.ndim() != 2 || size_t(logits.dim(1)) != classes)
-      throw Error("evaluate: the model gives " + to_string(logits.shape()) + " but " +
-                  data.name + " has " + std::to_string(classes) + " classes");
+      throw Error("evaluate: the model gives " + to_string(logits.shape()) + " but " + data.name +
+                  " has " + std::to_string(classes) + " classes");
     loss_sum += double(softmax_cross_entropy_forward(logits, y).at(0)) * double(idx.size());
     const std::vector<int64_t> pred = argmax_rows(logits.to_vector(), logits.dim(1));
     for (size_t i = 0; i < idx.size(); ++i) {
@@ -89,13 +89,16 @@ EvalResult evaluate(Sequential& model, const Dataset& data, const Normalization&
   return r;
 }
 
-Trainer::Trainer(LoadedModel model, const Dataset& train, const Dataset& test,
-                 TrainOptions options, Backend& backend)
+Trainer::Trainer(LoadedModel model, const Dataset& train, const Dataset& test, TrainOptions options,
+                 Backend& backend)
     : Trainer(std::move(model), train, test, std::move(options), backend, true) {}
 
-Trainer::Trainer(LoadedModel model, const Dataset& train, const Dataset& test,
-                 TrainOptions options, Backend& backend, bool fresh)
-    : model_(std::move(model)), train_(train), test_(test), options_(std::move(options)),
+Trainer::Trainer(LoadedModel model, const Dataset& train, const Dataset& test, TrainOptions options,
+                 Backend& backend, bool fresh)
+    : model_(std::move(model)),
+      train_(train),
+      test_(test),
+      options_(std::move(options)),
       backend_(&backend) {
   (void)fresh;
   setup();
@@ -109,9 +112,9 @@ void Trainer::setup() {
       throw Error("the model " + model_.spec.name + " takes images of " + to_string(want) +
                   " (C, H, W) but " + d->name + " has " + to_string(got));
     if (int64_t(d->class_names.size()) != model_.spec.classes)
-      throw Error("the model " + model_.spec.name + " has " +
-                  std::to_string(model_.spec.classes) + " outputs but " + d->name + " has " +
-                  std::to_string(d->class_names.size()) + " classes");
+      throw Error("the model " + model_.spec.name + " has " + std::to_string(model_.spec.classes) +
+                  " outputs but " + d->name + " has " + std::to_string(d->class_names.size()) +
+                  " classes");
   }
   if (options_.epochs <= 0) throw Error("the number of epochs must be positive");
   if (options_.batch_size <= 0) throw Error("the batch size must be positive");
@@ -159,10 +162,9 @@ TrainOutcome Trainer::run(const Callbacks& cb) {
       if (!std::isfinite(l))
         throw Error("training diverged: the loss is " +
                     std::string(finite ? std::to_string(l) : "not finite (so are the logits)") +
-                    " at epoch " +
-                    std::to_string(epoch_ + 1) + ", batch " + std::to_string(b + 1) + " of " +
-                    std::to_string(nb) + " (learning rate " + std::to_string(optimizer_->lr()) +
-                    "); nothing was saved for this epoch" +
+                    " at epoch " + std::to_string(epoch_ + 1) + ", batch " + std::to_string(b + 1) +
+                    " of " + std::to_string(nb) + " (learning rate " +
+                    std::to_string(optimizer_->lr()) + "); nothing was saved for this epoch" +
                     (last.empty() ? "" : ", " + last + " holds the last good state if it exists") +
                     ". Try a smaller learning rate (--lr)");
       const std::vector<int64_t> pred = argmax_rows(host_logits, logits.dim(1));

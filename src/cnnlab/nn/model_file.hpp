@@ -1,6 +1,7 @@
 /// @file model_file.hpp
 /// @brief Models as files: a small JSON format for Sequential networks, and the built-in
-///        models (LeNet-5, a small CIFAR-10 net, AlexNet, VGG-16) shipped as such files.
+///        models (LeNet-5, a small CIFAR-10 net, AlexNet, VGG-16, a small X/O net) shipped as
+///        such files.
 ///
 /// Contract:
 /// - A model file names the per-image input [C, H, W], the number of classes and the layers in
@@ -118,7 +119,8 @@ LoadedModel parse_model(const std::string& json_text, const std::string& source,
 ///        `load_model("my_net.json", 1)`.
 LoadedModel load_model(const std::string& name_or_path, uint64_t seed);
 
-/// @brief The names of the built-in models, sorted: alexnet, cifar10_small, lenet5, vgg16.
+/// @brief The names of the built-in models, sorted: alexnet, cifar10_small, lenet5, vgg16,
+///        xo_small.
 std::vector<std::string> builtin_model_names();
 
 /// @brief The JSON text of a built-in model (the file models/NAME.json, embedded at build

@@ -22,12 +22,13 @@ namespace cnnlab {
 
 /// @brief A network read back from a checkpoint, with what is needed to use it on new images.
 struct TrainedModel {
-  LoadedModel model;                     ///< the network, its parameters from the checkpoint
-  Normalization norm{};                  ///< how the training images were normalised
+  LoadedModel model;                       ///< the network, its parameters from the checkpoint
+  Normalization norm{};                    ///< how the training images were normalised
   std::vector<std::string> class_names{};  ///< the name of each output
-  std::string dataset{};                 ///< what it was trained on, e.g. "fashion-mnist train"
-  int64_t epoch = 0;                     ///< epochs it was trained for
-  double best_accuracy = 0;              ///< best test accuracy during training
+  std::string dataset{};                   ///< what it was trained on, e.g. "fashion-mnist train"
+  std::string data_spec{};                 ///< how the data was named (TrainOptions::data_spec)
+  int64_t epoch = 0;                       ///< epochs it was trained for
+  double best_accuracy = 0;                ///< best test accuracy during training
 };
 
 /// @brief The training options saved in a checkpoint (to reopen its data before resuming).

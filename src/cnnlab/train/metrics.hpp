@@ -16,15 +16,15 @@ namespace cnnlab {
 
 /// @brief The figures of one epoch.
 struct EpochMetrics {
-  int64_t epoch = 0;              ///< 1-based
-  double train_loss = 0;          ///< mean loss over the epoch's batches
-  double train_accuracy = 0;      ///< fraction of training images classified right, in [0, 1]
-  double test_loss = 0;           ///< mean loss on the test set
-  double test_accuracy = 0;       ///< fraction of test images classified right
-  double lr = 0;                  ///< learning rate at the end of the epoch
-  double seconds = 0;             ///< wall time of the epoch's training (not the test pass)
-  double images_per_second = 0;   ///< training throughput
-  double elapsed_seconds = 0;     ///< wall time since the run began, test passes included
+  int64_t epoch = 0;             ///< 1-based
+  double train_loss = 0;         ///< mean loss over the epoch's batches
+  double train_accuracy = 0;     ///< fraction of training images classified right, in [0, 1]
+  double test_loss = 0;          ///< mean loss on the test set
+  double test_accuracy = 0;      ///< fraction of test images classified right
+  double lr = 0;                 ///< learning rate at the end of the epoch
+  double seconds = 0;            ///< wall time of the epoch's training (not the test pass)
+  double images_per_second = 0;  ///< training throughput
+  double elapsed_seconds = 0;    ///< wall time since the run began, test passes included
 };
 
 /// @brief The mean training loss of a window of batches, at a fractional epoch.

@@ -50,21 +50,21 @@ struct TrainOptions {
 
 /// @brief Where a run is, for a progress display (reported after every batch).
 struct BatchProgress {
-  int64_t epoch = 0;                ///< 1-based
-  int64_t epochs = 0;               ///< total epochs
-  int64_t batch = 0;                ///< batches done in this epoch
-  int64_t batches = 0;              ///< batches in an epoch
-  double loss = 0;                  ///< mean loss of this epoch's batches so far
-  double accuracy = 0;              ///< fraction right in this epoch so far
-  double images_per_second = 0;     ///< this epoch's throughput so far
-  double eta_seconds = 0;           ///< estimated time to the end of the run
+  int64_t epoch = 0;             ///< 1-based
+  int64_t epochs = 0;            ///< total epochs
+  int64_t batch = 0;             ///< batches done in this epoch
+  int64_t batches = 0;           ///< batches in an epoch
+  double loss = 0;               ///< mean loss of this epoch's batches so far
+  double accuracy = 0;           ///< fraction right in this epoch so far
+  double images_per_second = 0;  ///< this epoch's throughput so far
+  double eta_seconds = 0;        ///< estimated time to the end of the run
 };
 
 /// @brief The test-set figures of a model.
 struct EvalResult {
-  double loss = 0;                            ///< mean softmax cross-entropy
-  double accuracy = 0;                        ///< fraction classified right
-  int64_t count = 0;                          ///< images evaluated
+  double loss = 0;                                ///< mean softmax cross-entropy
+  double accuracy = 0;                            ///< fraction classified right
+  int64_t count = 0;                              ///< images evaluated
   std::vector<std::vector<int64_t>> confusion{};  ///< confusion[true][predicted] counts
 };
 
@@ -99,7 +99,7 @@ class Trainer {
   struct Callbacks {
     std::function<void(const BatchProgress&)> on_batch;  ///< may be empty
     std::function<void(const EpochMetrics&)> on_epoch;   ///< may be empty
-    std::function<bool()> stop_requested;               ///< may be empty
+    std::function<bool()> stop_requested;                ///< may be empty
   };
   /// @brief Trains until the last epoch or a stop request.
   /// @throws Error if the loss stops being finite (naming the epoch and the batch).
@@ -108,7 +108,7 @@ class Trainer {
   /// @brief Saves the whole state to @p path (a safetensors file; atomic).
   void save_checkpoint(const std::string& path) const;
 
-  Sequential& model() { return model_.model; }                 ///< the network
+  Sequential& model() { return model_.model; }                ///< the network
   const ModelSpec& spec() const { return model_.spec; }       ///< its description
   const TrainOptions& options() const { return options_; }    ///< the settings
   const MetricsHistory& history() const { return history_; }  ///< the figures so far
