@@ -59,9 +59,10 @@ const std::string kHead = R"({"type": "flatten"}, {"type": "linear", "units": 10
 
 }  // namespace
 
-TEST_CASE("the built-in models are lenet5, cifar10_small, alexnet and vgg16", "[model-file]") {
+TEST_CASE("the built-in models are lenet5, cifar10_small, alexnet, vgg16 and xo_small",
+          "[model-file]") {
   CHECK(builtin_model_names() ==
-        std::vector<std::string>{"alexnet", "cifar10_small", "lenet5", "vgg16"});
+        std::vector<std::string>{"alexnet", "cifar10_small", "lenet5", "vgg16", "xo_small"});
   for (const std::string& name : builtin_model_names()) {
     const ModelSpec spec = load_model_spec(name);
     CHECK(spec.name == name);
@@ -71,7 +72,7 @@ TEST_CASE("the built-in models are lenet5, cifar10_small, alexnet and vgg16", "[
   }
   REQUIRE_THROWS_WITH(load_model_spec("resnet50"),
                       Contains("unknown model 'resnet50' (built-in models: alexnet, "
-                               "cifar10_small, lenet5, vgg16; or give the path"));
+                               "cifar10_small, lenet5, vgg16, xo_small; or give the path"));
 }
 
 TEST_CASE("LeNet-5: 61,706 parameters and the lecture's shapes", "[model-file]") {
@@ -368,8 +369,7 @@ TEST_CASE("the summary table", "[model-file]") {
 // A stride can fit the real input without fitting 2P: 13x13, F=3, P=1, S=4 gives
 // (13 - 3 + 2)/4 + 1 = 4 outputs although (3 - 3 + 2)/4 + 1 is not an integer. Conv2d checks
 // its settings when it is made, and must not refuse this one.
-TEST_CASE("a conv2d whose stride fits the input but not 2P builds",
-          "[model-file]") {
+TEST_CASE("a conv2d whose stride fits the input but not 2P builds", "[model-file]") {
   const std::string json =
       R"({"name": "t", "input": [1, 13, 13], "classes": 4, "layers": [{"type": "conv2d", )"
       R"("filters": 1, "kernel": 3, "padding": 1, "stride": 4}, {"type": "flatten"}, )"

@@ -15,6 +15,7 @@
 #include <cnnlab/train/checkpoint.hpp>
 #include <cnnlab/train/trainer.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -100,7 +101,8 @@ Command add_train_command(CLI::App& parent) {
                   "Learning-rate schedule: constant, step:EPOCHS:GAMMA (e.g. step:5:0.1), cosine "
                   "or cosine:MIN_LR")
       ->capture_default_str();
-  app->add_option("--warmup", a->warmup, "Epochs of linear learning-rate warm-up")
+  app->add_option("--warmup", a->warmup,
+                  "Epochs of linear learning-rate warm-up (default 1, or 0 for a 1-epoch run)")
       ->capture_default_str()
       ->check(non_negative());
   app->add_option("--seed", a->seed, "Seed of the initial weights and the shuffling")
@@ -126,6 +128,8 @@ Command add_train_command(CLI::App& parent) {
         const std::string backend_name = choose_backend(a->backend);
         Backend& backend = backend_by_name(backend_name);
         const bool resuming = !a->resume.empty();
+        // The default warm-up (1 epoch) needs a run of at least 2 epochs.
+        if (app->count("--warmup") == 0) a->warmup = std::min(a->warmup, a->epochs - 1);
         if (resuming) {
           for (const char* flag : {"--model", "--lr", "--optimizer", "--batch-size", "--seed",
                                    "--schedule", "--momentum", "--limit"})
