@@ -14,6 +14,7 @@
 #endif
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -125,6 +126,10 @@ void ProgressLine::update(double fraction, const std::string& text) {
     std::cout << "  " << int(fraction * 100 + 0.5) << " % " << text << "\n" << std::flush;
     return;
   }
+  // At most ~10 redraws a second: a terminal that redraws per batch costs more than the batch.
+  const auto now = std::chrono::steady_clock::now();
+  if (drawn_ && fraction < 1.0 && now - last_draw_ < std::chrono::milliseconds(100)) return;
+  last_draw_ = now;
   const int width = 30, filled = int(fraction * width + 0.5);
   std::cout << "\r  [" << std::string(size_t(filled), '#')
             << std::string(size_t(width - filled), '.') << "] " << text << "\033[K" << std::flush;

@@ -16,6 +16,7 @@
 #include <cnnlab/data/xo_dataset.hpp>
 #include <cnnlab/train/checkpoint.hpp>
 
+#include <chrono>
 #include <string>
 
 namespace CLI {
@@ -70,6 +71,7 @@ class ProgressLine {
   bool tty_;
   double next_plain_ = 0;
   bool drawn_ = false;
+  std::chrono::steady_clock::time_point last_draw_{};
 };
 
 /// "1:05" or "1:02:03" for a number of seconds.

@@ -3,13 +3,15 @@
 // The file is checked to be a regular file before it is opened (a FIFO would block, a device
 // might never end), opened non-blocking, and checked again on the open descriptor. Its first
 // two bytes decide the format: 1f 8b is gzip (zlib's gzdopen/gzread), anything else is read
-// as it is. Both paths read fixed-size chunks and join them, so memory follows the bytes that
-// really arrive; a corrupt header inside the file can never make us allocate gigabytes.
+// as it is. Both paths read straight into one buffer reserved for the size the file states
+// (capped, so a lying gzip trailer cannot reserve gigabytes), and a corrupt header inside the
+// data can never make us allocate more than the bytes that really arrive.
 #include <cnnlab/core/error.hpp>
 #include <cnnlab/data/read_file.hpp>
 
 #include "src/io/file_io.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -28,27 +30,38 @@ namespace {
 constexpr size_t kChunk = size_t{4} << 20;  // read 4 MiB at a time
 
 // Reads everything read_some(dst, n) delivers (bytes read, 0 at the end, < 0 on error) into
-// a list of chunks, then joins them once: memory follows the bytes that really arrive, and
-// each byte is copied once (growing one vector instead would copy it again at every doubling).
+// @p out, which first reserves @p hint bytes: the size the file says it has (its length, or
+// the uncompressed size in a gzip trailer). With a right hint every byte lands in its place
+// once and memory is the data's size; a wrong hint costs at most copies, never a wrong result,
+// and it is capped by the caller so a lying trailer cannot reserve gigabytes.
 // Stops at the end or at the first error (the caller asks its source which it was).
 template <class ReadSome>
-void read_all(std::vector<uint8_t>& out, uint64_t max_bytes, const std::string& where,
+void read_all(std::vector<uint8_t>& out, uint64_t max_bytes, size_t hint, const std::string& where,
               ReadSome read_some) {
-  std::vector<std::vector<uint8_t>> chunks;
-  uint64_t total = 0;
+  out.reserve(hint);
+  size_t total = 0;
   while (true) {
-    std::vector<uint8_t> chunk(kChunk);
-    const long got = read_some(chunk.data(), kChunk);
+    uint8_t probe[1 << 16];  // once the reserved space is full: is there more at all?
+    const bool room = out.capacity() > total;
+    const size_t want = room ? std::min(kChunk, out.capacity() - total) : sizeof probe;
+    if (room) out.resize(total + want);
+    const long got = read_some(room ? out.data() + total : probe, want);
     if (got <= 0) break;
-    total += static_cast<uint64_t>(got);
+    if (!room) out.insert(out.end(), probe, probe + got);
+    total += static_cast<size_t>(got);
     if (total > max_bytes)
       throw Error(where + "holds more than " + std::to_string(max_bytes) +
                   " bytes (after decompression), the most accepted");
-    chunk.resize(static_cast<size_t>(got));
-    chunks.push_back(std::move(chunk));
   }
-  out.reserve(static_cast<size_t>(total));
-  for (const auto& chunk : chunks) out.insert(out.end(), chunk.begin(), chunk.end());
+  out.resize(total);
+}
+
+// The uncompressed size a gzip file's trailer states (its last 4 bytes, little-endian, modulo
+// 2^32), or 0 if it cannot be read.
+size_t gzip_size_hint(int fd, off_t file_size) {
+  unsigned char t[4];
+  if (file_size < 18 || ::pread(fd, t, 4, file_size - 4) != 4) return 0;
+  return size_t{t[0]} | size_t{t[1]} << 8 | size_t{t[2]} << 16 | size_t{t[3]} << 24;
 }
 
 }  // namespace
@@ -83,8 +96,11 @@ std::vector<uint8_t> read_data_file(const std::string& path, const std::string& 
       throw Error(where + "cannot open the gzip stream (out of memory)");
     }
     ::gzbuffer(gz, 1u << 17);
+    // gzip cannot shrink data below about 1/1032 of its size: a trailer claiming more is a lie.
+    const uint64_t most = std::min<uint64_t>(max_bytes, uint64_t(st.st_size) * 1032 + 4096);
+    const size_t hint = size_t(std::min<uint64_t>(gzip_size_hint(fd, st.st_size), most));
     try {
-      read_all(out, max_bytes, where, [&](uint8_t* dst, size_t n) -> long {
+      read_all(out, max_bytes, hint, where, [&](uint8_t* dst, size_t n) -> long {
         return ::gzread(gz, dst, static_cast<unsigned>(n));
       });
       int code = Z_OK;
@@ -101,7 +117,8 @@ std::vector<uint8_t> read_data_file(const std::string& path, const std::string& 
   }
   int read_errno = 0;
   try {
-    read_all(out, max_bytes, where, [&](uint8_t* dst, size_t n) -> long {
+    const size_t hint = size_t(std::min<uint64_t>(uint64_t(st.st_size), max_bytes));
+    read_all(out, max_bytes, hint, where, [&](uint8_t* dst, size_t n) -> long {
       ssize_t r;
       do r = ::read(fd, dst, n);
       while (r < 0 && errno == EINTR);

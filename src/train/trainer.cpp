@@ -207,7 +207,7 @@ TrainOutcome Trainer::run(const Callbacks& cb) {
     }
 
     // end of the epoch: the test pass, the figures, the files
-    const EvalResult test = evaluate(model, test_, options_.norm, 500, *backend_);
+    const EvalResult test = evaluate(model, test_, options_.norm, 250, *backend_);
     ++epoch_;
     elapsed_ = elapsed_before + seconds_since(run_start);
     const EpochMetrics m{.epoch = epoch_,
