@@ -10,20 +10,29 @@
 //   DIR/name, replacing any file there, and returns the path; file(name) is that path without
 //   writing; entries() lists the names in the directory, sorted.
 // - read_bytes(path) is the whole contents of a file, "" when it cannot be read.
+// - error_loading_fifo(fifo, load) runs a reader on a FIFO in another thread and returns its
+//   error message; a reader still blocked after 5 s is unblocked (by opening the FIFO's write
+//   end until it returns) and the message then says it blocked.
 // What it is not: a guard against other processes. The random name only keeps concurrent test
 // runs apart.
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <future>
 #include <iterator>
 #include <random>
 #include <string>
 #include <system_error>
 #include <vector>
+
+#include <fcntl.h>   // open
+#include <unistd.h>  // close
 
 namespace cnnlab::testing {
 
@@ -79,6 +88,26 @@ class TempDir {
 inline std::string read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// The error @p load throws on @p fifo (a path made with mkfifo), or what went wrong instead:
+// "loaded without an error", or "BLOCKED on a FIFO: ..." when it waited for a writer.
+template <class Error>
+std::string error_loading_fifo(const std::string& fifo, const std::function<void()>& load) {
+  auto loading = std::async(std::launch::async, [&]() -> std::string {
+    try {
+      load();
+      return "loaded without an error";
+    } catch (const Error& e) {
+      return e.what();
+    }
+  });
+  if (loading.wait_for(std::chrono::seconds(5)) == std::future_status::ready) return loading.get();
+  while (loading.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
+    const int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);  // end-of-file for the reader
+    if (fd >= 0) ::close(fd);
+  }
+  return "BLOCKED on a FIFO: " + loading.get();
 }
 
 }  // namespace cnnlab::testing

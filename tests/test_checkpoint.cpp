@@ -39,6 +39,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using cnnlab::testing::error_loading_fifo;
 using cnnlab::testing::read_bytes;
 using cnnlab::testing::TempDir;
 
@@ -300,22 +301,8 @@ TEST_CASE("checkpoint: a missing file, a directory or a FIFO is refused without 
   // of hanging (opening and closing the write end then gives the stuck reader end-of-file).
   const std::string fifo = dir.file("pipe.safetensors");
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
-  auto loading = std::async(std::launch::async, [&fifo]() -> std::string {
-    try {
-      load_safetensors(fifo);
-      return "loaded without an error";
-    } catch (const Error& e) {
-      return e.what();
-    }
-  });
-  if (loading.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
-    while (loading.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
-      const int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
-      if (fd >= 0) ::close(fd);
-    }
-    FAIL("load_safetensors blocked on a FIFO: " << loading.get());
-  }
-  CHECK_THAT(loading.get(), Contains("checkpoint " + fifo + ": not a regular file (a FIFO)"));
+  const std::string message = error_loading_fifo<Error>(fifo, [&]() { load_safetensors(fifo); });
+  CHECK_THAT(message, Contains("checkpoint " + fifo + ": not a regular file (a FIFO)"));
 }
 
 TEST_CASE("checkpoint: truncated or corrupted files throw Error, a flipped data byte fails the CRC",

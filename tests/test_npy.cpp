@@ -39,6 +39,7 @@ namespace {
 
 Backend& ref() { return reference_backend(); }
 
+using cnnlab::testing::error_loading_fifo;
 using cnnlab::testing::read_bytes;
 using cnnlab::testing::TempDir;
 
@@ -323,22 +324,8 @@ TEST_CASE("npy: load refuses a FIFO, a directory or a device instead of blocking
   // after the wait, opening and closing the write end gives the stuck reader end-of-file.
   const std::string fifo = (dir.path / "pipe.npy").string();
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
-  auto loading = std::async(std::launch::async, [&fifo]() -> std::string {
-    try {
-      load_npy(fifo, ref());
-      return "loaded without an error";
-    } catch (const Error& e) {
-      return e.what();
-    }
-  });
-  if (loading.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
-    while (loading.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
-      const int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
-      if (fd >= 0) ::close(fd);
-    }
-    FAIL("load_npy blocked on a FIFO: " << loading.get());
-  }
-  CHECK_THAT(loading.get(), Contains("load_npy: " + fifo + ": not a regular file (a FIFO)"));
+  const std::string message = error_loading_fifo<Error>(fifo, [&]() { load_npy(fifo, ref()); });
+  CHECK_THAT(message, Contains("load_npy: " + fifo + ": not a regular file (a FIFO)"));
 
   const std::string sub = (dir.path / "sub.npy").string();
   fs::create_directory(sub);
