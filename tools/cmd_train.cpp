@@ -87,7 +87,7 @@ Command add_train_command(CLI::App& parent) {
   app->add_option("--batch-size", a->batch_size, "Images per mini-batch")
       ->capture_default_str()
       ->check(positive());
-  app->add_option("--lr", a->lr, "Learning rate (after warm-up)")
+  app->add_option("--lr", a->lr, "Learning rate after warm-up (adam: about 0.001-0.003; sgd with momentum: about 0.01-0.05)")
       ->capture_default_str()
       ->check(positive_real());
   app->add_option("--optimizer", a->optimizer, "sgd (with momentum), adam or adamw")

@@ -49,7 +49,7 @@ int guarded(Body&& body) {
 int main(int argc, char** argv) {
   return guarded([&]() {
     CLI::App app{"cnnlab " CNNLAB_VERSION
-                 " - run, check and demonstrate the ops of a from-scratch CNN library",
+                 " - train, run, check and demonstrate a from-scratch CNN library",
                  "cnnlab"};
     app.set_version_flag("--version", "cnnlab " CNNLAB_VERSION);
     app.footer("\nRun 'cnnlab COMMAND --help' for the options of one command.");
