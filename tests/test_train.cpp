@@ -83,7 +83,7 @@ TEST_CASE("LeNet-5 learns Fashion-MNIST: 3 epochs on 3,000 images pass 74 % test
     std::cout << "epoch " << m.epoch << ": train loss " << m.train_loss << ", test accuracy "
               << m.test_accuracy << "\n";
   CHECK(h.back().train_loss < h.front().train_loss);  // the loss goes down
-  CHECK(h.back().test_accuracy > 0.74);  // measured 0.772 (OpenMP, 2 threads)
+  CHECK(h.back().test_accuracy > 0.74);  // measured 0.792 (OpenMP, 2 threads)
   // The files a run leaves.
   for (const char* f : {"last.safetensors", "best.safetensors", "metrics.csv", "metrics.json",
                         "curves.svg"})
