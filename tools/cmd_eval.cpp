@@ -84,16 +84,11 @@ Command add_eval_command(CLI::App& parent) {
       "\nCHECKPOINT is a .safetensors file written by `cnnlab train` (best.safetensors or "
       "last.safetensors). The test set is the one of the data it was trained on, unless --data "
       "names another.\nExample: cnnlab eval runs/lenet5-fashion-mnist/best.safetensors");
-  app->add_option("CHECKPOINT", a->checkpoint, "The checkpoint to test")
-      ->type_name("")
-      ->check(existing_file());
+  add_checkpoint_argument(*app, a->checkpoint, "The checkpoint to test");
   app->add_option("--data", a->data,
                   "Test data (default: the data the checkpoint was trained on). " + data_help())
       ->type_name("SPEC");
-  app->add_option("--backend", a->backend,
-                  "Backend: auto (Vulkan on a real GPU, else OpenMP), " + join(backend_names()))
-      ->capture_default_str()
-      ->type_name("NAME");
+  add_auto_backend_option(*app, a->backend);
   app->add_option("--batch-size", a->batch_size, "Images per forward pass")
       ->capture_default_str()
       ->check(positive());

@@ -8,6 +8,7 @@
 // network (cnnlab::Sequential).
 #include "cli11.hpp"
 #include "cli_common.hpp"
+#include "training_common.hpp"
 #include "image_io.hpp"
 
 #include <cnnlab/core/error.hpp>
@@ -39,9 +40,7 @@ Command add_predict_command(CLI::App& parent) {
       "MNIST images are light objects on a black background: use --invert for photos of dark "
       "objects on a light background.\nExample: cnnlab predict runs/lenet5-fashion-mnist/"
       "best.safetensors shoe.png shirt.jpg --top 3");
-  app->add_option("CHECKPOINT", a->checkpoint, "A checkpoint written by `cnnlab train`")
-      ->type_name("")
-      ->check(existing_file());
+  add_checkpoint_argument(*app, a->checkpoint, "A checkpoint written by `cnnlab train`");
   app->add_option("IMAGE", a->images, "Image files to classify")
       ->type_name("")
       ->check(existing_file());

@@ -76,10 +76,7 @@ Command add_train_command(CLI::App& parent) {
                   "Built-in model name (see `cnnlab summary --list`) or a model .json file")
       ->capture_default_str();
   app->add_option("--data", a->data, data_help())->capture_default_str();
-  app->add_option("--backend", a->backend,
-                  "Backend: auto (Vulkan on a real GPU, else OpenMP), " + join(backend_names()))
-      ->capture_default_str()
-      ->type_name("NAME");
+  add_auto_backend_option(*app, a->backend);
   add_device_option(*app, a->device);
   app->add_option("--epochs", a->epochs, "Epochs to train (with --resume: the new total)")
       ->capture_default_str()
@@ -87,7 +84,9 @@ Command add_train_command(CLI::App& parent) {
   app->add_option("--batch-size", a->batch_size, "Images per mini-batch")
       ->capture_default_str()
       ->check(positive());
-  app->add_option("--lr", a->lr, "Learning rate after warm-up (adam: about 0.001-0.003; sgd with momentum: about 0.01-0.05)")
+  app->add_option("--lr", a->lr,
+                  "Learning rate after warm-up (adam: about 0.001-0.003; sgd with momentum: about "
+                  "0.01-0.05)")
       ->capture_default_str()
       ->check(positive_real());
   app->add_option("--optimizer", a->optimizer, "sgd (with momentum), adam or adamw")

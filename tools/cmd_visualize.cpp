@@ -97,9 +97,7 @@ Command add_visualize_command(CLI::App& parent) {
       "one tile per channel). Each tile is stretched to black..white on its own (filters: per "
       "filter).\nExample: cnnlab visualize runs/lenet5-fashion-mnist/best.safetensors --index 3 "
       "--out vis");
-  app->add_option("CHECKPOINT", a->checkpoint, "A checkpoint written by `cnnlab train`")
-      ->type_name("")
-      ->check(existing_file());
+  add_checkpoint_argument(*app, a->checkpoint, "A checkpoint written by `cnnlab train`");
   CLI::Option* image = app->add_option("--image", a->image,
                                        "Show the activations for this picture file (converted "
                                        "as `cnnlab predict` does)")

@@ -2,6 +2,8 @@
 // (see training_common.hpp).
 #include "training_common.hpp"
 
+#include "cli11.hpp"
+
 #include "cli_common.hpp"
 
 #include <cnnlab/core/error.hpp>
@@ -103,6 +105,22 @@ std::string choose_backend(const std::string& requested) {
 #endif
   const std::vector<std::string> names = backend_names();
   return std::find(names.begin(), names.end(), "openmp") != names.end() ? "openmp" : "reference";
+}
+
+CLI::Option* add_auto_backend_option(CLI::App& app, std::string& backend) {
+  std::vector<std::string> names = backend_names();
+  names.insert(names.begin(), "auto");
+  return app
+      .add_option("--backend", backend,
+                  "Backend: auto (Vulkan on a real GPU, else OpenMP), " + join(backend_names()))
+      ->capture_default_str()
+      ->type_name("NAME")
+      ->check(one_of(names, "backend"));
+}
+
+CLI::Option* add_checkpoint_argument(CLI::App& app, std::string& checkpoint,
+                                     const std::string& help) {
+  return app.add_option("CHECKPOINT", checkpoint, help)->type_name("")->check(existing_file());
 }
 
 std::string format_duration(double seconds) {

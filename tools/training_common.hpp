@@ -21,7 +21,8 @@
 
 namespace CLI {
 class App;
-}
+class Option;
+}  // namespace CLI
 
 namespace cnnlab::cli {
 
@@ -56,6 +57,14 @@ std::string data_spec_for(const TrainedModel& model, const std::string& given);
 /// "auto" → vulkan when a real GPU is present (not a CPU driver such as lavapipe), else openmp
 /// (else reference); any other name is returned as is. Prints nothing.
 std::string choose_backend(const std::string& requested);
+
+/// Adds `--backend NAME` taking "auto" (choose_backend()) or one of backend_names(); the
+/// default is whatever @p backend holds.
+CLI::Option* add_auto_backend_option(CLI::App& app, std::string& backend);
+
+/// Adds the positional CHECKPOINT argument (an existing regular file) described by @p help.
+CLI::Option* add_checkpoint_argument(CLI::App& app, std::string& checkpoint,
+                                     const std::string& help);
 
 /// Shows progress on one line: redrawn in place on a terminal, else printed as plain lines
 /// (one per @p plain_every fraction of the work).
