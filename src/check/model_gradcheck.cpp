@@ -202,19 +202,10 @@ ModelGradcheckResult gradcheck_model(Sequential& model, const Shape& input, uint
         slot = at;
         return l;
       };
-      GradReport rep = check_gradient(ps[j]->name, ps[j]->value.shape(), loss_at, at, analytic[k]);
-      result.exact.reports.push_back(rep);
-      // The numerical gradient itself, for pass 2: (L(θ+h) − L(θ−h)) / 2h per element.
-      Values num(at.size());
-      for (size_t e = 0; e < at.size(); ++e) {
-        const double h = 1e-5 * std::max(1.0, std::abs(at[e]));
-        Values v = at;
-        v[e] = at[e] + h;
-        const double lp = loss_at(v);
-        v[e] = at[e] - h;
-        num[e] = (lp - loss_at(v)) / (2 * h);
-      }
-      numeric.push_back(std::move(num));
+      // One numerical gradient per parameter, compared with both analytic ones.
+      numeric.push_back(numerical_gradient(loss_at, at));
+      result.exact.reports.push_back(
+          compare_gradient(ps[j]->name, ps[j]->value.shape(), analytic[k], numeric.back()));
     }
   }
 
@@ -227,21 +218,8 @@ ModelGradcheckResult gradcheck_model(Sequential& model, const Shape& input, uint
   k = 0;
   for (Parameter* p : model.parameters()) {
     const std::vector<float> g = p->grad.to_vector();
-    const Values& n = numeric[k++];
-    GradReport rep{.name = p->name, .shape = p->value.shape()};
-    double worst = -1, scale = 0;
-    for (size_t e = 0; e < n.size(); ++e) {
-      scale = std::max(scale, std::abs(double(g[e])) + std::abs(n[e]));
-      const double err = std::abs(double(g[e]) - n[e]);
-      if (err > worst) {
-        worst = err;
-        rep.worst_index = int64_t(e);
-        rep.analytic = g[e];
-        rep.numeric = n[e];
-      }
-    }
-    rep.max_rel_error = worst / std::max(scale, 1e-300);
-    result.layers.reports.push_back(rep);
+    result.layers.reports.push_back(
+        compare_gradient(p->name, p->value.shape(), Values(g.begin(), g.end()), numeric[k++]));
   }
   return result;
 }

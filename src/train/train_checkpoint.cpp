@@ -137,7 +137,7 @@ Trainer Trainer::resume(const std::string& path, const Dataset& train, const Dat
   if (epochs > 0) o.epochs = epochs;
   o.out_dir = out_dir.empty() ? std::filesystem::path(path).parent_path().string() : out_dir;
   if (o.out_dir.empty()) o.out_dir = ".";
-  Trainer t(std::move(m), train, test, o, backend, false);
+  Trainer t(std::move(m), train, test, o, backend);
   try {
     t.epoch_ = state.at("epoch").get<int64_t>();
     t.partial_ = {.batch = state.at("batch").get<int64_t>(),

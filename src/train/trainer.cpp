@@ -91,16 +91,11 @@ EvalResult evaluate(Sequential& model, const Dataset& data, const Normalization&
 
 Trainer::Trainer(LoadedModel model, const Dataset& train, const Dataset& test, TrainOptions options,
                  Backend& backend)
-    : Trainer(std::move(model), train, test, std::move(options), backend, true) {}
-
-Trainer::Trainer(LoadedModel model, const Dataset& train, const Dataset& test, TrainOptions options,
-                 Backend& backend, bool fresh)
     : model_(std::move(model)),
       train_(train),
       test_(test),
       options_(std::move(options)),
       backend_(&backend) {
-  (void)fresh;
   setup();
 }
 

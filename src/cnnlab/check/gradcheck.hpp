@@ -47,7 +47,22 @@ struct GradcheckResult {
   std::string to_string() const;
 };
 
-/// @brief Checks one gradient of a scalar function of a vector.
+/// @brief The centered-difference gradient of @p loss at @p x: element i is
+///        (L(x + s e_i) − L(x − s e_i)) / 2s with the step s = h·max(1, |x_i|).
+std::vector<double> numerical_gradient(
+    const std::function<double(const std::vector<double>&)>& loss, std::vector<double> x,
+    double h = 1e-5);
+
+/// @brief Compares an analytic gradient with a numerical one (same length): the relative
+///        error max|a − n| / max(|a| + |n|) and the worst index with both values.
+/// @throws Error if the lengths differ.
+GradReport compare_gradient(const std::string& name, const Shape& shape,
+                            const std::vector<double>& analytic,
+                            const std::vector<double>& numeric);
+
+/// @brief Checks one gradient of a scalar function of a vector: compare_gradient() of
+///        @p analytic and numerical_gradient().
+
 /// @param name       label for the report
 /// @param shape      shape of @p x, for the report
 /// @param loss       L(x), evaluated in float64

@@ -121,8 +121,6 @@ class Trainer {
     double loss_sum = 0, seconds = 0;
     int64_t correct = 0, seen = 0;
   };
-  Trainer(LoadedModel model, const Dataset& train, const Dataset& test, TrainOptions options,
-          Backend& backend, bool fresh);
   void setup();
 
   LoadedModel model_;
