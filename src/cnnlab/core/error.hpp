@@ -30,4 +30,30 @@ class UnsupportedOp : public Error {
   UnsupportedOp(const std::string& op, const std::string& backend);
 };
 
+/// @brief Thrown by a graded exercise that is not written yet.
+///
+/// In the student kit (exercises/README.md) every solution is replaced by a call to
+/// not_implemented(), so every command still runs and says which exercise is missing, e.g.
+/// `exercise 7: conv2d_forward is not implemented yet (see exercises/README.md; check it with
+/// scripts/grade.sh --only 7)`. The library itself never throws it.
+class NotImplemented : public Error {
+ public:
+  /// @brief @p what is "exercise N: name", as the stub wrote it.
+  explicit NotImplemented(const std::string& what);
+  /// @brief The exercise's number N (0 when @p what does not start with "exercise N").
+  int exercise() const { return exercise_; }
+
+ private:
+  int exercise_ = 0;
+};
+
+/// @brief The stub of an exercise: throws NotImplemented(@p what).
+///
+/// The arguments after @p what are the function's parameters, named so that a stubbed function
+/// compiles without unused-parameter warnings; they are not used.
+template <class... Unused>
+[[noreturn]] void not_implemented(const char* what, const Unused&... /*unused*/) {
+  throw NotImplemented(what);
+}
+
 }  // namespace cnnlab
