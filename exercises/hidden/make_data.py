@@ -13,8 +13,9 @@ import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-sys.path.insert(1, os.path.join(os.path.dirname(HERE), "tools"))
+# The visible modules (exercises/tools/data_*.py) come first on the path, so that a hidden module
+# `import data_conv` gets the visible case functions, not itself.
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tools"))
 
 import torch  # noqa: E402
 
