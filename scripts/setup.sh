@@ -7,7 +7,8 @@
 #    (apt-get runs only when something is missing; as root directly, otherwise through sudo).
 # 2. Configures BUILD_DIR (default: build) as a Release build with warnings as errors
 #    (-DCNNLAB_WERROR=ON); EXTRA_CMAKE_ARGS are passed on to cmake and may override that.
-# 3. Builds everything with all cores.
+# 3. Builds everything with all cores (or only the targets named in $CNNLAB_BUILD_TARGETS,
+#    e.g. "cnnlab-cli cnnlab-grade", as scripts/grade.sh does).
 #
 # Safe to run again: installed packages are skipped and the build is incremental. Used by
 # scripts/quickstart.sh and scripts/test.sh; runs from any directory.
@@ -73,6 +74,8 @@ say "configuring $BUILD_DIR/: cmake -DCMAKE_BUILD_TYPE=Release -DCNNLAB_WERROR=O
 cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DCNNLAB_WERROR=ON "$@"
 
 # ---- 3. build --------------------------------------------------------------------------------
-say "building $BUILD_DIR/ with $JOBS parallel jobs"
-cmake --build "$BUILD_DIR" --parallel "$JOBS"
+TARGETS=()
+for t in ${CNNLAB_BUILD_TARGETS:-}; do TARGETS+=(--target "$t"); done
+say "building $BUILD_DIR/ with $JOBS parallel jobs${CNNLAB_BUILD_TARGETS:+ (targets: $CNNLAB_BUILD_TARGETS)}"
+cmake --build "$BUILD_DIR" --parallel "$JOBS" "${TARGETS[@]}"
 say "build ready: $BUILD_DIR/"

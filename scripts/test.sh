@@ -6,6 +6,10 @@
 # 1. The same set-up as quickstart.sh (scripts/setup.sh: missing Debian packages, Release build
 #    of build/ with warnings as errors), then the whole ctest suite of build/: unit tests, CLI
 #    tests, the Doxygen docs (docs_build) and the installed-package check (consumer_project).
+#    Then the exercise kit's proofs (scripts/exercise_proofs.sh): the solution scores 100 % in the
+#    grader's instructor mode; the student kit (exercises/handout.py) leaks nothing hidden, builds
+#    with its README's command and scores exactly 0; each exercise's stub alone lowers that
+#    exercise (and those that need it) and nothing else.
 # 2. A second build, build-asan/, with AddressSanitizer + UndefinedBehaviorSanitizer
 #    (-DCNNLAB_SANITIZE=ON), and the same suite again; any sanitizer finding fails its test.
 # 3. The fuzzers (scripts/fuzz.sh): the IDX, npy, checkpoint and model-file readers, each fed
@@ -13,7 +17,7 @@
 #    report fails.
 #
 # Exits non-zero if anything fails. Safe to run again (builds are incremental).
-# CNNLAB_SKIP_SANITIZE=1 skips step 2 and CNNLAB_SKIP_FUZZ=1 step 3 (for quick local runs; CI
+# CNNLAB_SKIP_PROOFS=1 skips the proofs, CNNLAB_SKIP_SANITIZE=1 step 2 and CNNLAB_SKIP_FUZZ=1 step 3 (for quick local runs; CI
 # never sets them).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -28,6 +32,17 @@ bash scripts/setup.sh build
 say "ctest on build/ ($JOBS parallel jobs)"
 ctest --test-dir build --output-on-failure --parallel "$JOBS"
 RELEASE_SUMMARY="build/: all tests passed"
+
+# The exercise kit (exercises/README.md): the solution scores 100 %, the student kit builds and
+# scores 0 without leaking hidden checks, each exercise's stub lowers only what depends on it.
+if [[ "${CNNLAB_SKIP_PROOFS:-0}" == 1 ]]; then
+  say "CNNLAB_SKIP_PROOFS=1: skipping the exercise kit's proofs"
+  PROOFS_SUMMARY="exercise proofs skipped"
+else
+  say "the exercise kit's proofs (scripts/exercise_proofs.sh)"
+  bash scripts/exercise_proofs.sh build
+  PROOFS_SUMMARY="exercise kit: solution 100 %, kit 0 with no leak, every stub isolated"
+fi
 
 # ---- 2. sanitizer build + suite ----------------------------------------------------------------
 if [[ "${CNNLAB_SKIP_SANITIZE:-0}" == 1 ]]; then
@@ -66,4 +81,4 @@ else
   FUZZ_SUMMARY="fuzzers: no findings"
 fi
 
-say "test.sh: OK — $RELEASE_SUMMARY; $SANITIZE_SUMMARY; $FUZZ_SUMMARY; total $(elapsed)"
+say "test.sh: OK — $RELEASE_SUMMARY; $PROOFS_SUMMARY; $SANITIZE_SUMMARY; $FUZZ_SUMMARY; total $(elapsed)"
