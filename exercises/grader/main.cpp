@@ -12,6 +12,8 @@
 
 #include <cnnlab/core/error.hpp>
 
+#include "src/io/file_io.hpp"  // write_file_atomically: the JSON report is never half written
+
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -26,7 +28,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <set>
@@ -232,6 +233,11 @@ void score(ExerciseResult& r) {
   const bool any_not_implemented =
       std::any_of(r.checks.begin(), r.checks.end(),
                   [](const CheckResult& c) { return c.status == "not_implemented"; });
+  if (total == 0) {
+    r.status = "failed";
+    r.note = "this grader has no checks for it";
+    return;
+  }
   if (r.status == "crashed" || r.status == "timeout") {
     r.points = 0;  // a crash or a hang costs the whole exercise
     return;
@@ -328,7 +334,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    return app.exit(e) == 0 ? 0 : 2;  // --help: 0; a usage error: 2
   }
   grade::set_data_dir(data_dir, hidden_dir);
 
@@ -357,7 +363,7 @@ int main(int argc, char** argv) {
   try {
     numbers = selection(only);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    return app.exit(e) == 0 ? 0 : 2;
   }
   char self[4096];
   const ssize_t len = ::readlink("/proc/self/exe", self, sizeof self - 1);
@@ -430,10 +436,11 @@ int main(int argc, char** argv) {
   std::printf("\nTotal %s/%s\n", points_string(total).c_str(), points_string(max).c_str());
 
   if (!json_path.empty()) {
-    std::ofstream out(json_path);
-    out << to_json(results, instructor, total, max).dump(2) << "\n";
-    if (!out) {
-      std::cerr << "cnnlab-grade: cannot write " << json_path << "\n";
+    try {
+      const std::string text = to_json(results, instructor, total, max).dump(2) + "\n";
+      cnnlab::io_detail::write_file_atomically(json_path, "cnnlab-grade: --json " + json_path + ": ", {text});
+    } catch (const cnnlab::Error& e) {
+      std::cerr << e.what() << "\n";
       return 2;
     }
   }
