@@ -86,9 +86,11 @@ def two_layer_case(out, name, seed, N, D, H, C, zero_row=False):
 
 # ---- exercise 5: softmax and cross-entropy -------------------------------------------------------
 
-def softmax_case(out, name, seed, N, D, scale=3.0, offset=0.0, dloss=1.0, rows=None):
+def softmax_case(out, name, seed, N, D, scale=3.0, offset=0.0, dloss=1.0, rows=None,
+                 backward=True):
     """logits [N, D] (uniform in offset ± scale, or the given rows), labels [N], dy [N, D] ->
-    softmax y and its backward dx; the mean cross-entropy loss and its gradient (times dloss)."""
+    softmax y and (if backward) its backward dx; the mean cross-entropy loss and its gradient
+    (times dloss)."""
     r = rng(seed)
     x = (offset + r.uniform(-scale, scale, (N, D))).astype(np.float32)
     if rows is not None:
@@ -100,9 +102,10 @@ def softmax_case(out, name, seed, N, D, scale=3.0, offset=0.0, dloss=1.0, rows=N
     (y * t64(dy)).sum().backward()
     save(out, f"{name}_x", x)
     save(out, f"{name}_labels", labels)
-    save(out, f"{name}_dy", dy)
     save(out, f"{name}_y", y.detach().numpy())
-    save(out, f"{name}_dx", tx.grad.numpy())
+    if backward:
+        save(out, f"{name}_dy", dy)
+        save(out, f"{name}_dx", tx.grad.numpy())
     tl = t64(x, True)
     loss = F.cross_entropy(tl, torch.tensor(labels), reduction="mean")
     (dloss * loss).backward()
@@ -112,14 +115,14 @@ def softmax_case(out, name, seed, N, D, scale=3.0, offset=0.0, dloss=1.0, rows=N
 
 # ---- exercise 9: pooling -------------------------------------------------------------------------
 
-def pool_case(out, name, seed, shape, F_, S, P=0, ceil=False, values=None):
+def pool_case(out, name, seed, shape, F_, S, P=0, ceil=False, values=None, avg=True):
     """x [N, C, H, W] (random, so no ties, or the given values), dy -> max and average pooling
-    forward and backward (average: count_include_pad, PyTorch's default)."""
+    forward and backward (average, unless avg is False: count_include_pad, PyTorch's default)."""
     r = rng(seed)
     x = r.uniform(-3, 3, shape).astype(np.float32) if values is None else \
         np.asarray(values, dtype=np.float32).reshape(shape)
     save(out, f"{name}_x", x)
-    for fn, tag in ((F.max_pool2d, "max"), (F.avg_pool2d, "avg")):
+    for fn, tag in ((F.max_pool2d, "max"), (F.avg_pool2d, "avg"))[:2 if avg else 1]:
         tx = t64(x, True)
         y = fn(tx, F_, S, P, ceil_mode=ceil)
         dy = r.uniform(-1, 1, tuple(y.shape)).astype(np.float32)
@@ -140,11 +143,11 @@ def make(out):
     two_layer_case(out, "ex04/net1", 403, N=1, D=3, H=4, C=2)
     # exercise 5
     softmax_case(out, "ex05/small", 501, N=4, D=5)
-    softmax_case(out, "ex05/large", 502, N=3, D=6, scale=1000.0)
-    softmax_case(out, "ex05/dloss", 503, N=5, D=3, dloss=0.5)
+    softmax_case(out, "ex05/large", 502, N=3, D=6, scale=1000.0, backward=False)
+    softmax_case(out, "ex05/dloss", 503, N=5, D=3, dloss=0.5, backward=False)
     # exercise 9
     pool_case(out, "ex09/overlap", 901, (2, 2, 7, 7), 3, 2)           # AlexNet-style 3x3, stride 2
     pool_case(out, "ex09/pad", 902, (1, 3, 6, 5), 3, 2, P=1)          # padding 1
     pool_case(out, "ex09/plain", 903, (2, 1, 4, 6), 2, 2)             # 2x2, stride 2
     ties = [[1, 1, 2, 2], [1, 0, 2, 2], [0, 3, 3, 0], [3, 3, 0, 0]]   # every window has ties
-    pool_case(out, "ex09/ties", 904, (1, 1, 4, 4), 2, 2, values=ties)
+    pool_case(out, "ex09/ties", 904, (1, 1, 4, 4), 2, 2, values=ties, avg=False)
