@@ -67,12 +67,15 @@ TEST_CASE("TwoLayerNet: a hand-worked example, forward and backward", "[nn][two_
   CHECK(net.input_size() == 2);
   CHECK(net.hidden_size() == 3);
   CHECK(net.output_size() == 1);
-  const Tensor f = net.forward(make({1, 2}, {1, 2}));
-  REQUIRE(f.shape() == Shape{1, 1});
+  const Tensor f = net.forward(make({2}, {1, 2}));  // one column vector: f is [C] = [1]
+  REQUIRE(f.shape() == Shape{1});
   CHECK(f.to_vector() == std::vector<float>{2});
   // df = 3: dW2 = df hᵀ = (0, 6, 6); dh = W2ᵀ df = (3, 6, −3); da = (0, 6, −3) (unit 0 is off);
   // dW1 = da xᵀ; dx = W1ᵀ da = (12, −3).
-  const TwoLayerNetGrads g = net.backward(make({1, 1}, {3}));
+  const TwoLayerNetGrads g = net.backward(make({1}, {3}));
+  REQUIRE(g.dx.shape() == Shape{2});
+  REQUIRE(g.dW1.shape() == Shape{3, 2});
+  REQUIRE(g.dW2.shape() == Shape{1, 3});
   CHECK(g.dW2.to_vector() == std::vector<float>{0, 6, 6});
   CHECK(g.dW1.to_vector() == std::vector<float>{0, 0, 6, 12, -3, -6});
   CHECK(g.dx.to_vector() == std::vector<float>{12, -3});
@@ -130,6 +133,9 @@ TEST_CASE("TwoLayerNet: bad shapes and a backward before forward are errors", "[
   TwoLayerNet net(make({3, 2}, std::vector<float>(6)), make({1, 3}, std::vector<float>(3)));
   CHECK_THROWS_WITH(net.backward(make({1, 1}, {1})), Contains("call forward() first"));
   CHECK_THROWS_WITH(net.forward(make({1, 3}, {1, 2, 3})), Contains("D = 2"));
+  CHECK_THROWS_WITH(net.forward(make({1, 1, 2}, {1, 2})), Contains("[D] or [N, D]"));
+  net.forward(make({2}, {1, 2}));
+  CHECK_THROWS_WITH(net.backward(make({1, 1}, {1})), Contains("f's shape [1]"));
   net.forward(make({2, 2}, {1, 2, 3, 4}));
   CHECK_THROWS_WITH(net.backward(make({1, 1}, {1})), Contains("f's shape [2, 1]"));
 }

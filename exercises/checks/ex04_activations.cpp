@@ -73,7 +73,13 @@ GRADE_CHECK(4, "two-layer net, batch of 3 inputs (D=4, H=5, C=3): f, dW1, dW2, d
   check_two_layer("ex04/net");
 }
 
-GRADE_CHECK(4,
-            "two-layer net on one column vector x (D=3, H=4, C=2): f and gradients match PyTorch") {
-  check_two_layer("ex04/net1");
+GRADE_CHECK(
+    4, "two-layer net on one column vector x [3] (H=4, C=2): f [2] and gradients match PyTorch") {
+  TwoLayerNet net(golden("ex04/net1_W1"), golden("ex04/net1_W2"));
+  const Tensor f = net.forward(golden("ex04/net1_x").reshape({3}));
+  expect_close("f = W2 max(0, W1 x)", f, golden("ex04/net1_f").reshape({2}));
+  const TwoLayerNetGrads g = net.backward(golden("ex04/net1_df").reshape({2}));
+  expect_close("dL/dW1", g.dW1, golden("ex04/net1_dW1"));
+  expect_close("dL/dW2", g.dW2, golden("ex04/net1_dW2"));
+  expect_close("dL/dx", g.dx, golden("ex04/net1_dx").reshape({3}));
 }

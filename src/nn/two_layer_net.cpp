@@ -21,11 +21,33 @@ TwoLayerNet::TwoLayerNet(Tensor W1, Tensor W2) : W1_(std::move(W1)), W2_(std::mo
 }
 
 Tensor TwoLayerNet::forward(const Tensor& x) {
-  if (!x.defined() || x.ndim() != 2 || x.dim(0) < 1 || x.dim(1) != input_size())
-    throw Error("TwoLayerNet::forward: x must be [N, D] with N >= 1 and D = " +
+  const bool one_vector = x.defined() && x.ndim() == 1;
+  if (!x.defined() || (!one_vector && x.ndim() != 2) || x.dim(0) < 1 || x.dim(-1) != input_size())
+    throw Error("TwoLayerNet::forward: x must be [D] or [N, D] with N >= 1 and D = " +
                 std::to_string(input_size()) + " (W1's columns), got " + to_string(x.shape()));
   if (&x.backend() != &W1_.backend())
     throw Error("TwoLayerNet::forward: x must live on the weights' backend");
+  one_vector_ = one_vector;
+  if (!one_vector) return forward_rows(x);
+  return forward_rows(x.reshape({1, input_size()})).reshape({output_size()});
+}
+
+TwoLayerNetGrads TwoLayerNet::backward(const Tensor& df) const {
+  if (!x_.defined()) throw Error("TwoLayerNet::backward: call forward() first");
+  const Shape f_shape = one_vector_ ? Shape{output_size()} : Shape{x_.dim(0), output_size()};
+  if (!df.defined() || df.shape() != f_shape)
+    throw Error("TwoLayerNet::backward: df must have f's shape " + to_string(f_shape) + ", got " +
+                to_string(df.shape()));
+  if (&df.backend() != &W1_.backend())
+    throw Error("TwoLayerNet::backward: df must live on the weights' backend");
+  if (!one_vector_) return backward_rows(df);
+  TwoLayerNetGrads g = backward_rows(df.reshape({1, output_size()}));
+  g.dx = g.dx.reshape({input_size()});
+  return g;
+}
+
+// x [N, D] -> f [N, C]; keeps x_ [N, D] and a_ = W1·x [N, H] for backward_rows.
+Tensor TwoLayerNet::forward_rows(const Tensor& x) {
   // BEGIN SOLUTION exercise 4: two_layer_forward [x]
   const int64_t N = x.dim(0), D = input_size(), H = hidden_size(), C = output_size();
   x_ = x.clone();
@@ -55,14 +77,8 @@ Tensor TwoLayerNet::forward(const Tensor& x) {
   // END SOLUTION
 }
 
-TwoLayerNetGrads TwoLayerNet::backward(const Tensor& df) const {
-  if (!x_.defined()) throw Error("TwoLayerNet::backward: call forward() first");
-  const Shape f_shape{x_.dim(0), output_size()};
-  if (!df.defined() || df.shape() != f_shape)
-    throw Error("TwoLayerNet::backward: df must have f's shape " + to_string(f_shape) + ", got " +
-                to_string(df.shape()));
-  if (&df.backend() != &W1_.backend())
-    throw Error("TwoLayerNet::backward: df must live on the weights' backend");
+// df [N, C] -> dW1 [H, D], dW2 [C, H] (summed over the batch), dx [N, D].
+TwoLayerNetGrads TwoLayerNet::backward_rows(const Tensor& df) const {
   // BEGIN SOLUTION exercise 4: two_layer_backward [df]
   const int64_t N = x_.dim(0), D = input_size(), H = hidden_size(), C = output_size();
   Backend& backend = df.backend();

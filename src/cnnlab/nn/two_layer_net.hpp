@@ -6,9 +6,10 @@
 ///   forward    a = W1·x        h = max(0, a)        f = W2·h
 ///   backward   dW2 = df·hᵀ     dh = W2ᵀ·df          da = dh · 1(a > 0)
 ///              dW1 = da·xᵀ     dx = W1ᵀ·da
-/// with W1 [H×D] and W2 [C×H] as on the slide (x a column vector of D numbers). A batch of N
-/// inputs is a tensor x [N, D] whose row n is one column vector x_n; then f [N, C] has row n
-/// = W2·max(0, W1·x_n) and the weight gradients are summed over the batch. ReLU follows the
+/// with W1 [H×D] and W2 [C×H] as on the slide, x a column vector of D numbers (a tensor [D];
+/// then f is [C]). A batch of N inputs is a tensor x [N, D] whose row n is one column vector
+/// x_n; then f [N, C] has row n = W2·max(0, W1·x_n) and the weight gradients are summed over
+/// the batch. ReLU follows the
 /// library's rule (activations.hpp): its derivative at a = 0 is 0, and a NaN lets the
 /// gradient through. Tensors must live on a host backend (reference or OpenMP); the results are
 /// on the input's backend. Not here: a bias, other activations, training (see nn/layers.hpp).
@@ -24,10 +25,11 @@ namespace cnnlab {
 struct TwoLayerNetGrads {
   Tensor dW1;  ///< dL/dW1 [H, D]
   Tensor dW2;  ///< dL/dW2 [C, H]
-  Tensor dx;   ///< dL/dx [N, D]
+  Tensor dx;   ///< dL/dx, shaped like x ([N, D], or [D] for one column vector)
 };
 
-/// @brief f = W2·max(0, W1·x) for a batch of column vectors x (the rows of an [N, D] tensor).
+/// @brief f = W2·max(0, W1·x) for one column vector x [D] or a batch of them (the rows of an
+///        [N, D] tensor).
 class TwoLayerNet {
  public:
   /// @brief A network with the given weights (kept by reference to the same storage).
@@ -36,10 +38,11 @@ class TwoLayerNet {
   /// @throws Error unless W1 and W2 are matrices with W2's columns = W1's rows, on one backend.
   TwoLayerNet(Tensor W1, Tensor W2);
 
-  /// @brief f [N, C] from x [N, D]; keeps what backward() needs (x and a = W1·x).
-  /// @throws Error unless x is [N, D] with N >= 1 on the weights' backend.
+  /// @brief f [C] from one column vector x [D], or f [N, C] from a batch x [N, D]; keeps what
+  ///        backward() needs (x and a = W1·x).
+  /// @throws Error unless x is [D] or [N, D] with N >= 1, on the weights' backend.
   Tensor forward(const Tensor& x);
-  /// @brief dW1, dW2 and dx from df = dL/df [N, C] of the last forward() call.
+  /// @brief dW1, dW2 and dx (shaped like x) from df = dL/df, shaped like the last forward()'s f.
   /// @throws Error before any forward() call or for a df of another shape than f.
   TwoLayerNetGrads backward(const Tensor& df) const;
 
@@ -50,10 +53,16 @@ class TwoLayerNet {
   int64_t output_size() const { return W2_.dim(0); }  ///< C
 
  private:
+  /// The computation on a batch: f [N, C] from x [N, D] (checked), filling x_ and a_.
+  Tensor forward_rows(const Tensor& x);
+  /// The computation on a batch: the gradients from df [N, C] (checked), dx [N, D].
+  TwoLayerNetGrads backward_rows(const Tensor& df) const;
+
   Tensor W1_;  ///< [H, D]
   Tensor W2_;  ///< [C, H]
   Tensor x_;   ///< the last forward()'s input [N, D]
   Tensor a_;   ///< its hidden pre-activations a = W1·x, stored [N, H] (row n = W1·x_n)
+  bool one_vector_ = false;  ///< whether the last forward()'s x was one column vector [D]
 };
 
 }  // namespace cnnlab
