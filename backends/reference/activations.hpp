@@ -9,6 +9,8 @@
 // Sigmoid is evaluated in a form that never overflows: for x < 0 it uses e^x / (1 + e^x).
 #pragma once
 
+#include <cnnlab/core/error.hpp>
+
 #include <cmath>
 #include <cstdint>
 
@@ -16,15 +18,20 @@ namespace cnnlab::ref {
 
 template <class T>
 void relu_forward(const T* x, T* y, int64_t n) {
+  // BEGIN SOLUTION exercise 4: relu_forward [x, y, n]
   for (int64_t e = 0; e < n; ++e) y[e] = x[e] <= T(0) ? T(0) : x[e];  // NaN <= 0 is false
+  // END SOLUTION
 }
 template <class T>
 void relu_backward(const T* x, const T* dy, T* dx, int64_t n) {
+  // BEGIN SOLUTION exercise 4: relu_backward [x, dy, dx, n]
   for (int64_t e = 0; e < n; ++e) dx[e] = x[e] <= T(0) ? T(0) : dy[e];
+  // END SOLUTION
 }
 
 template <class T>
 void sigmoid_forward(const T* x, T* y, int64_t n) {
+  // BEGIN SOLUTION exercise 4: sigmoid_forward [x, y, n]
   for (int64_t e = 0; e < n; ++e) {
     if (x[e] >= T(0)) {
       y[e] = T(1) / (T(1) + std::exp(-x[e]));
@@ -33,10 +40,13 @@ void sigmoid_forward(const T* x, T* y, int64_t n) {
       y[e] = z / (T(1) + z);
     }
   }
+  // END SOLUTION
 }
 template <class T>
 void sigmoid_backward(const T* y, const T* dy, T* dx, int64_t n) {
+  // BEGIN SOLUTION exercise 4: sigmoid_backward [y, dy, dx, n]
   for (int64_t e = 0; e < n; ++e) dx[e] = dy[e] * y[e] * (T(1) - y[e]);
+  // END SOLUTION
 }
 
 template <class T>

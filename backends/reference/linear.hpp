@@ -8,6 +8,8 @@
 // Templated on the scalar type T. Not here: blocking or SIMD (backends/openmp).
 #pragma once
 
+#include <cnnlab/core/error.hpp>
+
 #include <cstdint>
 
 namespace cnnlab::ref {
@@ -16,29 +18,34 @@ namespace cnnlab::ref {
 template <class T>
 void linear_forward(const T* x, const T* w, const T* b, T* y, int64_t N, int64_t Din,
                     int64_t Dout) {
+  // BEGIN SOLUTION exercise 3: linear_forward [x, w, b, y, N, Din, Dout]
   for (int64_t n = 0; n < N; ++n)
     for (int64_t o = 0; o < Dout; ++o) {
       T sum = b ? b[o] : T(0);
       for (int64_t i = 0; i < Din; ++i) sum += x[n * Din + i] * w[i * Dout + o];
       y[n * Dout + o] = sum;
     }
+  // END SOLUTION
 }
 
 // dy (N, Dout), w (Din, Dout)  ->  dx (N, Din) = dy · Wᵀ
 template <class T>
 void linear_backward_data(const T* dy, const T* w, T* dx, int64_t N, int64_t Din, int64_t Dout) {
+  // BEGIN SOLUTION exercise 3: linear_backward_data [dy, w, dx, N, Din, Dout]
   for (int64_t n = 0; n < N; ++n)
     for (int64_t i = 0; i < Din; ++i) {
       T sum = T(0);
       for (int64_t o = 0; o < Dout; ++o) sum += dy[n * Dout + o] * w[i * Dout + o];
       dx[n * Din + i] = sum;
     }
+  // END SOLUTION
 }
 
 // x (N, Din), dy (N, Dout)  ->  dw (Din, Dout) = xᵀ · dy,  db (Dout) = column sums of dy
 template <class T>
 void linear_backward_weight(const T* x, const T* dy, T* dw, T* db, int64_t N, int64_t Din,
                             int64_t Dout) {
+  // BEGIN SOLUTION exercise 3: linear_backward_weight [x, dy, dw, db, N, Din, Dout]
   for (int64_t i = 0; i < Din; ++i)
     for (int64_t o = 0; o < Dout; ++o) {
       T sum = T(0);
@@ -51,6 +58,7 @@ void linear_backward_weight(const T* x, const T* dy, T* dw, T* db, int64_t N, in
       for (int64_t n = 0; n < N; ++n) sum += dy[n * Dout + o];
       db[o] = sum;
     }
+  // END SOLUTION
 }
 
 // C (M, N) = alpha · op(A) · op(B) + beta · C, where op(A) is (M, Kd) and op(B) is (Kd, N).

@@ -15,6 +15,7 @@
 // Templated on the scalar type T. Not here: argument checks (src/ops/geometry.cpp).
 #pragma once
 
+#include <cnnlab/core/error.hpp>
 #include <cnnlab/ops/geometry.hpp>
 
 #include <algorithm>
@@ -28,17 +29,20 @@ struct PoolWindow {
 };
 
 inline PoolWindow pool_window(const Pool2dGeometry& g, int64_t i, int64_t j) {
+  // BEGIN SOLUTION exercise 9: pool_window [g, i, j]
   const int64_t hs = i * g.S - g.P, ws = j * g.S - g.P;
   const int64_t he = std::min(hs + g.F, g.H + g.P), we = std::min(ws + g.F, g.W + g.P);
   const int64_t divisor = (he - hs) * (we - ws);  // window size within the padded input
   return {std::max<int64_t>(hs, 0), std::min(he, g.H), std::max<int64_t>(ws, 0), std::min(we, g.W),
           divisor};
+  // END SOLUTION
 }
 
 /// Flat offset (within one H×W plane) of window (i, j)'s pick: its first NaN in row-major
 /// order if it holds one, else its first maximum.
 template <class T>
 int64_t pool_argmax(const T* plane, const Pool2dGeometry& g, int64_t i, int64_t j) {
+  // BEGIN SOLUTION exercise 9: pool_argmax [plane, g, i, j]
   const PoolWindow win = pool_window(g, i, j);
   int64_t best = win.h0 * g.W + win.w0;
   for (int64_t h = win.h0; h < win.h1; ++h)
@@ -48,22 +52,26 @@ int64_t pool_argmax(const T* plane, const Pool2dGeometry& g, int64_t i, int64_t 
       if (v > plane[best]) best = h * g.W + w;  // strict '>': the first maximum wins
     }
   return best;
+  // END SOLUTION
 }
 
 // x (N, C, H, W)  ->  y (N, C, H2, W2)
 template <class T>
 void maxpool2d_forward(const T* x, T* y, const Pool2dGeometry& g) {
+  // BEGIN SOLUTION exercise 9: maxpool2d_forward [x, y, g]
   for (int64_t p = 0; p < g.N * g.C; ++p) {  // p walks the N·C planes
     const T* plane = x + p * g.H * g.W;
     for (int64_t i = 0; i < g.H2; ++i)
       for (int64_t j = 0; j < g.W2; ++j)
         y[(p * g.H2 + i) * g.W2 + j] = plane[pool_argmax(plane, g, i, j)];
   }
+  // END SOLUTION
 }
 
 // x (N, C, H, W), dy (N, C, H2, W2)  ->  dx (N, C, H, W)
 template <class T>
 void maxpool2d_backward(const T* x, const T* dy, T* dx, const Pool2dGeometry& g) {
+  // BEGIN SOLUTION exercise 9: maxpool2d_backward [x, dy, dx, g]
   for (int64_t e = 0; e < g.N * g.C * g.H * g.W; ++e) dx[e] = T(0);
   for (int64_t p = 0; p < g.N * g.C; ++p) {
     const T* plane = x + p * g.H * g.W;
@@ -71,11 +79,13 @@ void maxpool2d_backward(const T* x, const T* dy, T* dx, const Pool2dGeometry& g)
       for (int64_t j = 0; j < g.W2; ++j)  // windows may overlap (S < F): accumulate
         dx[p * g.H * g.W + pool_argmax(plane, g, i, j)] += dy[(p * g.H2 + i) * g.W2 + j];
   }
+  // END SOLUTION
 }
 
 // x (N, C, H, W)  ->  y (N, C, H2, W2)
 template <class T>
 void avgpool2d_forward(const T* x, T* y, const Pool2dGeometry& g) {
+  // BEGIN SOLUTION exercise 9: avgpool2d_forward [x, y, g]
   for (int64_t p = 0; p < g.N * g.C; ++p) {
     const T* plane = x + p * g.H * g.W;
     for (int64_t i = 0; i < g.H2; ++i)
@@ -87,11 +97,13 @@ void avgpool2d_forward(const T* x, T* y, const Pool2dGeometry& g) {
         y[(p * g.H2 + i) * g.W2 + j] = sum / static_cast<T>(win.divisor);
       }
   }
+  // END SOLUTION
 }
 
 // dy (N, C, H2, W2)  ->  dx (N, C, H, W)
 template <class T>
 void avgpool2d_backward(const T* dy, T* dx, const Pool2dGeometry& g) {
+  // BEGIN SOLUTION exercise 9: avgpool2d_backward [dy, dx, g]
   for (int64_t e = 0; e < g.N * g.C * g.H * g.W; ++e) dx[e] = T(0);
   for (int64_t p = 0; p < g.N * g.C; ++p)
     for (int64_t i = 0; i < g.H2; ++i)
@@ -101,6 +113,7 @@ void avgpool2d_backward(const T* dy, T* dx, const Pool2dGeometry& g) {
         for (int64_t h = win.h0; h < win.h1; ++h)
           for (int64_t w = win.w0; w < win.w1; ++w) dx[p * g.H * g.W + h * g.W + w] += share;
       }
+  // END SOLUTION
 }
 
 }  // namespace cnnlab::ref

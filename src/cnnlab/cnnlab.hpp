@@ -39,6 +39,7 @@
 #include <cnnlab/nn/model_file.hpp>
 #include <cnnlab/nn/sequential.hpp>
 #include <cnnlab/nn/summary.hpp>
+#include <cnnlab/nn/two_layer_net.hpp>
 #include <cnnlab/ops/data_checks.hpp>
 #include <cnnlab/ops/geometry.hpp>
 #include <cnnlab/ops/op_registry.hpp>
