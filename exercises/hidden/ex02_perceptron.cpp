@@ -23,7 +23,7 @@ struct Separable {
 // n points in [-3, 3]^D, labelled by the sign of w*·x + b*, kept only when |w*·x + b*| >= margin.
 Separable make_separable(uint64_t seed, const std::vector<double>& w_star, double b_star, size_t n,
                          double margin) {
-  std::mt19937_64 rng(seed);
+  std::minstd_rand rng(static_cast<std::minstd_rand::result_type>(seed));
   std::uniform_real_distribution<double> u(-3, 3);
   double norm = b_star * b_star;
   for (double v : w_star) norm += v * v;
