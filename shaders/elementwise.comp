@@ -13,6 +13,8 @@
 // Memory-bound: each invocation moves one vec4 of each operand. The host rounds every buffer up
 // to a multiple of 4 floats, so the last vec4 is always inside the buffer; the extra lanes are
 // padding nobody reads. Bound: invocation i < n4 = ceil(n / 4). No loops.
+// The relu-backward branch is exercise 12 (exercises/12_shader.md); in the student kit it writes
+// CNNLAB_NOT_IMPLEMENTED (shader_modes.h), which the grader recognises.
 #include "common.glsl"
 
 layout(local_size_x_id = 0) in;
@@ -34,8 +36,10 @@ void main() {
   if (OP == ELEMENTWISE_RELU_FORWARD) {
     r = mix(mix(vec4(0), x, greaterThan(x, vec4(0))), x, nan_bits4(x));
   } else if (OP == ELEMENTWISE_RELU_BACKWARD) {
+    // BEGIN SOLUTION exercise 12: relu_backward {stub: r = vec4(CNNLAB_NOT_IMPLEMENTED);}
     const vec4 dy = b[i];
     r = mix(mix(vec4(0), dy, greaterThan(x, vec4(0))), dy, nan_bits4(x));
+    // END SOLUTION
   } else if (OP == ELEMENTWISE_SIGMOID_FORWARD) {
     const vec4 e = exp(-abs(x));  // e^-|x| ≤ 1
     r = mix(e / (1.0 + e), 1.0 / (1.0 + e), greaterThanEqual(x, vec4(0)));

@@ -70,6 +70,12 @@ CNNLAB_SHADER_CONST SGD_NESTEROV = 1u;  // param −= lr · (g + momentum · vel
 CNNLAB_SHADER_CONST ADAM_L2 = 0u;         // Adam: g = grad + wd · param
 CNNLAB_SHADER_CONST ADAM_DECOUPLED = 1u;  // AdamW: param *= 1 − lr · wd; g = grad
 
+// ---- the graded exercises' stubs -----------------------------------------------------------
+// The value a stubbed shader writes (exercise 12's student kit: `r = vec4(CNNLAB_NOT_IMPLEMENTED)`):
+// a finite float no computation here produces, so the grader can tell "not written yet" from
+// "wrong". A float literal with the f suffix is valid in C++ and in GLSL 4.50 alike.
+#define CNNLAB_NOT_IMPLEMENTED (-1.2345e38f)
+
 #undef CNNLAB_SHADER_CONST
 #ifdef __cplusplus
 }  // namespace cnnlab::vk

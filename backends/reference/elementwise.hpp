@@ -12,6 +12,8 @@
 // AdamW), so a student can compare step by step.
 #pragma once
 
+#include <cnnlab/core/error.hpp>
+
 #include <cmath>
 #include <cstdint>
 
@@ -25,12 +27,14 @@ void add_forward(const T* a, const T* b, T* y, int64_t n) {
 template <class T>
 void sgd_update(T* param, const T* grad, T* velocity, int64_t n, T lr, T momentum, T wd,
                 bool nesterov) {
+  // BEGIN SOLUTION exercise 10: sgd_update [param, grad, velocity, n, lr, momentum, wd, nesterov]
   for (int64_t e = 0; e < n; ++e) {
     const T g = grad[e] + wd * param[e];
     velocity[e] = momentum * velocity[e] + g;
     const T step = nesterov ? g + momentum * velocity[e] : velocity[e];
     param[e] -= lr * step;
   }
+  // END SOLUTION
 }
 
 template <class T>

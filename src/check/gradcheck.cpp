@@ -23,6 +23,7 @@ namespace cnnlab {
 std::vector<double> numerical_gradient(
     const std::function<double(const std::vector<double>&)>& loss, std::vector<double> x,
     double h) {
+  // BEGIN SOLUTION exercise 6: numerical_gradient [loss, x, h]
   std::vector<double> g(x.size());
   for (size_t i = 0; i < x.size(); ++i) {
     const double xi = x[i], step = h * std::max(1.0, std::abs(xi));
@@ -34,11 +35,13 @@ std::vector<double> numerical_gradient(
     g[i] = (up - down) / (2 * step);
   }
   return g;
+  // END SOLUTION
 }
 
 GradReport compare_gradient(const std::string& name, const Shape& shape,
                             const std::vector<double>& analytic,
                             const std::vector<double>& numeric) {
+  // BEGIN SOLUTION exercise 6: compare_gradient [name, shape, analytic, numeric]
   if (numeric.size() != analytic.size())
     throw Error("compare_gradient(" + name + "): the numerical gradient has " +
                 std::to_string(numeric.size()) + " values but the analytic one has " +
@@ -59,6 +62,7 @@ GradReport compare_gradient(const std::string& name, const Shape& shape,
   }
   r.max_rel_error = numeric.empty() ? 0.0 : worst_diff / std::max(scale, 1e-300);
   return r;
+  // END SOLUTION
 }
 
 GradReport check_gradient(const std::string& name, const Shape& shape,

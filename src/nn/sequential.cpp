@@ -62,10 +62,12 @@ Tensor Sequential::forward(const Tensor& x) {
 }
 
 void Sequential::backward(const Tensor& dout) {
+  // BEGIN SOLUTION exercise 10: sequential_backward [dout]
   if (layers_.empty()) throw Error("Sequential::backward: the model has no layers");
   // Chain rule, last layer first: each layer turns dL/d(its output) into dL/d(its input).
   Tensor d = dout;
   for (size_t i = layers_.size(); i-- > 0;) d = layers_[i]->backward(d, /*need_dx=*/i > 0);
+  // END SOLUTION
 }
 
 std::vector<Parameter*> Sequential::parameters() const {

@@ -2,11 +2,12 @@
 //
 // One batch, as in the lecture: forward the images through the model, the softmax
 // cross-entropy loss of the logits, backward from dL/dlogits to every parameter, one optimizer
-// step. One epoch: every training image once, in an order shuffled from (seed, epoch), then a
-// pass over the test set in evaluation mode.
+// step — train_step() (train_step.hpp). One epoch: every training image once, in an order shuffled
+// from (seed, epoch), then a pass over the test set in evaluation mode.
 #include <cnnlab/core/error.hpp>
 #include <cnnlab/nn/loss.hpp>
 #include <cnnlab/ops/ops.hpp>
+#include <cnnlab/train/train_step.hpp>
 #include <cnnlab/train/trainer.hpp>
 
 #include <algorithm>
@@ -147,26 +148,20 @@ TrainOutcome Trainer::run(const Callbacks& cb) {
       auto [x, y] = batch_tensors(train_, idx, options_.norm, *backend_, xs, ys);
       optimizer_->set_lr(schedule_.lr_at(epoch_ * nb + b));
 
-      // forward: logits and the loss
-      model.zero_grad();
-      const Tensor logits = model.forward(x);
-      const std::vector<float> host_logits = logits.to_vector();
-      const bool finite = std::all_of(host_logits.begin(), host_logits.end(),
-                                      [](float v) { return std::isfinite(v); });
-      const float l = finite ? loss.forward(logits, y).at(0) : std::nanf("");
-      if (!std::isfinite(l))
-        throw Error("training diverged: the loss is " +
-                    std::string(finite ? std::to_string(l) : "not finite (so are the logits)") +
-                    " at epoch " + std::to_string(epoch_ + 1) + ", batch " + std::to_string(b + 1) +
-                    " of " + std::to_string(nb) + " (learning rate " +
-                    std::to_string(optimizer_->lr()) + "); nothing was saved for this epoch" +
-                    (last.empty() ? "" : ", " + last + " holds the last good state if it exists") +
-                    ". Try a smaller learning rate (--lr)");
-      const std::vector<int64_t> pred = argmax_rows(host_logits, logits.dim(1));
+      // forward, loss, backward, update (train_step.hpp); a non-finite loss changes nothing
+      const StepResult step = train_step(model, loss, *optimizer_, x, y);
+      const float l = step.loss;
+      if (!step.finite())
+        throw Error(
+            "training diverged: the loss is " +
+            std::string(step.logits_finite ? std::to_string(l) : "not finite (so are the logits)") +
+            " at epoch " + std::to_string(epoch_ + 1) + ", batch " + std::to_string(b + 1) +
+            " of " + std::to_string(nb) + " (learning rate " + std::to_string(optimizer_->lr()) +
+            "); nothing was saved for this epoch" +
+            (last.empty() ? "" : ", " + last + " holds the last good state if it exists") +
+            ". Try a smaller learning rate (--lr)");
+      const std::vector<int64_t> pred = argmax_rows(step.logits, step.classes);
       for (size_t i = 0; i < idx.size(); ++i) p.correct += pred[i] == int64_t(ys[i]) ? 1 : 0;
-      // backward: dL/dlogits through every layer, then one update
-      model.backward(loss.backward());
-      optimizer_->step(model.parameters());
 
       p.batch = b + 1;
       p.seen += int64_t(idx.size());
