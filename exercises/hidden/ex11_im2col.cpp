@@ -25,7 +25,7 @@ void check_hidden_unfold(const std::string& name) {
 }
 void check_hidden_matmul(const std::string& name, int64_t M, int64_t K, int64_t N) {
   const Tensor a = golden("ex11/" + name + "_a"), b = golden("ex11/" + name + "_b");
-  std::vector<float> c(size_t(M * N), 12345.0f);  // poisoned
+  std::vector<float> c(size_t(M * N), -4321.0f);  // poisoned
   lowering::matmul(a.data(), b.data(), c.data(), M, K, N);
   expect_close("matmul " + std::to_string(M) + "x" + std::to_string(K) + " @ " + std::to_string(K) +
                    "x" + std::to_string(N),
