@@ -20,6 +20,7 @@
 #include <functional>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace cnnlab;
@@ -61,17 +62,26 @@ Tensor random_tensor(const Shape& shape, uint64_t seed, float scale) {
   return Tensor::from_vector(shape, v, reference_backend());
 }
 
-// Median of 3 timed runs of @p f, after one untimed warm-up run; in seconds.
-double median_seconds(const std::function<void()>& f) {
-  f();
-  std::vector<double> t;
-  for (int r = 0; r < 3; ++r) {
+// Times @p a and @p b alternately: one untimed warm-up run of each, then 3 timed runs of each,
+// interleaved (a, b, a, b, a, b) so that a change in the machine's load hits both alike.
+// Returns the two medians, in seconds.
+std::pair<double, double> median_seconds(const std::function<void()>& a,
+                                         const std::function<void()>& b) {
+  a();
+  b();
+  std::vector<double> ta, tb;
+  auto time = [](const std::function<void()>& f) {
     const auto t0 = std::chrono::steady_clock::now();
     f();
-    t.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  for (int r = 0; r < 3; ++r) {
+    ta.push_back(time(a));
+    tb.push_back(time(b));
   }
-  std::sort(t.begin(), t.end());
-  return t[1];
+  std::sort(ta.begin(), ta.end());
+  std::sort(tb.begin(), tb.end());
+  return {ta[1], tb[1]};
 }
 
 }  // namespace
@@ -120,20 +130,22 @@ GRADE_CHECK(11,
 
 GRADE_CHECK(11,
             "speed: on an 8x64x32x32 input with 64 3x3 filters (pad 1), "
-            "conv2d_forward_im2col is at least 3 times faster than exercise 7's loops (median of 3 "
+            "conv2d_forward_im2col is at least 2 times faster than exercise 7's loops (median of 3 "
             "runs each)") {
-  // How much faster is enough: the library's solution measured 5.8x-7.2x here (Release build,
-  // one thread, a busy 2-core machine: loops ~0.25 s, im2col + GEMM ~0.04 s); the same im2col
-  // with the textbook i-j-k matmul measured 0.35x-0.45x (slower than the loops), and the loops
-  // themselves are 1x. 3x leaves room for a noisy, shared machine.
-  constexpr double kRequired = 3.0;
+  // How much faster is enough: the library's solution measured 3.3x-10.9x here, mostly 5x-7x
+  // (Release build, one thread, a 2-core machine busy with other builds: loops 0.25-0.55 s,
+  // im2col + GEMM 0.04-0.10 s); the same im2col with the textbook i-j-k matmul measured
+  // 0.35x-0.45x (slower than the loops), and the loops themselves are 1x. 2x leaves room for a
+  // noisy, shared machine.
+  constexpr double kRequired = 2.0;
   const Tensor x = random_tensor({8, 64, 32, 32}, 11, 1.0f);
   const Tensor w = random_tensor({64, 64, 3, 3}, 12, 0.1f);
   const Tensor b = random_tensor({64}, 13, 0.5f);
   const Conv2dParams p{.padding = 1};
   Tensor y_loops, y_gemm;
-  const double t_loops = median_seconds([&] { y_loops = conv2d_forward(x, w, b, p); });
-  const double t_gemm = median_seconds([&] { y_gemm = conv2d_forward_im2col(x, w, b, p); });
+  const auto [t_loops, t_gemm] =
+      median_seconds([&] { y_loops = conv2d_forward(x, w, b, p); },
+                     [&] { y_gemm = conv2d_forward_im2col(x, w, b, p); });
   // The timed code must compute the convolution (its values are checked against PyTorch above;
   // here it must agree with exercise 7's result on this layer).
   expect_close("conv2d_forward_im2col vs conv2d_forward on the timed layer", y_gemm, y_loops,
