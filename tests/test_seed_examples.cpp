@@ -48,6 +48,8 @@ TEST_CASE("seed: 32x32x3 input, ten 5x5 filters, stride 1, pad 2 -> 32x32x10 wit
   const Tensor y = conv2d_forward(x, w, b, {1, 2, 1, 1});
   CHECK(y.shape() == Shape{1, 10, 32, 32});
   CHECK(w.numel() + b.numel() == 760);  // each filter 5*5*3 + 1 = 76 parameters, times 10
+  CHECK(conv2d_parameter_count(3, 10, 5, 1, true) == 760);
+  CHECK(conv2d_parameter_count(3, 10, 5, 1, false) == 750);
 }
 
 TEST_CASE("seed: max pooling of the 4x4 depth slice and its gradient", "[seed][pool]") {

@@ -12,6 +12,7 @@
 // Not here: speed (see backends/openmp), argument checks (src/ops/ops.cpp, src/ops/geometry.cpp).
 #pragma once
 
+#include <cnnlab/core/error.hpp>
 #include <cnnlab/ops/geometry.hpp>
 
 #include <cstdint>
@@ -28,6 +29,7 @@ inline int64_t conv_input_index(int64_t i, int64_t u, int64_t S, int64_t P, int6
 // x (N, C, H, W), w (K, C/G, FH, FW), b (K) or nullptr  ->  y (N, K, H2, W2)
 template <class T>
 void conv2d_forward(const T* x, const T* w, const T* b, T* y, const Conv2dGeometry& g) {
+  // BEGIN SOLUTION exercise 7: conv2d_forward [x, w, b, y, g]
   const int64_t Cg = g.channels_per_group(), Kg = g.filters_per_group();
   for (int64_t n = 0; n < g.N; ++n)
     for (int64_t k = 0; k < g.K; ++k) {
@@ -49,12 +51,14 @@ void conv2d_forward(const T* x, const T* w, const T* b, T* y, const Conv2dGeomet
           y[((n * g.K + k) * g.H2 + i) * g.W2 + j] = sum;
         }
     }
+  // END SOLUTION
 }
 
 // dy (N, K, H2, W2), w (K, C/G, FH, FW)  ->  dx (N, C, H, W)
 // dL/dx[n,c,h,w] = Σ over every (k,i,j,u,v) whose tap lands on (h,w) of dy[n,k,i,j]·w[k,c,u,v].
 template <class T>
 void conv2d_backward_data(const T* dy, const T* w, T* dx, const Conv2dGeometry& g) {
+  // BEGIN SOLUTION exercise 8: conv2d_backward_data [dy, w, dx, g]
   const int64_t Cg = g.channels_per_group(), Kg = g.filters_per_group();
   for (int64_t e = 0; e < g.N * g.C * g.H * g.W; ++e) dx[e] = T(0);
   for (int64_t n = 0; n < g.N; ++n)
@@ -76,6 +80,7 @@ void conv2d_backward_data(const T* dy, const T* w, T* dx, const Conv2dGeometry& 
             }
         }
     }
+  // END SOLUTION
 }
 
 // x (N, C, H, W), dy (N, K, H2, W2)  ->  dw (K, C/G, FH, FW), db (K) or nullptr
@@ -83,6 +88,7 @@ void conv2d_backward_data(const T* dy, const T* w, T* dx, const Conv2dGeometry& 
 // dy[n,k,·,·]
 template <class T>
 void conv2d_backward_weight(const T* x, const T* dy, T* dw, T* db, const Conv2dGeometry& g) {
+  // BEGIN SOLUTION exercise 8: conv2d_backward_weight [x, dy, dw, db, g]
   const int64_t Cg = g.channels_per_group(), Kg = g.filters_per_group();
   for (int64_t k = 0; k < g.K; ++k) {
     const int64_t c0 = (k / Kg) * Cg;
@@ -110,6 +116,7 @@ void conv2d_backward_weight(const T* x, const T* dy, T* dw, T* db, const Conv2dG
       db[k] = sum;
     }
   }
+  // END SOLUTION
 }
 
 }  // namespace cnnlab::ref

@@ -4,7 +4,8 @@
 /// The headers are grouped by idea, like the sources in src/:
 /// - core/:  Tensor, Shape, Error, the Backend interface and the registry of backends;
 /// - ops/:   the ops API (every layer's forward and backward), geometry rules, value checks,
-///           and the op registry that the CLI, the gradient checker and the tests read;
+///           the op registry that the CLI, the gradient checker and the tests read, and the
+///           readable im2col + GEMM convolution;
 /// - optim/: the optimizers (SGD, Adam, AdamW), their hyperparameters and learning-rate
 ///           schedules;
 /// - nn/:    layers, Sequential models, the loss, initialisation, model files and summaries;
@@ -42,6 +43,7 @@
 #include <cnnlab/nn/two_layer_net.hpp>
 #include <cnnlab/ops/data_checks.hpp>
 #include <cnnlab/ops/geometry.hpp>
+#include <cnnlab/ops/im2col.hpp>
 #include <cnnlab/ops/op_registry.hpp>
 #include <cnnlab/ops/ops.hpp>
 #include <cnnlab/optim/adam.hpp>

@@ -101,7 +101,7 @@ Conv2dOptions conv_options(const LayerSpec& s) {
 }
 
 // conv2d without weights: the shape rule of conv2d_geometry(), the parameter formula
-// K·(C/G)·F·F + K, and the description Conv2d::describe() gives.
+// K·(C/G)·F·F + K (conv2d_parameter_count()), and the description Conv2d::describe() gives.
 void plan_conv2d(LayerSpec& s) {
   if (s.stride == 0) s.stride = 1;
   require_image(s);
@@ -113,7 +113,7 @@ void plan_conv2d(LayerSpec& s) {
       with_batch(s.input), {K, C / G, F, F},
       {.stride = s.stride, .padding = s.padding, .dilation = s.dilation, .groups = s.groups});
   s.output = {g.K, g.H2, g.W2};
-  s.parameters = K * (C / G) * F * F + (s.bias ? K : 0);  // weights <= kMaxElements (checked)
+  s.parameters = conv2d_parameter_count(C, K, F, G, s.bias);  // weights <= kMaxElements (checked)
   s.description = "conv2d " + std::to_string(C) + "->" + std::to_string(K) + " " +
                   std::to_string(F) + "x" + std::to_string(F);
   if (s.stride != 1) s.description += " stride " + std::to_string(s.stride);

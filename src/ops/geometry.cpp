@@ -41,8 +41,12 @@ void require_rank4(const char* op, const char* what, const Shape& s, const char*
   require_positive(s, std::string(op) + ": " + what);
 }
 
-/// Output size along one axis of a convolution, or an error if the stride does not fit.
+/// Output size along one axis of a convolution, or an error if the stride does not fit:
+///   out = (in − span + 2P)/S + 1, with span = D(F − 1) + 1 the input a dilated filter covers
+/// (the lecture's (W − F + 2P)/S + 1 when D = 1). Errors: the filter's span does not fit in the
+/// padded input, or (in − span + 2P) is not a multiple of S.
 int64_t conv_out_size(int64_t in, int64_t f, const Conv2dGeometry& g, const char* axis) {
+  // BEGIN SOLUTION exercise 1: conv_output_size [in, f, g, axis]
   const int64_t span = g.D * (f - 1) + 1;  // what a dilated filter covers
   const int64_t room = in + 2 * g.P - span;
   if (room < 0)
@@ -55,6 +59,7 @@ int64_t conv_out_size(int64_t in, int64_t f, const Conv2dGeometry& g, const char
                 str(g.D * (g.FH - 1) + 1) + "x" + str(g.D * (g.FW - 1) + 1) + " filter on a " +
                 str(g.H) + "x" + str(g.W) + " input (" + axis + ")");
   return room / g.S + 1;
+  // END SOLUTION
 }
 }  // namespace
 
@@ -109,9 +114,34 @@ Conv2dGeometry conv2d_geometry(const Shape& x, const Shape& w, const Conv2dParam
   return g;
 }
 
+int64_t conv2d_parameter_count(int64_t C, int64_t K, int64_t F, int64_t groups, bool bias) {
+  if (C < 1 || K < 1 || F < 1 || groups < 1)
+    throw Error("conv2d_parameter_count: C, K, F and groups must be at least 1, got C=" + str(C) +
+                " K=" + str(K) + " F=" + str(F) + " groups=" + str(groups));
+  if (C % groups != 0 || K % groups != 0)
+    throw Error("conv2d_parameter_count: groups=" + str(groups) + " must divide C=" + str(C) +
+                " and K=" + str(K));
+  // BEGIN SOLUTION exercise 1: conv2d_parameter_count [C, K, F, groups, bias]
+  // Each of the K filters sees only its group's C/groups channels: F·F·(C/groups) weights.
+  return K * (C / groups) * F * F + (bias ? K : 0);
+  // END SOLUTION
+}
+
+int64_t linear_parameter_count(int64_t D_in, int64_t D_out, bool bias) {
+  if (D_in < 1 || D_out < 1)
+    throw Error("linear_parameter_count: D_in and D_out must be at least 1, got D_in=" + str(D_in) +
+                " D_out=" + str(D_out));
+  // BEGIN SOLUTION exercise 1: linear_parameter_count [D_in, D_out, bias]
+  return D_in * D_out + (bias ? D_out : 0);  // W is D_in x D_out, b has D_out entries
+  // END SOLUTION
+}
+
 namespace {
-/// Output size along one axis of a pooling window walk (floor or ceil mode).
+/// Output size along one axis of a pooling window walk: floor((in + 2P − F)/S) + 1, or with
+/// ceil instead of floor in ceil mode, dropping a last window that would start beyond the
+/// input and its left padding (PyTorch's rule). Error: the window does not fit at all.
 int64_t pool_out_size(const char* op, int64_t in, const Pool2dGeometry& g, bool ceil_mode) {
+  // BEGIN SOLUTION exercise 1: pool_output_size [op, in, g, ceil_mode]
   const int64_t room = in + 2 * g.P - g.F;
   if (room < 0)
     throw Error(std::string(op) + ": the " + str(g.F) + "x" + str(g.F) +
@@ -121,6 +151,7 @@ int64_t pool_out_size(const char* op, int64_t in, const Pool2dGeometry& g, bool 
   // PyTorch's rule: the last window must start inside the input or its left padding.
   if (ceil_mode && (out - 1) * g.S >= in + g.P) --out;
   return out;
+  // END SOLUTION
 }
 }  // namespace
 

@@ -80,6 +80,18 @@ struct Conv2dGeometry {
 ///         filter larger than the padded input, stride that does not fit).
 Conv2dGeometry conv2d_geometry(const Shape& x_shape, const Shape& w_shape, const Conv2dParams& p);
 
+/// @brief Learnable numbers of a conv layer: K filters of C/groups × F × F weights, plus K biases
+///        if @p bias (the lecture's "F²CK weights and K biases" when groups = 1).
+/// @param C input channels, @p K filters, @p F filter size (F × F), @p groups channel groups
+/// @throws Error unless every size is at least 1 and @p groups divides both C and K.
+/// Example: ten 5×5 filters on a 3-channel input with biases: (5·5·3 + 1)·10 = 760.
+int64_t conv2d_parameter_count(int64_t C, int64_t K, int64_t F, int64_t groups, bool bias);
+
+/// @brief Learnable numbers of a fully connected layer y = xW + b: W is D_in × D_out, plus
+///        D_out biases if @p bias.
+/// @throws Error unless both sizes are at least 1.
+int64_t linear_parameter_count(int64_t D_in, int64_t D_out, bool bias);
+
 /// @brief Hyperparameters of 2-D max or average pooling.
 struct Pool2dParams {
   int kernel = 2;          ///< F: window size (F x F).
