@@ -359,6 +359,8 @@ void read_layer(const json& j, LayerSpec& s) {
       const std::string rule = get_string(value, field);
       try {
         s.init = init_from_string(rule);
+      } catch (const NotImplemented&) {
+        throw;  // an exercise of the student kit: its message says which
       } catch (const Error& e) {
         throw Error(field + ": " + e.what());
       }
@@ -379,6 +381,8 @@ void read_layer(const json& j, LayerSpec& s) {
       s.parameters = 0;
       for (Parameter* p : layer->parameters()) s.parameters += numel(p->value.shape());
     }
+  } catch (const NotImplemented&) {
+    throw;  // an exercise of the student kit: its message says which
   } catch (const Error& e) {
     throw Error(where + " with input " + to_string(s.input) + ": " + e.what());
   }
@@ -451,6 +455,8 @@ ModelSpec parse_checked(const std::string& text) {
     read_layer(layers[i], s);
     try {
       names.add(std::make_unique<NamePlaceholder>(s.type), s.name);
+    } catch (const NotImplemented&) {
+      throw;  // an exercise of the student kit: its message says which
     } catch (const Error& e) {
       throw Error("layer " + std::to_string(s.index) + " (" + s.type +
                   "): field \"name\": " + e.what());
@@ -523,6 +529,8 @@ ModelSpec parse_model_spec(const std::string& json_text, const std::string& sour
     ModelSpec spec = parse_checked(json_text);
     spec.source = source;
     return spec;
+  } catch (const NotImplemented&) {
+    throw;  // an exercise of the student kit: its message says which
   } catch (const Error& e) {
     throw Error(source + ": " + e.what());
   } catch (const json::exception& e) {  // a check missed above: still one clear error
@@ -550,6 +558,8 @@ Sequential build_model(const ModelSpec& spec, uint64_t seed) {
         throw Error("the layer gives " + to_string(out) + " but the model file's plan said " +
                     to_string(with_batch(s.output)));
       model.add(std::move(layer), s.name);
+    } catch (const NotImplemented&) {
+      throw;  // an exercise of the student kit: its message says which
     } catch (const Error& e) {
       throw Error(where + ": " + e.what());
     }
