@@ -9,6 +9,7 @@
 // the 4x4 max-pooling slice, the X/O network's 7x7 -> 4x4 pooling), and PyTorch's output sizes
 // and parameter counts for random settings (exercises/tools/data_conv.py).
 #include "check.hpp"
+#include "size_tables.hpp"
 
 #include <cnnlab/ops/geometry.hpp>
 
@@ -34,17 +35,6 @@ int64_t pool_size(int64_t H, int F, int S, int P = 0, bool ceil_mode = false) {
 std::string conv_setting(int64_t H, int64_t F, int S, int P) {
   return std::to_string(H) + "x" + std::to_string(H) + " input, " + std::to_string(F) + "x" +
          std::to_string(F) + " filter, stride " + std::to_string(S) + ", pad " + std::to_string(P);
-}
-
-// Reads a table of integers saved as float32 rows.
-struct Table {
-  std::vector<float> v;
-  int64_t rows = 0, cols = 0;
-  int64_t at(int64_t r, int64_t c) const { return static_cast<int64_t>(v[size_t(r * cols + c)]); }
-};
-Table table(const std::string& name) {
-  const Tensor t = golden(name);
-  return {t.to_vector(), t.dim(0), t.dim(1)};
 }
 
 }  // namespace
@@ -157,70 +147,24 @@ GRADE_CHECK(1, "a pooling window larger than the padded input is refused (3x3 wi
 GRADE_CHECK(1,
             "conv output sizes of 24 random settings (stride, padding, dilation, H != W, "
             "FH != FW) equal PyTorch's") {
-  const Table t = table("ex01/conv_sizes");  // rows [H, W, FH, FW, S, P, D, H2, W2]
-  for (int64_t r = 0; r < t.rows; ++r) {
-    const Conv2dParams p{
-        .stride = int(t.at(r, 4)), .padding = int(t.at(r, 5)), .dilation = int(t.at(r, 6))};
-    const Shape x{1, 1, t.at(r, 0), t.at(r, 1)}, w{1, 1, t.at(r, 2), t.at(r, 3)};
-    const std::string what = "x " + to_string(x) + ", w " + to_string(w) + ", stride " +
-                             std::to_string(p.stride) + ", pad " + std::to_string(p.padding) +
-                             ", dilation " + std::to_string(p.dilation);
-    const Conv2dGeometry g = conv2d_geometry(x, w, p);
-    expect_equal(what + ": H2", g.H2, t.at(r, 7));
-    expect_equal(what + ": W2", g.W2, t.at(r, 8));
-  }
+  expect_conv_size_rows("ex01/conv_sizes", 1, 1, 1);  // rows [H, W, FH, FW, S, P, D, H2, W2]
 }
 
 GRADE_CHECK(1,
             "12 random settings where the stride does not fit one axis are refused with \"is "
             "not an integer\" (PyTorch would round down)") {
-  const Table t = table("ex01/conv_refused");  // rows [H, W, FH, FW, S, P, D]
-  for (int64_t r = 0; r < t.rows; ++r) {
-    const Conv2dParams p{
-        .stride = int(t.at(r, 4)), .padding = int(t.at(r, 5)), .dilation = int(t.at(r, 6))};
-    const Shape x{1, 1, t.at(r, 0), t.at(r, 1)}, w{1, 1, t.at(r, 2), t.at(r, 3)};
-    expect_error(
-        "x " + to_string(x) + ", w " + to_string(w) + ", stride " + std::to_string(p.stride) +
-            ", pad " + std::to_string(p.padding) + ", dilation " + std::to_string(p.dilation),
-        [&] { conv2d_geometry(x, w, p); }, "is not an integer");
-  }
+  expect_conv_refused_rows("ex01/conv_refused", 1, 1, 1);  // rows [H, W, FH, FW, S, P, D]
 }
 
 GRADE_CHECK(1,
             "pool output sizes of 24 random settings (floor and ceil mode, padding) equal "
             "PyTorch's max_pool2d") {
-  const Table t = table("ex01/pool_sizes");  // rows [H, W, F, S, P, ceil, H2, W2]
-  for (int64_t r = 0; r < t.rows; ++r) {
-    const Pool2dParams p{.kernel = int(t.at(r, 2)),
-                         .stride = int(t.at(r, 3)),
-                         .padding = int(t.at(r, 4)),
-                         .ceil_mode = t.at(r, 5) != 0};
-    const Shape x{1, 1, t.at(r, 0), t.at(r, 1)};
-    const std::string what = "x " + to_string(x) + ", " + std::to_string(p.kernel) + "x" +
-                             std::to_string(p.kernel) + " window, stride " +
-                             std::to_string(p.stride) + ", pad " + std::to_string(p.padding) +
-                             (p.ceil_mode ? ", ceil mode" : ", floor mode");
-    const Pool2dGeometry g = pool2d_geometry("maxpool2d", x, p);
-    expect_equal(what + ": H2", g.H2, t.at(r, 6));
-    expect_equal(what + ": W2", g.W2, t.at(r, 7));
-  }
+  expect_pool_size_rows("maxpool2d", "ex01/pool_sizes");  // rows [H, W, F, S, P, ceil, H2, W2]
 }
 
 GRADE_CHECK(1,
             "conv2d_parameter_count and linear_parameter_count equal the parameter counts of "
             "PyTorch's nn.Conv2d and nn.Linear (groups, with and without bias)") {
-  const Table c = table("ex01/conv_params");  // rows [C, K, F, groups, bias, count]
-  for (int64_t r = 0; r < c.rows; ++r)
-    expect_equal(
-        "conv2d_parameter_count(C=" + std::to_string(c.at(r, 0)) +
-            ", K=" + std::to_string(c.at(r, 1)) + ", F=" + std::to_string(c.at(r, 2)) +
-            ", groups=" + std::to_string(c.at(r, 3)) + ", bias=" + (c.at(r, 4) ? "true" : "false") +
-            ")",
-        conv2d_parameter_count(c.at(r, 0), c.at(r, 1), c.at(r, 2), c.at(r, 3), c.at(r, 4) != 0),
-        c.at(r, 5));
-  const Table l = table("ex01/linear_params");  // rows [D_in, D_out, bias, count]
-  for (int64_t r = 0; r < l.rows; ++r)
-    expect_equal("linear_parameter_count(D_in=" + std::to_string(l.at(r, 0)) + ", D_out=" +
-                     std::to_string(l.at(r, 1)) + ", bias=" + (l.at(r, 2) ? "true" : "false") + ")",
-                 linear_parameter_count(l.at(r, 0), l.at(r, 1), l.at(r, 2) != 0), l.at(r, 3));
+  // rows [C, K, F, groups, bias, count] and [D_in, D_out, bias, count]
+  expect_parameter_count_rows("ex01/conv_params", "ex01/linear_params");
 }

@@ -6,6 +6,7 @@
 // from torch matrix products, exercises/tools/data_layers.py) and mathematical facts: relu'(0) = 0
 // (PyTorch's convention), σ(100) = 1 and σ(−100) = 0 to float precision.
 #include "check.hpp"
+#include "exact_tensor.hpp"
 
 #include <cnnlab/core/backend.hpp>
 #include <cnnlab/nn/two_layer_net.hpp>
@@ -18,10 +19,6 @@ namespace {
 
 using namespace cnnlab;
 using namespace cnnlab::grade;
-
-Tensor exact(const Shape& shape, const std::vector<float>& values) {
-  return Tensor::from_vector(shape, values, reference_backend());
-}
 
 /// The two-layer network of data case @p name checked against PyTorch: f, dW1, dW2, dx.
 void check_two_layer(const std::string& name) {

@@ -19,38 +19,22 @@
 using namespace cnnlab;
 using namespace cnnlab::grade;
 
-namespace {
-
-// y = conv2d_forward(x, w, b) of case ex07/NAME, compared with PyTorch's y.
-void check_case(const std::string& name, bool bias) {
-  const std::string c = "ex07/" + name;
-  const Tensor x = golden(c + "_x"), w = golden(c + "_w");
-  const Tensor b = bias ? golden(c + "_b") : Tensor();
-  const Conv2dParams p = conv_case_params(c);
-  const Tensor y = conv2d_forward(x, w, b, p);
-  expect_close("y = conv2d_forward(x " + to_string(x.shape()) + ", w " + to_string(w.shape()) +
-                   (bias ? ", b" : ", no bias") + "; " + conv_params_string(p) + ")",
-               y, golden(c + "_y"), {.abs = 1e-4, .rel = 1e-4});
-}
-
-}  // namespace
-
 GRADE_CHECK(7,
             "the lecture's 7x7 input with a 3x3 filter, stride 1: the 5x5 output equals "
             "PyTorch's conv2d") {
-  check_case("lecture_s1", false);
+  expect_conv2d_forward_case("ex07/lecture_s1", false);
 }
 
 GRADE_CHECK(7,
             "the lecture's 7x7 input with a 3x3 filter, stride 2: the 3x3 output equals "
             "PyTorch's conv2d") {
-  check_case("lecture_s2", false);
+  expect_conv2d_forward_case("ex07/lecture_s2", false);
 }
 
 GRADE_CHECK(7,
             "the lecture's 7x7 input with a 3x3 filter, padding 1: the 7x7 output (zeros "
             "around the border) equals PyTorch's conv2d") {
-  check_case("lecture_p1", false);
+  expect_conv2d_forward_case("ex07/lecture_p1", false);
 }
 
 GRADE_CHECK(7,
@@ -86,27 +70,27 @@ GRADE_CHECK(7,
 }
 
 GRADE_CHECK(7, "a bias is added to every output position (1x1x5x5 input, two 3x3 filters)") {
-  check_case("bias", true);
+  expect_conv2d_forward_case("ex07/bias", true);
 }
 
 GRADE_CHECK(7,
             "several images, channels and filters: N=2, C=3, 8x7 input, K=4 3x3 filters, "
             "bias") {
-  check_case("multi", true);
+  expect_conv2d_forward_case("ex07/multi", true);
 }
 
 GRADE_CHECK(7, "stride 2 with padding 1: N=2, C=3, 7x7 input, K=4 3x3 filters -> 4x4") {
-  check_case("stride2_pad1", true);
+  expect_conv2d_forward_case("ex07/stride2_pad1", true);
 }
 
 GRADE_CHECK(7, "dilation 2: a 3x3 filter spanning 5x5 on a 9x9 input -> 5x5") {
-  check_case("dilation2", true);
+  expect_conv2d_forward_case("ex07/dilation2", true);
 }
 
 GRADE_CHECK(7,
             "groups 2: filters 0-2 see channels 0-1 only, filters 3-5 channels 2-3 only "
             "(N=2, C=4, K=6, padding 1)") {
-  check_case("groups2", true);
+  expect_conv2d_forward_case("ex07/groups2", true);
 }
 
 GRADE_CHECK(7,

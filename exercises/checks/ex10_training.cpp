@@ -4,6 +4,7 @@
 // backend. Expected values: PyTorch autograd and torch.optim.SGD (exercises/tools/
 // data_training.py), and for the training run a property: test accuracy far above chance.
 #include "check.hpp"
+#include "training_cases.hpp"
 
 #include <cnnlab/core/backend.hpp>
 #include <cnnlab/data/idx.hpp>
@@ -24,60 +25,6 @@
 using namespace cnnlab;
 using namespace cnnlab::grade;
 
-namespace {
-
-/// Flatten → Linear → ReLU → Linear (→ ReLU → Linear ...) with the weights of case @p name.
-Sequential mlp_from(const std::string& name, int64_t linears) {
-  Sequential m;
-  m.add(std::make_unique<Flatten>());
-  for (int64_t k = 1; k <= linears; ++k) {
-    const Tensor w = golden(name + "_w" + std::to_string(k));
-    m.add(std::make_unique<Linear>(w.dim(0), w.dim(1)));
-    if (k < linears) m.add(std::make_unique<ReLU>());
-  }
-  int64_t k = 0;
-  for (Parameter* p : m.parameters()) {  // weight1, bias1, weight2, bias2, ...
-    const std::string which = (k % 2 == 0 ? "_w" : "_b") + std::to_string(k / 2 + 1);
-    p->value = golden(name + which);
-    ++k;
-  }
-  m.train();
-  return m;
-}
-
-/// Compares every parameter's gradient with PyTorch's dw1, db1, dw2, ...
-void expect_gradients(Sequential& m, const std::string& name) {
-  int64_t k = 0;
-  for (Parameter* p : m.parameters()) {
-    const std::string which = (k % 2 == 0 ? "_dw" : "_db") + std::to_string(k / 2 + 1);
-    expect_true(p->grad.defined(), "after backward(), " + p->name +
-                                       " has no gradient: every layer's backward must run");
-    expect_close("dL/d" + p->name, p->grad, golden(name + which));
-    ++k;
-  }
-}
-
-/// The SGD steps of case @p name through ops::sgd_update; compares the parameter after each.
-void expect_sgd_steps(const std::string& name, const SgdParams& sp) {
-  Tensor param = golden(name + "_p0");
-  const Tensor grads = golden(name + "_grads"), after = golden(name + "_after");
-  const Shape shape = param.shape();
-  const int64_t steps = grads.dim(0), n = param.numel();
-  const std::vector<float> g = grads.to_vector(), a = after.to_vector();
-  Tensor velocity = Tensor::zeros(shape, reference_backend());
-  for (int64_t s = 0; s < steps; ++s) {
-    const auto first = g.begin() + s * n;
-    const Tensor grad =
-        Tensor::from_vector(shape, std::vector<float>(first, first + n), reference_backend());
-    sgd_update(param, grad, velocity, sp);
-    const auto want = a.begin() + s * n;
-    expect_close("the parameter after step " + std::to_string(s + 1), param.to_vector(),
-                 std::vector<float>(want, want + n), shape);
-  }
-}
-
-}  // namespace
-
 GRADE_CHECK(
     10,
     "Sequential backward of Flatten→Linear→ReLU→Linear: every parameter gradient matches PyTorch") {
@@ -89,11 +36,7 @@ GRADE_CHECK(
 }
 
 GRADE_CHECK(10, "Sequential backward from the softmax cross-entropy loss matches PyTorch") {
-  Sequential m = mlp_from("ex10/mlp_ce", 2);
-  SoftmaxCrossEntropy loss;
-  (void)loss.forward(m.forward(golden("ex10/mlp_ce_x")), golden("ex10/mlp_ce_labels"));
-  m.backward(loss.backward());
-  expect_gradients(m, "ex10/mlp_ce");
+  expect_cross_entropy_gradients("ex10/mlp_ce", 2);
 }
 
 GRADE_CHECK(10, "Sequential backward of a model without layers is refused") {

@@ -29,29 +29,11 @@ using namespace cnnlab::grade;
 namespace {
 
 // cols = im2col(x) of case ex11/NAME (NAME_p = [FH, FW, S, P, D]), compared with unfold.
-void check_unfold(const std::string& name) {
-  const std::string c = "ex11/" + name;
-  const Tensor x = golden(c + "_x");
-  const std::vector<float> p = golden(c + "_p").to_vector();
-  const int64_t FH = int64_t(p[0]), FW = int64_t(p[1]);
-  const Conv2dParams params{.stride = int(p[2]), .padding = int(p[3]), .dilation = int(p[4])};
-  const Tensor cols = im2col(x, FH, FW, params);
-  expect_close("im2col(x " + to_string(x.shape()) + ", " + std::to_string(FH) + "x" +
-                   std::to_string(FW) + " filter; " + conv_params_string(params) + ")",
-               cols, golden(c + "_cols"), {.abs = 0, .rel = 0});  // copies: exact
-}
+void check_unfold(const std::string& name) { expect_im2col_case("ex11/" + name); }
 
 // y = conv2d_forward_im2col(x, w, b) of case ex11/NAME, compared with PyTorch's conv2d.
 void check_conv(const std::string& name, bool bias) {
-  const std::string c = "ex11/" + name;
-  const Tensor x = golden(c + "_x"), w = golden(c + "_w");
-  const Tensor b = bias ? golden(c + "_b") : Tensor();
-  const Conv2dParams p = conv_case_params(c);
-  const Tensor y = conv2d_forward_im2col(x, w, b, p);
-  expect_close("y = conv2d_forward_im2col(x " + to_string(x.shape()) + ", w " +
-                   to_string(w.shape()) + (bias ? ", b" : ", no bias") + "; " +
-                   conv_params_string(p) + ")",
-               y, golden(c + "_y"), {.abs = 1e-4, .rel = 1e-4});
+  expect_conv_forward_case("ex11/" + name, bias, "conv2d_forward_im2col", conv2d_forward_im2col);
 }
 
 Tensor random_tensor(const Shape& shape, uint64_t seed, float scale) {

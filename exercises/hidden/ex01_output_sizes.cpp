@@ -4,6 +4,7 @@
 // Expected values: PyTorch's sizes and counts (exercises/hidden/data_conv.py) and the parameter
 // formula's values for published networks (VGG-11/13/19 as in torchvision, ZFNet's changed
 // layers as the case-study lecture describes them, AlexNet's original two-group layers).
+#include "../checks/size_tables.hpp"
 #include "../grader/check.hpp"
 
 #include <cnnlab/ops/geometry.hpp>
@@ -15,33 +16,6 @@ using namespace cnnlab;
 using namespace cnnlab::grade;
 
 namespace {
-
-struct Rows {
-  std::vector<float> v;
-  int64_t rows = 0, cols = 0;
-  int64_t at(int64_t r, int64_t c) const { return static_cast<int64_t>(v[size_t(r * cols + c)]); }
-};
-Rows rows(const std::string& name) {
-  const Tensor t = golden(name);
-  return {t.to_vector(), t.dim(0), t.dim(1)};
-}
-
-void check_pool_rows(const std::string& name) {
-  const Rows t = rows(name);  // rows [H, W, F, S, P, ceil, H2, W2]
-  for (int64_t r = 0; r < t.rows; ++r) {
-    const Pool2dParams p{.kernel = int(t.at(r, 2)),
-                         .stride = int(t.at(r, 3)),
-                         .padding = int(t.at(r, 4)),
-                         .ceil_mode = t.at(r, 5) != 0};
-    const Shape x{1, 1, t.at(r, 0), t.at(r, 1)};
-    const std::string what = "pool x " + to_string(x) + ", window " + std::to_string(p.kernel) +
-                             ", stride " + std::to_string(p.stride) + ", pad " +
-                             std::to_string(p.padding) + (p.ceil_mode ? ", ceil" : ", floor");
-    const Pool2dGeometry g = pool2d_geometry("avgpool2d", x, p);
-    expect_equal(what + ": H2", g.H2, t.at(r, 6));
-    expect_equal(what + ": W2", g.W2, t.at(r, 7));
-  }
-}
 
 int64_t vgg_total(const std::vector<int64_t>& channels) {  // 0 = a 2x2 max pool
   int64_t total = 0, C = 3;
@@ -57,31 +31,11 @@ int64_t vgg_total(const std::vector<int64_t>& channels) {  // 0 = a 2x2 max pool
 }  // namespace
 
 GRADE_HIDDEN_CHECK(1, "hidden: conv output sizes of 40 other random settings equal PyTorch's") {
-  const Rows t = rows("ex01/h_conv_sizes");  // rows [H, W, FH, FW, S, P, D, H2, W2]
-  for (int64_t r = 0; r < t.rows; ++r) {
-    const Conv2dParams p{
-        .stride = int(t.at(r, 4)), .padding = int(t.at(r, 5)), .dilation = int(t.at(r, 6))};
-    const Shape x{2, 3, t.at(r, 0), t.at(r, 1)}, w{4, 3, t.at(r, 2), t.at(r, 3)};
-    const Conv2dGeometry g = conv2d_geometry(x, w, p);
-    const std::string what = "x " + to_string(x) + ", w " + to_string(w) + ", S " +
-                             std::to_string(p.stride) + ", P " + std::to_string(p.padding) +
-                             ", D " + std::to_string(p.dilation);
-    expect_equal(what + ": H2", g.H2, t.at(r, 7));
-    expect_equal(what + ": W2", g.W2, t.at(r, 8));
-  }
+  expect_conv_size_rows("ex01/h_conv_sizes", 2, 3, 4);
 }
 
 GRADE_HIDDEN_CHECK(1, "hidden: 20 other settings whose stride does not fit are refused") {
-  const Rows t = rows("ex01/h_conv_refused");  // rows [H, W, FH, FW, S, P, D]
-  for (int64_t r = 0; r < t.rows; ++r) {
-    const Conv2dParams p{
-        .stride = int(t.at(r, 4)), .padding = int(t.at(r, 5)), .dilation = int(t.at(r, 6))};
-    const Shape x{1, 2, t.at(r, 0), t.at(r, 1)}, w{1, 2, t.at(r, 2), t.at(r, 3)};
-    expect_error(
-        "x " + to_string(x) + ", w " + to_string(w) + ", S " + std::to_string(p.stride) + ", P " +
-            std::to_string(p.padding) + ", D " + std::to_string(p.dilation),
-        [&] { conv2d_geometry(x, w, p); }, "is not an integer");
-  }
+  expect_conv_refused_rows("ex01/h_conv_refused", 1, 2, 1);
 }
 
 GRADE_HIDDEN_CHECK(1, "hidden: one axis at a time: a 3x5 filter on 7x9 and dilation on 7x7") {
@@ -109,24 +63,12 @@ GRADE_HIDDEN_CHECK(1, "hidden: one axis at a time: a 3x5 filter on 7x9 and dilat
 GRADE_HIDDEN_CHECK(1,
                    "hidden: pool sizes of 40 other random settings and ceil-mode edge cases "
                    "(a last window in the padding is dropped) equal PyTorch's") {
-  check_pool_rows("ex01/h_pool_sizes");
-  check_pool_rows("ex01/h_pool_edges");
+  expect_pool_size_rows("avgpool2d", "ex01/h_pool_sizes");
+  expect_pool_size_rows("avgpool2d", "ex01/h_pool_edges");
 }
 
 GRADE_HIDDEN_CHECK(1, "hidden: other conv and linear layers' parameter counts equal PyTorch's") {
-  const Rows c = rows("ex01/h_conv_params");  // rows [C, K, F, groups, bias, count]
-  for (int64_t r = 0; r < c.rows; ++r)
-    expect_equal(
-        "conv2d_parameter_count(" + std::to_string(c.at(r, 0)) + ", " + std::to_string(c.at(r, 1)) +
-            ", " + std::to_string(c.at(r, 2)) + ", " + std::to_string(c.at(r, 3)) + ", " +
-            std::to_string(c.at(r, 4)) + ")",
-        conv2d_parameter_count(c.at(r, 0), c.at(r, 1), c.at(r, 2), c.at(r, 3), c.at(r, 4) != 0),
-        c.at(r, 5));
-  const Rows l = rows("ex01/h_linear_params");  // rows [D_in, D_out, bias, count]
-  for (int64_t r = 0; r < l.rows; ++r)
-    expect_equal("linear_parameter_count(" + std::to_string(l.at(r, 0)) + ", " +
-                     std::to_string(l.at(r, 1)) + ", " + std::to_string(l.at(r, 2)) + ")",
-                 linear_parameter_count(l.at(r, 0), l.at(r, 1), l.at(r, 2) != 0), l.at(r, 3));
+  expect_parameter_count_rows("ex01/h_conv_params", "ex01/h_linear_params");
 }
 
 GRADE_HIDDEN_CHECK(1,

@@ -3,6 +3,7 @@
 // exactly 0 and with one output.
 //
 // Expected values: PyTorch (exercises/hidden/data_layers.py) and mathematical facts.
+#include "../checks/exact_tensor.hpp"
 #include "check.hpp"
 
 #include <cnnlab/core/backend.hpp>
@@ -17,10 +18,6 @@ namespace {
 
 using namespace cnnlab;
 using namespace cnnlab::grade;
-
-Tensor exact(const Shape& shape, const std::vector<float>& values) {
-  return Tensor::from_vector(shape, values, reference_backend());
-}
 
 void activation_case(const std::string& n) {
   const Tensor x = golden(n + "_x"), dy = golden(n + "_dy");

@@ -1,94 +1,39 @@
 // ex10_training.cpp (hidden) — exercise 10 on a deeper MLP (two hidden layers), other seeds and
 // shapes, other SGD settings, and a training run of a deeper model on another part of
 // Fashion-MNIST. Expected values: PyTorch (exercises/hidden/data_training.py) and a property.
+#include "../checks/training_cases.hpp"
 #include "check.hpp"
 
 #include <cnnlab/core/backend.hpp>
 #include <cnnlab/data/idx.hpp>
-#include <cnnlab/nn/layers.hpp>
-#include <cnnlab/nn/loss.hpp>
 #include <cnnlab/nn/model_file.hpp>
 #include <cnnlab/nn/sequential.hpp>
-#include <cnnlab/ops/ops.hpp>
 #include <cnnlab/train/trainer.hpp>
 
 #include <filesystem>
-#include <memory>
 
 using namespace cnnlab;
 using namespace cnnlab::grade;
 
-namespace {
-
-Sequential deep_mlp(const std::string& name, int64_t linears) {
-  Sequential m;
-  m.add(std::make_unique<Flatten>());
-  for (int64_t k = 1; k <= linears; ++k) {
-    const Tensor w = golden(name + "_w" + std::to_string(k));
-    m.add(std::make_unique<Linear>(w.dim(0), w.dim(1)));
-    if (k < linears) m.add(std::make_unique<ReLU>());
-  }
-  int64_t k = 0;
-  for (Parameter* p : m.parameters()) {
-    p->value = golden(name + (k % 2 == 0 ? "_w" : "_b") + std::to_string(k / 2 + 1));
-    ++k;
-  }
-  m.train();
-  return m;
-}
-
-void expect_deep_gradients(Sequential& m, const std::string& name) {
-  int64_t k = 0;
-  for (Parameter* p : m.parameters()) {
-    expect_true(p->grad.defined(), p->name + " has no gradient after backward()");
-    expect_close("dL/d" + p->name, p->grad,
-                 golden(name + (k % 2 == 0 ? "_dw" : "_db") + std::to_string(k / 2 + 1)));
-    ++k;
-  }
-}
-
-void expect_hidden_sgd(const std::string& name, const SgdParams& sp) {
-  Tensor param = golden(name + "_p0");
-  const std::vector<float> g = golden(name + "_grads").to_vector();
-  const std::vector<float> a = golden(name + "_after").to_vector();
-  const int64_t n = param.numel(), steps = int64_t(g.size()) / n;
-  Tensor velocity = Tensor::zeros(param.shape(), reference_backend());
-  for (int64_t s = 0; s < steps; ++s) {
-    sgd_update(param,
-               Tensor::from_vector(param.shape(),
-                                   std::vector<float>(g.begin() + s * n, g.begin() + (s + 1) * n),
-                                   reference_backend()),
-               velocity, sp);
-    expect_close("the parameter after step " + std::to_string(s + 1), param.to_vector(),
-                 std::vector<float>(a.begin() + s * n, a.begin() + (s + 1) * n), param.shape());
-  }
-}
-
-}  // namespace
-
 GRADE_HIDDEN_CHECK(10, "hidden: backward of a 3-linear-layer MLP (two ReLUs) matches PyTorch") {
-  Sequential m = deep_mlp("ex10/deep", 3);
+  Sequential m = mlp_from("ex10/deep", 3);
   (void)m.forward(golden("ex10/deep_x"));
   m.backward(golden("ex10/deep_dout"));
-  expect_deep_gradients(m, "ex10/deep");
+  expect_gradients(m, "ex10/deep");
 }
 
 GRADE_HIDDEN_CHECK(
     10, "hidden: backward of the deeper MLP from the cross-entropy loss matches PyTorch") {
-  Sequential m = deep_mlp("ex10/deep_ce", 3);
-  SoftmaxCrossEntropy loss;
-  (void)loss.forward(m.forward(golden("ex10/deep_ce_x")), golden("ex10/deep_ce_labels"));
-  m.backward(loss.backward());
-  expect_deep_gradients(m, "ex10/deep_ce");
+  expect_cross_entropy_gradients("ex10/deep_ce", 3);
 }
 
 GRADE_HIDDEN_CHECK(10, "hidden: 6 SGD steps with momentum 0.95 and weight decay 0.05") {
-  expect_hidden_sgd("ex10/sgd_mix", {.lr = 0.03f, .momentum = 0.95f, .weight_decay = 0.05f});
+  expect_sgd_steps("ex10/sgd_mix", {.lr = 0.03f, .momentum = 0.95f, .weight_decay = 0.05f});
 }
 
 GRADE_HIDDEN_CHECK(10, "hidden: 5 Nesterov SGD steps with momentum 0.5") {
-  expect_hidden_sgd("ex10/sgd_nest",
-                    {.lr = 0.2f, .momentum = 0.5f, .weight_decay = 0.02f, .nesterov = true});
+  expect_sgd_steps("ex10/sgd_nest",
+                   {.lr = 0.2f, .momentum = 0.5f, .weight_decay = 0.02f, .nesterov = true});
 }
 
 GRADE_HIDDEN_CHECK(

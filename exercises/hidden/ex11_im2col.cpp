@@ -13,16 +13,7 @@ using namespace cnnlab;
 using namespace cnnlab::grade;
 
 namespace {
-void check_hidden_unfold(const std::string& name) {
-  const std::string c = "ex11/" + name;
-  const Tensor x = golden(c + "_x");
-  const std::vector<float> p = golden(c + "_p").to_vector();
-  const Conv2dParams params{.stride = int(p[2]), .padding = int(p[3]), .dilation = int(p[4])};
-  expect_close("im2col(x " + to_string(x.shape()) + ", " + std::to_string(int(p[0])) + "x" +
-                   std::to_string(int(p[1])) + "; " + conv_params_string(params) + ")",
-               im2col(x, int64_t(p[0]), int64_t(p[1]), params), golden(c + "_cols"),
-               {.abs = 0, .rel = 0});
-}
+void check_hidden_unfold(const std::string& name) { expect_im2col_case("ex11/" + name); }
 void check_hidden_matmul(const std::string& name, int64_t M, int64_t K, int64_t N) {
   const Tensor a = golden("ex11/" + name + "_a"), b = golden("ex11/" + name + "_b");
   std::vector<float> c(size_t(M * N), -4321.0f);  // poisoned
@@ -32,13 +23,7 @@ void check_hidden_matmul(const std::string& name, int64_t M, int64_t K, int64_t 
                c, golden("ex11/" + name + "_c").to_vector(), {M, N});
 }
 void check_hidden_conv(const std::string& name, bool bias) {
-  const std::string c = "ex11/" + name;
-  const Tensor x = golden(c + "_x"), w = golden(c + "_w");
-  const Tensor b = bias ? golden(c + "_b") : Tensor();
-  const Conv2dParams p = conv_case_params(c);
-  expect_close("conv2d_forward_im2col(x " + to_string(x.shape()) + ", w " + to_string(w.shape()) +
-                   "; " + conv_params_string(p) + ")",
-               conv2d_forward_im2col(x, w, b, p), golden(c + "_y"), {.abs = 1e-4, .rel = 1e-4});
+  expect_conv_forward_case("ex11/" + name, bias, "conv2d_forward_im2col", conv2d_forward_im2col);
 }
 }  // namespace
 
