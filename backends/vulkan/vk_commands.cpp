@@ -128,23 +128,25 @@ void Recorder::barrier(Batch& b) {
   read_.clear();
 }
 
-void Recorder::hazard(std::initializer_list<Use> uses, bool) {
+void Recorder::hazard(std::initializer_list<Use> uses) {
   Batch& b = batches_[current_];
-  const auto has = [](const std::vector<VkBuffer>& v, VkBuffer x) {
-    return std::find(v.begin(), v.end(), x) != v.end();
+  const auto any_overlap = [](const std::vector<Range>& v, const Range& r) {
+    return std::any_of(v.begin(), v.end(), [&](const Range& o) { return o.overlaps(r); });
   };
   bool need = profiling_;
   for (const Use& u : uses) {
-    const VkBuffer h = u.buffer->buffer;
-    if (has(written_, h) || (u.write && has(read_, h))) need = true;
+    const Range r{u.buffer->buffer, u.buffer->offset, u.buffer->offset + u.buffer->size};
+    if (any_overlap(written_, r) || (u.write && any_overlap(read_, r))) need = true;
   }
   if (need) barrier(b);
   for (const Use& u : uses) mark(u.buffer, u.write);
 }
 
 void Recorder::mark(const BufferPtr& buffer, bool write) {
-  (write ? written_ : read_).push_back(buffer->buffer);
-  batches_[current_].keep.push_back(buffer);
+  (write ? written_ : read_).push_back({buffer->buffer, buffer->offset, buffer->offset + buffer->size});
+  // Host ranges stay held until the batch completes (the host wrote them while recording);
+  // device ranges may be reused at once: the barriers above order the reuse.
+  if (buffer->host) batches_[current_].keep.push_back(buffer);
 }
 
 void Recorder::dispatch(const char* op, const Pipeline& pipeline,
@@ -175,7 +177,7 @@ void Recorder::dispatch(const char* op, const Pipeline& pipeline,
   VkWriteDescriptorSet writes[kMaxBindings];
   uint32_t i = 0;
   for (const Use& u : buffers) {
-    infos[i] = {u.buffer->buffer, 0, VK_WHOLE_SIZE};
+    infos[i] = {u.buffer->buffer, u.buffer->offset, u.buffer->size};
     writes[i] = make<VkWriteDescriptorSet>(VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET);
     writes[i].dstSet = set;
     writes[i].dstBinding = i;
@@ -212,7 +214,7 @@ void Recorder::copy(const BufferPtr& src, const BufferPtr& dst, VkDeviceSize byt
   if (bytes == 0) return;
   Batch& b = begin();
   hazard({{src, false}, {dst, true}});
-  const VkBufferCopy region{0, 0, bytes};
+  const VkBufferCopy region{src->offset, dst->offset, bytes};
   vkCmdCopyBuffer(b.cmd, src->buffer, dst->buffer, 1, &region);
 }
 
@@ -221,21 +223,27 @@ void Recorder::fill(const BufferPtr& dst, VkDeviceSize bytes, uint32_t value) {
   if (bytes == 0) return;
   Batch& b = begin();
   hazard({{dst, true}});
-  vkCmdFillBuffer(b.cmd, dst->buffer, 0, (bytes + 3) / 4 * 4, value);
+  vkCmdFillBuffer(b.cmd, dst->buffer, dst->offset, (bytes + 3) / 4 * 4, value);
 }
 
 void Recorder::upload(const BufferPtr& dst, const void* data, VkDeviceSize bytes) {
   ensure_usable();
   if (bytes == 0) return;
+  // A new staging chunk, if needed, is allocated before begin(): allocating may flush (to give
+  // memory back under pressure), which would end the batch begin() returned.
+  const Batch& cur = batches_[current_];
+  BufferPtr chunk;
+  if (!cur.recording || !cur.staging || cur.staging_used + bytes > cur.staging->size)
+    chunk = allocator_.host_buffer(std::max(bytes, kStagingChunk));
   Batch& b = begin();
-  if (!b.staging || b.staging_used + bytes > b.staging->size) {
+  if (chunk) {
     if (b.staging) b.keep.push_back(b.staging);
-    b.staging = allocator_.host_buffer(std::max(bytes, kStagingChunk));
+    b.staging = std::move(chunk);
     b.staging_used = 0;
   }
   std::memcpy(static_cast<unsigned char*>(b.staging->mapped) + b.staging_used, data, bytes);
   hazard({{dst, true}});
-  const VkBufferCopy region{b.staging_used, 0, bytes};
+  const VkBufferCopy region{b.staging->offset + b.staging_used, dst->offset, bytes};
   vkCmdCopyBuffer(b.cmd, b.staging->buffer, dst->buffer, 1, &region);
   b.staging_used += (bytes + 15) / 16 * 16;
 }
@@ -246,7 +254,7 @@ void Recorder::download(const BufferPtr& src, void* data, VkDeviceSize bytes) {
   BufferPtr readback = allocator_.host_buffer(bytes);
   Batch& b = begin();
   hazard({{src, false}});
-  const VkBufferCopy region{0, 0, bytes};
+  const VkBufferCopy region{src->offset, readback->offset, bytes};
   vkCmdCopyBuffer(b.cmd, src->buffer, readback->buffer, 1, &region);
   b.keep.push_back(readback);
   flush();
@@ -332,6 +340,7 @@ void Recorder::flush() {
   Batch& cur = batches_[current_];
   if (cur.recording) submit(cur);
   for (uint32_t i = 0; i < kSlots; ++i) wait(batches_[(current_ + i) % kSlots]);  // oldest first
+  allocator_.collect();  // nothing recorded is pending: empty blocks beyond the budget may go
 }
 
 void Recorder::when_done(std::function<void()> fn) {

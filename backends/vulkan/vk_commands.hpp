@@ -11,10 +11,13 @@
 //   writes) only before a command that reads or writes something written since (RAW, WAW) or
 //   writes something read since (WAR). Independent dispatches therefore overlap. A new batch
 //   starts with a barrier, because an earlier one may still run.
+//   Hazards are tracked on byte ranges of the memory blocks (vk_memory.hpp), so two tensors in one
+//   block are independent, and a range freed and handed to a new tensor is ordered after every
+//   command that used it before: that is what lets the allocator reuse a freed range at once.
 // - Up to kSlots batches are in flight; each has its own command buffer, fence, descriptor pool,
-//   staging area and timestamp queries, recycled once its fence has signalled. Every buffer a
-//   batch uses is held (shared_ptr) until then, so freeing a tensor never frees memory the GPU is
-//   still using.
+//   staging area and timestamp queries, recycled once its fence has signalled. The host-visible
+//   ranges a batch uses (staging, readback) are held (shared_ptr) until then; device memory is
+//   given back to the driver only after flush() has waited for everything (Allocator::collect).
 // - when_done(fn) runs fn on the host once the batch holding the latest recorded command has
 //   completed and been waited for — without a submission of its own: the callbacks wait for
 //   whatever submits that batch anyway (a download, flush(), a full batch). The Vulkan backend
@@ -99,7 +102,7 @@ class Recorder {
     bool recording = false, in_flight = false;
     uint32_t dispatches = 0;
     double work = 0;
-    std::vector<BufferPtr> keep;  // every buffer the batch touches
+    std::vector<BufferPtr> keep;  // the host-visible ranges the batch uses (see vk_memory.hpp)
     BufferPtr staging;            // current upload chunk
     VkDeviceSize staging_used = 0;
     std::vector<const char*> timed;                  // op label of query pair i
@@ -109,7 +112,7 @@ class Recorder {
   Batch& begin();         // the recording batch (starting one if needed)
   void submit(Batch& b);  // end and submit (no wait)
   void wait(Batch& b);    // wait for its fence, then recycle it
-  void hazard(std::initializer_list<Use> uses, bool transfer_only_writes = false);
+  void hazard(std::initializer_list<Use> uses);
   void barrier(Batch& b);
   void mark(const BufferPtr& buffer, bool write);
   void ensure_usable() const;
@@ -121,7 +124,15 @@ class Recorder {
   std::array<Batch, kSlots> batches_;
   uint32_t current_ = 0;
   uint32_t last_ = kSlots;  // the batch that holds the latest recorded command (kSlots: none)
-  std::vector<VkBuffer> written_, read_;  // since the last barrier
+  /// Bytes [begin, end) of a block's VkBuffer that a command reads or writes.
+  struct Range {
+    VkBuffer buffer;
+    VkDeviceSize begin, end;
+    bool overlaps(const Range& o) const {
+      return buffer == o.buffer && begin < o.end && o.begin < end;
+    }
+  };
+  std::vector<Range> written_, read_;  // since the last barrier
   bool profiling_ = false;
   uint32_t max_batch_ = 256;
   double max_work_ = 0;

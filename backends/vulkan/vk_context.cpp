@@ -36,9 +36,11 @@ void request_validation(bool on) { g_validation_requested = on; }
 
 namespace {
 
-bool env_flag(const char* name) {
+/// True when @p name is set to anything but "", "0" or "false"; @p unset when it is not set.
+bool env_flag(const char* name, bool unset = false) {
   const char* v = std::getenv(name);
-  return v && *v && std::string(v) != "0" && std::string(v) != "false";
+  if (!v) return unset;
+  return *v && std::string(v) != "0" && std::string(v) != "false";
 }
 
 std::string version_string(uint32_t v) {
@@ -90,11 +92,12 @@ bool has_layer(const char* name) {
   return false;
 }
 
-bool has_instance_extension(const char* name) {
+/// True when the loader (or, with @p layer, that layer) offers the instance extension @p name.
+bool has_instance_extension(const char* name, const char* layer = nullptr) {
   uint32_t n = 0;
-  vkEnumerateInstanceExtensionProperties(nullptr, &n, nullptr);
+  vkEnumerateInstanceExtensionProperties(layer, &n, nullptr);
   std::vector<VkExtensionProperties> exts(n);
-  vkEnumerateInstanceExtensionProperties(nullptr, &n, exts.data());
+  vkEnumerateInstanceExtensionProperties(layer, &n, exts.data());
   for (const auto& e : exts)
     if (std::strcmp(e.extensionName, name) == 0) return true;
   return false;
@@ -124,6 +127,9 @@ VkInstance create_instance(bool validation, VkDebugUtilsMessengerEXT* messenger)
                       VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT |
                       VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT;
   debug.pfnUserCallback = on_validation_message;
+  const VkValidationFeatureEnableEXT sync_validation =
+      VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT;
+  auto features = make<VkValidationFeaturesEXT>(VK_STRUCTURE_TYPE_VALIDATION_FEATURES_EXT);
   if (validation) {
     if (!has_layer("VK_LAYER_KHRONOS_validation"))
       throw Error(
@@ -136,6 +142,17 @@ VkInstance create_instance(bool validation, VkDebugUtilsMessengerEXT* messenger)
           "this Vulkan loader lacks");
     layers.push_back("VK_LAYER_KHRONOS_validation");
     extensions.push_back(VK_EXT_DEBUG_UTILS_EXTENSION_NAME);
+    // Synchronization validation too: it reports a missing barrier (a read of a buffer range
+    // before the write it depends on is ordered, or a freed range reused too early), which no
+    // CPU implementation shows as a wrong result. CNNLAB_VK_SYNC_VALIDATION=0 turns it off.
+    if (env_flag("CNNLAB_VK_SYNC_VALIDATION", true) &&
+        has_instance_extension(VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME,
+                               "VK_LAYER_KHRONOS_validation")) {
+      extensions.push_back(VK_EXT_VALIDATION_FEATURES_EXTENSION_NAME);
+      features.enabledValidationFeatureCount = 1;
+      features.pEnabledValidationFeatures = &sync_validation;
+      features.pNext = &debug;
+    }
   }
   auto ci = make<VkInstanceCreateInfo>(VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO);
   ci.pApplicationInfo = &app;
@@ -143,7 +160,8 @@ VkInstance create_instance(bool validation, VkDebugUtilsMessengerEXT* messenger)
   ci.ppEnabledLayerNames = layers.data();
   ci.enabledExtensionCount = static_cast<uint32_t>(extensions.size());
   ci.ppEnabledExtensionNames = extensions.data();
-  if (validation) ci.pNext = &debug;  // also reports problems of vkCreate/DestroyInstance
+  // The messenger also reports problems of vkCreate/DestroyInstance; the features come first.
+  if (validation) ci.pNext = features.pNext ? static_cast<const void*>(&features) : &debug;
   VkInstance instance = VK_NULL_HANDLE;
   check(vkCreateInstance(&ci, nullptr, &instance), "creating the Vulkan instance");
   try {

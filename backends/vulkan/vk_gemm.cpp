@@ -80,7 +80,11 @@ void gemm_engine(VulkanBackend::Impl& m, const GemmCall& c) {
       t.BM, t.BN, t.BK, t.TM, t.TN, c.vec_a ? 1u : 0u, c.vec_b ? 1u : 0u, t.invocations()};
   constants.insert(constants.end(), c.extra_constants.begin(), c.extra_constants.end());
   const BufferPtr& bias = c.bias ? *c.bias : m.dummy;
-  const BufferPtr partial = split ? m.temp(slices * c.total, "split-K partial sums") : m.dummy;
+  // Without a split the shader never touches `partial`; it is bound to the output (which this
+  // dispatch writes anyway), because the shader declares it writable and the synchronization
+  // validation layer counts that as a write: bound to the shared placeholder it would see
+  // hazards between GEMMs that are in fact independent.
+  const BufferPtr partial = split ? m.temp(slices * c.total, "split-K partial sums") : *c.out;
   // One dispatch per range of block columns, each with at most the recorder's work limit (the
   // padded tiles count: that is what runs), so that no single dispatch runs for seconds.
   const double column_work = 2.0 * static_cast<double>(t.BM * t.BN * tiles_m * c.groups) *

@@ -86,6 +86,9 @@ Push& Push::f(float v) {
 
 // ---- Impl --------------------------------------------------------------------------------------
 VulkanBackend::Impl::Impl(VulkanBackend& o) : owner(o) {
+  // Under memory pressure the allocator first lets every recorded command complete, so that the
+  // empty blocks it then frees are really unused.
+  allocator.set_drain([this] { recorder.flush(); });
   dummy = allocator.device_buffer(16, "placeholder buffer");
   recorder.fill(dummy, 16, 0);
   const auto& limits = ctx.props.limits;
@@ -184,7 +187,11 @@ bool VulkanBackend::profiling() const { return impl_->recorder.profiling(); }
 std::string VulkanBackend::profile_report() { return impl_->recorder.profile_report(); }
 void VulkanBackend::reset_profile() { impl_->recorder.reset_profile(); }
 VulkanBackend::Stats VulkanBackend::stats() const {
-  return {impl_->recorder.submits(), impl_->recorder.dispatches(), impl_->pipelines.size()};
+  return {.submits = impl_->recorder.submits(),
+          .dispatches = impl_->recorder.dispatches(),
+          .pipelines = impl_->pipelines.size(),
+          .allocations = impl_->allocator.allocations(),
+          .device_bytes = impl_->allocator.device_bytes()};
 }
 void VulkanBackend::set_max_batch(uint32_t dispatches) {
   impl_->recorder.set_max_batch(dispatches);

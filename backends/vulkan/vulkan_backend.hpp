@@ -109,6 +109,10 @@ class VulkanBackend final : public Backend {
     uint64_t submits = 0;     ///< command buffers submitted
     uint64_t dispatches = 0;  ///< compute dispatches recorded
     uint64_t pipelines = 0;   ///< pipelines created (each shader + constants once)
+    /// Device memory allocations (vkAllocateMemory) so far: tensors are ranges of a few large
+    /// blocks, so a warm training step makes none.
+    uint64_t allocations = 0;
+    uint64_t device_bytes = 0;  ///< device-local memory held, in use or free for reuse
   };
   Stats stats() const;
   /// Largest number of dispatches one submission holds before it is sent (default 256, or
