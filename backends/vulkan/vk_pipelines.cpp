@@ -1,16 +1,42 @@
 // vk_pipelines.cpp — shader modules, layouts and specialised compute pipelines, cached.
 #include "backends/vulkan/vk_pipelines.hpp"
 
+#include "backends/vulkan/vk_disk_cache.hpp"
+
 #include <cnnlab/core/error.hpp>
 
 namespace cnnlab::vk {
 
-PipelineCache::PipelineCache(Context& ctx) : ctx_(ctx) {
+PipelineCache::PipelineCache(Context& ctx)
+    : ctx_(ctx), disk_path_(pipeline_cache_path(ctx.props)) {
+  // Start from what an earlier run compiled (vk_disk_cache.hpp); an unusable file gives {}.
+  const std::vector<uint8_t> initial = read_pipeline_cache(disk_path_, ctx_.props);
   auto ci = make<VkPipelineCacheCreateInfo>(VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO);
-  check(vkCreatePipelineCache(ctx_.device, &ci, nullptr, &cache_), "creating a pipeline cache");
+  ci.initialDataSize = initial.size();
+  ci.pInitialData = initial.empty() ? nullptr : initial.data();
+  loaded_from_disk_ = !initial.empty();
+  VkResult r = vkCreatePipelineCache(ctx_.device, &ci, nullptr, &cache_);
+  if (r != VK_SUCCESS && !initial.empty()) {  // a driver that refuses the bytes: start empty
+    ci.initialDataSize = 0;
+    ci.pInitialData = nullptr;
+    loaded_from_disk_ = false;
+    r = vkCreatePipelineCache(ctx_.device, &ci, nullptr, &cache_);
+  }
+  check(r, "creating a pipeline cache");
+}
+
+void PipelineCache::save() {
+  if (disk_path_.empty() || created_ == 0) return;  // nothing new to keep
+  size_t n = 0;
+  if (vkGetPipelineCacheData(ctx_.device, cache_, &n, nullptr) != VK_SUCCESS || n == 0) return;
+  std::vector<uint8_t> data(n);
+  if (vkGetPipelineCacheData(ctx_.device, cache_, &n, data.data()) != VK_SUCCESS) return;
+  data.resize(n);
+  if (write_pipeline_cache(disk_path_, data)) created_ = 0;
 }
 
 PipelineCache::~PipelineCache() {
+  save();
   for (auto& [key, p] : pipelines_) {
     vkDestroyPipeline(ctx_.device, p.pipeline, nullptr);
     vkDestroyPipelineLayout(ctx_.device, p.layout, nullptr);
@@ -93,6 +119,7 @@ const Pipeline& PipelineCache::get(const char* shader, uint32_t bindings,
     vkDestroyDescriptorSetLayout(ctx_.device, p.set_layout, nullptr);
     check(r, std::string("creating the compute pipeline ") + shader);
   }
+  ++created_;
   return pipelines_.emplace(std::move(key), p).first->second;
 }
 

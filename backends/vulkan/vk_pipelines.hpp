@@ -6,7 +6,9 @@
 // constants) creates the shader module, a descriptor-set layout with `bindings` storage buffers
 // (bindings 0 .. bindings-1), a pipeline layout with a 128-byte push-constant range (the shapes)
 // and the pipeline; every later call is a map lookup. A VkPipelineCache lets the driver share
-// compiled code between the variants.
+// compiled code between the variants, and is kept on disk between runs (vk_disk_cache.hpp):
+// loaded when the cache is created, saved by save() and when it is destroyed, if any pipeline
+// was compiled since, so a second process starts with its pipelines already compiled.
 #pragma once
 
 #include "backends/vulkan/vk_context.hpp"
@@ -49,10 +51,18 @@ class PipelineCache {
                       const std::vector<uint32_t>& constants);
   /// Number of pipelines created so far.
   size_t size() const { return pipelines_.size(); }
+  /// Writes the driver's compiled pipelines to the cache file (if any were compiled since the
+  /// last save); failures are ignored, the file only saves time.
+  void save();
+  /// Whether the cache started from a valid file of an earlier run.
+  bool loaded_from_disk() const { return loaded_from_disk_; }
 
  private:
   Context& ctx_;
   VkPipelineCache cache_ = VK_NULL_HANDLE;
+  std::string disk_path_;  // "" when the disk cache is off
+  bool loaded_from_disk_ = false;
+  size_t created_ = 0;  // pipelines compiled since the last save
   std::map<std::pair<std::string, std::vector<uint32_t>>, Pipeline> pipelines_;
   std::map<std::string, VkShaderModule> modules_;
 };

@@ -55,6 +55,14 @@ void print_profile_at_exit() {
     std::cerr << "cnnlab: vulkan profile unavailable: " << e.what() << "\n";
   }
 }
+/// The pipelines compiled in this process go to the disk cache, for the next one.
+void save_pipelines_at_exit() {
+  if (!g_backend) return;
+  try {
+    g_backend->save_pipeline_cache();
+  } catch (...) {  // the cache only saves time: never fail an exit over it
+  }
+}
 }  // namespace
 
 VulkanBackend& vulkan_backend() {
@@ -66,6 +74,7 @@ VulkanBackend& vulkan_backend() {
   static VulkanBackend* instance = nullptr;
   if (!instance) {
     instance = new VulkanBackend();
+    std::atexit(save_pipelines_at_exit);
     const char* prof = std::getenv("CNNLAB_VK_PROFILE");
     if (prof && *prof && std::string(prof) != "0") std::atexit(print_profile_at_exit);
   }
@@ -182,6 +191,10 @@ void VulkanBackend::synchronize() {
 void VulkanBackend::set_profiling(bool on) { impl_->recorder.set_profiling(on); }
 bool VulkanBackend::profiling() const { return impl_->recorder.profiling(); }
 std::string VulkanBackend::profile_report() { return impl_->recorder.profile_report(); }
+bool VulkanBackend::save_pipeline_cache() {
+  impl_->pipelines.save();
+  return impl_->pipelines.loaded_from_disk();
+}
 void VulkanBackend::reset_profile() { impl_->recorder.reset_profile(); }
 VulkanBackend::Stats VulkanBackend::stats() const {
   return {impl_->recorder.submits(), impl_->recorder.dispatches(), impl_->pipelines.size()};

@@ -95,6 +95,10 @@ class VulkanBackend final : public Backend {
 #include <cnnlab/core/backend_ops.inc>
 #undef CNNLAB_BACKEND_OP
 
+  /// Writes the compiled pipelines to the on-disk cache now (vk_disk_cache.hpp); also done
+  /// when the process ends. Returns whether the cache started from an earlier run's file.
+  bool save_pipeline_cache();
+
   /// @name Profiling and statistics
   /// @{
   /// Turns per-dispatch timestamp queries on or off (also on when CNNLAB_VK_PROFILE=1; the
