@@ -10,7 +10,8 @@
 // The ops themselves are in the op-family files (vulkan_conv2d.cpp, vulkan_pool2d.cpp,
 // vulkan_linear.cpp, vulkan_elementwise.cpp, vulkan_softmax.cpp) on the GEMM engine of
 // vk_gemm.cpp. vulkan_backend() creates the backend on first use; when that fails, the Error
-// says how to get a Vulkan device.
+// says how to get a Vulkan device. At exit, the pipelines compiled by the process are saved to
+// the disk cache for the next one (save_pipeline_cache(), vk_disk_cache.hpp).
 #include "backends/vulkan/vk_backend_impl.hpp"
 
 #include <cnnlab/core/error.hpp>
@@ -191,10 +192,7 @@ void VulkanBackend::synchronize() {
 void VulkanBackend::set_profiling(bool on) { impl_->recorder.set_profiling(on); }
 bool VulkanBackend::profiling() const { return impl_->recorder.profiling(); }
 std::string VulkanBackend::profile_report() { return impl_->recorder.profile_report(); }
-bool VulkanBackend::save_pipeline_cache() {
-  impl_->pipelines.save();
-  return impl_->pipelines.loaded_from_disk();
-}
+bool VulkanBackend::save_pipeline_cache() { return impl_->pipelines.save(); }
 void VulkanBackend::reset_profile() { impl_->recorder.reset_profile(); }
 VulkanBackend::Stats VulkanBackend::stats() const {
   return {impl_->recorder.submits(), impl_->recorder.dispatches(), impl_->pipelines.size()};
