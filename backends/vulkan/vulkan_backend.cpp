@@ -10,7 +10,8 @@
 // The ops themselves are in the op-family files (vulkan_conv2d.cpp, vulkan_pool2d.cpp,
 // vulkan_linear.cpp, vulkan_elementwise.cpp, vulkan_softmax.cpp) on the GEMM engine of
 // vk_gemm.cpp. vulkan_backend() creates the backend on first use; when that fails, the Error
-// says how to get a Vulkan device.
+// says how to get a Vulkan device. At exit, the pipelines compiled by the process are saved to
+// the disk cache for the next one (save_pipeline_cache(), vk_disk_cache.hpp).
 #include "backends/vulkan/vk_backend_impl.hpp"
 
 #include <cnnlab/core/error.hpp>
@@ -55,6 +56,14 @@ void print_profile_at_exit() {
     std::cerr << "cnnlab: vulkan profile unavailable: " << e.what() << "\n";
   }
 }
+/// The pipelines compiled in this process go to the disk cache, for the next one.
+void save_pipelines_at_exit() {
+  if (!g_backend) return;
+  try {
+    g_backend->save_pipeline_cache();
+  } catch (...) {  // the cache only saves time: never fail an exit over it
+  }
+}
 }  // namespace
 
 VulkanBackend& vulkan_backend() {
@@ -66,6 +75,7 @@ VulkanBackend& vulkan_backend() {
   static VulkanBackend* instance = nullptr;
   if (!instance) {
     instance = new VulkanBackend();
+    std::atexit(save_pipelines_at_exit);
     const char* prof = std::getenv("CNNLAB_VK_PROFILE");
     if (prof && *prof && std::string(prof) != "0") std::atexit(print_profile_at_exit);
   }
@@ -185,6 +195,7 @@ void VulkanBackend::synchronize() {
 void VulkanBackend::set_profiling(bool on) { impl_->recorder.set_profiling(on); }
 bool VulkanBackend::profiling() const { return impl_->recorder.profiling(); }
 std::string VulkanBackend::profile_report() { return impl_->recorder.profile_report(); }
+bool VulkanBackend::save_pipeline_cache() { return impl_->pipelines.save(); }
 void VulkanBackend::reset_profile() { impl_->recorder.reset_profile(); }
 VulkanBackend::Stats VulkanBackend::stats() const {
   return {.submits = impl_->recorder.submits(),

@@ -95,6 +95,12 @@ class VulkanBackend final : public Backend {
 #include <cnnlab/core/backend_ops.inc>
 #undef CNNLAB_BACKEND_OP
 
+  /// Writes the compiled pipelines to the on-disk cache now (vk_disk_cache.hpp) if pipelines
+  /// were compiled since it was loaded or last saved and the driver's bytes changed; also done
+  /// when the process ends. Returns whether a file was written; never fails (the cache only
+  /// saves time).
+  bool save_pipeline_cache();
+
   /// @name Profiling and statistics
   /// @{
   /// Turns per-dispatch timestamp queries on or off (also on when CNNLAB_VK_PROFILE=1; the
