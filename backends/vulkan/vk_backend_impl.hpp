@@ -17,6 +17,7 @@
 
 #include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,17 @@ inline uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 struct GemmTiles {
   uint32_t BM = 64, BN = 64, BK = 16, TM = 4, TN = 4;
   uint32_t invocations() const { return (BM / TM) * (BN / TN); }
+};
+
+/// Specialization constants of one dispatch (constant i = v[i]), kept in place so that recording
+/// a dispatch allocates nothing: made from a braced list `{m.wg, MODE}` or a std::vector.
+struct SpecConstants {
+  static constexpr uint32_t kMax = 16;
+  std::array<uint32_t, kMax> v{};
+  uint32_t count = 0;
+  SpecConstants(std::initializer_list<uint32_t> list) { assign(list.begin(), list.size()); }
+  SpecConstants(const std::vector<uint32_t>& list) { assign(list.data(), list.size()); }  // NOLINT
+  void assign(const uint32_t* p, size_t n);
 };
 
 /// Push constants as 32 words (128 bytes, every pipeline layout's range); floats are stored bit
@@ -65,7 +77,7 @@ struct VulkanBackend::Impl {
   /// Workgroups of wg invocations needed for @p items.
   uint64_t groups_for(uint64_t items) const { return (items + wg - 1) / wg; }
 
-  void run(const char* op, const char* shader, std::vector<uint32_t> constants,
+  void run(const char* op, const char* shader, const SpecConstants& constants,
            std::initializer_list<vk::Use> buffers, const Push& push, std::array<uint32_t, 3> groups,
            double work);
 

@@ -131,10 +131,18 @@ std::array<uint32_t, 3> VulkanBackend::Impl::grid(uint64_t groups) const {
   return {static_cast<uint32_t>(x), static_cast<uint32_t>(y), 1};
 }
 
-void VulkanBackend::Impl::run(const char* op, const char* shader, std::vector<uint32_t> constants,
+void SpecConstants::assign(const uint32_t* p, size_t n) {
+  if (n > kMax)
+    throw Error("vulkan: " + std::to_string(n) + " specialization constants (a bug in cnnlab)");
+  std::copy(p, p + n, v.begin());
+  count = static_cast<uint32_t>(n);
+}
+
+void VulkanBackend::Impl::run(const char* op, const char* shader, const SpecConstants& constants,
                               std::initializer_list<vk::Use> buffers, const Push& push,
                               std::array<uint32_t, 3> groups, double work) {
-  const vk::Pipeline& p = pipelines.get(shader, static_cast<uint32_t>(buffers.size()), constants);
+  const vk::Pipeline& p = pipelines.get(shader, static_cast<uint32_t>(buffers.size()),
+                                        constants.v.data(), constants.count);
   recorder.dispatch(op, p, buffers, push.words.data(), push.used * 4, groups, work);
 }
 
