@@ -184,6 +184,7 @@ TEST_CASE("profiling reports GPU time per op", "[vulkan][profiling]") {
   const Tensor y = relu_forward(conv2d_forward(x, w, Tensor(), {1, 1, 1, 1}));
   maxpool2d_forward(y, {2, 2, 0, false}).to_vector();
   const std::string report = be.profile_report();
+  CHECK_THAT(report, Catch::Contains("device memory: "));  // allocations and bytes held
   std::cout << report;
   be.set_profiling(false);
   CHECK(be.profiling() == false);

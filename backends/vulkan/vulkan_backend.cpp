@@ -17,6 +17,7 @@
 #include <cnnlab/core/error.hpp>
 
 #include <bit>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 
@@ -202,7 +203,16 @@ void VulkanBackend::synchronize() {
 // ----------------------------------------------------------------------
 void VulkanBackend::set_profiling(bool on) { impl_->recorder.set_profiling(on); }
 bool VulkanBackend::profiling() const { return impl_->recorder.profiling(); }
-std::string VulkanBackend::profile_report() { return impl_->recorder.profile_report(); }
+std::string VulkanBackend::profile_report() {
+  std::string report = impl_->recorder.profile_report();
+  char line[160];
+  std::snprintf(line, sizeof line,
+                "device memory: %llu allocation(s) so far, %.1f MiB held in %zu block(s)\n",
+                static_cast<unsigned long long>(impl_->allocator.allocations()),
+                static_cast<double>(impl_->allocator.device_bytes()) / (1024.0 * 1024.0),
+                impl_->allocator.blocks());
+  return report + line;
+}
 bool VulkanBackend::save_pipeline_cache() { return impl_->pipelines.save(); }
 void VulkanBackend::reset_profile() { impl_->recorder.reset_profile(); }
 VulkanBackend::Stats VulkanBackend::stats() const {
