@@ -167,32 +167,38 @@ void Recorder::dispatch(const char* op, const Pipeline& pipeline,
   Batch& b = begin();
   hazard(buffers);
 
-  auto ai = make<VkDescriptorSetAllocateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO);
-  ai.descriptorPool = b.pool;
-  ai.descriptorSetCount = 1;
-  ai.pSetLayouts = &pipeline.set_layout;
-  VkDescriptorSet set = VK_NULL_HANDLE;
-  check(vkAllocateDescriptorSets(ctx_.device, &ai, &set), "allocating a descriptor set");
+  // The buffers: pushed into the command buffer (VK_KHR_push_descriptor), or written into a
+  // descriptor set from the batch's pool, reset once per batch. Either way nothing is allocated.
   VkDescriptorBufferInfo infos[kMaxBindings];
   VkWriteDescriptorSet writes[kMaxBindings];
   uint32_t i = 0;
   for (const Use& u : buffers) {
     infos[i] = {u.buffer->buffer, u.buffer->offset, u.buffer->size};
     writes[i] = make<VkWriteDescriptorSet>(VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET);
-    writes[i].dstSet = set;
     writes[i].dstBinding = i;
     writes[i].descriptorCount = 1;
     writes[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
     writes[i].pBufferInfo = &infos[i];
     ++i;
   }
-  vkUpdateDescriptorSets(ctx_.device, i, writes, 0, nullptr);
+  vkCmdBindPipeline(b.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline.pipeline);
+  if (ctx_.push_descriptors) {
+    vkCmdPushDescriptorSetKHR(b.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline.layout, 0, i, writes);
+  } else {
+    auto ai = make<VkDescriptorSetAllocateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO);
+    ai.descriptorPool = b.pool;
+    ai.descriptorSetCount = 1;
+    ai.pSetLayouts = &pipeline.set_layout;
+    VkDescriptorSet set = VK_NULL_HANDLE;
+    check(vkAllocateDescriptorSets(ctx_.device, &ai, &set), "allocating a descriptor set");
+    for (uint32_t k = 0; k < i; ++k) writes[k].dstSet = set;
+    vkUpdateDescriptorSets(ctx_.device, i, writes, 0, nullptr);
+    vkCmdBindDescriptorSets(b.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline.layout, 0, 1, &set, 0,
+                            nullptr);
+  }
 
   unsigned char constants[kPushConstantBytes] = {};
   if (push_bytes) std::memcpy(constants, push, push_bytes);
-  vkCmdBindPipeline(b.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline.pipeline);
-  vkCmdBindDescriptorSets(b.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline.layout, 0, 1, &set, 0,
-                          nullptr);
   vkCmdPushConstants(b.cmd, pipeline.layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, kPushConstantBytes,
                      constants);
   const bool timed = profiling_ && b.queries;

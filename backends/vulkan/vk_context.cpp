@@ -103,6 +103,17 @@ bool has_instance_extension(const char* name, const char* layer = nullptr) {
   return false;
 }
 
+/// True when @p physical offers the device extension @p name.
+bool has_device_extension(VkPhysicalDevice physical, const char* name) {
+  uint32_t n = 0;
+  vkEnumerateDeviceExtensionProperties(physical, nullptr, &n, nullptr);
+  std::vector<VkExtensionProperties> exts(n);
+  vkEnumerateDeviceExtensionProperties(physical, nullptr, &n, exts.data());
+  for (const auto& e : exts)
+    if (std::strcmp(e.extensionName, name) == 0) return true;
+  return false;
+}
+
 /// Creates an instance; with @p validation the Khronos layer and a debug messenger.
 VkInstance create_instance(bool validation, VkDebugUtilsMessengerEXT* messenger) {
   load_vulkan();
@@ -380,12 +391,23 @@ Context::Context() {
     qci.queueFamilyIndex = queue_family;
     qci.queueCount = 1;
     qci.pQueuePriorities = &priority;
+    std::vector<const char*> extensions;
+    push_descriptors = env_flag("CNNLAB_VK_PUSH_DESCRIPTORS", true) &&
+                       has_device_extension(physical, VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME);
+    if (push_descriptors) extensions.push_back(VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME);
     auto dci = make<VkDeviceCreateInfo>(VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO);
     dci.queueCreateInfoCount = 1;
     dci.pQueueCreateInfos = &qci;
+    dci.enabledExtensionCount = static_cast<uint32_t>(extensions.size());
+    dci.ppEnabledExtensionNames = extensions.data();
     check(vkCreateDevice(physical, &dci, nullptr, &device),
           "creating a logical device on " + info.name);
     load_device_functions(device);
+    if (push_descriptors) {
+      vkCmdPushDescriptorSetKHR = reinterpret_cast<PFN_vkCmdPushDescriptorSetKHR>(
+          vkGetDeviceProcAddr(device, "vkCmdPushDescriptorSetKHR"));
+      push_descriptors = vkCmdPushDescriptorSetKHR != nullptr;
+    }
     vkGetDeviceQueue(device, queue_family, 0, &queue);
   } catch (...) {
     if (device && vkDestroyDevice) vkDestroyDevice(device, nullptr);

@@ -52,6 +52,10 @@ class Context {
   /// iterations in total: reductions are then split into shorter pieces.
   bool loop_limited = false;
   bool validation = false;
+  /// VK_KHR_push_descriptor is enabled: a dispatch writes its buffers straight into the command
+  /// buffer (vkCmdPushDescriptorSetKHR) instead of allocating and updating a descriptor set.
+  /// Off with CNNLAB_VK_PUSH_DESCRIPTORS=0 (the fallback the tests also run).
+  bool push_descriptors = false;
 
  private:
   VkDebugUtilsMessengerEXT messenger_ = VK_NULL_HANDLE;

@@ -97,6 +97,8 @@ namespace cnnlab::vk {
 
 #define CNNLAB_VK_DECLARE(name) extern PFN_##name name;
 inline PFN_vkGetInstanceProcAddr vkGetInstanceProcAddr = nullptr;
+/// From VK_KHR_push_descriptor, when the device has it (loaded by Context; else nullptr).
+inline PFN_vkCmdPushDescriptorSetKHR vkCmdPushDescriptorSetKHR = nullptr;
 CNNLAB_VK_GLOBAL_FUNCTIONS(CNNLAB_VK_DECLARE)
 CNNLAB_VK_INSTANCE_FUNCTIONS(CNNLAB_VK_DECLARE)
 CNNLAB_VK_DEBUG_FUNCTIONS(CNNLAB_VK_DECLARE)

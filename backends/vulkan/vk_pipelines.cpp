@@ -162,6 +162,8 @@ Pipeline PipelineCache::create(const char* shader, uint32_t bindings, const uint
       make<VkDescriptorSetLayoutCreateInfo>(VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO);
   dci.bindingCount = bindings;
   dci.pBindings = slots.data();
+  // With VK_KHR_push_descriptor the buffers are pushed with each dispatch (vk_commands.cpp).
+  if (ctx_.push_descriptors) dci.flags = VK_DESCRIPTOR_SET_LAYOUT_CREATE_PUSH_DESCRIPTOR_BIT_KHR;
   check(vkCreateDescriptorSetLayout(ctx_.device, &dci, nullptr, &p.set_layout),
         "creating a descriptor set layout");
 
