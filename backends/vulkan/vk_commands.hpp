@@ -6,6 +6,9 @@
 //   which happens on download() and flush() (Tensor reads, Backend::synchronize()), and when a
 //   batch reaches max_batch dispatches or its estimated work exceeds max_work — so a training step
 //   is one submission, and none runs for seconds.
+// - Recording a dispatch costs the host about a microsecond and allocates nothing: the buffers
+//   are pushed into the command buffer (VK_KHR_push_descriptor) or, without that extension,
+//   written into a descriptor set from the batch's pool, which is reset once per batch.
 // - Barriers: the recorder tracks which buffers were written and read since the last barrier and
 //   inserts one global memory barrier (compute/transfer writes → compute/transfer reads and
 //   writes) only before a command that reads or writes something written since (RAW, WAW) or
