@@ -6,6 +6,8 @@
 #include <cnnlab/core/error.hpp>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <iostream>
 
@@ -45,6 +47,12 @@ PipelineCache::PipelineCache(Context& ctx) : ctx_(ctx), disk_path_(pipeline_cach
 }
 
 bool PipelineCache::save() {
+  if (created_ > 0 && pipeline_cache_verbose()) {
+    char line[96];
+    std::snprintf(line, sizeof line, "%zu pipelines created in %.1f ms so far", pipelines_.size(),
+                  compile_seconds_ * 1e3);
+    log_disk_cache(line);
+  }
   if (disk_path_.empty() || created_ == 0) return false;  // nothing new to keep
   size_t n = 0;
   if (vkGetPipelineCacheData(ctx_.device, cache_, &n, nullptr) != VK_SUCCESS || n == 0)
@@ -124,7 +132,9 @@ Pipeline& PipelineCache::find_or_create(const char* shader, uint32_t bindings,
   auto key =
       std::make_pair(std::string(shader), std::vector<uint32_t>(constants, constants + count));
   if (auto it = pipelines_.find(key); it != pipelines_.end()) return it->second;
+  const auto t0 = std::chrono::steady_clock::now();
   Pipeline p = create(shader, bindings, constants, count);
+  compile_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   ++created_;
   return pipelines_.emplace(std::move(key), std::move(p)).first->second;
 }
