@@ -63,7 +63,7 @@ bool PipelineCache::save() {
   data.resize(n);
   created_ = 0;
   const uint32_t crc = pipeline_cache_crc(data);
-  if (loaded_from_disk_ && data.size() == loaded_bytes_ && crc == loaded_crc_) {
+  if (data.size() == loaded_bytes_ && crc == loaded_crc_) {  // what the file already holds
     log_disk_cache("unchanged, not rewritten: " + disk_path_);
     return false;
   }
@@ -72,8 +72,7 @@ bool PipelineCache::save() {
     log_disk_cache("not saved to " + disk_path_ + ": " + why);
     return false;
   }
-  loaded_from_disk_ = true;  // the file now holds exactly these bytes
-  loaded_bytes_ = data.size();
+  loaded_bytes_ = data.size();  // the file now holds exactly these bytes
   loaded_crc_ = crc;
   log_disk_cache("wrote " + std::to_string(data.size()) + " bytes (" +
                  std::to_string(pipelines_.size()) + " pipelines) to " + disk_path_);

@@ -103,6 +103,7 @@ class PipelineCache {
   std::string disk_path_;  // "" when the disk cache is off
   bool loaded_from_disk_ = false;
   size_t loaded_bytes_ = 0;  // size and CRC-32 of the driver's bytes last loaded or saved
+                             // (0: none; the driver's data always holds its 32-byte header)
   uint32_t loaded_crc_ = 0;
   size_t created_ = 0;  // pipelines compiled since the last load or save
   double compile_seconds_ = 0;
