@@ -3,6 +3,7 @@
 //
 // Contract:
 // - Before any test it turns validation on and creates the Vulkan backend, printing the device.
+//   The pipeline cache file goes to the build tree (CNNLAB_CACHE_DIR, unless already set).
 // - Vulkan genuinely absent (no loader, no driver, no device): prints why and exits 77, which
 //   ctest reports as *skipped* (SKIP_RETURN_CODE) — unless the environment variable CI is set,
 //   where Vulkan must be present (scripts/setup.sh installs lavapipe), so it exits 1: a failure.
@@ -77,6 +78,9 @@ int main(int argc, char** argv) {
   if (!listing) {  // catch_discover_tests lists the tests at build time: no Vulkan needed then
     if (const int rc = require_vulkan()) return rc;
     cnnlab::vulkan_enable_validation(true);
+    // Run by hand too, the tests keep the pipeline cache file in the build tree, never in the
+    // user's ~/.cache (ctest sets the same folder; an explicit CNNLAB_CACHE_DIR wins).
+    setenv("CNNLAB_CACHE_DIR", CNNLAB_TEST_PIPELINE_CACHE_DIR, 0);
     try {
       const cnnlab::Backend& be = cnnlab::backend_by_name("vulkan");
       std::cout << "vulkan tests on: " << be.description() << "\n";

@@ -72,6 +72,23 @@ std::string unique_suffix() {
                 static_cast<unsigned long long>(noise));
   return text;
 }
+/// Removes temporary files of @p target that a process killed between creating and renaming one
+/// left behind: those older than an hour (a live writer renames its file within milliseconds).
+void remove_stale_temporaries(const std::filesystem::path& target) {
+  std::error_code ec;
+  std::string prefix = ".";  // built with += (GCC 12 warns wrongly about "." + string)
+  prefix += target.filename().string();
+  prefix += ".tmp.";
+  const auto too_old = std::filesystem::file_time_type::clock::now() - std::chrono::hours(1);
+  std::filesystem::directory_iterator it(target.has_parent_path() ? target.parent_path() : ".", ec);
+  for (; !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    std::error_code time_ec;
+    if (it->last_write_time(time_ec) < too_old && !time_ec)
+      std::filesystem::remove(it->path(), time_ec);
+  }
+}
 }  // namespace
 
 std::string pipeline_cache_dir(const char* cnnlab_cache_dir, const char* xdg_cache_home,
@@ -263,6 +280,7 @@ bool write_pipeline_cache(const std::string& path, const std::vector<uint8_t>& d
       ::unlink(tmp.c_str());
       return fail(why, problem);
     }
+    remove_stale_temporaries(target);
     return true;
   } catch (const std::exception& e) {  // out of memory, a path the library rejects
     return fail(why, e.what());

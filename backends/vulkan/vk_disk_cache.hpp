@@ -16,7 +16,8 @@
 // cache; `why` says what was wrong. Writing goes to a new temporary file in the same folder
 // (a name no other process uses: pid, counter, random number; created exclusively) that is then
 // renamed over the old one, so a concurrent reader only ever opens a complete file; when two
-// processes save at once, the last rename wins. Writing never throws either: a folder that
+// processes save at once, the last rename wins (a temporary file older than an hour, left by a
+// process killed while writing, is removed). Writing never throws either: a folder that
 // cannot be created, a read-only home or a full disk only mean no file (the cache only saves
 // time). Pure functions on byte vectors and strings (pack, unpack, the folder choice, the file
 // name) are exposed so the tests can check the format without a device.

@@ -6,6 +6,8 @@
 #include <cnnlab/core/error.hpp>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <iostream>
 
@@ -45,6 +47,12 @@ PipelineCache::PipelineCache(Context& ctx) : ctx_(ctx), disk_path_(pipeline_cach
 }
 
 bool PipelineCache::save() {
+  if (created_ > 0 && pipeline_cache_verbose()) {
+    char line[96];
+    std::snprintf(line, sizeof line, "%zu pipelines created in %.1f ms so far", pipelines_.size(),
+                  compile_seconds_ * 1e3);
+    log_disk_cache(line);
+  }
   if (disk_path_.empty() || created_ == 0) return false;  // nothing new to keep
   size_t n = 0;
   if (vkGetPipelineCacheData(ctx_.device, cache_, &n, nullptr) != VK_SUCCESS || n == 0)
@@ -55,7 +63,7 @@ bool PipelineCache::save() {
   data.resize(n);
   created_ = 0;
   const uint32_t crc = pipeline_cache_crc(data);
-  if (loaded_from_disk_ && data.size() == loaded_bytes_ && crc == loaded_crc_) {
+  if (data.size() == loaded_bytes_ && crc == loaded_crc_) {  // what the file already holds
     log_disk_cache("unchanged, not rewritten: " + disk_path_);
     return false;
   }
@@ -64,8 +72,7 @@ bool PipelineCache::save() {
     log_disk_cache("not saved to " + disk_path_ + ": " + why);
     return false;
   }
-  loaded_from_disk_ = true;  // the file now holds exactly these bytes
-  loaded_bytes_ = data.size();
+  loaded_bytes_ = data.size();  // the file now holds exactly these bytes
   loaded_crc_ = crc;
   log_disk_cache("wrote " + std::to_string(data.size()) + " bytes (" +
                  std::to_string(pipelines_.size()) + " pipelines) to " + disk_path_);
@@ -124,7 +131,9 @@ Pipeline& PipelineCache::find_or_create(const char* shader, uint32_t bindings,
   auto key =
       std::make_pair(std::string(shader), std::vector<uint32_t>(constants, constants + count));
   if (auto it = pipelines_.find(key); it != pipelines_.end()) return it->second;
+  const auto t0 = std::chrono::steady_clock::now();
   Pipeline p = create(shader, bindings, constants, count);
+  compile_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   ++created_;
   return pipelines_.emplace(std::move(key), std::move(p)).first->second;
 }

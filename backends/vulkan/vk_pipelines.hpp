@@ -77,6 +77,8 @@ class PipelineCache {
   bool loaded_from_disk() const { return loaded_from_disk_; }
   /// The cache file ("" when the disk cache is off).
   const std::string& disk_path() const { return disk_path_; }
+  /// Seconds spent creating pipelines (shader modules, layouts, compilation) so far.
+  double compile_seconds() const { return compile_seconds_; }
 
  private:
   /// The key of the fast lookup: the shader name's address and the constants, inline.
@@ -101,8 +103,10 @@ class PipelineCache {
   std::string disk_path_;  // "" when the disk cache is off
   bool loaded_from_disk_ = false;
   size_t loaded_bytes_ = 0;  // size and CRC-32 of the driver's bytes last loaded or saved
+                             // (0: none; the driver's data always holds its 32-byte header)
   uint32_t loaded_crc_ = 0;
   size_t created_ = 0;  // pipelines compiled since the last load or save
+  double compile_seconds_ = 0;
   // Owns the pipelines (std::map nodes never move, so the pointers below stay valid).
   std::map<std::pair<std::string, std::vector<uint32_t>>, Pipeline> pipelines_;
   std::unordered_map<FastKey, Pipeline*, FastKeyHash> by_pointer_;
