@@ -65,7 +65,9 @@ def run_bench(cmd, timeout=None, env=None):
                            timeout=timeout, env=env)
         return p.stdout, p.stderr, p.returncode
     except subprocess.TimeoutExpired as e:
-        out = e.stdout.decode("utf-8", "replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
+        out = e.stdout or ""
+        if isinstance(out, bytes):
+            out = out.decode("utf-8", "replace")
         return out, f"timed out after {timeout} s: {' '.join(cmd)}", 124
 
 

@@ -75,7 +75,8 @@ def torch_results(bench, threads, only, min_time):
                 tp = run_time(lambda: F.max_pool2d(x, 2, 2), min_time)
             rows.append(("maxpool", "fwd", t, nbytes / tp * 1e-9, "GB/s"))
         if only.search("lenet5_step"):
-            rows.append(("lenet5_step", "train", t, lenet_images_per_second(torch, min_time), "img/s"))
+            ips = lenet_images_per_second(torch, min_time)
+            rows.append(("lenet5_step", "train", t, ips, "img/s"))
     return rows
 
 
@@ -134,7 +135,8 @@ def main():
     theirs = {}
     for t in threads:
         env = dict(os.environ, OMP_NUM_THREADS=str(t), OPENBLAS_NUM_THREADS=str(t))
-        child = [sys.executable, __file__, "--torch-worker", "--threads", str(t), "--bench", args.bench,
+        child = [sys.executable, __file__, "--torch-worker", "--threads", str(t),
+                 "--bench", args.bench,
                  "--min-time", str(args.min_time)] + (["--only", args.only] if args.only else [])
         res = subprocess.run(child, check=True, capture_output=True, text=True, env=env).stdout
         for n, d, tt, v, u in csv.reader(io.StringIO(res)):

@@ -6,10 +6,12 @@
 //   *_rec   the recording loop alone, divided by ops: what the host spends per op;
 //   (plain) the loop plus the synchronize(), divided by ops.
 // On the CPU backends both are the op itself (they compute as they are called) and give the
-// floor; on Vulkan the difference is the device catching up. "prealloc" calls
-// Backend::relu_forward into one preallocated output; "ops" calls the ops API's relu_forward,
-// which allocates a new output each call (the cost a user's code pays). The figure of each is
-// the median of the trials after one untimed warm-up trial; units are host µs per op.
+// floor; on Vulkan the difference is the device catching up — while the backend has a free
+// batch slot: once all are in flight the recording loop waits for the oldest, and *_rec then
+// measures the device's pace (lavapipe with 10,000 ops; --dispatch-ops 250 stays in one batch).
+// "prealloc" calls Backend::relu_forward into one preallocated output; "ops" calls the ops API's
+// relu_forward, which allocates a new output each call (the cost a user's code pays). The figure
+// of each is the median of the trials after one untimed warm-up trial; units are host µs per op.
 #include "measure.hpp"
 
 #include <cnnlab/ops/ops.hpp>

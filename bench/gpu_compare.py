@@ -292,8 +292,8 @@ def main():
             n = args.openmp_threads
             extra.append(f"| LeNet-5 step: Vulkan vs the OpenMP backend ({n} thread"
                          f"{'s' if n != 1 else ''}, same machine) | {fmt(lenet['value'])} img/s | "
-                         f"{fmt(omp['value'])} img/s (OpenMP) | {fmt(lenet['value'] / omp['value'])}"
-                         f" | {TARGETS['lenet_vs_openmp']} |")
+                         f"{fmt(omp['value'])} img/s (OpenMP) | "
+                         f"{fmt(lenet['value'] / omp['value'])} | {TARGETS['lenet_vs_openmp']} |")
         else:
             sys.stderr.write(err)
 
@@ -301,7 +301,11 @@ def main():
         # (which also empties the driver's own shader cache: Mesa's and NVIDIA's live there too)
         firsts = []
         with tempfile.TemporaryDirectory() as cache:
-            env = dict(os.environ, XDG_CACHE_HOME=cache)
+            # NVIDIA's driver keeps its shader cache under $XDG_CACHE_HOME too, or where
+            # __GL_SHADER_DISK_CACHE_PATH says; Mesa's under $XDG_CACHE_HOME or
+            # MESA_SHADER_CACHE_DIR.
+            env = dict(os.environ, XDG_CACHE_HOME=cache, __GL_SHADER_DISK_CACHE_PATH=cache,
+                       MESA_SHADER_CACHE_DIR=cache)
             for _ in range(2):
                 cmd = base + ["--backend", "vulkan", "--only", "^lenet5_step$", "--quick"]
                 out, err, rc = run_bench(cmd, args.timeout, env)
