@@ -1,9 +1,10 @@
 """bench/bench_common.py — what bench/compare.py and bench/gpu_compare.py share.
 
 - measure(): the timing rule of bench/timing.hpp, for PyTorch: one untimed warm-up call, R calls
-  per trial chosen so a trial lasts at least min_time / 5, a trial = R calls then ONE sync(), the
-  figure = the median over the trials (5 by default) of trial time / R; slow calls get R = 1 and
-  the trials stop early (after at least one) once they have used 3 × min_time.
+  per trial chosen from a second call so a trial lasts at least min_time / 5, a trial = R calls
+  then ONE sync(), the figure = the median over the trials (5 by default) of trial time / R; a
+  call that alone lasts min_time / 5 gets R = 1 (and is the first trial), and the trials stop
+  early (after at least one) once they have used 3 × min_time.
 - run_bench(), read_rows(), read_cases(): run build/bench/cnnlab_bench and parse its --csv and
   --list output (lines starting with '#' are comments: the backend's description).
 
@@ -34,23 +35,28 @@ def measure(call, sync, min_time=1.0, trials=5, quick=False):
 
     target = min_time / 5
     first = trial(1)  # warm-up: never the figure (cuDNN's autotuning, lazy CUDA init...)
-    repeats = 1
-    if first < target:
-        repeats = repeats_for(target, trial(1), 1)
-        if not quick:
-            for _ in range(3):
-                s = trial(repeats)
-                if s >= 0.5 * target:
-                    break
-                repeats = repeats_for(target, s, repeats)
+    # R from a second call; a call that alone lasts a trial is slow: R = 1, it is trial one.
+    # (A third or fourth call while each takes under half the time of the one before.)
+    repeats, per_call, used = 1, [], trial(1)
+    before = first
+    for _ in range(2):
+        if not (target <= used < 0.5 * before):
+            break
+        before, used = used, trial(1)
+    if used >= target:
+        per_call.append(used)
+    else:
+        repeats, used = repeats_for(target, used, 1), 0.0
+        for _ in range(0 if quick else 3):
+            s = trial(repeats)
+            if s >= 0.5 * target:
+                break
+            repeats = max(repeats, repeats_for(target, s, repeats))  # R only grows
     wanted = 1 if quick else max(1, trials)
-    per_call, used = [], 0.0
-    while len(per_call) < wanted:
+    while len(per_call) < wanted and (not per_call or used <= 3 * min_time):
         s = trial(repeats)
         per_call.append(s / repeats)
         used += s
-        if used > 3 * min_time:
-            break
     return {"median": statistics.median(per_call), "fastest": min(per_call),
             "slowest": max(per_call), "first": first, "repeats": repeats,
             "trials": len(per_call)}

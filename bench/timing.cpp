@@ -45,26 +45,35 @@ Timing measure(const std::function<void()>& call, const std::function<void()>& s
   Timing t;
   const double target = rule.min_time / 5;  // one trial lasts at least this long
   t.first = trial(call, sync, 1);           // warm-up: never the figure
-  if (t.first < target) {
-    // The warm-up may include compilation: estimate from a second call, then check the estimate
-    // with a calibration trial (small GPU ops are dominated by one submit-and-wait).
-    t.repeats = repeats_for(target, trial(call, sync, 1), 1);
-    if (!rule.quick) {
-      for (int attempt = 0; attempt < 3; ++attempt) {
-        const double s = trial(call, sync, t.repeats);
-        if (s >= 0.5 * target) break;
-        t.repeats = repeats_for(target, s, t.repeats);
-      }
+  // The warm-up may include compilation, so R is estimated from a second call (or a third or
+  // fourth while each takes under half the time of the one before: caches still filling). A call
+  // that alone lasts a trial is slow (the reference backend): R = 1 and it is the first trial.
+  std::vector<double> per_call;
+  double used = trial(call, sync, 1);
+  for (double before = t.first, k = 0; k < 2 && used >= target && used < 0.5 * before; ++k) {
+    before = used;
+    used = trial(call, sync, 1);
+  }
+  if (used >= target) {
+    per_call.push_back(used);
+  } else {
+    t.repeats = repeats_for(target, used, 1);
+    used = 0;
+    // Check the estimate with calibration trials (a small GPU op's single call is mostly one
+    // submit-and-wait, so R calls in a row take less than R times as long).
+    for (int attempt = 0; attempt < 3 && !rule.quick; ++attempt) {
+      const double s = trial(call, sync, t.repeats);
+      if (s >= 0.5 * target) break;
+      t.repeats = std::max(t.repeats, repeats_for(target, s, t.repeats));  // R only grows
     }
   }
   const int wanted = rule.quick ? 1 : std::max(1, rule.trials);
-  std::vector<double> per_call;
-  double used = 0;
-  while (static_cast<int>(per_call.size()) < wanted) {
+  // Slow calls: fewer trials (at least one) once they have used 3 × min_time.
+  while (static_cast<int>(per_call.size()) < wanted &&
+         (per_call.empty() || used <= 3 * rule.min_time)) {
     const double s = trial(call, sync, t.repeats);
     per_call.push_back(s / static_cast<double>(t.repeats));
     used += s;
-    if (used > 3 * rule.min_time) break;  // slow calls: fewer trials (at least one)
   }
   t.trials = static_cast<int>(per_call.size());
   t.fastest = *std::min_element(per_call.begin(), per_call.end());

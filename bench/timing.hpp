@@ -3,13 +3,14 @@
 // Contract: measure() times one "call" (one op recorded, or one training step) like this:
 //   1. warm-up: one untimed call, then synchronize() (on a GPU the first call compiles the
 //      pipelines and allocates memory; it is reported as `first`, never as the figure);
-//   2. calibration: R, the number of calls per trial, is chosen so that one trial lasts at least
-//      min_time / 5 (R >= 1);
+//   2. calibration: R, the number of calls per trial, is chosen from a second (warm) call and
+//      checked with up to 3 calibration trials, so that one trial lasts at least min_time / 5;
 //   3. trials: a trial is R calls made back to back, then ONE synchronize(); the time per call is
 //      the trial's time / R. The figure is the median of the trials (5 by default), and the
 //      fastest and slowest trial are kept as the spread.
-// A slow call (the reference backend) gets R = 1, and the trials stop early, after at least one,
-// once they have used 3 × min_time; `quick` makes one trial and skips the calibration trial.
+// A call that alone lasts min_time / 5 (the reference backend) gets R = 1 and counts as the first
+// trial, and the trials stop early, after at least one, once they have used 3 × min_time;
+// `quick` makes one trial and skips the calibration trials.
 // bench/gpu_compare.py applies the same rule to PyTorch (torch.cuda.synchronize() once a trial).
 // What this is not: a statistics package; no outlier rejection, no confidence intervals.
 #pragma once

@@ -83,8 +83,10 @@ for f in "$BENCH" "$TESTS" "$CLI"; do
   fi
 done
 
-# 1. The Vulkan loader and driver.
-if ! ldconfig -p | grep -q 'libvulkan\.so\.1'; then
+# 1. The Vulkan loader and driver. (The loader check reads ldconfig's whole output: `grep -q`
+# would stop early, ldconfig would die of SIGPIPE, and pipefail would report "no loader".)
+loader=$(ldconfig -p 2>/dev/null | grep 'libvulkan\.so\.1')
+if [[ -z $loader ]]; then
   if compgen -G '.gl/*.deb' >/dev/null; then
     for f in .gl/*.deb; do dpkg -x "$f" /; done
     ldconfig
