@@ -3,7 +3,8 @@
 
 Runs build/bench/cnnlab_bench --csv (our backends), then the same cases through PyTorch
 (python3-torch from Debian: oneDNN for convolution, OpenBLAS for matmul) with the same thread
-counts and the same timing rule (best of several runs after a warm-up), and prints one table:
+counts and the same timing rule (bench/timing.hpp: a warm-up call, then the median of 5 trials of
+R calls each; bench_common.measure is the Python copy), and prints one table:
 case, direction, threads, ours, PyTorch, ratio (ours / PyTorch; above 1 means cnnlab is faster).
 
     /usr/bin/python3 bench/compare.py [--bench build/bench/cnnlab_bench] [--backend openmp]
@@ -18,43 +19,29 @@ import os
 import re
 import subprocess
 import sys
-import time
 
-LAYERS = [  # name, N, C, H, W, K, F, S, P  (the same six layers as bench.cpp)
-    ("lenet_c1", 64, 1, 28, 28, 6, 5, 1, 2),
-    ("lenet_c2", 64, 6, 14, 14, 16, 5, 1, 0),
-    ("cifar", 64, 3, 32, 32, 32, 3, 1, 1),
-    ("vgg_mid", 8, 64, 56, 56, 64, 3, 1, 1),
-    ("vgg_deep", 8, 256, 28, 28, 256, 3, 1, 1),
-    ("alexnet_c1", 4, 3, 227, 227, 96, 11, 4, 0),
-]
+sys.dont_write_bytecode = True  # no bench/__pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_common import measure, read_cases, read_rows  # noqa: E402
 
 
-def best_time(fn, min_time):
-    """Seconds of the fastest run, after one warm-up (the rule bench.cpp uses)."""
-    t0 = time.perf_counter()
-    fn()
-    first = time.perf_counter() - t0
-    if first > min_time:
-        return first
-    best, total, reps = float("inf"), 0.0, 0
-    while reps < 3 or total < min_time:
-        t0 = time.perf_counter()
-        fn()
-        t = time.perf_counter() - t0
-        best, total, reps = min(best, t), total + t, reps + 1
-    return best
+def run_time(fn, min_time):
+    """Seconds per call by bench.cpp's rule (bench_common.measure); on the CPU sync is a no-op."""
+    return measure(fn, lambda: None, min_time)["median"]
 
 
-def torch_results(threads, only, min_time):
+def torch_results(bench, threads, only, min_time):
     import torch
     import torch.nn.functional as F
 
     torch.manual_seed(0)
     rows = []
+    layers = [c for c in read_cases(bench, "cpu") if c["kind"] == "conv"]
     for t in threads:
         torch.set_num_threads(t)
-        for name, N, C, H, W, K, Fs, S, P in LAYERS:
+        for layer in layers:
+            name, q = layer["name"], layer["params"]
+            N, C, H, W, K, Fs, S, P = (q[k] for k in ("N", "C", "H", "W", "K", "F", "S", "P"))
             if not only.search(name):
                 continue
             x = torch.randn(N, C, H, W, requires_grad=True)
@@ -73,22 +60,23 @@ def torch_results(threads, only, min_time):
                 out = F.conv2d(x, w, b, stride=S, padding=P)
                 torch.autograd.grad(out, (x, w, b), dy)  # all three passes, like ours
 
-            tf = best_time(fwd, min_time)
+            tf = run_time(fwd, min_time)
             rows.append((name, "fwd", t, flops / tf * 1e-9, "GFLOP/s"))
-            tb = best_time(fwdbwd, min_time)
+            tb = run_time(fwdbwd, min_time)
             rows.append((name, "fwd+bwd", t, 3 * flops / tb * 1e-9, "GFLOP/s"))
         if only.search("sgemm2048"):
-            a, bm = torch.randn(2048, 2048), torch.randn(2048, 2048)
-            tm = best_time(lambda: torch.mm(a, bm), min_time)
+            a, bm, c = torch.randn(2048, 2048), torch.randn(2048, 2048), torch.empty(2048, 2048)
+            tm = run_time(lambda: torch.mm(a, bm, out=c), min_time)  # ours: a preallocated C
             rows.append(("sgemm2048", "fwd", t, 2.0 * 2048**3 / tm * 1e-9, "GFLOP/s"))
         if only.search("maxpool"):
             x = torch.randn(64, 64, 56, 56)
             nbytes = (x.numel() + x.numel() // 4) * 4
             with torch.no_grad():
-                tp = best_time(lambda: F.max_pool2d(x, 2, 2), min_time)
+                tp = run_time(lambda: F.max_pool2d(x, 2, 2), min_time)
             rows.append(("maxpool", "fwd", t, nbytes / tp * 1e-9, "GB/s"))
         if only.search("lenet5_step"):
-            rows.append(("lenet5_step", "train", t, lenet_images_per_second(torch, min_time), "img/s"))
+            ips = lenet_images_per_second(torch, min_time)
+            rows.append(("lenet5_step", "train", t, ips, "img/s"))
     return rows
 
 
@@ -110,7 +98,7 @@ def lenet_images_per_second(torch, min_time):
         opt.step()
         loss.item()
 
-    return 64 / best_time(step, min_time)
+    return 64 / run_time(step, min_time)
 
 
 def main():
@@ -126,7 +114,7 @@ def main():
     only = re.compile(args.only or ".*")
 
     if args.torch_worker:  # child process: PyTorch figures for one thread count, as CSV
-        for row in torch_results(threads, only, args.min_time):
+        for row in torch_results(args.bench, threads, only, args.min_time):
             print(",".join(str(v) for v in row))
         return
 
@@ -134,7 +122,8 @@ def main():
     cmd = [args.bench, "--csv", "--backend", args.backend, "--threads", args.threads,
            "--min-time", str(args.min_time)] + (["--only", args.only] if args.only else [])
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    ours = {(r[0], r[1], int(r[3])): (float(r[4]), r[5]) for r in csv.reader(io.StringIO(out))}
+    ours = {(r["name"], r["dir"], r["threads"]): (r["value"], r["unit"]) for r in read_rows(out)[0]
+            if r["name"] != "dispatch_overhead"}  # PyTorch has no such case on the CPU here
     try:
         import torch  # noqa: F401  (only to fail early with a clear message)
     except ImportError:
@@ -147,6 +136,7 @@ def main():
     for t in threads:
         env = dict(os.environ, OMP_NUM_THREADS=str(t), OPENBLAS_NUM_THREADS=str(t))
         child = [sys.executable, __file__, "--torch-worker", "--threads", str(t),
+                 "--bench", args.bench,
                  "--min-time", str(args.min_time)] + (["--only", args.only] if args.only else [])
         res = subprocess.run(child, check=True, capture_output=True, text=True, env=env).stdout
         for n, d, tt, v, u in csv.reader(io.StringIO(res)):

@@ -1,0 +1,114 @@
+"""bench/bench_common.py — what bench/compare.py and bench/gpu_compare.py share.
+
+- measure(): the timing rule of bench/timing.hpp, for PyTorch: one untimed warm-up call, R calls
+  per trial chosen from a second call so a trial lasts at least min_time / 5, a trial = R calls
+  then ONE sync(), the figure = the median over the trials (5 by default) of trial time / R; a
+  call that alone lasts min_time / 5 gets R = 1 (and is the first trial), and the trials stop
+  early (after at least one) once they have used 3 × min_time.
+- run_bench(), read_rows(), read_cases(): run build/bench/cnnlab_bench and parse its --csv and
+  --list output (lines starting with '#' are comments: the backend's description).
+
+Not a benchmark by itself; plain Python 3.9+, no NumPy or PyTorch needed to import it.
+"""
+import csv
+import io
+import math
+import statistics
+import subprocess
+import time
+
+
+def measure(call, sync, min_time=1.0, trials=5, quick=False):
+    """Times call() by the rule above; returns a dict of seconds per call (median, fastest,
+    slowest, first) and repeats (R) and trials."""
+    def trial(repeats):
+        t0 = time.perf_counter()
+        for _ in range(repeats):
+            call()
+        sync()
+        return time.perf_counter() - t0
+
+    def repeats_for(target, seconds, repeats):
+        per_call = seconds / repeats
+        r = math.ceil(target / per_call) if per_call > 0 else 10**6
+        return int(min(max(r, 1), 10**6))
+
+    target = min_time / 5
+    first = trial(1)  # warm-up: never the figure (cuDNN's autotuning, lazy CUDA init...)
+    # R from a second call; a call that alone lasts a trial is slow: R = 1, it is trial one.
+    # (A third or fourth call while each takes under half the time of the one before.)
+    repeats, per_call, used = 1, [], trial(1)
+    before = first
+    for _ in range(2):
+        if not (target <= used < 0.5 * before):
+            break
+        before, used = used, trial(1)
+    if used >= target:
+        per_call.append(used)
+    else:
+        repeats, used = repeats_for(target, used, 1), 0.0
+        for _ in range(0 if quick else 3):
+            s = trial(repeats)
+            if s >= 0.5 * target:
+                break
+            repeats = max(repeats, repeats_for(target, s, repeats))  # R only grows
+    wanted = 1 if quick else max(1, trials)
+    while len(per_call) < wanted and (not per_call or used <= 3 * min_time):
+        s = trial(repeats)
+        per_call.append(s / repeats)
+        used += s
+    return {"median": statistics.median(per_call), "fastest": min(per_call),
+            "slowest": max(per_call), "first": first, "repeats": repeats,
+            "trials": len(per_call)}
+
+
+def run_bench(cmd, timeout=None, env=None):
+    """Runs cnnlab_bench (a list of arguments; env: the environment, default ours); returns
+    (stdout, stderr, returncode). A failing case makes the exit status 1 but the other cases'
+    lines are still there."""
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8",
+                           timeout=timeout, env=env)
+        return p.stdout, p.stderr, p.returncode
+    except subprocess.TimeoutExpired as e:
+        out = e.stdout or ""
+        if isinstance(out, bytes):
+            out = out.decode("utf-8", "replace")
+        return out, f"timed out after {timeout} s: {' '.join(cmd)}", 124
+
+
+def read_rows(text):
+    """cnnlab_bench --csv output → (rows, comments). A row is a dict: name, dir, backend,
+    threads, value, unit, ms, and where printed min_ms, max_ms, repeats, trials, first_ms."""
+    rows, comments = [], []
+    keys = ["name", "dir", "backend", "threads", "value", "unit", "ms", "min_ms", "max_ms",
+            "repeats", "trials", "first_ms"]
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        if line.startswith("#"):
+            comments.append(line[1:].strip())
+            continue
+        r = dict(zip(keys, next(csv.reader(io.StringIO(line)))))
+        for k in ("value", "ms", "min_ms", "max_ms", "first_ms"):
+            if k in r:
+                r[k] = float(r[k])
+        for k in ("threads", "repeats", "trials"):
+            if k in r:
+                r[k] = int(r[k])
+        rows.append(r)
+    return rows, comments
+
+
+def read_cases(bench, size):
+    """cnnlab_bench --size SIZE --list → list of dicts: kind, name, dirs (list), params (dict of
+    ints), label. The shapes come from the C++ side, so both sides of a comparison agree."""
+    out = subprocess.run([bench, "--size", size, "--list"], check=True, capture_output=True,
+                         text=True, encoding="utf-8").stdout
+    cases = []
+    for line in out.splitlines():
+        kind, name, dirs, params, label = line.split(",", 4)
+        cases.append({"kind": kind, "name": name, "dirs": dirs.split(),
+                      "params": {k: int(v) for k, v in (p.split("=") for p in params.split())},
+                      "label": label})
+    return cases

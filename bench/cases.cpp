@@ -1,0 +1,116 @@
+// cases.cpp — the three case sets of cases.hpp, and the --list output gpu_compare.py reads.
+#include "cases.hpp"
+
+#include <cnnlab/core/error.hpp>
+
+#include <cstdio>
+
+namespace cnnlab::bench {
+
+namespace {
+
+CaseSet cpu_set(bool passes) {
+  CaseSet s;
+  s.flop_unit = "GFLOP/s";
+  s.convs = {
+      {"lenet_c1", "LeNet c1 5×5 p2, 64×1×28×28 → 6", 64, 1, 28, 28, 6, 5, 1, 2},
+      {"lenet_c2", "LeNet c2 5×5, 64×6×14×14 → 16", 64, 6, 14, 14, 16, 5, 1, 0},
+      {"cifar", "CIFAR 3×3 p1, 64×3×32×32 → 32", 64, 3, 32, 32, 32, 3, 1, 1},
+      {"vgg_mid", "VGG mid 3×3 p1, 8×64×56×56 → 64", 8, 64, 56, 56, 64, 3, 1, 1},
+      {"vgg_deep", "VGG deep 3×3 p1, 8×256×28×28 → 256", 8, 256, 28, 28, 256, 3, 1, 1},
+      {"alexnet_c1", "AlexNet c1 11×11 s4, 4×3×227×227 → 96", 4, 3, 227, 227, 96, 11, 4, 0},
+  };
+  s.conv_dirs = {"fwd", "fwd+bwd"};
+  if (passes) s.conv_dirs.insert(s.conv_dirs.end(), {"bwd_data", "bwd_wgt"});
+  s.gemms = {{"sgemm2048", "SGEMM 2048³", 2048}};
+  s.pools = {{"maxpool", "max pool 2×2/2, 64×64×56×56", 64, 64, 56, 56}};
+  s.dispatch_ops = 10000;
+  return s;
+}
+
+CaseSet gpu_set() {
+  CaseSet s;
+  s.flop_unit = "TFLOP/s";
+  s.convs = {
+      {"vgg_conv4", "VGG conv4 3×3, 32×512×28×28 → 512", 32, 512, 28, 28, 512, 3, 1, 1},
+      {"vgg_conv3", "VGG conv3 3×3, 32×256×56×56 → 256", 32, 256, 56, 56, 256, 3, 1, 1},
+      {"vgg_conv1_2", "VGG conv1_2 3×3, 32×64×224×224 → 64", 32, 64, 224, 224, 64, 3, 1, 1},
+      {"resnet_3x3", "ResNet 3×3, 32×64×56×56 → 64", 32, 64, 56, 56, 64, 3, 1, 1},
+      {"alexnet_c1", "AlexNet c1 11×11 s4, 4×3×227×227 → 96", 4, 3, 227, 227, 96, 11, 4, 0},
+  };
+  s.conv_dirs = {"fwd", "bwd_data", "bwd_wgt"};
+  s.gemms = {{"sgemm4096", "SGEMM 4096³", 4096}, {"sgemm8192", "SGEMM 8192³", 8192}};
+  s.pools = {{"maxpool_112", "max pool 2×2/2, 64×64×112×112", 64, 64, 112, 112}};
+  s.relu_numel = int64_t{64} << 20;  // 64 M floats: 256 MB in, 256 MB out
+  s.dispatch_ops = 10000;
+  return s;
+}
+
+CaseSet tiny_set() {
+  CaseSet s;
+  s.flop_unit = "GFLOP/s";
+  s.convs = {
+      {"vgg_conv4", "tiny VGG conv4 3×3, 2×32×14×14 → 32", 2, 32, 14, 14, 32, 3, 1, 1},
+      {"resnet_3x3", "tiny ResNet 3×3, 2×16×28×28 → 16", 2, 16, 28, 28, 16, 3, 1, 1},
+      {"alexnet_c1", "tiny AlexNet c1 11×11 s4, 1×3×67×67 → 8", 1, 3, 67, 67, 8, 11, 4, 0},
+  };
+  s.conv_dirs = {"fwd", "bwd_data", "bwd_wgt"};
+  s.gemms = {{"sgemm256", "SGEMM 256³", 256}};
+  s.pools = {{"maxpool_28", "max pool 2×2/2, 4×8×28×28", 4, 8, 28, 28}};
+  s.relu_numel = int64_t{1} << 16;
+  s.lenet_batch = 8;
+  s.dispatch_ops = 500;
+  return s;
+}
+
+}  // namespace
+
+CaseSet case_set(const std::string& size, bool passes, int64_t dispatch_ops) {
+  CaseSet s;
+  if (size == "cpu")
+    s = cpu_set(passes);
+  else if (size == "gpu")
+    s = gpu_set();
+  else if (size == "tiny")
+    s = tiny_set();
+  else
+    throw Error("cnnlab_bench: --size '" + size + "' is not a case set: use cpu, gpu or tiny");
+  if (dispatch_ops > 0) s.dispatch_ops = dispatch_ops;
+  return s;
+}
+
+void print_case_list(const CaseSet& s) {
+  // kind,name,dirs,params,label — params are what gpu_compare.py needs to build the same case.
+  std::string dirs;
+  for (const std::string& d : s.conv_dirs) dirs += (dirs.empty() ? "" : " ") + d;
+  for (const ConvCase& c : s.convs)
+    std::printf("conv,%s,%s,N=%lld C=%lld H=%lld W=%lld K=%lld F=%lld S=%d P=%d,%s\n",
+                c.name.c_str(), dirs.c_str(), static_cast<long long>(c.N),
+                static_cast<long long>(c.C), static_cast<long long>(c.H),
+                static_cast<long long>(c.W), static_cast<long long>(c.K),
+                static_cast<long long>(c.F), c.S, c.P, c.label.c_str());
+  for (const GemmCase& g : s.gemms)
+    std::printf("gemm,%s,fwd,n=%lld,%s\n", g.name.c_str(), static_cast<long long>(g.n),
+                g.label.c_str());
+  for (const PoolCase& p : s.pools)
+    std::printf("maxpool,%s,fwd,N=%lld C=%lld H=%lld W=%lld,%s\n", p.name.c_str(),
+                static_cast<long long>(p.N), static_cast<long long>(p.C),
+                static_cast<long long>(p.H), static_cast<long long>(p.W), p.label.c_str());
+  if (s.relu_numel > 0) {
+    const long long n = static_cast<long long>(s.relu_numel);
+    if (n % (1 << 20) == 0)
+      std::printf("relu,relu,ops prealloc,numel=%lld,ReLU on %lld M floats\n", n, n >> 20);
+    else
+      std::printf("relu,relu,ops prealloc,numel=%lld,ReLU on %lld floats\n", n, n);
+  }
+  std::printf("lenet,lenet5_step,train,batch=%lld,LeNet-5 training step at batch %lld\n",
+              static_cast<long long>(s.lenet_batch), static_cast<long long>(s.lenet_batch));
+  if (s.dispatch_ops > 0)
+    std::printf(
+        "dispatch,dispatch_overhead,prealloc prealloc_rec ops ops_rec,ops=%lld numel=%lld,"
+        "host cost per op: %lld ReLUs on %lld floats then one synchronize\n",
+        static_cast<long long>(s.dispatch_ops), static_cast<long long>(s.dispatch_numel),
+        static_cast<long long>(s.dispatch_ops), static_cast<long long>(s.dispatch_numel));
+}
+
+}  // namespace cnnlab::bench

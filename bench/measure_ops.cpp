@@ -1,0 +1,104 @@
+// measure_ops.cpp — the compute cases of measure.hpp: convolution, SGEMM, max pool, ReLU and the
+// LeNet-5 training step. Each builds its inputs once, then lets measure() time one call.
+#include "measure.hpp"
+
+#include <cnnlab/demo/lenet5_step.hpp>
+#include <cnnlab/ops/ops.hpp>
+
+namespace cnnlab::bench {
+
+namespace {
+
+/// FLOP/s → the set's unit.
+double flop_rate(double flops, double seconds, const std::string& unit) {
+  return flops / seconds * (unit == "TFLOP/s" ? 1e-12 : 1e-9);
+}
+
+}  // namespace
+
+void bench_conv(const Context& ctx, const ConvCase& c, const std::vector<std::string>& dirs,
+                const std::string& flop_unit) {
+  Backend& be = ctx.backend;
+  const Conv2dParams p{c.S, c.P, 1, 1};
+  const Tensor x = random_tensor({c.N, c.C, c.H, c.W}, be, 1);
+  const Tensor w = random_tensor({c.K, c.C, c.F, c.F}, be, 2);
+  const Tensor b = random_tensor({c.K}, be, 3);
+  const Conv2dGeometry g = conv2d_geometry(x.shape(), w.shape(), p);
+  const Tensor dy = random_tensor(g.output_shape(), be, 4);
+  // 2·N·K·H2·W2·C·F² per pass (a multiply and an add per weight per output element).
+  const double flops = 2.0 * static_cast<double>(g.N * g.K * g.H2 * g.W2 * g.C * g.FH * g.FW);
+  auto sync = [&] { be.synchronize(); };
+  auto forward = [&] { conv2d_forward(x, w, b, p); };
+  auto backward_data = [&] { conv2d_backward_data(dy, w, x.shape(), p); };
+  auto backward_weight = [&] { conv2d_backward_weight(x, dy, w.shape(), true, p); };
+  for (const std::string& dir : dirs) {
+    Timing t;
+    double passes = 1;
+    if (dir == "fwd") {
+      t = measure(forward, sync, ctx.rule);
+    } else if (dir == "bwd_data") {
+      t = measure(backward_data, sync, ctx.rule);
+    } else if (dir == "bwd_wgt") {
+      t = measure(backward_weight, sync, ctx.rule);
+    } else {  // fwd+bwd: the three passes of a training step, one call
+      passes = 3;
+      t = measure(
+          [&] {
+            forward();
+            backward_data();
+            backward_weight();
+          },
+          sync, ctx.rule);
+    }
+    report(ctx, c.name, dir, flop_rate(passes * flops, t.median, flop_unit), flop_unit, t);
+  }
+}
+
+void bench_gemm(const Context& ctx, const GemmCase& gc, const std::string& flop_unit) {
+  Backend& be = ctx.backend;
+  const int64_t n = gc.n;
+  const Tensor a = random_tensor({n, n}, be, 5), b = random_tensor({n, n}, be, 6);
+  Tensor c = Tensor::empty({n, n}, be);
+  const Timing t = measure([&] { be.gemm(false, false, 1.0f, a, b, 0.0f, c); },
+                           [&] { be.synchronize(); }, ctx.rule);
+  const double flops =
+      2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n);
+  report(ctx, gc.name, "fwd", flop_rate(flops, t.median, flop_unit), flop_unit, t);
+}
+
+void bench_maxpool(const Context& ctx, const PoolCase& pc) {
+  Backend& be = ctx.backend;
+  const Tensor x = random_tensor({pc.N, pc.C, pc.H, pc.W}, be, 7);
+  const Pool2dParams p{2, 2, 0, false};
+  const double bytes = static_cast<double>(x.numel() + x.numel() / 4) * sizeof(float);
+  const Timing t = measure([&] { maxpool2d_forward(x, p); }, [&] { be.synchronize(); }, ctx.rule);
+  report(ctx, pc.name, "fwd", bytes / t.median * 1e-9, "GB/s", t);
+}
+
+void bench_relu(const Context& ctx, int64_t numel) {
+  Backend& be = ctx.backend;
+  const Tensor x = random_tensor({numel}, be, 9);
+  Tensor y = Tensor::empty({numel}, be);
+  const double bytes = 2.0 * static_cast<double>(numel) * sizeof(float);  // read x, write y
+  auto sync = [&] { be.synchronize(); };
+  const Timing ops = measure([&] { relu_forward(x); }, sync, ctx.rule);
+  report(ctx, "relu", "ops", bytes / ops.median * 1e-9, "GB/s", ops);
+  const Timing pre = measure([&] { be.relu_forward(x, y); }, sync, ctx.rule);
+  report(ctx, "relu", "prealloc", bytes / pre.median * 1e-9, "GB/s", pre);
+}
+
+void bench_lenet(const Context& ctx, int64_t batch) {
+  Backend& be = ctx.backend;
+  demo::LeNet5 net(be, 42);
+  const Tensor x = random_tensor({batch, 1, 28, 28}, be, 8);
+  std::vector<float> lab(static_cast<size_t>(batch));
+  for (size_t i = 0; i < lab.size(); ++i) lab[i] = static_cast<float>(i % 10);
+  const Tensor labels = Tensor::from_vector({batch}, lab, be);
+  const SgdParams sgd{0.01f, 0.9f, 0.0f};
+  // step() returns the loss, read on the host: each step waits for the device, so the host
+  // cost of a step cannot be told apart from its device time here.
+  const Timing t = measure([&] { net.step(x, labels, sgd); }, [&] { be.synchronize(); }, ctx.rule);
+  report(ctx, "lenet5_step", "train", static_cast<double>(batch) / t.median, "img/s", t);
+}
+
+}  // namespace cnnlab::bench
