@@ -16,13 +16,27 @@
 
 #include <cnnlab/ops/ops.hpp>
 
+#ifdef CNNLAB_HAVE_VULKAN
+#include "backends/vulkan/vulkan_backend.hpp"
+#endif
+
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <functional>
 
 namespace cnnlab::bench {
 
 namespace {
+
+/// vkAllocateMemory calls so far on the Vulkan backend (VulkanBackend::stats()); 0 elsewhere.
+uint64_t device_allocations(Backend& be) {
+#ifdef CNNLAB_HAVE_VULKAN
+  if (auto* vk = dynamic_cast<VulkanBackend*>(&be)) return vk->stats().allocations;
+#endif
+  (void)be;
+  return 0;
+}
 
 using Clock = std::chrono::steady_clock;
 
@@ -70,13 +84,16 @@ void bench_dispatch(const Context& ctx, int64_t ops, int64_t numel) {
   const Split pre = time_dispatches(ctx, ops, [&] { be.relu_forward(x, y); });
   report(ctx, "dispatch_overhead", "prealloc", us(pre.total), "us/op", pre.total);
   report(ctx, "dispatch_overhead", "prealloc_rec", us(pre.record), "us/op", pre.record);
+  const uint64_t allocations_before = device_allocations(be);
   const Split api = time_dispatches(ctx, ops, [&] { relu_forward(x); });
   report(ctx, "dispatch_overhead", "ops", us(api.total), "us/op", api.total);
   report(ctx, "dispatch_overhead", "ops_rec", us(api.record), "us/op", api.record);
-  // TODO(issue 11, deliverable 1): when the Vulkan backend exposes its count of device memory
-  // allocations, print here how many the "ops" trials made (read the counter before and after
-  // time_dispatches; zero is the goal once outputs are sub-allocated and recycled). The counter is
-  // being added in parallel; this benchmark does not depend on it yet.
+  // Device memory allocations the "ops" trials made (a fresh output per call): zero once the
+  // first trial's range is reused (the Vulkan backend's Stats::allocations; 0 elsewhere).
+  if (!ctx.csv)
+    std::printf("%-12s %-8s %-10s device memory allocations during the ops trials: %llu\n",
+                "dispatch_overhead", "ops", be.name().c_str(),
+                static_cast<unsigned long long>(device_allocations(be) - allocations_before));
 }
 
 }  // namespace cnnlab::bench
