@@ -5,7 +5,13 @@
 // dilation D and G groups, y[N, K, H2, W2]:
 //   conv2d_forward          Y_g[k, q] = Σ_r W_g[k, r] · X̂_g[r, q] (+ b[k]), r = (c, u, v) a tap,
 //                           q = (n, i, j) an output pixel; conv2d_forward.comp gathers X̂ (im2col)
-//                           from x while it fills its tiles, never storing it
+//                           from x while it fills its tiles, never storing it. Layers with few
+//                           taps per filter (Cg·FH·FW ≤ 400 on a GPU: LeNet, CIFAR's first
+//                           layer, AlexNet c1; ≤ 576 on lavapipe) run conv2d_forward_direct.comp
+//                           instead, which computes each output directly with the filters in
+//                           shared memory. CNNLAB_VK_CONV (read on every call) overrides the
+//                           choice: "gemm", "direct" or "auto" (unset); "direct" where it cannot
+//                           run is a cnnlab::Error.
 //   conv2d_backward_data    dx[N, C, H, W]: conv2d_backward_data.comp, or for S > 1 (D = 1) one
 //                           smaller GEMM per stride phase (conv2d_backward_data_strided.comp),
 //                           each visiting only the taps that reach its pixels
@@ -15,9 +21,14 @@
 // outputs need no clearing. Nothing waits.
 #include "backends/vulkan/vk_gemm.hpp"
 
+#include <cnnlab/core/error.hpp>
+
 #include "shaders/shader_modes.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <cstdlib>
+#include <string>
 
 namespace cnnlab {
 
@@ -40,10 +51,102 @@ std::vector<uint32_t> conv_constants(const Conv2dGeometry& g) {
   return {static_cast<uint32_t>(g.FH), static_cast<uint32_t>(g.FW), static_cast<uint32_t>(g.S),
           static_cast<uint32_t>(g.D)};
 }
+
+/// The direct forward path is the default for filters of at most this many taps (Cg·FH·FW): on a
+/// GPU, the few-channel layers (LeNet c1 25, c2 150, CIFAR c1 27, AlexNet c1 363), where the
+/// implicit GEMM's K tiles are mostly padding; on lavapipe it measured 3–8× faster than the GEMM
+/// up to VGG's 64 channels of 3×3 (576 taps, the largest measured).
+constexpr int64_t kDirectMaxTapsGpu = 400, kDirectMaxTapsCpu = 576;
+/// conv2d_forward_direct.comp unrolls a channel's FH×FW taps: larger filters always take the GEMM.
+constexpr int64_t kDirectMaxFilterArea = 15 * 15;
+
+/// The tile of conv2d_forward_direct.comp: KT filters per workgroup, PX pixels per invocation.
+struct DirectTile {
+  uint32_t KT = 0, PX = 0;
+};
+
+/// KT: the group's filters rounded up to 4, at most 32, halved (staying a multiple of 4) until the
+/// KT filters' taps fit the device's shared memory; 0 when not even 4 fit. PX = 4 (2 with 32
+/// filters: registers).
+DirectTile direct_tile(const Impl& m, const Conv2dGeometry& g) {
+  const auto R = static_cast<uint64_t>(g.channels_per_group() * g.FH * g.FW);
+  const uint64_t shared = m.ctx.props.limits.maxComputeSharedMemorySize;
+  uint64_t kt =
+      std::min<uint64_t>(32, ceil_div(static_cast<uint64_t>(g.filters_per_group()), 4) * 4);
+  while (kt > 4 && R * kt * sizeof(float) > shared) kt = std::max<uint64_t>(4, kt / 2 / 4 * 4);
+  if (R * kt * sizeof(float) > shared) kt = 0;
+  if (kt < 4 || g.FH * g.FW > kDirectMaxFilterArea) return {};
+  return {static_cast<uint32_t>(kt), kt == 32 ? 2u : 4u};
+}
+
+/// Whether conv2d_forward takes the direct path: CNNLAB_VK_CONV, else the tap count.
+bool use_direct(const Impl& m, const Conv2dGeometry& g) {
+  const char* env = std::getenv("CNNLAB_VK_CONV");
+  const std::string mode = env && *env ? env : "auto";
+  if (mode == "gemm") return false;
+  const bool possible = direct_tile(m, g).KT != 0;
+  if (mode == "direct") {
+    if (!possible)
+      throw Error("CNNLAB_VK_CONV=direct: conv2d_forward cannot run directly on " +
+                  m.ctx.info.name + " with " + std::to_string(g.channels_per_group()) +
+                  " channels per group of " + std::to_string(g.FH) + "x" + std::to_string(g.FW) +
+                  " (the filters' taps must fit in shared memory, filters at most 15x15)");
+    return true;
+  }
+  if (mode != "auto") throw Error("CNNLAB_VK_CONV=" + mode + ": expected gemm, direct or auto");
+  const int64_t max_taps = m.ctx.loop_limited ? kDirectMaxTapsCpu : kDirectMaxTapsGpu;
+  return possible && g.channels_per_group() * g.FH * g.FW <= max_taps;
+}
+
+/// Records conv2d_forward_direct.comp: one workgroup per WG·PX output pixels × KT filters of a
+/// group, in dispatches of at most the recorder's work limit.
+void conv2d_forward_direct(Impl& m, const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y,
+                           const Conv2dGeometry& g) {
+  const DirectTile t = direct_tile(m, g);
+  const auto R = static_cast<uint64_t>(g.channels_per_group() * g.FH * g.FW);
+  const auto Kg = static_cast<uint64_t>(g.filters_per_group());
+  const auto pixels = static_cast<uint64_t>(g.N * g.H2 * g.W2);
+  const uint64_t per_block = uint64_t{m.wg} * t.PX;
+  const uint64_t blocks = ceil_div(pixels, per_block), filter_blocks = ceil_div(Kg, t.KT);
+  const auto& limits = m.ctx.props.limits;
+  if (filter_blocks > limits.maxComputeWorkGroupCount[1] ||
+      static_cast<uint64_t>(g.G) > limits.maxComputeWorkGroupCount[2])
+    throw Error("vulkan: conv2d_forward is too large for one dispatch on " + m.ctx.info.name);
+  const double block_work =
+      2.0 * static_cast<double>(per_block * t.KT * R * filter_blocks) * static_cast<double>(g.G);
+  const uint64_t chunk =
+      std::clamp<uint64_t>(static_cast<uint64_t>(m.recorder.max_work() / block_work), 1,
+                           limits.maxComputeWorkGroupCount[0]);
+  const std::vector<uint32_t> constants = {m.wg,
+                                           t.KT,
+                                           t.PX,
+                                           static_cast<uint32_t>(g.channels_per_group()),
+                                           static_cast<uint32_t>(g.FH),
+                                           static_cast<uint32_t>(g.FW),
+                                           static_cast<uint32_t>(g.S),
+                                           static_cast<uint32_t>(g.D)};
+  const vk::BufferPtr& bias = b.defined() ? Impl::buf(b) : m.dummy;
+  for (uint64_t x0 = 0; x0 < blocks; x0 += chunk) {
+    const uint64_t count = std::min(chunk, blocks - x0);
+    Push p;
+    p.u(static_cast<uint64_t>(g.C)).u(static_cast<uint64_t>(g.H)).u(static_cast<uint64_t>(g.W));
+    p.u(static_cast<uint64_t>(g.K)).u(static_cast<uint64_t>(g.H2)).u(static_cast<uint64_t>(g.W2));
+    p.u(static_cast<uint64_t>(g.P)).u(Kg).u(pixels).u(b.defined() ? 1 : 0).u(x0);
+    m.run("conv2d_forward", "conv2d_forward_direct", constants,
+          {{Impl::buf(x), false}, {Impl::buf(w), false}, {Impl::buf(y), true}, {bias, false}}, p,
+          {static_cast<uint32_t>(count), static_cast<uint32_t>(filter_blocks),
+           static_cast<uint32_t>(g.G)},
+          block_work * static_cast<double>(count));
+  }
+}
 }  // namespace
 
 void VulkanBackend::conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y,
                                    const Conv2dGeometry& g) {
+  if (use_direct(*impl_, g)) {
+    conv2d_forward_direct(*impl_, x, w, b, y, g);
+    return;
+  }
   const uint64_t R = static_cast<uint64_t>(g.channels_per_group() * g.FH * g.FW);
   GemmCall c;
   c.op = "conv2d_forward";
