@@ -13,7 +13,12 @@
 //   acc[p][k] = Σ_{c,u,v} x[n, g·Cg + c, i·S − P + u·D, j·S − P + v·D] · w[g·Kg + k0 + k, c, u, v]
 // and writes y[n, g·Kg + k0 + k, i, j] = acc (+ b) for k0 + k < Kg and q < N·H2·W2.
 // Specialization constants: 0 = WG (workgroup size), 1 = KT (a multiple of 4), 2 = PX, 3 = CG
-// (input channels per group), 4..7 = FH, FW, S, D. The host keeps CG·FH·FW·KT floats within the
+// (input channels per group), 4..7 = FH, FW, S, D, 8 = FLIP.
+// FLIP (the data gradient of a stride-1 convolution, vulkan_conv2d.cpp): x is dy, y is dx, and the
+// filters are the original w[K, C/G, F, F] read transposed and flipped,
+//   w'[c, k, u, v] = w[k, c, F−1−u, F−1−v],
+// with padding D·(F − 1) − P: dx[n, c, h, w] = Σ_{k,u,v} dy[n, k, h + P − u·D, w + P − v·D] ·
+// w[k, c, u, v] is exactly that convolution. The host keeps CG·FH·FW·KT floats within the
 // device's shared memory.
 // Loops: the weight copy ⌈CG·FH·FW·KT / WG⌉ iterations, then CG·FH iterations over the channels
 // and filter rows (the FW taps of a row and all inner loops are unrolled; unrolling the rows too
@@ -29,6 +34,7 @@ layout(constant_id = 4) const uint FH = 3;
 layout(constant_id = 5) const uint FW = 3;
 layout(constant_id = 6) const uint S = 1;
 layout(constant_id = 7) const uint D = 1;
+layout(constant_id = 8) const bool FLIP = false;
 const uint FHW = FH * FW;
 const uint R = CG * FHW;  // taps of one filter
 
@@ -50,7 +56,12 @@ void main() {
   // ---- the KT filters' taps into shared memory, tap-major --------------------------------------
   for (uint e = tid; e < R * KT; e += WG) {
     const uint k = e / R, r = e - k * R;  // neighbouring invocations read neighbouring taps
-    ws[r * (KT / 4) + k / 4][k % 4] = k0 + k < pc.Kg ? w[(g * pc.Kg + k0 + k) * R + r] : 0.0;
+    uint src = (g * pc.Kg + k0 + k) * R + r;  // w[g·Kg + k0 + k, c, u, v]
+    if (FLIP) {  // w'[k0 + k, c, u, v] = w[g·CG + c, k0 + k, FH−1−u, FW−1−v]
+      const uint c = r / FHW, uv = r - c * FHW, u = uv / FW, v = uv - u * FW;
+      src = ((g * CG + c) * pc.Kg + k0 + k) * FHW + (FH - 1 - u) * FW + (FW - 1 - v);
+    }
+    ws[r * (KT / 4) + k / 4][k % 4] = k0 + k < pc.Kg ? w[src] : 0.0;
   }
   barrier();
 

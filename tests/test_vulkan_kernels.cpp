@@ -6,7 +6,8 @@
 //   CNNLAB_VK_GEMM_TILE  classic | 64x64 | 32x128 | 128x32 | 16x256 | 256x16 | 128x128 |
 //                        128x128-single | auto   (the GEMM tile and kernel: classic or
 //                        register-blocked, double- or single-buffered)
-//   CNNLAB_VK_CONV       gemm | direct | auto   (conv2d_forward as an implicit GEMM or directly)
+//   CNNLAB_VK_CONV       gemm | direct | auto   (conv2d_forward, and conv2d_backward_data at
+//                        stride 1, as an implicit GEMM or directly)
 // Each case runs with the variable set (EnvGuard restores it afterwards) on awkward sizes: M, N, K
 // not multiples of any tile, a single row or column, K long enough that lavapipe's loop limit
 // forces split-K, groups, stride, padding and dilation, with and without bias. Tolerances are the
@@ -152,10 +153,11 @@ TEST_CASE("conv2d: implicit GEMM with every kernel", "[vulkan][kernels]") {
   }
 }
 
-// Proves: the direct forward path (conv2d_forward_direct.comp) matches the reference on every
-// shape above: stride, padding, dilation, groups, filters not a multiple of 4 and more than one
-// filter block, pixels not a multiple of a workgroup's, with and without bias.
-TEST_CASE("conv2d: direct forward path", "[vulkan][kernels]") {
+// Proves: the direct path (conv2d_forward_direct.comp) matches the reference on every shape above:
+// forward with stride, padding, dilation, groups, filters not a multiple of 4 and more than one
+// filter block, pixels not a multiple of a workgroup's, with and without bias; backward data (the
+// flipped, transposed filters) for every stride-1 case — the strided ones take the GEMM.
+TEST_CASE("conv2d: direct path", "[vulkan][kernels]") {
   const EnvGuard conv("CNNLAB_VK_CONV", "direct");
   uint64_t seed = 400;
   for (const ConvCase& c : kConvCases) check_conv(c, "direct", seed += 5);

@@ -93,6 +93,7 @@ GemmKernel choose_gemm_tiles(const GemmDevice& d, uint64_t M, uint64_t N) {
     const uint64_t big = padded_area(large.tiles, M, N), small = padded_area(classic.tiles, M, N);
     return big * 8 <= small * 9 ? large : classic;
   }
+  if (s == "32x32") return GemmKernel{kGemmSmallTile};
   if (s == "128x128" || s == "128x128-single") {
     large.double_buffer = s == "128x128";
     if (!full) throw cannot("it needs 256 invocations per workgroup");
@@ -107,7 +108,7 @@ GemmKernel choose_gemm_tiles(const GemmDevice& d, uint64_t M, uint64_t N) {
       return GemmKernel{o};
     }
   throw Error("CNNLAB_VK_GEMM_TILE=" + s +
-              ": expected auto, classic, 64x64, 32x128, 128x32, 16x256, 256x16, 128x128 or "
+              ": expected auto, classic, 32x32, 64x64, 32x128, 128x32, 16x256, 256x16, 128x128 or "
               "128x128-single");
 }
 

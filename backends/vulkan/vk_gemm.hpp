@@ -38,6 +38,10 @@ inline constexpr GemmTiles kGemmTileShapes[] = {{64, 64, 16, 4, 4},
 /// invocation (256 invocations), vec4 reads of the shared tiles.
 inline constexpr GemmTiles kGemmLargeTile = {128, 128, 8, 8, 8};
 
+/// The classic kernel's small tile of 64 invocations: every device's, and the tile of devices that
+/// cannot run 256 invocations per workgroup.
+inline constexpr GemmTiles kGemmSmallTile = {32, 32, 16, 4, 4};
+
 /// A tile and the kernel of gemm_tiled.glsl that runs it (its specialization constants 0..9).
 struct GemmKernel {
   GemmTiles tiles;
@@ -62,7 +66,7 @@ struct GemmDevice {
 ///                        faster); otherwise "classic"
 ///   "classic"            the classic kernel with the shape of kGemmTileShapes that pads C least
 ///                        (or the device's tile when it cannot run 256 invocations)
-///   "64x64", "32x128", "128x32", "16x256", "256x16"   that classic shape, always
+///   "32x32", "64x64", "32x128", "128x32", "16x256", "256x16"   that classic shape, always
 ///   "128x128"            the register-blocked kernel, double-buffered, always
 ///   "128x128-single"     the register-blocked kernel with one shared buffer (two barriers per
 ///   step)

@@ -14,7 +14,12 @@
 //                           run is a cnnlab::Error.
 //   conv2d_backward_data    dx[N, C, H, W]: conv2d_backward_data.comp, or for S > 1 (D = 1) one
 //                           smaller GEMM per stride phase (conv2d_backward_data_strided.comp),
-//                           each visiting only the taps that reach its pixels
+//                           each visiting only the taps that reach its pixels. For S = 1, square
+//                           filters and few filters per group (Kg·F² under the same limits as
+//                           the forward pass) it is the forward convolution of dy with the
+//                           flipped, transposed filters on conv2d_forward_direct.comp (FLIP);
+//                           CNNLAB_VK_CONV chooses here too ("direct" where the pass has a
+//                           direct path for the layer's stride and filter).
 //   conv2d_backward_weight  dw[K, C/G, F, F], a reduction over all N·H2·W2 output pixels (split-K
 //                           in the engine), and db[k] = Σ dy[n, k, :, :] by reduce_rows
 // Shapes were validated by the ops API (Conv2dGeometry). Every output element is written, so
@@ -79,15 +84,40 @@ DirectTile direct_tile(const Impl& m, const Conv2dGeometry& g) {
   return {static_cast<uint32_t>(kt), kt == 32 ? 2u : 4u};
 }
 
-/// Whether conv2d_forward takes the direct path: CNNLAB_VK_CONV, else the tap count.
-bool use_direct(const Impl& m, const Conv2dGeometry& g) {
+/// The data gradient of a stride-1 convolution as a forward one: dx = conv(dy, w flipped and
+/// transposed) with padding D·(F − 1) − P, so that it can run on conv2d_forward_direct.comp (FLIP).
+/// Only for S = 1, square filters and P ≤ D·(F − 1); otherwise `ok` is false.
+struct Transposed {
+  Conv2dGeometry t;
+  bool ok = false;
+};
+Transposed transposed(const Conv2dGeometry& g) {
+  Transposed r;
+  if (g.S != 1 || g.FH != g.FW || g.P > g.D * (g.FH - 1)) return r;
+  r.t = g;
+  r.t.C = g.K;
+  r.t.H = g.H2;
+  r.t.W = g.W2;
+  r.t.K = g.C;
+  r.t.H2 = g.H;
+  r.t.W2 = g.W;
+  r.t.P = g.D * (g.FH - 1) - g.P;
+  r.ok = true;
+  return r;
+}
+
+/// Whether @p op takes the direct path for the (forward) geometry @p g: CNNLAB_VK_CONV, else the
+/// tap count. @p applicable: false where this pass has no direct path for these hyperparameters
+/// (then even "direct" takes the GEMM).
+bool use_direct(const Impl& m, const char* op, const Conv2dGeometry& g, bool applicable = true) {
   const char* env = std::getenv("CNNLAB_VK_CONV");
   const std::string mode = env && *env ? env : "auto";
   if (mode == "gemm") return false;
-  const bool possible = direct_tile(m, g).KT != 0;
+  const bool possible = applicable && direct_tile(m, g).KT != 0;
   if (mode == "direct") {
+    if (!applicable) return false;  // no direct path for this pass and these hyperparameters
     if (!possible)
-      throw Error("CNNLAB_VK_CONV=direct: conv2d_forward cannot run directly on " +
+      throw Error(std::string("CNNLAB_VK_CONV=direct: ") + op + " cannot run directly on " +
                   m.ctx.info.name + " with " + std::to_string(g.channels_per_group()) +
                   " channels per group of " + std::to_string(g.FH) + "x" + std::to_string(g.FW) +
                   " (the filters' taps must fit in shared memory, filters at most 15x15)");
@@ -99,9 +129,10 @@ bool use_direct(const Impl& m, const Conv2dGeometry& g) {
 }
 
 /// Records conv2d_forward_direct.comp: one workgroup per WG·PX output pixels × KT filters of a
-/// group, in dispatches of at most the recorder's work limit.
-void conv2d_forward_direct(Impl& m, const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y,
-                           const Conv2dGeometry& g) {
+/// group, in dispatches of at most the recorder's work limit. @p flip: w is the weight of the
+/// convolution that @p g transposes (backward data), read flipped and transposed.
+void conv2d_forward_direct(Impl& m, const char* op, const Tensor& x, const Tensor& w,
+                           const Tensor& b, Tensor& y, const Conv2dGeometry& g, bool flip) {
   const DirectTile t = direct_tile(m, g);
   const auto R = static_cast<uint64_t>(g.channels_per_group() * g.FH * g.FW);
   const auto Kg = static_cast<uint64_t>(g.filters_per_group());
@@ -111,7 +142,8 @@ void conv2d_forward_direct(Impl& m, const Tensor& x, const Tensor& w, const Tens
   const auto& limits = m.ctx.props.limits;
   if (filter_blocks > limits.maxComputeWorkGroupCount[1] ||
       static_cast<uint64_t>(g.G) > limits.maxComputeWorkGroupCount[2])
-    throw Error("vulkan: conv2d_forward is too large for one dispatch on " + m.ctx.info.name);
+    throw Error(std::string("vulkan: ") + op + " is too large for one dispatch on " +
+                m.ctx.info.name);
   const double block_work =
       2.0 * static_cast<double>(per_block * t.KT * R * filter_blocks) * static_cast<double>(g.G);
   const uint64_t chunk =
@@ -124,7 +156,8 @@ void conv2d_forward_direct(Impl& m, const Tensor& x, const Tensor& w, const Tens
                                            static_cast<uint32_t>(g.FH),
                                            static_cast<uint32_t>(g.FW),
                                            static_cast<uint32_t>(g.S),
-                                           static_cast<uint32_t>(g.D)};
+                                           static_cast<uint32_t>(g.D),
+                                           flip ? 1u : 0u};
   const vk::BufferPtr& bias = b.defined() ? Impl::buf(b) : m.dummy;
   for (uint64_t x0 = 0; x0 < blocks; x0 += chunk) {
     const uint64_t count = std::min(chunk, blocks - x0);
@@ -132,7 +165,7 @@ void conv2d_forward_direct(Impl& m, const Tensor& x, const Tensor& w, const Tens
     p.u(static_cast<uint64_t>(g.C)).u(static_cast<uint64_t>(g.H)).u(static_cast<uint64_t>(g.W));
     p.u(static_cast<uint64_t>(g.K)).u(static_cast<uint64_t>(g.H2)).u(static_cast<uint64_t>(g.W2));
     p.u(static_cast<uint64_t>(g.P)).u(Kg).u(pixels).u(b.defined() ? 1 : 0).u(x0);
-    m.run("conv2d_forward", "conv2d_forward_direct", constants,
+    m.run(op, "conv2d_forward_direct", constants,
           {{Impl::buf(x), false}, {Impl::buf(w), false}, {Impl::buf(y), true}, {bias, false}}, p,
           {static_cast<uint32_t>(count), static_cast<uint32_t>(filter_blocks),
            static_cast<uint32_t>(g.G)},
@@ -143,8 +176,8 @@ void conv2d_forward_direct(Impl& m, const Tensor& x, const Tensor& w, const Tens
 
 void VulkanBackend::conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y,
                                    const Conv2dGeometry& g) {
-  if (use_direct(*impl_, g)) {
-    conv2d_forward_direct(*impl_, x, w, b, y, g);
+  if (use_direct(*impl_, "conv2d_forward", g)) {
+    conv2d_forward_direct(*impl_, "conv2d_forward", x, w, b, y, g, false);
     return;
   }
   const uint64_t R = static_cast<uint64_t>(g.channels_per_group() * g.FH * g.FW);
@@ -178,6 +211,13 @@ void VulkanBackend::conv2d_backward_data(const Tensor& dy, const Tensor& w, Tens
   // Stride > 1 (no dilation): one GEMM per stride phase, each visiting only the taps that reach
   // its pixels (conv2d_backward_data_strided.comp) — unless even one phase's reduction is so long
   // that it would need split-K, which only the general shader does.
+  // Stride 1 with few filters per group (LeNet c1's 6, CIFAR's 32): the direct path, as a forward
+  // convolution of dy with the flipped, transposed filters.
+  const Transposed tr = transposed(g);
+  if (use_direct(m, "conv2d_backward_data", tr.ok ? tr.t : g, tr.ok)) {
+    conv2d_forward_direct(m, "conv2d_backward_data", dy, w, Tensor(), dx, tr.t, true);
+    return;
+  }
   const uint64_t phase_k = Kg * ceil_div(FH, S) * ceil_div(FW, S);
   if (S > 1 && g.D == 1 && ceil_div(phase_k, m.tiles.BK) <= m.max_k_tiles) {
     const auto H = static_cast<uint64_t>(g.H), W = static_cast<uint64_t>(g.W);
