@@ -39,8 +39,9 @@
 //   BM×BN  64×64 (TM×TN 4×4),  32×128 and 128×32 (4×4),  16×256 (2×8),  256×16 (8×2)
 // (ties keep 64×64; a GEMM with few rows, like a convolution over 6 channels, or few columns
 // would otherwise waste most of a 64-wide tile). A device with fewer than 256 invocations per
-// workgroup always gets 32×32 (4×4, 64 invocations). Register-blocked: 128×128, BK = 8, TM×TN
-// 8×8 (256 invocations, 16 KB of shared memory double-buffered), for large M and N on GPUs.
+// workgroup always gets 32×32 (4×4, 64 invocations; CNNLAB_VK_GEMM_TILE=32x32 forces it anywhere).
+// Register-blocked: 128×128, BK = 8, TM×TN 8×8 (256 invocations, 16 KB of shared memory
+// double-buffered), for large M and N (M, N ≥ 256), double-buffered on GPUs, single on lavapipe.
 // A tile may hold fewer elements than there are invocations, so each staging loop checks e.
 // Loops: one iteration per K tile (ceil(k_slice / BK)); every inner loop has a constant trip
 // count and is unrolled, so the host bounds the total by choosing k_slice.
