@@ -12,10 +12,10 @@
 // needs no clearing first.
 #include "common.glsl"
 
-layout(constant_id = 8) const uint FH = 3;
-layout(constant_id = 9) const uint FW = 3;
-layout(constant_id = 10) const uint S = 1;
-layout(constant_id = 11) const uint D = 1;
+layout(constant_id = 10) const uint FH = 3;
+layout(constant_id = 11) const uint FW = 3;
+layout(constant_id = 12) const uint S = 1;
+layout(constant_id = 13) const uint D = 1;
 const uint FHW = FH * FW;
 
 layout(std430, binding = 1) readonly buffer DY { float dy[]; };

@@ -15,9 +15,9 @@
 // exactly once. FH, FW, S are specialization constants.
 #include "common.glsl"
 
-layout(constant_id = 8) const uint FH = 3;
-layout(constant_id = 9) const uint FW = 3;
-layout(constant_id = 10) const uint S = 2;
+layout(constant_id = 10) const uint FH = 3;
+layout(constant_id = 11) const uint FW = 3;
+layout(constant_id = 12) const uint S = 2;
 const uint FHW = FH * FW;
 
 layout(std430, binding = 1) readonly buffer DY { float dy[]; };

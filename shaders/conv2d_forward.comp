@@ -13,10 +13,10 @@
 // Output element (k, q) is y[n, g·Kg + k, i, j]; the bias is added in the epilogue.
 #include "common.glsl"
 
-layout(constant_id = 8) const uint FH = 3;
-layout(constant_id = 9) const uint FW = 3;
-layout(constant_id = 10) const uint S = 1;
-layout(constant_id = 11) const uint D = 1;
+layout(constant_id = 10) const uint FH = 3;
+layout(constant_id = 11) const uint FW = 3;
+layout(constant_id = 12) const uint S = 1;
+layout(constant_id = 13) const uint D = 1;
 const uint FHW = FH * FW;
 
 layout(std430, binding = 1) readonly buffer X { float x[]; };

@@ -11,8 +11,8 @@
 // beta == 0 means C is only written, never read (its old contents may be garbage or NaN).
 #include "common.glsl"
 
-layout(constant_id = 8) const bool TRANS_A = false;
-layout(constant_id = 9) const bool TRANS_B = false;
+layout(constant_id = 10) const bool TRANS_A = false;
+layout(constant_id = 11) const bool TRANS_B = false;
 const bool A_K_CONTIG = !TRANS_A;
 const bool B_K_CONTIG = TRANS_B;
 

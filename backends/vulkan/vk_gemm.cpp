@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 
 namespace cnnlab {
@@ -34,12 +35,21 @@ constexpr uint64_t kMaxSlices = 1024;
 constexpr uint32_t kFullWorkgroup = 256;
 }  // namespace
 
-GemmTiles choose_gemm_tiles(const GemmTiles& device_tiles, uint64_t M, uint64_t N) {
-  // Few rows or columns (a convolution over 6 channels, a 6×25 weight gradient): among tiles of
-  // the same area and invocation count, the one that pads C least, so that most of each
-  // workgroup's work is real (ties keep the square 64×64, the best ratio of math to loads).
-  if (device_tiles.invocations() != kFullWorkgroup) return device_tiles;
-  GemmTiles t = device_tiles;
+uint64_t GemmKernel::shared_bytes() const {
+  const uint64_t buffers = blocked && double_buffer ? 2 : 1;
+  return buffers * tiles.BK * (tiles.BM + tiles.BN) * sizeof(float);
+}
+
+namespace {
+/// CNNLAB_VK_GEMM_TILE's value, or "auto".
+std::string gemm_tile_setting() {
+  const char* v = std::getenv("CNNLAB_VK_GEMM_TILE");
+  return v && *v ? std::string(v) : std::string("auto");
+}
+
+/// The classic kernel's best shape for M×N: among kGemmTileShapes, the one that pads C least.
+GemmTiles least_padding(uint64_t M, uint64_t N) {
+  GemmTiles t = kGemmTileShapes[0];
   uint64_t best = UINT64_MAX;
   for (const GemmTiles& o : kGemmTileShapes) {
     const uint64_t padded = ceil_div(M, o.BM) * o.BM * ceil_div(N, o.BN) * o.BN;
@@ -51,8 +61,67 @@ GemmTiles choose_gemm_tiles(const GemmTiles& device_tiles, uint64_t M, uint64_t 
   return t;
 }
 
+uint64_t padded_area(const GemmTiles& t, uint64_t M, uint64_t N) {
+  return ceil_div(M, t.BM) * t.BM * ceil_div(N, t.BN) * t.BN;
+}
+
+/// The register-blocked kernel pays for large outputs only (its 128×128 blocks are 4× the
+/// classic ones: fewer workgroups, more padding on small or odd shapes).
+constexpr uint64_t kLargeMinRows = 256, kLargeMinColumns = 256;
+}  // namespace
+
+GemmKernel choose_gemm_tiles(const GemmDevice& d, uint64_t M, uint64_t N) {
+  const std::string s = gemm_tile_setting();
+  const bool full = d.tiles.invocations() == kFullWorkgroup;
+  GemmKernel large{kGemmLargeTile, true, true};
+  auto cannot = [&](const std::string& why) {
+    return Error("CNNLAB_VK_GEMM_TILE=" + s + ": this device cannot run that tile (" + why + ")");
+  };
+  if (s == "auto" || s == "classic") {
+    // Few rows or columns (a convolution over 6 channels, a 6×25 weight gradient): among tiles
+    // of the same area and invocation count, the one that pads C least, so that most of each
+    // workgroup's work is real (ties keep the square 64×64, the best ratio of math to loads).
+    if (!full) return GemmKernel{d.tiles};
+    const GemmKernel classic{least_padding(M, N)};
+    // On a CPU (lavapipe) one shared buffer measured faster than two (barriers are cheap there,
+    // and the register prefetch already overlaps the loads).
+    large.double_buffer = !d.cpu;
+    if (s == "classic" || large.shared_bytes() > d.shared_bytes || M < kLargeMinRows ||
+        N < kLargeMinColumns)
+      return classic;
+    // 128×128 only where it pads C at most 1/8 more than the best classic shape.
+    const uint64_t big = padded_area(large.tiles, M, N), small = padded_area(classic.tiles, M, N);
+    return big * 8 <= small * 9 ? large : classic;
+  }
+  if (s == "32x32") return GemmKernel{kGemmSmallTile};
+  if (s == "128x128" || s == "128x128-single") {
+    large.double_buffer = s == "128x128";
+    if (!full) throw cannot("it needs 256 invocations per workgroup");
+    if (large.shared_bytes() > d.shared_bytes)
+      throw cannot("it needs " + std::to_string(large.shared_bytes()) +
+                   " bytes of shared memory, the device has " + std::to_string(d.shared_bytes));
+    return large;
+  }
+  for (const GemmTiles& o : kGemmTileShapes)
+    if (s == std::to_string(o.BM) + "x" + std::to_string(o.BN)) {
+      if (!full) throw cannot("it needs 256 invocations per workgroup");
+      return GemmKernel{o};
+    }
+  throw Error("CNNLAB_VK_GEMM_TILE=" + s +
+              ": expected auto, classic, 32x32, 64x64, 32x128, 128x32, 16x256, 256x16, 128x128 or "
+              "128x128-single");
+}
+
 void gemm_engine(VulkanBackend::Impl& m, const GemmCall& c) {
-  const GemmTiles t = choose_gemm_tiles(m.tiles, c.M, c.N);
+  const GemmDevice device{m.tiles, m.ctx.props.limits.maxComputeSharedMemorySize,
+                          m.ctx.loop_limited};
+  GemmKernel kernel = choose_gemm_tiles(device, c.M, c.N);
+  // A GEMM that cannot be split (one stride phase of backward data) keeps BK = 16 when BK = 8
+  // would walk more K tiles than one invocation may.
+  if (c.no_split && ceil_div(c.K, kernel.tiles.BK) > m.max_k_tiles)
+    kernel = GemmKernel{device.tiles.invocations() == kFullWorkgroup ? least_padding(c.M, c.N)
+                                                                     : device.tiles};
+  const GemmTiles t = kernel.tiles;
   const uint64_t tiles_m = ceil_div(c.M, t.BM), tiles_n = ceil_div(c.N, t.BN);
   const uint64_t k_tiles = std::max<uint64_t>(1, ceil_div(c.K, t.BK));
   // Slices: enough that no invocation walks more than max_k_tiles tiles, and, when there are few
@@ -75,9 +144,17 @@ void gemm_engine(VulkanBackend::Impl& m, const GemmCall& c) {
     throw Error(std::string("vulkan: ") + c.op + " is too large for one dispatch on " +
                 m.ctx.info.name);
 
-  // gemm_tiled.glsl's specialization constants 0..7, then the shader's own
-  std::vector<uint32_t> constants = {
-      t.BM, t.BN, t.BK, t.TM, t.TN, c.vec_a ? 1u : 0u, c.vec_b ? 1u : 0u, t.invocations()};
+  // gemm_tiled.glsl's specialization constants 0..9, then the shader's own
+  std::vector<uint32_t> constants = {t.BM,
+                                     t.BN,
+                                     t.BK,
+                                     t.TM,
+                                     t.TN,
+                                     c.vec_a ? 1u : 0u,
+                                     c.vec_b ? 1u : 0u,
+                                     t.invocations(),
+                                     kernel.blocked ? 1u : 0u,
+                                     kernel.double_buffer ? 1u : 0u};
   constants.insert(constants.end(), c.extra_constants.begin(), c.extra_constants.end());
   const BufferPtr& bias = c.bias ? *c.bias : m.dummy;
   // Without a split the shader never touches `partial`; it is bound to the output (which this

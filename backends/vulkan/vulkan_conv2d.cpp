@@ -5,19 +5,35 @@
 // dilation D and G groups, y[N, K, H2, W2]:
 //   conv2d_forward          Y_g[k, q] = Σ_r W_g[k, r] · X̂_g[r, q] (+ b[k]), r = (c, u, v) a tap,
 //                           q = (n, i, j) an output pixel; conv2d_forward.comp gathers X̂ (im2col)
-//                           from x while it fills its tiles, never storing it
+//                           from x while it fills its tiles, never storing it. Layers with few
+//                           taps per filter (Cg·FH·FW ≤ 400 on a GPU: LeNet, CIFAR's first
+//                           layer, AlexNet c1; ≤ 576 on lavapipe) run conv2d_forward_direct.comp
+//                           instead, which computes each output directly with the filters in
+//                           shared memory. CNNLAB_VK_CONV (read on every call) overrides the
+//                           choice: "gemm", "direct" or "auto" (unset); "direct" where it cannot
+//                           run is a cnnlab::Error.
 //   conv2d_backward_data    dx[N, C, H, W]: conv2d_backward_data.comp, or for S > 1 (D = 1) one
 //                           smaller GEMM per stride phase (conv2d_backward_data_strided.comp),
-//                           each visiting only the taps that reach its pixels
+//                           each visiting only the taps that reach its pixels. For S = 1, square
+//                           filters and few filters per group (Kg·F² under the same limits as
+//                           the forward pass) it is the forward convolution of dy with the
+//                           flipped, transposed filters on conv2d_forward_direct.comp (FLIP);
+//                           CNNLAB_VK_CONV chooses here too ("direct" where the pass has a
+//                           direct path for the layer's stride and filter).
 //   conv2d_backward_weight  dw[K, C/G, F, F], a reduction over all N·H2·W2 output pixels (split-K
 //                           in the engine), and db[k] = Σ dy[n, k, :, :] by reduce_rows
 // Shapes were validated by the ops API (Conv2dGeometry). Every output element is written, so
 // outputs need no clearing. Nothing waits.
 #include "backends/vulkan/vk_gemm.hpp"
 
+#include <cnnlab/core/error.hpp>
+
 #include "shaders/shader_modes.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <cstdlib>
+#include <string>
 
 namespace cnnlab {
 
@@ -40,10 +56,130 @@ std::vector<uint32_t> conv_constants(const Conv2dGeometry& g) {
   return {static_cast<uint32_t>(g.FH), static_cast<uint32_t>(g.FW), static_cast<uint32_t>(g.S),
           static_cast<uint32_t>(g.D)};
 }
+
+/// The direct forward path is the default for filters of at most this many taps (Cg·FH·FW): on a
+/// GPU, the few-channel layers (LeNet c1 25, c2 150, CIFAR c1 27, AlexNet c1 363), where the
+/// implicit GEMM's K tiles are mostly padding; on lavapipe it measured 3–8× faster than the GEMM
+/// up to VGG's 64 channels of 3×3 (576 taps, the largest measured).
+constexpr int64_t kDirectMaxTapsGpu = 400, kDirectMaxTapsCpu = 576;
+/// conv2d_forward_direct.comp unrolls a channel's FH×FW taps: larger filters always take the GEMM.
+constexpr int64_t kDirectMaxFilterArea = 15 * 15;
+
+/// The tile of conv2d_forward_direct.comp: KT filters per workgroup, PX pixels per invocation.
+struct DirectTile {
+  uint32_t KT = 0, PX = 0;
+};
+
+/// KT: the group's filters rounded up to 4, at most 32, halved (staying a multiple of 4) until the
+/// KT filters' taps fit the device's shared memory; 0 when not even 4 fit. PX = 4 (2 with 32
+/// filters: registers).
+DirectTile direct_tile(const Impl& m, const Conv2dGeometry& g) {
+  const auto R = static_cast<uint64_t>(g.channels_per_group() * g.FH * g.FW);
+  const uint64_t shared = m.ctx.props.limits.maxComputeSharedMemorySize;
+  uint64_t kt =
+      std::min<uint64_t>(32, ceil_div(static_cast<uint64_t>(g.filters_per_group()), 4) * 4);
+  while (kt > 4 && R * kt * sizeof(float) > shared) kt = std::max<uint64_t>(4, kt / 2 / 4 * 4);
+  if (R * kt * sizeof(float) > shared) kt = 0;
+  if (kt < 4 || g.FH * g.FW > kDirectMaxFilterArea) return {};
+  return {static_cast<uint32_t>(kt), kt == 32 ? 2u : 4u};
+}
+
+/// The data gradient of a stride-1 convolution as a forward one: dx = conv(dy, w flipped and
+/// transposed) with padding D·(F − 1) − P, so that it can run on conv2d_forward_direct.comp (FLIP).
+/// Only for S = 1, square filters and P ≤ D·(F − 1); otherwise `ok` is false.
+struct Transposed {
+  Conv2dGeometry t;
+  bool ok = false;
+};
+Transposed transposed(const Conv2dGeometry& g) {
+  Transposed r;
+  if (g.S != 1 || g.FH != g.FW || g.P > g.D * (g.FH - 1)) return r;
+  r.t = g;
+  r.t.C = g.K;
+  r.t.H = g.H2;
+  r.t.W = g.W2;
+  r.t.K = g.C;
+  r.t.H2 = g.H;
+  r.t.W2 = g.W;
+  r.t.P = g.D * (g.FH - 1) - g.P;
+  r.ok = true;
+  return r;
+}
+
+/// Whether @p op takes the direct path for the (forward) geometry @p g: CNNLAB_VK_CONV, else the
+/// tap count. @p applicable: false where this pass has no direct path for these hyperparameters
+/// (then even "direct" takes the GEMM).
+bool use_direct(const Impl& m, const char* op, const Conv2dGeometry& g, bool applicable = true) {
+  const char* env = std::getenv("CNNLAB_VK_CONV");
+  const std::string mode = env && *env ? env : "auto";
+  if (mode == "gemm") return false;
+  const bool possible = applicable && direct_tile(m, g).KT != 0;
+  if (mode == "direct") {
+    if (!applicable) return false;  // no direct path for this pass and these hyperparameters
+    if (!possible)
+      throw Error(std::string("CNNLAB_VK_CONV=direct: ") + op + " cannot run directly on " +
+                  m.ctx.info.name + " with " + std::to_string(g.channels_per_group()) +
+                  " channels per group of " + std::to_string(g.FH) + "x" + std::to_string(g.FW) +
+                  " (the filters' taps must fit in shared memory, filters at most 15x15)");
+    return true;
+  }
+  if (mode != "auto") throw Error("CNNLAB_VK_CONV=" + mode + ": expected gemm, direct or auto");
+  const int64_t max_taps = m.ctx.loop_limited ? kDirectMaxTapsCpu : kDirectMaxTapsGpu;
+  return possible && g.channels_per_group() * g.FH * g.FW <= max_taps;
+}
+
+/// Records conv2d_forward_direct.comp: one workgroup per WG·PX output pixels × KT filters of a
+/// group, in dispatches of at most the recorder's work limit. @p flip: w is the weight of the
+/// convolution that @p g transposes (backward data), read flipped and transposed.
+void conv2d_forward_direct(Impl& m, const char* op, const Tensor& x, const Tensor& w,
+                           const Tensor& b, Tensor& y, const Conv2dGeometry& g, bool flip) {
+  const DirectTile t = direct_tile(m, g);
+  const auto R = static_cast<uint64_t>(g.channels_per_group() * g.FH * g.FW);
+  const auto Kg = static_cast<uint64_t>(g.filters_per_group());
+  const auto pixels = static_cast<uint64_t>(g.N * g.H2 * g.W2);
+  const uint64_t per_block = uint64_t{m.wg} * t.PX;
+  const uint64_t blocks = ceil_div(pixels, per_block), filter_blocks = ceil_div(Kg, t.KT);
+  const auto& limits = m.ctx.props.limits;
+  if (filter_blocks > limits.maxComputeWorkGroupCount[1] ||
+      static_cast<uint64_t>(g.G) > limits.maxComputeWorkGroupCount[2])
+    throw Error(std::string("vulkan: ") + op + " is too large for one dispatch on " +
+                m.ctx.info.name);
+  const double block_work =
+      2.0 * static_cast<double>(per_block * t.KT * R * filter_blocks) * static_cast<double>(g.G);
+  const uint64_t chunk =
+      std::clamp<uint64_t>(static_cast<uint64_t>(m.recorder.max_work() / block_work), 1,
+                           limits.maxComputeWorkGroupCount[0]);
+  const std::vector<uint32_t> constants = {m.wg,
+                                           t.KT,
+                                           t.PX,
+                                           static_cast<uint32_t>(g.channels_per_group()),
+                                           static_cast<uint32_t>(g.FH),
+                                           static_cast<uint32_t>(g.FW),
+                                           static_cast<uint32_t>(g.S),
+                                           static_cast<uint32_t>(g.D),
+                                           flip ? 1u : 0u};
+  const vk::BufferPtr& bias = b.defined() ? Impl::buf(b) : m.dummy;
+  for (uint64_t x0 = 0; x0 < blocks; x0 += chunk) {
+    const uint64_t count = std::min(chunk, blocks - x0);
+    Push p;
+    p.u(static_cast<uint64_t>(g.C)).u(static_cast<uint64_t>(g.H)).u(static_cast<uint64_t>(g.W));
+    p.u(static_cast<uint64_t>(g.K)).u(static_cast<uint64_t>(g.H2)).u(static_cast<uint64_t>(g.W2));
+    p.u(static_cast<uint64_t>(g.P)).u(Kg).u(pixels).u(b.defined() ? 1 : 0).u(x0);
+    m.run(op, "conv2d_forward_direct", constants,
+          {{Impl::buf(x), false}, {Impl::buf(w), false}, {Impl::buf(y), true}, {bias, false}}, p,
+          {static_cast<uint32_t>(count), static_cast<uint32_t>(filter_blocks),
+           static_cast<uint32_t>(g.G)},
+          block_work * static_cast<double>(count));
+  }
+}
 }  // namespace
 
 void VulkanBackend::conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y,
                                    const Conv2dGeometry& g) {
+  if (use_direct(*impl_, "conv2d_forward", g)) {
+    conv2d_forward_direct(*impl_, "conv2d_forward", x, w, b, y, g, false);
+    return;
+  }
   const uint64_t R = static_cast<uint64_t>(g.channels_per_group() * g.FH * g.FW);
   GemmCall c;
   c.op = "conv2d_forward";
@@ -75,6 +211,13 @@ void VulkanBackend::conv2d_backward_data(const Tensor& dy, const Tensor& w, Tens
   // Stride > 1 (no dilation): one GEMM per stride phase, each visiting only the taps that reach
   // its pixels (conv2d_backward_data_strided.comp) — unless even one phase's reduction is so long
   // that it would need split-K, which only the general shader does.
+  // Stride 1 with few filters per group (LeNet c1's 6, CIFAR's 32): the direct path, as a forward
+  // convolution of dy with the flipped, transposed filters.
+  const Transposed tr = transposed(g);
+  if (use_direct(m, "conv2d_backward_data", tr.ok ? tr.t : g, tr.ok)) {
+    conv2d_forward_direct(m, "conv2d_backward_data", dy, w, Tensor(), dx, tr.t, true);
+    return;
+  }
   const uint64_t phase_k = Kg * ceil_div(FH, S) * ceil_div(FW, S);
   if (S > 1 && g.D == 1 && ceil_div(phase_k, m.tiles.BK) <= m.max_k_tiles) {
     const auto H = static_cast<uint64_t>(g.H), W = static_cast<uint64_t>(g.W);
