@@ -13,21 +13,26 @@
 #   there (the device tool's `run`, from the repository root):
 #     command: bash scripts/device_bench.sh
 #     carry:   .gl  build/bench/cnnlab_bench  build/tests/cnnlab_vulkan_tests  build/tools/cnnlab
-#     timeout_s: 540
+#              build/tests/cli/cnnlab_cold_start_probe
+#     timeout_s: 580
 #       1. installs the carried loader if the machine has none, points Vulkan at NVIDIA's driver
 #          if no driver is found, and checks that the device cnnlab chooses is the NVIDIA GPU,
 #          not llvmpipe (stops otherwise: a lavapipe timing is no GPU figure);
 #       2. runs the Vulkan test suite with the validation layer on (when the layer was carried);
-#       3. runs bench/gpu_compare.py: cnnlab Vulkan vs PyTorch CUDA, issue 11's ratio table.
-#     Everything lands in $OUT (at most 8 files): summary.txt, devices.txt, tests.log,
-#     gpu_compare.log, ratio_table.md, raw.csv, device_bench.log. About 5–7 minutes.
+#       3. runs bench/gpu_compare.py: cnnlab Vulkan vs PyTorch CUDA, issue 11's ratio table;
+#       4. times the first LeNet-5 step of new processes (scripts/cold_start.sh, 3 runs);
+#       5. benches the kernel variants (CNNLAB_VK_GEMM_TILE, CNNLAB_VK_CONV) on the GPU cases.
+#     Everything lands in $OUT (10 files): summary.txt, devices.txt, tests.log, gpu_compare.log,
+#     ratio_table.md, raw.csv, cold_start.txt, variants.csv, device_bench.log. About 6–9 minutes.
 #
 # Settings (environment):
 #   CNNLAB_ALLOW_LAVAPIPE=1   accept llvmpipe as the device (to test this script without a GPU)
 #   DEVICE_BENCH_SIZE=gpu     case set of cnnlab_bench (tiny: to test this script on lavapipe)
 #   DEVICE_BENCH_MIN_TIME=0.5 seconds of timed calls per case
 #   DEVICE_BENCH_TESTS=       Catch2 test spec for the test suite (default: all of it)
-#   DEVICE_BENCH_TEST_TIMEOUT=240, DEVICE_BENCH_COMPARE_TIMEOUT=330   seconds
+#   DEVICE_BENCH_TEST_TIMEOUT=150, DEVICE_BENCH_COMPARE_TIMEOUT=240,
+#   DEVICE_BENCH_COLD_TIMEOUT=90   seconds; DEVICE_BENCH_BUDGET=560: steps 4 and 5 (and each
+#   variant, at most 60 s) start only while they fit in it, so the run stays inside 10 minutes
 #   PYTHON=python3            the Python that has PyTorch (the GPU machine's plain python3 has)
 #   OUT                       where results go (the device tool sets it; required)
 set -uo pipefail
@@ -36,12 +41,14 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 BENCH=build/bench/cnnlab_bench
 TESTS=build/tests/cnnlab_vulkan_tests
 CLI=build/tools/cnnlab
+PROBE=build/tests/cli/cnnlab_cold_start_probe
 
 prepare() {
   set -e
   export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
   cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DCNNLAB_WERROR=ON
-  cmake --build build -j2 --target cnnlab_bench cnnlab_vulkan_tests cnnlab-cli
+  cmake --build build -j2 --target cnnlab_bench cnnlab_vulkan_tests cnnlab-cli \
+    cnnlab_cold_start_probe
   grep -qx '/.gl/' .git/info/exclude 2>/dev/null || grep -qx '/.gl/' .gitignore ||
     echo /.gl/ >>"$(git rev-parse --git-path info/exclude)"
   mkdir -p .gl/layers /tmp/amd64/partial
@@ -50,8 +57,8 @@ prepare() {
   (cd .gl && apt-get "${o[@]}" download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 \
     libgles2)
   (cd .gl/layers && apt-get "${o[@]}" download vulkan-validationlayers)
-  du -sh .gl "$BENCH" "$TESTS" "$CLI"
-  echo "prepared: run 'bash scripts/device_bench.sh' there, carrying .gl $BENCH $TESTS $CLI"
+  du -sh .gl "$BENCH" "$TESTS" "$CLI" "$PROBE"
+  echo "prepared: run 'bash scripts/device_bench.sh' there, carrying .gl $BENCH $TESTS $CLI $PROBE"
 }
 
 if [[ ${1:-} == prepare ]]; then
@@ -66,6 +73,7 @@ fi
 : "${OUT:?device_bench.sh: set OUT to the folder for the results}"
 mkdir -p "$OUT"
 SIZE=${DEVICE_BENCH_SIZE:-gpu}
+BUDGET=${DEVICE_BENCH_BUDGET:-560}  # seconds: steps 4 and 5 start only while they fit in it
 MIN_TIME=${DEVICE_BENCH_MIN_TIME:-0.5}
 PYTHON=${PYTHON:-python3}
 LOG=$OUT/device_bench.log
@@ -141,21 +149,49 @@ validation=0
 t0=$SECONDS
 test_args=()
 [[ -n ${DEVICE_BENCH_TESTS:-} ]] && test_args=("$DEVICE_BENCH_TESTS")
-CNNLAB_VK_VALIDATION=$validation timeout "${DEVICE_BENCH_TEST_TIMEOUT:-240}" \
+CNNLAB_VK_VALIDATION=$validation timeout "${DEVICE_BENCH_TEST_TIMEOUT:-150}" \
   "$TESTS" "${test_args[@]}" >"$OUT/tests.log" 2>&1
 test_rc=$?
 say "tests: exit $test_rc in $((SECONDS - t0)) s, validation layer $([[ $validation == 1 ]] &&
   echo on || echo 'off (none carried)'): $(grep -E '^(All tests passed|test cases:)' \
   "$OUT/tests.log" | tail -n 1)"
-[[ $test_rc == 124 ]] && say "tests: stopped at ${DEVICE_BENCH_TEST_TIMEOUT:-240} s"
+[[ $test_rc == 124 ]] && say "tests: stopped at ${DEVICE_BENCH_TEST_TIMEOUT:-150} s"
 
 # 3. The ratio table: cnnlab Vulkan vs PyTorch CUDA (gpu_compare.py says when CUDA is missing).
 t0=$SECONDS
-PYTHONUNBUFFERED=1 timeout "${DEVICE_BENCH_COMPARE_TIMEOUT:-330}" "$PYTHON" bench/gpu_compare.py \
+PYTHONUNBUFFERED=1 timeout "${DEVICE_BENCH_COMPARE_TIMEOUT:-240}" "$PYTHON" bench/gpu_compare.py \
   --bench "$BENCH" --size "$SIZE" --min-time "$MIN_TIME" --out "$OUT/ratio_table.md" \
-  --raw "$OUT/raw.csv" --timeout 240 >"$OUT/gpu_compare.log" 2>&1
+  --raw "$OUT/raw.csv" --timeout 200 >"$OUT/gpu_compare.log" 2>&1
 compare_rc=$?
 say "gpu_compare.py: exit $compare_rc in $((SECONDS - t0)) s"
 [[ -f $OUT/ratio_table.md ]] && cat "$OUT/ratio_table.md"
+# 4. Cold start: the first LeNet-5 step of a new process, cold caches vs. cnnlab's pipeline cache
+# file vs. every cache warm (scripts/cold_start.sh; issue 11's target: <= 0.3 s for a second run).
+if [[ -x $PROBE ]] && ((SECONDS - start < BUDGET - 90)); then
+  t0=$SECONDS
+  timeout "${DEVICE_BENCH_COLD_TIMEOUT:-90}" sh scripts/cold_start.sh build 3 >"$OUT/cold_start.txt" 2>&1
+  say "cold_start.sh: exit $? in $((SECONDS - t0)) s: $(tail -n 3 "$OUT/cold_start.txt" | tr '\n' ' ')"
+else
+  say "cold start: skipped ($PROBE not carried, or too little of the time budget left)"
+fi
+
+# 5. The kernel variants the defaults were chosen without a GPU for (shaders/README.md):
+# GEMM tiles on the large GEMMs and convolutions, direct vs. GEMM convolution on the others.
+t0=$SECONDS
+{
+  for tile in classic auto 128x128-single; do
+    ((SECONDS - start < BUDGET - 60)) || break
+    CNNLAB_VK_GEMM_TILE=$tile timeout 60 "$BENCH" --backend vulkan --size "$SIZE" --csv \
+      --min-time 0.3 --trials 3 --only 'sgemm4096|vgg_conv4|vgg_conv3' | sed "s/^/tile=$tile,/"
+  done
+  for conv in gemm auto direct; do
+    ((SECONDS - start < BUDGET - 60)) || break
+    CNNLAB_VK_CONV=$conv timeout 60 "$BENCH" --backend vulkan --size "$SIZE" --csv \
+      --min-time 0.3 --trials 3 --only 'alexnet_c1|vgg_conv1_2|resnet_3x3|lenet5_step' |
+      sed "s/^/conv=$conv,/"
+  done
+} >"$OUT/variants.csv" 2>&1
+say "kernel variants: $((SECONDS - t0)) s, $(grep -c , "$OUT/variants.csv") lines in variants.csv"
+
 say "device_bench.sh: done in $((SECONDS - start)) s"
 [[ $test_rc == 0 && $compare_rc == 0 ]]
