@@ -112,3 +112,26 @@ def read_cases(bench, size):
                       "params": {k: int(v) for k, v in (p.split("=") for p in params.split())},
                       "label": label})
     return cases
+
+
+def lenet_step(torch, batch, dev):
+    """The LeNet-5 step of src/cnnlab/demo/lenet5_step.hpp (and bench/train_compare.py): ReLU, 2×2 max pool, SGD
+    with momentum 0.9, the loss read on the host every step (cnnlab's step() returns it)."""
+    nn = torch.nn
+    net = nn.Sequential(
+        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+        nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+        nn.Linear(84, 10)).to(dev)
+    opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+    x = torch.randn(batch, 1, 28, 28, device=dev)
+    labels = (torch.arange(batch) % 10).to(dev)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad()
+        loss = loss_fn(net(x), labels)
+        loss.backward()
+        opt.step()
+        float(loss)
+    return step

@@ -22,7 +22,7 @@ import sys
 
 sys.dont_write_bytecode = True  # no bench/__pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_common import measure, read_cases, read_rows  # noqa: E402
+from bench_common import lenet_step, measure, read_cases, read_rows  # noqa: E402
 
 
 def run_time(fn, min_time):
@@ -81,24 +81,8 @@ def torch_results(bench, threads, only, min_time):
 
 
 def lenet_images_per_second(torch, min_time):
-    """The LeNet-5 step of src/cnnlab/demo/lenet5_step.hpp: ReLU, max pool, SGD, momentum 0.9."""
-    nn = torch.nn
-    net = nn.Sequential(
-        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-        nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
-    opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
-    x, labels = torch.randn(64, 1, 28, 28), torch.arange(64) % 10
-    loss_fn = nn.CrossEntropyLoss()
-
-    def step():
-        opt.zero_grad()
-        loss = loss_fn(net(x), labels)
-        loss.backward()
-        opt.step()
-        loss.item()
-
-    return 64 / run_time(step, min_time)
+    """Images per second of bench_common.lenet_step() on the CPU, batch 64."""
+    return 64 / run_time(lenet_step(torch, 64, "cpu"), min_time)
 
 
 def main():

@@ -39,7 +39,7 @@ import tempfile
 
 sys.dont_write_bytecode = True  # no bench/__pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_common import measure, read_cases, read_rows, run_bench  # noqa: E402
+from bench_common import lenet_step, measure, read_cases, read_rows, run_bench  # noqa: E402
 
 # Issue 11's targets (ratio to PyTorch CUDA, TF32 off), by case name.
 TARGETS = {
@@ -106,29 +106,6 @@ def torch_case_timings(torch, case, dev, rule):
     elif kind == "dispatch":
         out.update(torch_dispatch(torch, q["ops"], q["numel"], dev, sync, rule))
     return out
-
-
-def lenet_step(torch, batch, dev):
-    """The LeNet-5 step of bench/train_compare.py (and demo::LeNet5): ReLU, 2×2 max pool, SGD
-    with momentum 0.9, the loss read on the host every step (cnnlab's step() returns it)."""
-    nn = torch.nn
-    net = nn.Sequential(
-        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-        nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
-        nn.Linear(84, 10)).to(dev)
-    opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
-    x = torch.randn(batch, 1, 28, 28, device=dev)
-    labels = (torch.arange(batch) % 10).to(dev)
-    loss_fn = nn.CrossEntropyLoss()
-
-    def step():
-        opt.zero_grad()
-        loss = loss_fn(net(x), labels)
-        loss.backward()
-        opt.step()
-        float(loss)
-    return step
 
 
 def torch_dispatch(torch, ops, numel, dev, sync, rule):
