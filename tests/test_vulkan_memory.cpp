@@ -36,9 +36,11 @@ TEST_CASE("a warm LeNet-5 training step makes no device memory allocation",
     const Tensor y = Tensor::from_vector({batch}, labels, be);
     // The first step creates the pipelines, the momentum (or Adam's moments) and every
     // activation's block; the second is already warm, but give the allocator one more.
-    for (int step = 0; step < 2; ++step) REQUIRE(train_step(model, loss, *optimizer, x, y).finite());
+    for (int step = 0; step < 2; ++step)
+      REQUIRE(train_step(model, loss, *optimizer, x, y).finite());
     const VulkanBackend::Stats before = be.stats();
-    for (int step = 0; step < 3; ++step) REQUIRE(train_step(model, loss, *optimizer, x, y).finite());
+    for (int step = 0; step < 3; ++step)
+      REQUIRE(train_step(model, loss, *optimizer, x, y).finite());
     const VulkanBackend::Stats after = be.stats();
     INFO(name << ": " << after.dispatches - before.dispatches << " dispatches in 3 steps, "
               << after.device_bytes / 1024 << " KiB of device memory held");
@@ -54,7 +56,9 @@ TEST_CASE("many small tensors share a block", "[vulkan][memory][allocations]") {
   // Warm: one tensor, so a block with room exists (an earlier test may have made it already).
   kept.push_back(Tensor::zeros({256}, be));
   const uint64_t before = be.stats().allocations;
-  for (int i = 0; i < 1000; ++i) kept.push_back(Tensor::from_vector({256}, std::vector<float>(256, float(i)), be));  // 1 KiB each
+  for (int i = 0; i < 1000; ++i)
+    kept.push_back(
+        Tensor::from_vector({256}, std::vector<float>(256, float(i)), be));  // 1 KiB each
   // 1,000 tensors of 1 KiB fit in one 64 MiB block: at most one new allocation, not 1,000.
   CHECK(be.stats().allocations - before <= 1);
   CHECK(kept[1].to_vector() == std::vector<float>(256, 0.0f));
@@ -93,13 +97,14 @@ TEST_CASE("a range freed and reused within one batch keeps pending work correct"
   for (int64_t i = 0; i < n; ++i) host[static_cast<size_t>(i)] = float(i % 7) - 3.0f;
   Tensor acc = Tensor::from_vector({n}, host, be);
   const Tensor one = Tensor::from_vector({n}, std::vector<float>(static_cast<size_t>(n), 1.0f), be);
-  const Tensor minus_two = Tensor::from_vector({n}, std::vector<float>(static_cast<size_t>(n), -2.0f), be);
+  const Tensor minus_two =
+      Tensor::from_vector({n}, std::vector<float>(static_cast<size_t>(n), -2.0f), be);
   std::vector<float> expected = host;
   // 20 rounds of acc ← max(0, 2·acc − 1): at most 2^21 + 1, so every value is exact in float32.
   for (int round = 0; round < 20; ++round) {
-    const Tensor doubled = add_forward(acc, acc);                      // 2·acc
-    const Tensor shifted = add_forward(doubled, one);                  // 2·acc + 1
-    acc = relu_forward(add_forward(shifted, minus_two));               // max(0, 2·acc − 1)
+    const Tensor doubled = add_forward(acc, acc);         // 2·acc
+    const Tensor shifted = add_forward(doubled, one);     // 2·acc + 1
+    acc = relu_forward(add_forward(shifted, minus_two));  // max(0, 2·acc − 1)
     for (float& e : expected) e = std::max(0.0f, 2.0f * e - 1.0f);
   }
   CHECK(acc.to_vector() == expected);

@@ -37,7 +37,8 @@ struct GemmTiles {
 /// Specialization constants of one dispatch (constant i = v[i]), kept in place so that recording
 /// a dispatch allocates nothing: made from a braced list `{m.wg, MODE}` or a std::vector.
 struct SpecConstants {
-  static constexpr uint32_t kMax = 16;
+  /// As many as the pipeline cache's allocation-free lookup keys on.
+  static constexpr uint32_t kMax = vk::PipelineCache::kFastConstants;
   std::array<uint32_t, kMax> v{};
   uint32_t count = 0;
   SpecConstants(std::initializer_list<uint32_t> list) { assign(list.begin(), list.size()); }

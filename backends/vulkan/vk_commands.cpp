@@ -135,7 +135,7 @@ void Recorder::hazard(std::initializer_list<Use> uses) {
   };
   bool need = profiling_;
   for (const Use& u : uses) {
-    const Range r{u.buffer->buffer, u.buffer->offset, u.buffer->offset + u.buffer->size};
+    const Range r = Range::of(*u.buffer);
     if (any_overlap(written_, r) || (u.write && any_overlap(read_, r))) need = true;
   }
   if (need) barrier(b);
@@ -143,7 +143,7 @@ void Recorder::hazard(std::initializer_list<Use> uses) {
 }
 
 void Recorder::mark(const BufferPtr& buffer, bool write) {
-  (write ? written_ : read_).push_back({buffer->buffer, buffer->offset, buffer->offset + buffer->size});
+  (write ? written_ : read_).push_back(Range::of(*buffer));
   // Host ranges stay held until the batch completes (the host wrote them while recording);
   // device ranges may be reused at once: the barriers above order the reuse.
   if (buffer->host) batches_[current_].keep.push_back(buffer);

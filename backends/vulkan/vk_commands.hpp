@@ -131,6 +131,7 @@ class Recorder {
   struct Range {
     VkBuffer buffer;
     VkDeviceSize begin, end;
+    static Range of(const Buffer& b) { return {b.buffer, b.offset, b.offset + b.size}; }
     bool overlaps(const Range& o) const {
       return buffer == o.buffer && begin < o.end && o.begin < end;
     }

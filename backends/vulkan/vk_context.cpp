@@ -92,26 +92,31 @@ bool has_layer(const char* name) {
   return false;
 }
 
-/// True when the loader (or, with @p layer, that layer) offers the instance extension @p name.
-bool has_instance_extension(const char* name, const char* layer = nullptr) {
+/// True when @p name is among the extensions a vkEnumerate*ExtensionProperties call lists;
+/// @p enumerate(count, properties) is that call with its other arguments bound.
+template <class Enumerate>
+bool lists_extension(const char* name, Enumerate enumerate) {
   uint32_t n = 0;
-  vkEnumerateInstanceExtensionProperties(layer, &n, nullptr);
+  enumerate(&n, nullptr);
   std::vector<VkExtensionProperties> exts(n);
-  vkEnumerateInstanceExtensionProperties(layer, &n, exts.data());
+  enumerate(&n, exts.data());
   for (const auto& e : exts)
     if (std::strcmp(e.extensionName, name) == 0) return true;
   return false;
 }
 
+/// True when the loader (or, with @p layer, that layer) offers the instance extension @p name.
+bool has_instance_extension(const char* name, const char* layer = nullptr) {
+  return lists_extension(name, [layer](uint32_t* n, VkExtensionProperties* p) {
+    return vkEnumerateInstanceExtensionProperties(layer, n, p);
+  });
+}
+
 /// True when @p physical offers the device extension @p name.
 bool has_device_extension(VkPhysicalDevice physical, const char* name) {
-  uint32_t n = 0;
-  vkEnumerateDeviceExtensionProperties(physical, nullptr, &n, nullptr);
-  std::vector<VkExtensionProperties> exts(n);
-  vkEnumerateDeviceExtensionProperties(physical, nullptr, &n, exts.data());
-  for (const auto& e : exts)
-    if (std::strcmp(e.extensionName, name) == 0) return true;
-  return false;
+  return lists_extension(name, [physical](uint32_t* n, VkExtensionProperties* p) {
+    return vkEnumerateDeviceExtensionProperties(physical, nullptr, n, p);
+  });
 }
 
 /// Creates an instance; with @p validation the Khronos layer and a debug messenger.

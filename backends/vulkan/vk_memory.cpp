@@ -70,7 +70,8 @@ struct MemoryBlock {
 struct Allocator::State {
   Context* ctx = nullptr;
   bool alive = true;
-  std::vector<std::unique_ptr<MemoryBlock>> blocks;  // index = Buffer::block; freed blocks leave nullptr
+  std::vector<std::unique_ptr<MemoryBlock>>
+      blocks;  // index = Buffer::block; freed blocks leave nullptr
   // Every free range of device (0) and host (1) blocks by size: size → (block, offset).
   std::multimap<VkDeviceSize, std::pair<uint32_t, VkDeviceSize>> by_size[2];
   VkDeviceSize device_bytes = 0, keep_empty = 0;
@@ -84,9 +85,10 @@ struct Allocator::State {
         return;
       }
   }
-  void add_space(uint32_t block, VkDeviceSize offset, VkDeviceSize bytes) {
+  /// Records a free range in both views; returns its entry in the by-size index.
+  auto add_space(uint32_t block, VkDeviceSize offset, VkDeviceSize bytes) {
     blocks[block]->spaces[offset] = bytes;
-    by_size[blocks[block]->host ? 1 : 0].emplace(bytes, std::make_pair(block, offset));
+    return by_size[blocks[block]->host ? 1 : 0].emplace(bytes, std::make_pair(block, offset));
   }
 
   /// Takes @p bytes from the front of the free range (block, offset).
@@ -257,7 +259,8 @@ BufferPtr Allocator::create(VkDeviceSize bytes, bool host, const char* what) {
                   " in tensors): free tensors you no longer need or use a smaller batch");
     void* mapped = nullptr;
     r = vkBindBufferMemory(ctx.device, b.buffer, b.memory, 0);
-    if (r == VK_SUCCESS && host) r = vkMapMemory(ctx.device, b.memory, 0, VK_WHOLE_SIZE, 0, &mapped);
+    if (r == VK_SUCCESS && host)
+      r = vkMapMemory(ctx.device, b.memory, 0, VK_WHOLE_SIZE, 0, &mapped);
     if (r != VK_SUCCESS) {
       vkDestroyBuffer(ctx.device, b.buffer, nullptr);
       vkFreeMemory(ctx.device, b.memory, nullptr);
@@ -270,9 +273,7 @@ BufferPtr Allocator::create(VkDeviceSize bytes, bool host, const char* what) {
     while (slot < s.blocks.size() && s.blocks[slot]) ++slot;
     if (slot == s.blocks.size()) s.blocks.emplace_back();
     s.blocks[slot] = std::make_unique<MemoryBlock>(std::move(b));
-    s.add_space(slot, 0, s.blocks[slot]->size);
-    fit = index.find(s.blocks[slot]->size);
-    while (fit->second.first != slot) ++fit;
+    fit = s.add_space(slot, 0, s.blocks[slot]->size);
   }
   const Buffer range = s.take(fit->second.first, fit->second.second, size);
   std::shared_ptr<State> state = state_;
