@@ -1,20 +1,16 @@
 // vk_disk_cache.cpp — where the pipeline cache file lives, its checks, its atomic write.
 #include "backends/vulkan/vk_disk_cache.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <zlib.h>
+#include "src/io/file_io.hpp"
+
+#include <cnnlab/core/error.hpp>
 
 #include <algorithm>
-#include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <random>
 
 namespace cnnlab::vk {
 
@@ -32,17 +28,6 @@ uint32_t read_u32(const uint8_t* p) {
   return v;
 }
 
-uint32_t crc_of(const uint8_t* data, size_t n) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  while (n > 0) {  // zlib takes uInt lengths
-    const uInt chunk = uInt(std::min<size_t>(n, size_t(1) << 30));
-    crc = crc32(crc, data, chunk);
-    data += chunk;
-    n -= chunk;
-  }
-  return uint32_t(crc);
-}
-
 /// {} for a rejected file, with the reason in *why (when asked for).
 std::vector<uint8_t> reject(std::string* why, const std::string& text) {
   if (why) *why = text;
@@ -54,24 +39,6 @@ bool fail(std::string* why, const std::string& text) {
   return false;
 }
 
-std::string errno_text() { return std::strerror(errno); }
-
-/// A file name suffix no other process or thread uses: pid, a per-process counter and a random
-/// number (two machines sharing a home folder over NFS can have the same pid).
-std::string unique_suffix() {
-  static std::atomic<uint64_t> counter{0};
-  uint64_t noise = uint64_t(std::chrono::steady_clock::now().time_since_epoch().count());
-  try {
-    std::random_device rd;
-    noise ^= (uint64_t(rd()) << 32) | rd();
-  } catch (...) {  // no entropy source: the clock alone, with pid and counter, still differs
-  }
-  char text[64];
-  std::snprintf(text, sizeof text, ".tmp.%ld.%llu.%016llx", long(::getpid()),
-                static_cast<unsigned long long>(counter.fetch_add(1)),
-                static_cast<unsigned long long>(noise));
-  return text;
-}
 /// Removes temporary files of @p target that a process killed between creating and renaming one
 /// left behind: those older than an hour (a live writer renames its file within milliseconds).
 void remove_stale_temporaries(const std::filesystem::path& target) {
@@ -139,12 +106,12 @@ std::string pipeline_cache_path(const VkPhysicalDeviceProperties& props) {
 }
 
 uint32_t pipeline_cache_crc(const std::vector<uint8_t>& data) {
-  return crc_of(data.data(), data.size());
+  return io_detail::crc32_update(0, data.data(), data.size());
 }
 
 std::vector<uint8_t> pack_pipeline_cache(const std::vector<uint8_t>& data) {
   std::vector<uint8_t> file(kHeaderBytes + data.size());
-  const uint32_t crc = crc_of(data.data(), data.size());
+  const uint32_t crc = io_detail::crc32_update(0, data.data(), data.size());
   const uint64_t size = data.size();
   std::memcpy(file.data(), kMagic, 8);
   std::memcpy(file.data() + 8, &kFormatVersion, 4);
@@ -172,7 +139,7 @@ std::vector<uint8_t> unpack_pipeline_cache(const std::vector<uint8_t>& file,
                       std::to_string(file.size() - kHeaderBytes) +
                       (size > file.size() - kHeaderBytes ? " (truncated)" : " (bytes appended)"));
   const uint8_t* payload = file.data() + kHeaderBytes;
-  if (crc_of(payload, size_t(size)) != read_u32(file.data() + 12))
+  if (io_detail::crc32_update(0, payload, size_t(size)) != read_u32(file.data() + 12))
     return reject(why, "CRC-32 mismatch (the file is corrupt)");
   // The driver's header: made by this GPU, this driver build, this cache layout?
   if (size < kDriverHeaderBytes || read_u32(payload) < kDriverHeaderBytes ||
@@ -190,32 +157,18 @@ std::vector<uint8_t> read_pipeline_cache(const std::string& path,
                                          std::string* why) {
   if (path.empty()) return reject(why, "the disk cache is off");
   try {
-    // O_NONBLOCK: a FIFO planted at the path must not hang the process; fstat on the open file
-    // (not the path) decides, so a rename between the check and the read changes nothing. A
-    // file renamed over this one while we read does not change what this descriptor reads.
-    const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT) return reject(why, "no file yet (this run will write it)");
-    if (fd < 0) return reject(why, errno_text());
-    struct Closer {
-      int fd;
-      ~Closer() { ::close(fd); }
-    } closer{fd};
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) return reject(why, errno_text());
-    if (!S_ISREG(st.st_mode)) return reject(why, "not a regular file");
-    if (uint64_t(st.st_size) > kMaxPipelineCacheBytes + kHeaderBytes)
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec))
+      return reject(why, "no file yet (this run will write it)");
+    // InputFile refuses anything but a regular file without blocking on it (a FIFO planted at
+    // the path), and decides on the opened descriptor.
+    io_detail::InputFile in(path, "");
+    if (in.size() > kMaxPipelineCacheBytes + kHeaderBytes)
       return reject(why, "larger than the " + std::to_string(kMaxPipelineCacheBytes >> 20) +
                              " MiB a cache file may have");
-    std::vector<uint8_t> file(size_t(st.st_size));
-    size_t got = 0;
-    while (got < file.size()) {
-      const ssize_t n = ::read(fd, file.data() + got, file.size() - got);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return reject(why, errno_text());
-      if (n == 0) break;  // shorter than fstat said: unpack rejects it
-      got += size_t(n);
-    }
-    file.resize(got);
+    std::vector<uint8_t> file(size_t(in.size()));
+    if (!in.read(file.data(), file.size()))
+      return reject(why, "shorter than its size said, or unreadable");
     return unpack_pipeline_cache(file, props, why);
   } catch (const std::exception& e) {  // out of memory: the cache only saves time
     return reject(why, e.what());
@@ -237,48 +190,14 @@ bool write_pipeline_cache(const std::string& path, const std::vector<uint8_t>& d
       std::filesystem::create_directories(target.parent_path(), ec);
       if (ec) return fail(why, "cannot create the folder: " + ec.message());
     }
-    // The temporary file sits next to the target (rename is only atomic within one file
-    // system), is hidden, and is created exclusively: never another process's file.
-    std::string tmp = target.parent_path().string();
-    if (!tmp.empty()) tmp += '/';
-    tmp += '.';
-    tmp += target.filename().string();
-    tmp += unique_suffix();
+    // write_file_atomically: a hidden temporary file next to the target, created exclusively,
+    // then renamed over it, so a reader in another process never sees half a file.
     const std::vector<uint8_t> file = pack_pipeline_cache(data);
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) {
-      const std::string err = errno_text();
-      return fail(why, "cannot create " + tmp + ": " + err);
-    }
-    size_t put = 0;
-    bool ok = true;
-    std::string problem;
-    while (put < file.size()) {
-      const ssize_t n = ::write(fd, file.data() + put, file.size() - put);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        const std::string err = n < 0 ? errno_text() : "no space written";
-        ok = false;
-        problem = "cannot write " + tmp + ": " + err;
-        break;
-      }
-      put += size_t(n);
-    }
-    // No fsync: other processes see the whole file once it is renamed; after a power cut the
-    // file may be empty or short, which reading rejects.
-    if (::close(fd) != 0 && ok) {
-      const std::string err = errno_text();
-      ok = false;
-      problem = "cannot write " + tmp + ": " + err;
-    }
-    if (ok && ::rename(tmp.c_str(), path.c_str()) != 0) {
-      const std::string err = errno_text();
-      ok = false;
-      problem = "cannot rename " + tmp + " to " + path + ": " + err;
-    }
-    if (!ok) {
-      ::unlink(tmp.c_str());
-      return fail(why, problem);
+    try {
+      io_detail::write_file_atomically(
+          path, "", {std::string_view(reinterpret_cast<const char*>(file.data()), file.size())});
+    } catch (const Error& e) {
+      return fail(why, e.what());
     }
     remove_stale_temporaries(target);
     return true;

@@ -13,9 +13,10 @@
 // Reading never trusts the file and never throws: a missing, empty, short, corrupt (CRC),
 // truncated, oversized (over kMaxPipelineCacheBytes), unreadable or foreign one (another GPU,
 // driver or cache UUID in the driver's own header) is ignored, and the run starts from an empty
-// cache; `why` says what was wrong. Writing goes to a new temporary file in the same folder
-// (a name no other process uses: pid, counter, random number; created exclusively) that is then
-// renamed over the old one, so a concurrent reader only ever opens a complete file; when two
+// cache; `why` says what was wrong. Reading and writing use the library's file
+// handling (src/io/file_io.hpp: InputFile, write_file_atomically): a hidden temporary file in
+// the same folder (`.<name>.tmp.<pid>.<random>`, created exclusively, fsynced) is renamed over
+// the old one, so a concurrent reader only ever opens a complete file; when two
 // processes save at once, the last rename wins (a temporary file older than an hour, left by a
 // process killed while writing, is removed). Writing never throws either: a folder that
 // cannot be created, a read-only home or a full disk only mean no file (the cache only saves

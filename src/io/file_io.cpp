@@ -12,6 +12,7 @@
 
 #include <cnnlab/core/error.hpp>
 
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cstdio>
@@ -23,6 +24,7 @@
 #include <fcntl.h>     // open, O_NONBLOCK, O_DIRECTORY
 #include <sys/stat.h>  // stat, S_ISREG
 #include <unistd.h>    // read, close, fsync, getpid
+#include <zlib.h>      // crc32
 
 namespace cnnlab::io_detail {
 namespace {
@@ -30,7 +32,8 @@ namespace {
 std::string errno_text(int err) { return std::string(" (") + std::strerror(err) + ")"; }
 
 std::string random_suffix() {
-  static std::mt19937_64 rng{std::random_device{}()};
+  // One generator per thread: threads saving at once must not share (and race on) one state.
+  thread_local std::mt19937_64 rng{std::random_device{}()};
   std::ostringstream s;
   s << std::hex << rng();
   return s.str();
@@ -160,6 +163,18 @@ void write_file_atomically(const std::string& path, const std::string& error_pre
   const int sync_errno = errno;
   ::close(dir_fd);
   if (!synced) fail("cannot sync the directory after the rename" + errno_text(sync_errno));
+}
+
+uint32_t crc32_update(uint32_t crc, const void* data, size_t n) {
+  const auto* p = static_cast<const Bytef*>(data);
+  uLong c = crc;
+  while (n > 0) {  // zlib's crc32() takes a 32-bit length: feed it in chunks
+    const auto chunk = static_cast<uInt>(std::min<size_t>(n, 1u << 30));
+    c = ::crc32(c, p, chunk);
+    p += chunk;
+    n -= chunk;
+  }
+  return static_cast<uint32_t>(c);
 }
 
 std::string_view LittleEndianFloats::add(const std::vector<float>& values) {

@@ -85,6 +85,10 @@ std::string temp_path_for(const std::string& path);
 void write_file_atomically(const std::string& path, const std::string& error_prefix,
                            const std::vector<std::string_view>& parts);
 
+// The CRC-32 (zlib's polynomial) of @p data[0 .. n-1] continued from @p crc (0 to start), for
+// any n: the checkpoint files and the Vulkan pipeline cache file check their bytes with it.
+uint32_t crc32_update(uint32_t crc, const void* data, size_t n);
+
 // Little-endian views of float arrays, for write_file_atomically(): on a little-endian machine
 // the arrays' own bytes, on a big-endian one byte-swapped copies kept alive by this object.
 class LittleEndianFloats {

@@ -19,7 +19,6 @@
 
 #include "file_io.hpp"
 
-#include <zlib.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -41,19 +40,6 @@ constexpr uint64_t kMaxHeaderBytes = 100'000'000;  // the reference implementati
 constexpr const char* kMetadataKey = "__metadata__";
 
 // ---- CRC-32 --------------------------------------------------------------------------------
-
-// zlib's crc32() takes a 32-bit length; feed it in chunks so any size works.
-uint32_t crc32_update(uint32_t crc, const void* data, size_t n) {
-  const auto* p = static_cast<const Bytef*>(data);
-  uLong c = crc;
-  while (n > 0) {
-    const auto chunk = static_cast<uInt>(std::min<size_t>(n, 1u << 30));
-    c = ::crc32(c, p, chunk);
-    p += chunk;
-    n -= chunk;
-  }
-  return static_cast<uint32_t>(c);
-}
 
 std::string hex8(uint32_t v) {
   char buf[9];
@@ -125,7 +111,7 @@ class Reader {
       const size_t bytes = a.values.size() * sizeof(float);
       if (!in_.read(a.values.data(), bytes))
         fail("read error in the data of tensor '" + a.name + "'");
-      crc = crc32_update(crc, a.values.data(), bytes);
+      crc = io_detail::crc32_update(crc, a.values.data(), bytes);
       io_detail::floats_from_little_endian(a.values.data(), a.values.size());
       out.tensors.push_back(std::move(a));
     }
@@ -337,7 +323,7 @@ void save_safetensors(const std::string& path, const SafetensorsFile& f) {
         {"dtype", "F32"}, {"shape", a.shape}, {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
     parts.push_back(data.add(a.values));
-    crc = crc32_update(crc, parts.back().data(), parts.back().size());
+    crc = io_detail::crc32_update(crc, parts.back().data(), parts.back().size());
   }
   json metadata = json::object();
   for (const auto& [k, v] : f.metadata) metadata[k] = v;
