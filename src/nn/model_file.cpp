@@ -38,11 +38,15 @@ using json = nlohmann::json;
 // One setting a layer may have in a file, its type and range, and where it goes in LayerSpec.
 struct FieldDef {
   const char* name;
-  enum Kind { integer, boolean, init_rule } kind;
+  enum Kind { integer, boolean, number, init_rule } kind;
   int64_t min = 0;  // integers only
   int64_t max = 0;
   const char* meaning;
   void (*set)(LayerSpec&, int64_t) = nullptr;  // integers and booleans (0/1)
+  // numbers (any JSON number, integer or not): the open or closed range and the setter
+  double lowest = 0, highest = 0;
+  bool lowest_excluded = false;  // true: the value must be > lowest (e.g. a positive epsilon)
+  void (*set_number)(LayerSpec&, double) = nullptr;
 };
 
 const FieldDef kFields[] = {
@@ -279,6 +283,21 @@ std::string suggestion(const std::string& word, const std::vector<std::string>& 
   return best.empty() ? "" : " (did you mean " + in_quotes(best) + "?)";
 }
 
+// A finite number in [lowest, highest] (or (lowest, highest] when @p lowest_excluded); @p what
+// names it in the message.
+double get_number(const json& j, double lowest, double highest, bool lowest_excluded,
+                  const std::string& what) {
+  if (!j.is_number()) throw Error(what + " must be a number, got " + show(j));
+  const double v = j.get<double>();
+  const bool low = lowest_excluded ? !(v > lowest) : !(v >= lowest);
+  if (low || !(v <= highest)) {
+    std::ostringstream range;
+    range << (lowest_excluded ? "(" : "[") << lowest << ", " << highest << "]";
+    throw Error(what + " must be in " + range.str() + ", got " + j.dump());
+  }
+  return v;
+}
+
 // An integer in [min, max]; @p what names it in the message.
 int64_t get_integer(const json& j, int64_t min, int64_t max, const std::string& what) {
   if (!j.is_number_integer()) throw Error(what + " must be an integer, got " + show(j));
@@ -355,6 +374,9 @@ void read_layer(const json& j, LayerSpec& s) {
     } else if (f.kind == FieldDef::boolean) {
       if (!value.is_boolean()) throw Error(field + " must be true or false, got " + show(value));
       f.set(s, value.get<bool>() ? 1 : 0);
+    } else if (f.kind == FieldDef::number) {
+      f.set_number(s, get_number(value, f.lowest, f.highest, f.lowest_excluded,
+                                 field + " (" + f.meaning + ")"));
     } else {
       const std::string rule = get_string(value, field);
       try {
