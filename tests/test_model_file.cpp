@@ -59,10 +59,11 @@ const std::string kHead = R"({"type": "flatten"}, {"type": "linear", "units": 10
 
 }  // namespace
 
-TEST_CASE("the built-in models are lenet5, cifar10_small, alexnet, vgg16 and xo_small",
+TEST_CASE("the built-in models: lenet5, cifar10_small, xo_small and the famous architectures",
           "[model-file]") {
-  CHECK(builtin_model_names() ==
-        std::vector<std::string>{"alexnet", "cifar10_small", "lenet5", "vgg16", "xo_small"});
+  CHECK(builtin_model_names() == std::vector<std::string>{"alexnet", "alexnet_grouped",
+                                                          "cifar10_small", "lenet5", "vgg16",
+                                                          "xo_small"});
   for (const std::string& name : builtin_model_names()) {
     const ModelSpec spec = load_model_spec(name);
     CHECK(spec.name == name);
@@ -72,7 +73,8 @@ TEST_CASE("the built-in models are lenet5, cifar10_small, alexnet, vgg16 and xo_
   }
   REQUIRE_THROWS_WITH(load_model_spec("resnet50"),
                       Contains("unknown model 'resnet50' (built-in models: alexnet, "
-                               "cifar10_small, lenet5, vgg16, xo_small; or give the path"));
+                               "alexnet_grouped, cifar10_small, lenet5, vgg16, xo_small; or give "
+                               "the path"));
 }
 
 TEST_CASE("LeNet-5: 61,706 parameters and the lecture's shapes", "[model-file]") {

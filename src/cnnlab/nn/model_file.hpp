@@ -119,8 +119,8 @@ LoadedModel parse_model(const std::string& json_text, const std::string& source,
 ///        `load_model("my_net.json", 1)`.
 LoadedModel load_model(const std::string& name_or_path, uint64_t seed);
 
-/// @brief The names of the built-in models, sorted: alexnet, cifar10_small, lenet5, vgg16,
-///        xo_small.
+/// @brief The names of the built-in models (models/*.json), sorted: alexnet, alexnet_grouped,
+///        cifar10_small, lenet5, vgg16, xo_small, ...
 std::vector<std::string> builtin_model_names();
 
 /// @brief The JSON text of a built-in model (the file models/NAME.json, embedded at build
