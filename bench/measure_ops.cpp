@@ -112,8 +112,9 @@ void bench_dropout(const Context& ctx, int64_t numel) {
   const Tensor x = random_tensor({numel}, be, 14);
   const double bytes = 2.0 * static_cast<double>(numel) * sizeof(float);
   uint64_t step = 0;
-  const Timing t = measure([&] { (void)dropout_forward(x, {.p = 0.5f, .seed = 1, .step = step++}); },
-                           [&] { be.synchronize(); }, ctx.rule);
+  const Timing t =
+      measure([&] { (void)dropout_forward(x, {.p = 0.5f, .seed = 1, .step = step++}); },
+              [&] { be.synchronize(); }, ctx.rule);
   report(ctx, "dropout", "fwd", bytes / t.median * 1e-9, "GB/s", t);
 }
 

@@ -508,9 +508,8 @@ std::vector<Row> batchnorm2d_rows(const Shape& xs, uint64_t& seed) {
                                 {.name = "dgamma", .shape = cs, .L = M},
                                 {.name = "dbeta", .shape = cs, .L = M}},
                     .run = [=](Backend& be, std::vector<Tensor>& out) {
-                      be.batchnorm2d_backward(x.to(be), dy.to(be), gamma.to(be),
-                                              from.mean.to(be), from.invstd.to(be), batch,
-                                              out[0], out[1], out[2]);
+                      be.batchnorm2d_backward(x.to(be), dy.to(be), gamma.to(be), from.mean.to(be),
+                                              from.invstd.to(be), batch, out[0], out[1], out[2]);
                     }});
   }
   return rows;
@@ -531,9 +530,9 @@ std::vector<Row> dropout_rows(const Shape& s, uint64_t& seed) {
     sh << to_string(s) << " p=" << prob << " seed=" << p.seed << " step=" << p.step;
     rows.push_back(one_output("dropout", "dropout_forward", sh.str(), s, 1,
                               [=](Backend& be, Tensor& y) { be.dropout_forward(x.to(be), p, y); }));
-    rows.push_back(one_output("dropout", "dropout_backward", sh.str(), s, 1, [=](Backend& be, Tensor& dx) {
-      be.dropout_backward(dy.to(be), p, dx);
-    }));
+    rows.push_back(
+        one_output("dropout", "dropout_backward", sh.str(), s, 1,
+                   [=](Backend& be, Tensor& dx) { be.dropout_backward(dy.to(be), p, dx); }));
   }
   return rows;
 }
@@ -635,8 +634,8 @@ TEST_CASE("cross-backend: dropout masks are identical bit for bit on every backe
           "[cross-backend][dropout]") {
   const std::vector<std::string> names = fast_backends();
   const Shape s = {3, 7, 33, 35};
-  const Tensor ones = Tensor::from_vector(s, std::vector<float>(static_cast<size_t>(numel(s)), 1.0f),
-                                          reference_backend());
+  const Tensor ones = Tensor::from_vector(
+      s, std::vector<float>(static_cast<size_t>(numel(s)), 1.0f), reference_backend());
   for (const DropoutParams p : {DropoutParams{.p = 0.5f, .seed = 1, .step = 0},
                                 DropoutParams{.p = 0.1f, .seed = 42, .step = 7},
                                 DropoutParams{.p = 0.9f, .seed = 1ull << 40, .step = 1ull << 33}}) {

@@ -195,9 +195,9 @@ TEST_CASE("batchnorm2d backward matches finite differences, training and evaluat
     GradcheckSpec s = input({2, 3, 5, 5});
     s.eval = eval;
     expect_gradients_match("batchnorm2d", s);  // x, gamma and beta
-    s.input = {1, 2, 3, 4};                     // batch 1: statistics over one image's plane
+    s.input = {1, 2, 3, 4};                    // batch 1: statistics over one image's plane
     expect_gradients_match("batchnorm2d", s);
-    s.input = {6, 4, 1, 1};                     // 1x1 planes: statistics over the batch only
+    s.input = {6, 4, 1, 1};  // 1x1 planes: statistics over the batch only
     expect_gradients_match("batchnorm2d", s);
   }
 }

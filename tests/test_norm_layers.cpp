@@ -20,8 +20,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -31,7 +31,9 @@ namespace fs = std::filesystem;
 
 namespace {
 Backend& ref() { return reference_backend(); }
-Tensor make(const Shape& s, const std::vector<float>& v) { return Tensor::from_vector(s, v, ref()); }
+Tensor make(const Shape& s, const std::vector<float>& v) {
+  return Tensor::from_vector(s, v, ref());
+}
 Tensor filled(const Shape& s, float v) {
   return make(s, std::vector<float>(static_cast<size_t>(numel(s)), v));
 }
@@ -53,9 +55,8 @@ TEST_CASE("batchnorm2d: one channel of 4 values worked by hand, forward, running
   // unbiased 14/3.
   const Tensor x = make({2, 1, 1, 2}, {1, 2, 3, 6});
   Tensor rm = filled({1}, 0.0f), rv = filled({1}, 1.0f);
-  const BatchNormForward f =
-      batchnorm2d_forward_train(x, filled({1}, 2.0f), filled({1}, 0.5f), rm, rv,
-                                {.eps = 1e-5f, .momentum = 0.1f});
+  const BatchNormForward f = batchnorm2d_forward_train(x, filled({1}, 2.0f), filled({1}, 0.5f), rm,
+                                                       rv, {.eps = 1e-5f, .momentum = 0.1f});
   const double is = 1.0 / std::sqrt(3.5 + 1e-5);
   check_close(f.mean, {3.0});
   check_close(f.invstd, {is});
@@ -72,7 +73,8 @@ TEST_CASE("batchnorm2d: one channel of 4 values worked by hand, forward, running
   check_close(g.dgamma, {-2 * is});
   const double xh[4] = {-2 * is, -1 * is, 0, 3 * is}, d[4] = {1, 0, 0, 0};
   std::vector<double> dx(4);
-  for (int i = 0; i < 4; ++i) dx[static_cast<size_t>(i)] = 2 * is * (d[i] - 0.25 - xh[i] * xh[0] / 4);
+  for (int i = 0; i < 4; ++i)
+    dx[static_cast<size_t>(i)] = 2 * is * (d[i] - 0.25 - xh[i] * xh[0] / 4);
   check_close(g.dx, dx);
   // the gradient of a normalised output sums to zero over the channel
   const std::vector<float> v = g.dx.to_vector();
@@ -89,13 +91,15 @@ TEST_CASE("batchnorm2d: one channel of 4 values worked by hand, forward, running
 
 TEST_CASE("bad input: batchnorm2d shapes, statistics and settings", "[bad-input][batchnorm]") {
   const Tensor x = filled({2, 3, 4, 4}, 1.0f), c3 = filled({3}, 1.0f), c2 = filled({2}, 1.0f);
-  REQUIRE_THROWS_WITH(batchnorm2d_forward_train(filled({2, 3, 4}, 1.0f), c3, c3, c3, c3),
-                      Contains("batchnorm2d_forward_train: x must be 4-D [N, C, H, W], got shape [2, 3, 4]"));
+  REQUIRE_THROWS_WITH(
+      batchnorm2d_forward_train(filled({2, 3, 4}, 1.0f), c3, c3, c3, c3),
+      Contains("batchnorm2d_forward_train: x must be 4-D [N, C, H, W], got shape [2, 3, 4]"));
   REQUIRE_THROWS_WITH(batchnorm2d_forward_train(x, c2, c3, c3, c3),
                       Contains("gamma has shape [2], expected [3] (one value per channel of x "
                                "[2, 3, 4, 4])"));
-  REQUIRE_THROWS_WITH(batchnorm2d_forward_eval(x, c3, c3, c3, c2),
-                      Contains("batchnorm2d_forward_eval: running_var has shape [2], expected [3]"));
+  REQUIRE_THROWS_WITH(
+      batchnorm2d_forward_eval(x, c3, c3, c3, c2),
+      Contains("batchnorm2d_forward_eval: running_var has shape [2], expected [3]"));
   REQUIRE_THROWS_WITH(batchnorm2d_forward_train(x, c3, c3, c3, Tensor()),
                       Contains("give both running_mean and running_var, or neither"));
   REQUIRE_THROWS_WITH(
@@ -133,8 +137,8 @@ TEST_CASE("BatchNorm2d: training moves the running statistics, evaluation uses t
 
   bn.set_mode(Mode::eval);
   const Tensor ye = bn.forward(make({1, 2, 1, 1}, {1.5f, 2.5f}));
-  check_close(ye, {(1.5 - 1.5) / std::sqrt(0.5 + 10.0 / 3.0 + 1e-5),
-                   (2.5 - 2.5) / std::sqrt(0.5 + 1e-5)});
+  check_close(
+      ye, {(1.5 - 1.5) / std::sqrt(0.5 + 10.0 / 3.0 + 1e-5), (2.5 - 2.5) / std::sqrt(0.5 + 1e-5)});
   const Tensor ye2 = bn.forward(make({1, 2, 1, 1}, {3.5f, 2.5f}));
   check_close(ye2, {2.0 / std::sqrt(0.5 + 10.0 / 3.0 + 1e-5), 0.0});
   check_close(bn.running_mean.value, {1.5, 2.5});  // evaluation changes nothing
@@ -218,10 +222,10 @@ TEST_CASE("Dropout layer: a new reproducible mask per training batch, identity i
   for (size_t i = 0; i < a1.size(); ++i) CHECK(da[i] == (a1[i] != 0 ? 6.0f : 0.0f));  // same mask
   const std::vector<float> a2 = a.forward(x).to_vector();
   CHECK(a.step() == 2);
-  CHECK(a1 != a2);                                   // the next batch gets a new mask
-  CHECK(b.forward(x).to_vector() == a1);             // same seed: same stream
+  CHECK(a1 != a2);                        // the next batch gets a new mask
+  CHECK(b.forward(x).to_vector() == a1);  // same seed: same stream
   CHECK(b.forward(x).to_vector() == a2);
-  CHECK(c.forward(x).to_vector() != a1);             // another seed: another stream
+  CHECK(c.forward(x).to_vector() != a1);  // another seed: another stream
   a.set_mode(Mode::eval);
   CHECK(a.forward(x).to_vector() == x.to_vector());  // evaluation: the identity
   CHECK(a.step() == 2);
@@ -271,9 +275,10 @@ TEST_CASE("model files: batchnorm2d and dropout types, their fields and their er
   REQUIRE_THROWS_WITH(parse_model(bad_eps, "test", 1), Contains("\"eps\""));
 }
 
-TEST_CASE("checkpoint: a trained batch-norm model keeps its running statistics, and evaluation "
-          "uses them",
-          "[batchnorm][checkpoint]") {
+TEST_CASE(
+    "checkpoint: a trained batch-norm model keeps its running statistics, and evaluation "
+    "uses them",
+    "[batchnorm][checkpoint]") {
   const fs::path dir = fs::temp_directory_path() / "cnnlab_test_bn_checkpoint";
   fs::remove_all(dir);
   fs::create_directories(dir);
@@ -281,9 +286,7 @@ TEST_CASE("checkpoint: a trained batch-norm model keeps its running statistics, 
   const Dataset train = subset(all, 0, 128), test = subset(all, 128, 64);
   const std::string path = (dir / "bn.safetensors").string();
   fs::path model_file = dir / "bn_small.json";
-  {
-    std::ofstream(model_file) << kBnModel;
-  }
+  { std::ofstream(model_file) << kBnModel; }
   TrainOptions o{.epochs = 1,
                  .batch_size = 32,
                  .seed = 5,

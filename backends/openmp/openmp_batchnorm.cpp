@@ -110,9 +110,8 @@ void OpenMPBackend::batchnorm2d_forward_eval(const Tensor& x, const Tensor& gamm
 }
 
 void OpenMPBackend::batchnorm2d_backward(const Tensor& x, const Tensor& dy, const Tensor& gamma,
-                                         const Tensor& mean, const Tensor& invstd,
-                                         bool batch_stats, Tensor& dx, Tensor& dgamma,
-                                         Tensor& dbeta) {
+                                         const Tensor& mean, const Tensor& invstd, bool batch_stats,
+                                         Tensor& dx, Tensor& dgamma, Tensor& dbeta) {
   const int64_t N = x.dim(0), C = x.dim(1), S = x.dim(2) * x.dim(3), M = N * S, planes = N * C;
   const float *xv = x.data(), *g = dy.data(), *mu = mean.data(), *is = invstd.data();
   // 1. per plane: Σdy and Σdy·(x − mean)
@@ -131,7 +130,8 @@ void OpenMPBackend::batchnorm2d_backward(const Tensor& x, const Tensor& dy, cons
     s2[static_cast<size_t>(pl)] = b;
   }
   // 2. per channel: dbeta, dgamma, and dx = A·dy + B·(x − mean) + D
-  std::vector<float> A(static_cast<size_t>(C)), B(static_cast<size_t>(C)), D(static_cast<size_t>(C));
+  std::vector<float> A(static_cast<size_t>(C)), B(static_cast<size_t>(C)),
+      D(static_cast<size_t>(C));
   for (int64_t c = 0; c < C; ++c) {
     double a = 0, b = 0;
     for (int64_t n = 0; n < N; ++n) {

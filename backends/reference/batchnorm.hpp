@@ -18,8 +18,9 @@
 // Backward in training mode: μ and σ depend on every x_j of the channel. With g_i = γ·dy_i the
 // gradient with respect to xhat (dL/dxhat_i = g_i), the chain rule through xhat_i = (x_i − μ)σ⁻¹:
 //   ∂xhat_i/∂x_j = σ⁻¹·(δ_ij − 1/M) − (x_i − μ)·σ⁻²·∂σ/∂x_j,   ∂σ/∂x_j = (x_j − μ)/(M·σ)
-//   (the Σ(x_i − μ) = 0 term of ∂var/∂x_j drops), so ∂xhat_i/∂x_j = σ⁻¹·(δ_ij − 1/M − xhat_i·xhat_j/M).
-//   dx_j = Σ_i g_i ∂xhat_i/∂x_j = σ⁻¹·(g_j − (1/M)Σ_i g_i − xhat_j·(1/M)Σ_i g_i·xhat_i)
+//   (the Σ(x_i − μ) = 0 term of ∂var/∂x_j drops), so ∂xhat_i/∂x_j = σ⁻¹·(δ_ij − 1/M −
+//   xhat_i·xhat_j/M). dx_j = Σ_i g_i ∂xhat_i/∂x_j = σ⁻¹·(g_j − (1/M)Σ_i g_i − xhat_j·(1/M)Σ_i
+//   g_i·xhat_i)
 //        = γ·σ⁻¹·(dy_j − mean(dy) − xhat_j·mean(dy·xhat))
 //        = γ·σ⁻¹·(dy_j − dβ/M − xhat_j·dγ/M).
 // So the backward needs only the saved μ and σ⁻¹ (recomputing xhat from x), two per-channel
@@ -75,8 +76,8 @@ void batchnorm2d_forward_eval(const T* x, const T* gamma, const T* beta, const T
                               const T* running_var, T* y, T* invstd, int64_t N, int64_t C,
                               int64_t S, T eps) {
   for (int64_t c = 0; c < C; ++c) {
-    const T is = static_cast<T>(1.0 / std::sqrt(static_cast<double>(running_var[c]) +
-                                                static_cast<double>(eps)));
+    const T is = static_cast<T>(
+        1.0 / std::sqrt(static_cast<double>(running_var[c]) + static_cast<double>(eps)));
     invstd[c] = is;
     for (int64_t n = 0; n < N; ++n)
       for (int64_t s = 0; s < S; ++s) {

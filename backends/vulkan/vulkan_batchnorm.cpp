@@ -38,8 +38,8 @@ Sizes sizes_of(const Tensor& x) {
 
 /// batchnorm_channel.comp in @p mode over the C channels.
 void channel_pass(Impl& m, const char* op, uint32_t mode, const BufferPtr& a, const BufferPtr& b,
-                  const BufferPtr& out, const BufferPtr& rmean, const BufferPtr& rvar,
-                  uint64_t C, const BatchNormParams& p, float unbias) {
+                  const BufferPtr& out, const BufferPtr& rmean, const BufferPtr& rvar, uint64_t C,
+                  const BatchNormParams& p, float unbias) {
   const bool update = rmean != nullptr;
   Push push;
   push.u(C).u(update ? 1 : 0).f(p.eps).f(p.momentum).f(unbias);
@@ -80,8 +80,8 @@ void VulkanBackend::batchnorm2d_forward_train(const Tensor& x, const Tensor& gam
   Impl& m = *impl_;
   const Sizes s = sizes_of(x);
   const float inv_m = 1.0f / static_cast<float>(s.M);
-  reduce_rows(m, op, vk::ROW_REDUCE_SUM, Impl::buf(x), Impl::buf(x), s.C, s.M, s.S,
-              Impl::buf(mean), inv_m);
+  reduce_rows(m, op, vk::ROW_REDUCE_SUM, Impl::buf(x), Impl::buf(x), s.C, s.M, s.S, Impl::buf(mean),
+              inv_m);
   const BufferPtr var = m.temp(s.C, "batch norm variances");
   reduce_rows(m, op, vk::ROW_REDUCE_CENTERED_SQ, Impl::buf(x), Impl::buf(x), s.C, s.M, s.S, var,
               inv_m, Impl::buf(mean));
@@ -109,9 +109,8 @@ void VulkanBackend::batchnorm2d_forward_eval(const Tensor& x, const Tensor& gamm
 }
 
 void VulkanBackend::batchnorm2d_backward(const Tensor& x, const Tensor& dy, const Tensor& gamma,
-                                         const Tensor& mean, const Tensor& invstd,
-                                         bool batch_stats, Tensor& dx, Tensor& dgamma,
-                                         Tensor& dbeta) {
+                                         const Tensor& mean, const Tensor& invstd, bool batch_stats,
+                                         Tensor& dx, Tensor& dgamma, Tensor& dbeta) {
   const char* op = "batchnorm2d_backward";
   Impl& m = *impl_;
   const Sizes s = sizes_of(x);
@@ -120,8 +119,8 @@ void VulkanBackend::batchnorm2d_backward(const Tensor& x, const Tensor& dy, cons
   const BufferPtr centred = m.temp(s.C, "batch norm sums of dy·(x − mean)");
   reduce_rows(m, op, vk::ROW_REDUCE_CENTERED_DOT, Impl::buf(dy), Impl::buf(x), s.C, s.M, s.S,
               centred, 1.0f, Impl::buf(mean));
-  channel_pass(m, op, vk::BN_CHANNEL_DGAMMA, centred, Impl::buf(invstd), Impl::buf(dgamma),
-               nullptr, nullptr, s.C, BatchNormParams{}, 1.0f);
+  channel_pass(m, op, vk::BN_CHANNEL_DGAMMA, centred, Impl::buf(invstd), Impl::buf(dgamma), nullptr,
+               nullptr, s.C, BatchNormParams{}, 1.0f);
   apply_pass(m, op, batch_stats ? vk::BN_APPLY_BACKWARD_BATCH : vk::BN_APPLY_BACKWARD_FIXED, s,
              Impl::buf(x), Impl::buf(dy), Impl::buf(mean), Impl::buf(invstd), Impl::buf(gamma),
              Impl::buf(dbeta), Impl::buf(dgamma), Impl::buf(dx));

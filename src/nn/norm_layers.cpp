@@ -85,7 +85,8 @@ Tensor BatchNorm2d::backward(const Tensor& dy, bool need_dx) {
   require_forward(x_);
   // dβ = Σ dy, dγ = Σ dy·xhat, dx = γσ⁻¹(dy − mean(dy) − xhat·mean(dy·xhat)): the derivation
   // is next to the forward kernel in backends/reference/batchnorm.hpp.
-  BatchNormGrads g = batchnorm2d_backward(x_, dy, weight.value, mean_, invstd_, /*batch_stats=*/true);
+  BatchNormGrads g =
+      batchnorm2d_backward(x_, dy, weight.value, mean_, invstd_, /*batch_stats=*/true);
   accumulate_grad(weight, g.dgamma);
   accumulate_grad(bias, g.dbeta);
   forget();

@@ -36,8 +36,8 @@ void require_channels(const std::string& op, const char* name, const Tensor& t, 
   if (!t.defined()) throw Error(op + ": " + name + " is an undefined tensor");
   if (t.shape() != Shape{x.dim(1)})
     throw Error(op + ": " + name + " has shape " + to_string(t.shape()) + ", expected [" +
-                std::to_string(x.dim(1)) + "] (one value per channel of x " +
-                to_string(x.shape()) + ")");
+                std::to_string(x.dim(1)) + "] (one value per channel of x " + to_string(x.shape()) +
+                ")");
   if (&t.backend() != &x.backend())
     throw Error(op + ": tensors live on different backends (" + x.backend().name() + " and " +
                 t.backend().name() + "); move them explicitly with Tensor::to() first");
@@ -45,9 +45,9 @@ void require_channels(const std::string& op, const char* name, const Tensor& t, 
 
 }  // namespace
 
-BatchNormForward batchnorm2d_forward_train(const Tensor& x, const Tensor& gamma,
-                                           const Tensor& beta, Tensor running_mean,
-                                           Tensor running_var, const BatchNormParams& p) {
+BatchNormForward batchnorm2d_forward_train(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                                           Tensor running_mean, Tensor running_var,
+                                           const BatchNormParams& p) {
   const std::string op = "batchnorm2d_forward_train";
   require_image(op, x);
   validate(p, op);
@@ -84,8 +84,7 @@ BatchNormForward batchnorm2d_forward_eval(const Tensor& x, const Tensor& gamma, 
   require_channels(op, "running_mean", running_mean, x);
   require_channels(op, "running_var", running_var, x);
   Backend& be = x.backend();
-  BatchNormForward out{Tensor::empty(x.shape(), be), running_mean,
-                       Tensor::empty({x.dim(1)}, be)};
+  BatchNormForward out{Tensor::empty(x.shape(), be), running_mean, Tensor::empty({x.dim(1)}, be)};
   be.batchnorm2d_forward_eval(x, gamma, beta, running_mean, running_var, p, out.y, out.invstd);
   return out;
 }

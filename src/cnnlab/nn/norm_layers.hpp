@@ -45,7 +45,7 @@ class BatchNorm2d final : public Layer {
   /// @brief γ = 1, β = 0, running mean 0 and running variance 1 (as PyTorch's reset).
   void reset_parameters(std::mt19937_64& rng) override;
   void forget() override;
-  int64_t channels() const { return channels_; }              ///< C
+  int64_t channels() const { return channels_; }                ///< C
   const BatchNormOptions& options() const { return options_; }  ///< the settings
 
   Parameter weight;        ///< γ [C]

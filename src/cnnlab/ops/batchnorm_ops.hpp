@@ -34,9 +34,9 @@ struct BatchNormGrads {
 /// @throws Error unless x is 4-D [N, C, H, W] with every dimension at least 1, gamma and beta
 ///         (and the running statistics, both or neither) are [C] on x's backend, each channel
 ///         has M = N·H·W >= 2 values (a variance of one value is meaningless) and @p p is valid.
-BatchNormForward batchnorm2d_forward_train(const Tensor& x, const Tensor& gamma,
-                                           const Tensor& beta, Tensor running_mean,
-                                           Tensor running_var, const BatchNormParams& p = {});
+BatchNormForward batchnorm2d_forward_train(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                                           Tensor running_mean, Tensor running_var,
+                                           const BatchNormParams& p = {});
 /// @brief Evaluation-mode batch norm with the running statistics (nothing is updated).
 /// @throws Error as the training version (M = 1 is fine here).
 BatchNormForward batchnorm2d_forward_eval(const Tensor& x, const Tensor& gamma, const Tensor& beta,

@@ -48,8 +48,7 @@ struct DropoutMask {
 
   /// @brief Whether element @p i is kept.
   constexpr bool keep(uint64_t i) const {
-    return !drop_all &&
-           dropout_mix32(key ^ dropout_mix32(static_cast<uint32_t>(i))) >= threshold;
+    return !drop_all && dropout_mix32(key ^ dropout_mix32(static_cast<uint32_t>(i))) >= threshold;
   }
 };
 

@@ -28,7 +28,9 @@ std::vector<NamedTensor> run_batchnorm2d(const OpCall& call) {
   const int64_t C = x.dim(1);
   const auto given_or = [&](const char* name, float fill) {
     const Tensor t = call.input(name);
-    return t.defined() ? t : Tensor::from_vector({C}, std::vector<float>(static_cast<size_t>(C), fill), be);
+    return t.defined()
+               ? t
+               : Tensor::from_vector({C}, std::vector<float>(static_cast<size_t>(C), fill), be);
   };
   const Tensor gamma = given_or("gamma", 1.0f), beta = given_or("beta", 0.0f);
   const Tensor rmean = given_or("running_mean", 0.0f), rvar = given_or("running_var", 1.0f);
@@ -86,8 +88,8 @@ GradcheckCase make_batchnorm2d_case(const GradcheckSpec& spec, std::mt19937_64& 
                                             rvar.data(), y.data(), invstd.data(), N, C, S, kEps);
     } else {
       ref::batchnorm2d_forward_train<double>(a[0].data(), a[1].data(), a[2].data(), y.data(),
-                                             mean.data(), invstd.data(), nullptr, nullptr, N, C,
-                                             S, kEps, 0.1);
+                                             mean.data(), invstd.data(), nullptr, nullptr, N, C, S,
+                                             kEps, 0.1);
     }
   };
   c.forward = [stats](const Args& a) {
@@ -134,7 +136,8 @@ std::vector<OpInfo> batchnorm_ops() {
        .outputs = {{.name = "y", .shape = "[N,C,H,W]", .about = "the normalised images"}},
        .grads = {{.name = "dx",
                   .shape = "[N,C,H,W]",
-                  .about = "gamma/sigma (dy - mean(dy) - xhat mean(dy xhat)); --eval: gamma/sigma dy"},
+                  .about =
+                      "gamma/sigma (dy - mean(dy) - xhat mean(dy xhat)); --eval: gamma/sigma dy"},
                  {.name = "dgamma", .shape = "[C]", .about = "sum of dy * xhat"},
                  {.name = "dbeta", .shape = "[C]", .about = "sum of dy"}},
        .example = "--x x.npy --dy dy.npy",
