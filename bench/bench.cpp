@@ -69,6 +69,10 @@ int run_set(const Context& ctx, const CaseSet& set, const std::regex& only) {
     if (wanted(p.name)) run_case(be + p.name, failures, [&] { bench_maxpool(ctx, p); });
   if (set.relu_numel > 0 && wanted("relu"))
     run_case(be + "relu", failures, [&] { bench_relu(ctx, set.relu_numel); });
+  for (const NormCase& n : set.batchnorms)
+    if (wanted(n.name)) run_case(be + n.name, failures, [&] { bench_batchnorm(ctx, n); });
+  if (set.dropout_numel > 0 && wanted("dropout"))
+    run_case(be + "dropout", failures, [&] { bench_dropout(ctx, set.dropout_numel); });
   if (wanted("lenet5_step"))
     run_case(be + "lenet5_step", failures, [&] { bench_lenet(ctx, set.lenet_batch); });
   if (set.dispatch_ops > 0 && wanted("dispatch_overhead"))

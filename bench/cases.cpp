@@ -24,6 +24,9 @@ CaseSet cpu_set(bool passes) {
   if (passes) s.conv_dirs.insert(s.conv_dirs.end(), {"bwd_data", "bwd_wgt"});
   s.gemms = {{"sgemm2048", "SGEMM 2048³", 2048}};
   s.pools = {{"maxpool", "max pool 2×2/2, 64×64×56×56", 64, 64, 56, 56}};
+  // the 32×64×56×56, scaled down to 8 images for a 2-core machine (25.7 MB of x)
+  s.batchnorms = {{"batchnorm", "batch norm train, 8×64×56×56", 8, 64, 56, 56}};
+  s.dropout_numel = int64_t{16} << 20;  // 16 M floats: 64 MB in, 64 MB out
   s.dispatch_ops = 10000;
   return s;
 }
@@ -42,6 +45,8 @@ CaseSet gpu_set() {
   s.gemms = {{"sgemm4096", "SGEMM 4096³", 4096}, {"sgemm8192", "SGEMM 8192³", 8192}};
   s.pools = {{"maxpool_112", "max pool 2×2/2, 64×64×112×112", 64, 64, 112, 112}};
   s.relu_numel = int64_t{64} << 20;  // 64 M floats: 256 MB in, 256 MB out
+  s.batchnorms = {{"batchnorm_32", "batch norm train, 32×64×56×56", 32, 64, 56, 56}};
+  s.dropout_numel = int64_t{64} << 20;
   s.dispatch_ops = 10000;
   return s;
 }
@@ -58,6 +63,8 @@ CaseSet tiny_set() {
   s.gemms = {{"sgemm256", "SGEMM 256³", 256}};
   s.pools = {{"maxpool_28", "max pool 2×2/2, 4×8×28×28", 4, 8, 28, 28}};
   s.relu_numel = int64_t{1} << 16;
+  s.batchnorms = {{"batchnorm_tiny", "batch norm train, 2×8×14×14", 2, 8, 14, 14}};
+  s.dropout_numel = int64_t{1} << 16;
   s.lenet_batch = 8;
   s.dispatch_ops = 500;
   return s;

@@ -39,6 +39,13 @@ struct PoolCase {
   int64_t N, C, H, W;
 };
 
+/// @brief Batch norm in training mode on x (N, C, H, W), through the ops API ("fwd": forward with
+///        the running statistics' update, "fwd+bwd": that and the backward).
+struct NormCase {
+  std::string name, label;
+  int64_t N, C, H, W;
+};
+
 /// @brief One benchmark's list of cases (see the file comment for the three sets).
 struct CaseSet {
   std::string flop_unit;               ///< "GFLOP/s" or "TFLOP/s"
@@ -46,10 +53,12 @@ struct CaseSet {
   std::vector<std::string> conv_dirs;  ///< fwd, fwd+bwd, bwd_data, bwd_wgt: what to time
   std::vector<GemmCase> gemms;
   std::vector<PoolCase> pools;
-  int64_t relu_numel = 0;    ///< ReLU case ("relu": ops / prealloc) on this many floats; 0: none
-  int64_t lenet_batch = 64;  ///< the LeNet-5 training step ("lenet5_step")
-  int64_t dispatch_ops = 0;  ///< tiny ReLUs recorded back to back ("dispatch_overhead")
-  int64_t dispatch_numel = 256;  ///< floats per tiny ReLU
+  int64_t relu_numel = 0;  ///< ReLU case ("relu": ops / prealloc) on this many floats; 0: none
+  std::vector<NormCase> batchnorms;  ///< batch norm (train mode), GB/s
+  int64_t dropout_numel = 0;         ///< dropout (p = 0.5, fwd) on this many floats; 0: none
+  int64_t lenet_batch = 64;          ///< the LeNet-5 training step ("lenet5_step")
+  int64_t dispatch_ops = 0;          ///< tiny ReLUs recorded back to back ("dispatch_overhead")
+  int64_t dispatch_numel = 256;      ///< floats per tiny ReLU
 };
 
 /// @brief The case set named @p size ("cpu", "gpu" or "tiny"); @p passes adds bwd_data and

@@ -74,6 +74,27 @@ def torch_results(bench, threads, only, min_time):
             with torch.no_grad():
                 tp = run_time(lambda: F.max_pool2d(x, 2, 2), min_time)
             rows.append(("maxpool", "fwd", t, nbytes / tp * 1e-9, "GB/s"))
+        if only.search("batchnorm"):  # training mode, as ours: batch statistics + running update
+            x = torch.randn(8, 64, 56, 56, requires_grad=True)
+            g, bt = torch.randn(64, requires_grad=True), torch.randn(64, requires_grad=True)
+            rm, rv = torch.zeros(64), torch.ones(64)
+            dy = torch.randn_like(x)
+            nbytes = x.numel() * 4
+            with torch.no_grad():
+                tf = run_time(lambda: F.batch_norm(x, rm, rv, g, bt, training=True), min_time)
+            rows.append(("batchnorm", "fwd", t, 2 * nbytes / tf * 1e-9, "GB/s"))
+
+            def bn_fwdbwd():
+                out = F.batch_norm(x, rm, rv, g, bt, training=True)
+                torch.autograd.grad(out, (x, g, bt), dy)
+
+            tb = run_time(bn_fwdbwd, min_time)
+            rows.append(("batchnorm", "fwd+bwd", t, 5 * nbytes / tb * 1e-9, "GB/s"))
+        if only.search("dropout"):
+            x = torch.randn(16 << 20)
+            with torch.no_grad():
+                td = run_time(lambda: F.dropout(x, 0.5, training=True), min_time)
+            rows.append(("dropout", "fwd", t, 2 * x.numel() * 4 / td * 1e-9, "GB/s"))
         if only.search("lenet5_step"):
             ips = lenet_images_per_second(torch, min_time)
             rows.append(("lenet5_step", "train", t, ips, "img/s"))

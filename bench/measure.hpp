@@ -30,6 +30,11 @@ void bench_maxpool(const Context& ctx, const PoolCase& p);
 /// @brief ReLU on @p numel floats: "ops" = relu_forward of the ops API (a new output each call),
 ///        "prealloc" = Backend::relu_forward into one preallocated output.
 void bench_relu(const Context& ctx, int64_t numel);
+/// @brief Batch norm in training mode, forward and forward + backward, in GB/s of the
+///        unavoidable traffic (fwd: read x, write y; fwd+bwd: plus read x and dy, write dx).
+void bench_batchnorm(const Context& ctx, const NormCase& c);
+/// @brief Dropout forward (p = 0.5) on @p numel floats, GB/s (read x, write y).
+void bench_dropout(const Context& ctx, int64_t numel);
 
 /// @brief One LeNet-5 training step (demo::LeNet5, SGD momentum 0.9) on a batch of @p batch.
 void bench_lenet(const Context& ctx, int64_t batch);

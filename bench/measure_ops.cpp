@@ -87,6 +87,37 @@ void bench_relu(const Context& ctx, int64_t numel) {
   report(ctx, "relu", "prealloc", bytes / pre.median * 1e-9, "GB/s", pre);
 }
 
+void bench_batchnorm(const Context& ctx, const NormCase& c) {
+  Backend& be = ctx.backend;
+  const Tensor x = random_tensor({c.N, c.C, c.H, c.W}, be, 10);
+  const Tensor dy = random_tensor({c.N, c.C, c.H, c.W}, be, 11);
+  const Tensor gamma = random_tensor({c.C}, be, 12), beta = random_tensor({c.C}, be, 13);
+  Tensor rm = Tensor::zeros({c.C}, be), rv = Tensor::zeros({c.C}, be);
+  const double n = static_cast<double>(x.numel()) * sizeof(float);
+  auto sync = [&] { be.synchronize(); };
+  const Timing f =
+      measure([&] { (void)batchnorm2d_forward_train(x, gamma, beta, rm, rv); }, sync, ctx.rule);
+  report(ctx, c.name, "fwd", 2 * n / f.median * 1e-9, "GB/s", f);
+  const Timing fb = measure(
+      [&] {
+        const BatchNormForward o = batchnorm2d_forward_train(x, gamma, beta, rm, rv);
+        (void)batchnorm2d_backward(x, dy, gamma, o.mean, o.invstd, true);
+      },
+      sync, ctx.rule);
+  report(ctx, c.name, "fwd+bwd", 5 * n / fb.median * 1e-9, "GB/s", fb);
+}
+
+void bench_dropout(const Context& ctx, int64_t numel) {
+  Backend& be = ctx.backend;
+  const Tensor x = random_tensor({numel}, be, 14);
+  const double bytes = 2.0 * static_cast<double>(numel) * sizeof(float);
+  uint64_t step = 0;
+  const Timing t =
+      measure([&] { (void)dropout_forward(x, {.p = 0.5f, .seed = 1, .step = step++}); },
+              [&] { be.synchronize(); }, ctx.rule);
+  report(ctx, "dropout", "fwd", bytes / t.median * 1e-9, "GB/s", t);
+}
+
 void bench_lenet(const Context& ctx, int64_t batch) {
   Backend& be = ctx.backend;
   demo::LeNet5 net(be, 42);

@@ -11,6 +11,9 @@
 //   ROW_REDUCE_SOFTMAX_STATS  out[2·g] = m = max a,  out[2·g+1] = Σ e^(a − m)
 //   ROW_REDUCE_DOT            out[g] = Σ a · b
 //   ROW_REDUCE_SUM            out[g] = Σ a
+//   ROW_REDUCE_CENTERED_SQ    out[g] = Σ (a − c[r])²        (batch norm's variance; c = the means)
+//   ROW_REDUCE_CENTERED_DOT   out[g] = Σ a · (b − c[r])     (batch norm's Σ dy·(x − mean))
+// c (binding 3) holds one value per row, read by the CENTERED modes only.
 // With chunks = 1 the output is the row's final value; otherwise row_finish.comp combines the
 // chunks. Loops: 2·chunk/WG + 2·log2(WG) iterations at most (the host keeps chunk/WG = 16, more
 // only for rows so long that a row would otherwise need more than 8,192 chunks).
@@ -22,6 +25,7 @@ layout(constant_id = 1) const uint MODE = ROW_REDUCE_SOFTMAX_STATS;
 layout(std430, binding = 0) readonly buffer A { float a[]; };
 layout(std430, binding = 1) readonly buffer B { float b[]; };
 layout(std430, binding = 2) writeonly buffer Out { float outv[]; };
+layout(std430, binding = 3) readonly buffer C { float rowv[]; };
 
 layout(push_constant) uniform Push { uint rows, L, inner, chunk, chunks; } pc;
 
@@ -58,9 +62,13 @@ void main() {
     if (tid == 0) { outv[2 * g] = m; outv[2 * g + 1] = s; }
   } else {
     float s = 0.0;
+    const float centre = (MODE == ROW_REDUCE_CENTERED_SQ || MODE == ROW_REDUCE_CENTERED_DOT) ? rowv[r] : 0.0;
     for (uint e = begin; e < end; e += gl_WorkGroupSize.x) {
       const uint k = at(r, e);
-      s += MODE == ROW_REDUCE_DOT ? a[k] * b[k] : a[k];
+      if (MODE == ROW_REDUCE_DOT) s += a[k] * b[k];
+      else if (MODE == ROW_REDUCE_CENTERED_SQ) { const float d = a[k] - centre; s += d * d; }
+      else if (MODE == ROW_REDUCE_CENTERED_DOT) s += a[k] * (b[k] - centre);
+      else s += a[k];
     }
     s = combine(s, false);
     if (tid == 0) outv[g] = s;

@@ -47,6 +47,8 @@ CNNLAB_SHADER_CONST POOL_BACKWARD_GLOBAL_AVG = 2u;  // dx = dy[plane] / (H·W): 
 CNNLAB_SHADER_CONST ROW_REDUCE_SOFTMAX_STATS = 0u;  // (max, Σ e^(a − max)): 2 floats per result
 CNNLAB_SHADER_CONST ROW_REDUCE_DOT = 1u;            // Σ a·b
 CNNLAB_SHADER_CONST ROW_REDUCE_SUM = 2u;            // Σ a
+CNNLAB_SHADER_CONST ROW_REDUCE_CENTERED_SQ = 3u;    // Σ (a − c[row])²   (c: one value per row)
+CNNLAB_SHADER_CONST ROW_REDUCE_CENTERED_DOT = 4u;   // Σ a·(b − c[row])
 
 // ---- row_finish.comp (MODE): combines row_reduce's chunks, one invocation per row ----------
 CNNLAB_SHADER_CONST ROW_FINISH_SOFTMAX_STATS = 0u;  // merges (max, sum-exp) pairs
@@ -65,6 +67,16 @@ CNNLAB_SHADER_CONST CE_CHECK_NONE = 0xFFFFFFFFu;  // "no bad index" in the recor
 // ---- sgd_update.comp (MODE): one vec4 per invocation, in place ----------------------------
 CNNLAB_SHADER_CONST SGD_MOMENTUM = 0u;  // param −= lr · velocity
 CNNLAB_SHADER_CONST SGD_NESTEROV = 1u;  // param −= lr · (g + momentum · velocity)
+
+// ---- batchnorm_channel.comp (MODE): one invocation per channel --------------------------
+CNNLAB_SHADER_CONST BN_CHANNEL_TRAIN = 0u;   // invstd = 1/sqrt(var + eps); running stats update
+CNNLAB_SHADER_CONST BN_CHANNEL_EVAL = 1u;    // invstd = 1/sqrt(running_var + eps)
+CNNLAB_SHADER_CONST BN_CHANNEL_DGAMMA = 2u;  // dgamma = Σ dy·(x − mean) · invstd
+
+// ---- batchnorm_apply.comp (MODE): one invocation per element of [N, C, H, W] --------------
+CNNLAB_SHADER_CONST BN_APPLY_FORWARD = 0u;         // y = gamma·(x − mean)·invstd + beta
+CNNLAB_SHADER_CONST BN_APPLY_BACKWARD_BATCH = 1u;  // dx = gamma·invstd·(dy − dβ/M − xhat·dγ/M)
+CNNLAB_SHADER_CONST BN_APPLY_BACKWARD_FIXED = 2u;  // dx = gamma·invstd·dy (eval statistics)
 
 // ---- adam_update.comp (MODE): one vec4 per invocation, in place ----------------------------
 CNNLAB_SHADER_CONST ADAM_L2 = 0u;         // Adam: g = grad + wd · param

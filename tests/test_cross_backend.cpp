@@ -438,6 +438,105 @@ std::vector<Row> softmax_rows(const Shape& s, uint64_t& seed) {
   };
 }
 
+// ---- Batch norm: x [N, C, H, W], gamma, beta, statistics [C]; L = M = N·H·W per channel -------
+
+const std::vector<Shape> kBatchNormShapes = {
+    {2, 3, 7, 7},      // plain
+    {1, 5, 3, 5},      // batch 1, odd non-square planes
+    {4, 6, 1, 1},      // 1x1 planes: the statistics run over the batch only
+    {3, 16, 13, 13},   // more planes than a small machine has threads
+    {1, 2, 300, 300},  // long channels: 90,000 values each, more than lavapipe's loop limit
+    {16, 3, 2, 3},     // many short runs per channel
+};
+
+/// The rows of one x shape: training forward (with and without running statistics), evaluation
+/// forward, and the backward with batch and with fixed statistics. x in [1, 2) (means near 1.5,
+/// so a lost term shows), gamma in [0.5, 1.5), running variance in [0.5, 1.5).
+std::vector<Row> batchnorm2d_rows(const Shape& xs, uint64_t& seed) {
+  const int64_t C = xs[1], M = xs[0] * xs[2] * xs[3];
+  const Shape cs = {C};
+  const Tensor x = random_tensor(xs, ++seed, 1, 2), dy = random_tensor(xs, ++seed);
+  const Tensor gamma = random_tensor(cs, ++seed, 0.5f, 1.5f), beta = random_tensor(cs, ++seed);
+  const Tensor rmean = random_tensor(cs, ++seed), rvar = random_tensor(cs, ++seed, 0.5f, 1.5f);
+  const BatchNormParams p{.eps = 1e-5f, .momentum = 0.1f};
+  // the statistics the backward rows start from: the reference forward's
+  const BatchNormForward f = batchnorm2d_forward_train(x, gamma, beta, Tensor(), Tensor(), p);
+  const BatchNormForward fe = batchnorm2d_forward_eval(x, gamma, beta, rmean, rvar, p);
+  const std::string sh = "x " + to_string(xs);
+  std::vector<Row> rows = {
+      {.op = "batchnorm2d",
+       .call = "batchnorm2d_forward_train",
+       .shapes = sh,
+       .outputs = {{.name = "y", .shape = xs, .L = M},
+                   {.name = "mean", .shape = cs, .L = M},
+                   {.name = "invstd", .shape = cs, .L = M},
+                   {.name = "running_mean", .shape = cs, .L = M, .start = rmean},
+                   {.name = "running_var", .shape = cs, .L = M, .start = rvar}},
+       .run =
+           [=](Backend& be, std::vector<Tensor>& out) {
+             be.batchnorm2d_forward_train(x.to(be), gamma.to(be), beta.to(be), p, out[0], out[1],
+                                          out[2], out[3], out[4]);
+           }},
+      {.op = "batchnorm2d",
+       .call = "batchnorm2d_forward_train",
+       .shapes = sh + " no running statistics",
+       .outputs = {{.name = "y", .shape = xs, .L = M},
+                   {.name = "mean", .shape = cs, .L = M},
+                   {.name = "invstd", .shape = cs, .L = M}},
+       .run =
+           [=](Backend& be, std::vector<Tensor>& out) {
+             Tensor none;
+             be.batchnorm2d_forward_train(x.to(be), gamma.to(be), beta.to(be), p, out[0], out[1],
+                                          out[2], none, none);
+           }},
+      {.op = "batchnorm2d",
+       .call = "batchnorm2d_forward_eval",
+       .shapes = sh,
+       .outputs = {{.name = "y", .shape = xs, .L = 2}, {.name = "invstd", .shape = cs, .L = 1}},
+       .run =
+           [=](Backend& be, std::vector<Tensor>& out) {
+             be.batchnorm2d_forward_eval(x.to(be), gamma.to(be), beta.to(be), rmean.to(be),
+                                         rvar.to(be), p, out[0], out[1]);
+           }},
+  };
+  for (const bool batch : {true, false}) {
+    const BatchNormForward& from = batch ? f : fe;
+    rows.push_back({.op = "batchnorm2d",
+                    .call = "batchnorm2d_backward",
+                    .shapes = sh + (batch ? " batch statistics" : " fixed statistics"),
+                    .outputs = {{.name = "dx", .shape = xs, .L = batch ? M : 2},
+                                {.name = "dgamma", .shape = cs, .L = M},
+                                {.name = "dbeta", .shape = cs, .L = M}},
+                    .run = [=](Backend& be, std::vector<Tensor>& out) {
+                      be.batchnorm2d_backward(x.to(be), dy.to(be), gamma.to(be), from.mean.to(be),
+                                              from.invstd.to(be), batch, out[0], out[1], out[2]);
+                    }});
+  }
+  return rows;
+}
+
+// ---- Dropout: any shape; the mask must be the same bit for bit (exact test further down) -----
+
+const std::vector<Shape> kDropoutShapes = {{2, 3, 7, 7}, {1}, {1, 1, 1000, 1001}};
+
+/// Forward and backward for p = 0, 0.3, 0.5 and 1 (seeds and steps varied).
+std::vector<Row> dropout_rows(const Shape& s, uint64_t& seed) {
+  const Tensor x = random_tensor(s, ++seed), dy = random_tensor(s, ++seed);
+  std::vector<Row> rows;
+  uint64_t step = 0;
+  for (const float prob : {0.0f, 0.3f, 0.5f, 1.0f}) {
+    const DropoutParams p{.p = prob, .seed = seed, .step = step++};
+    std::ostringstream sh;
+    sh << to_string(s) << " p=" << prob << " seed=" << p.seed << " step=" << p.step;
+    rows.push_back(one_output("dropout", "dropout_forward", sh.str(), s, 1,
+                              [=](Backend& be, Tensor& y) { be.dropout_forward(x.to(be), p, y); }));
+    rows.push_back(
+        one_output("dropout", "dropout_backward", sh.str(), s, 1,
+                   [=](Backend& be, Tensor& dx) { be.dropout_backward(dy.to(be), p, dx); }));
+  }
+  return rows;
+}
+
 /// The rows of every shape set of a table, made by @p make; inputs take consecutive seeds after
 /// @p seed, which is left at the last one used.
 template <class Case>
@@ -492,6 +591,13 @@ std::vector<Row> elementwise_table() {
   return rows;
 }
 
+std::vector<Row> norm_table() {
+  uint64_t seed = 900;
+  std::vector<Row> rows = rows_of(kBatchNormShapes, seed, batchnorm2d_rows);
+  append(rows, rows_of(kDropoutShapes, seed, dropout_rows));
+  return rows;
+}
+
 }  // namespace
 
 TEST_CASE("cross-backend: conv2d forward, data and weight gradients", "[cross-backend][conv2d]") {
@@ -517,6 +623,35 @@ TEST_CASE("cross-backend: activations, softmax, loss, add, SGD and Adam",
   check_rows(elementwise_table());
 }
 
+TEST_CASE("cross-backend: batch norm (train, eval, backward) and dropout",
+          "[cross-backend][batchnorm][dropout]") {
+  check_rows(norm_table());
+}
+
+// The dropout mask is a pure function of (seed, step, index): every backend must keep exactly
+// the same elements and scale them to exactly the same value, not merely close ones.
+TEST_CASE("cross-backend: dropout masks are identical bit for bit on every backend",
+          "[cross-backend][dropout]") {
+  const std::vector<std::string> names = fast_backends();
+  const Shape s = {3, 7, 33, 35};
+  const Tensor ones = Tensor::from_vector(
+      s, std::vector<float>(static_cast<size_t>(numel(s)), 1.0f), reference_backend());
+  for (const DropoutParams p : {DropoutParams{.p = 0.5f, .seed = 1, .step = 0},
+                                DropoutParams{.p = 0.1f, .seed = 42, .step = 7},
+                                DropoutParams{.p = 0.9f, .seed = 1ull << 40, .step = 1ull << 33}}) {
+    const std::vector<float> expected = dropout_forward(ones, p).to_vector();
+    for (const std::string& name : names) {
+      Backend& be = backend_by_name(name);
+      const std::vector<float> got = dropout_forward(ones.to(be), p).to_vector();
+      INFO(name << " p=" << p.p << " seed=" << p.seed << " step=" << p.step);
+      REQUIRE(got.size() == expected.size());
+      size_t differ = 0;
+      for (size_t i = 0; i < got.size(); ++i) differ += got[i] != expected[i] ? 1 : 0;
+      CHECK(differ == 0);
+    }
+  }
+}
+
 // The table must keep up with the library: every Backend virtual (the one list in
 // cnnlab/core/backend_ops.inc) is called by some row, every op of the op registry that reaches
 // a backend has rows, and every row names an op that exists.
@@ -527,6 +662,7 @@ TEST_CASE("cross-backend: the table covers every Backend virtual and every regis
   append(rows, pool2d_table());
   append(rows, linear_table());
   append(rows, elementwise_table());
+  append(rows, norm_table());
   const auto has_row = [&](auto field, const std::string& value) {
     return std::any_of(rows.begin(), rows.end(), [&](const Row& r) { return r.*field == value; });
   };

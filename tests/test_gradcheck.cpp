@@ -188,3 +188,24 @@ TEST_CASE("check_gradient and gradcheck_op reject bad arguments", "[gradcheck][b
   GradcheckSpec s = conv({1, 1, 7, 7}, 1, 3, 3, 0, 1, 1);
   REQUIRE_THROWS_WITH(gradcheck_op("conv2d", s), Catch::Contains("stride 3 does not fit"));
 }
+
+TEST_CASE("batchnorm2d backward matches finite differences, training and evaluation mode",
+          "[gradcheck][batchnorm]") {
+  for (const bool eval : {false, true}) {
+    GradcheckSpec s = input({2, 3, 5, 5});
+    s.eval = eval;
+    expect_gradients_match("batchnorm2d", s);  // x, gamma and beta
+    s.input = {1, 2, 3, 4};                    // batch 1: statistics over one image's plane
+    expect_gradients_match("batchnorm2d", s);
+    s.input = {6, 4, 1, 1};  // 1x1 planes: statistics over the batch only
+    expect_gradients_match("batchnorm2d", s);
+  }
+}
+
+TEST_CASE("dropout backward matches finite differences", "[gradcheck][dropout]") {
+  for (const float p : {0.0f, 0.3f, 0.5f, 0.9f, 1.0f}) {
+    GradcheckSpec s = input({2, 3, 7, 7});
+    s.p = p;
+    expect_gradients_match("dropout", s);
+  }
+}

@@ -72,6 +72,8 @@ GradcheckSpec make_spec(const GradcheckArgs& a) {
   spec.pool = s.pool;
   spec.trans_a = s.trans_a;
   spec.trans_b = s.trans_b;
+  spec.eval = s.eval;
+  spec.p = s.p;
   return spec;
 }
 

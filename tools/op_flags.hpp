@@ -90,6 +90,8 @@ struct SettingFlags {
   int kernel = 3;       ///< conv2d's F (gradcheck); the pools' F only when --kernel is given
   int64_t filters = 4;  ///< gradcheck: conv2d's K, linear's D_out, matmul's columns
   bool ceil_mode = false, trans_a = false, trans_b = false, no_bias = false;
+  bool eval = false;  ///< batchnorm2d: evaluation mode (running statistics)
+  double p = 0.5;     ///< dropout: the drop probability
 
   /// Registers the flag of the registry setting @p name (help: @p help) on @p reg.
   void add(FlagRegistry& reg, const std::string& name, const std::string& help) {
@@ -116,6 +118,10 @@ struct SettingFlags {
       reg.flag(flag, trans_b, help);
     else if (name == "no_bias")
       reg.flag(flag, no_bias, help);
+    else if (name == "eval")
+      reg.flag(flag, eval, help);
+    else if (name == "p")
+      reg.number(flag, p, help, CLI::Range(0.0, 1.0));
     else
       throw std::logic_error("cnnlab: the registry's setting '" + name + "' has no flag");
   }
@@ -131,6 +137,8 @@ struct SettingFlags {
     s.pool.ceil_mode = ceil_mode;
     s.trans_a = trans_a;
     s.trans_b = trans_b;
+    s.eval = eval;
+    s.p = static_cast<float>(p);
     return s;
   }
 };

@@ -5,7 +5,9 @@
 #include "backends/reference/reference_backend.hpp"
 
 #include "backends/reference/activations.hpp"
+#include "backends/reference/batchnorm.hpp"
 #include "backends/reference/conv2d.hpp"
+#include "backends/reference/dropout.hpp"
 #include "backends/reference/elementwise.hpp"
 #include "backends/reference/linear.hpp"
 #include "backends/reference/pool2d.hpp"
@@ -114,6 +116,39 @@ void ReferenceBackend::softmax_cross_entropy_backward(const Tensor& logits, cons
                                                       float dloss, Tensor& dlogits) {
   ref::softmax_cross_entropy_backward<float>(logits.data(), labels.data(), dloss, dlogits.data(),
                                              logits.dim(0), logits.dim(1));
+}
+
+// ---- batch normalisation and dropout --------------------------------------------------------
+void ReferenceBackend::batchnorm2d_forward_train(const Tensor& x, const Tensor& gamma,
+                                                 const Tensor& beta, const BatchNormParams& p,
+                                                 Tensor& y, Tensor& mean, Tensor& invstd,
+                                                 Tensor& running_mean, Tensor& running_var) {
+  ref::batchnorm2d_forward_train<float>(x.data(), gamma.data(), beta.data(), y.data(), mean.data(),
+                                        invstd.data(), optional_data(running_mean),
+                                        optional_data(running_var), x.dim(0), x.dim(1),
+                                        x.dim(2) * x.dim(3), p.eps, p.momentum);
+}
+void ReferenceBackend::batchnorm2d_forward_eval(const Tensor& x, const Tensor& gamma,
+                                                const Tensor& beta, const Tensor& running_mean,
+                                                const Tensor& running_var, const BatchNormParams& p,
+                                                Tensor& y, Tensor& invstd) {
+  ref::batchnorm2d_forward_eval<float>(x.data(), gamma.data(), beta.data(), running_mean.data(),
+                                       running_var.data(), y.data(), invstd.data(), x.dim(0),
+                                       x.dim(1), x.dim(2) * x.dim(3), p.eps);
+}
+void ReferenceBackend::batchnorm2d_backward(const Tensor& x, const Tensor& dy, const Tensor& gamma,
+                                            const Tensor& mean, const Tensor& invstd,
+                                            bool batch_stats, Tensor& dx, Tensor& dgamma,
+                                            Tensor& dbeta) {
+  ref::batchnorm2d_backward<float>(x.data(), dy.data(), gamma.data(), mean.data(), invstd.data(),
+                                   batch_stats, dx.data(), dgamma.data(), dbeta.data(), x.dim(0),
+                                   x.dim(1), x.dim(2) * x.dim(3));
+}
+void ReferenceBackend::dropout_forward(const Tensor& x, const DropoutParams& p, Tensor& y) {
+  ref::dropout_apply<float>(x.data(), y.data(), x.numel(), dropout_mask(p));
+}
+void ReferenceBackend::dropout_backward(const Tensor& dy, const DropoutParams& p, Tensor& dx) {
+  ref::dropout_apply<float>(dy.data(), dx.data(), dy.numel(), dropout_mask(p));
 }
 
 // ---- elementwise and optimiser -------------------------------------------------------------

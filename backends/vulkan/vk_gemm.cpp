@@ -189,7 +189,7 @@ void gemm_engine(VulkanBackend::Impl& m, const GemmCall& c) {
 
 void reduce_rows(VulkanBackend::Impl& m, const char* op, uint32_t mode, const BufferPtr& a,
                  const BufferPtr& b, uint64_t rows, uint64_t L, uint64_t inner,
-                 const BufferPtr& out, float scale) {
+                 const BufferPtr& out, float scale, const BufferPtr& row_values) {
   // Each invocation walks `per` elements (≥ 16), each workgroup one chunk of wg·per; `per` grows
   // for very long rows so that the chunks of one row stay ≤ 8,192 (row_finish's loop).
   constexpr uint64_t kMinPerInvocation = 16, kMaxChunksPerRow = 8192;
@@ -202,7 +202,8 @@ void reduce_rows(VulkanBackend::Impl& m, const char* op, uint32_t mode, const Bu
   const BufferPtr part = direct ? out : m.temp(rows * chunks * width, "reduction partials");
   Push p;
   p.u(rows).u(L).u(inner).u(chunk).u(chunks);
-  m.run(op, "row_reduce", {m.wg, mode}, {{a, false}, {b, false}, {part, true}}, p,
+  m.run(op, "row_reduce", {m.wg, mode},
+        {{a, false}, {b, false}, {part, true}, {row_values ? row_values : m.dummy, false}}, p,
         m.grid(rows * chunks), static_cast<double>(rows * L));
   if (direct) return;
   Push f;

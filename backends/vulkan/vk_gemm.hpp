@@ -103,6 +103,6 @@ void gemm_engine(VulkanBackend::Impl& m, const GemmCall& call);
 /// and SUM Σ a; sums are multiplied by @p scale.
 void reduce_rows(VulkanBackend::Impl& m, const char* op, uint32_t mode, const vk::BufferPtr& a,
                  const vk::BufferPtr& b, uint64_t rows, uint64_t L, uint64_t inner,
-                 const vk::BufferPtr& out, float scale);
+                 const vk::BufferPtr& out, float scale, const vk::BufferPtr& row_values = nullptr);
 
 }  // namespace cnnlab

@@ -18,6 +18,8 @@ void Layer::to(Backend& backend) {
     if (p->value.defined()) p->value = p->value.to(backend);
     if (p->grad.defined()) p->grad = p->grad.to(backend);
   }
+  for (Parameter* b : buffers())
+    if (b->value.defined()) b->value = b->value.to(backend);
   forget();  // kept activations live on the old backend
 }
 

@@ -69,6 +69,13 @@ const FieldDef kFields[] = {
     {"ceil_mode", FieldDef::boolean, 0, 1, "round the output size up",
      [](LayerSpec& s, int64_t v) { s.ceil_mode = v != 0; }},
     {"init", FieldDef::init_rule, 0, 0, "how the weights are drawn", nullptr},
+    {"momentum", FieldDef::number, 0, 0,
+     "the weight of each new batch in the running statistics, in [0, 1]", nullptr, 0.0, 1.0, false,
+     [](LayerSpec& s, double v) { s.momentum = static_cast<float>(v); }},
+    {"eps", FieldDef::number, 0, 0, "added to the variance before the square root, > 0", nullptr,
+     0.0, 1.0, true, [](LayerSpec& s, double v) { s.eps = static_cast<float>(v); }},
+    {"p", FieldDef::number, 0, 0, "the probability of dropping each element, in [0, 1]", nullptr,
+     0.0, 1.0, false, [](LayerSpec& s, double v) { s.p = static_cast<float>(v); }},
 };
 
 const FieldDef* find_field(const std::string& name) {
@@ -199,6 +206,29 @@ const std::vector<LayerType>& layer_types() {
         OutputMemory::kept},
        [](const LayerSpec&) -> std::unique_ptr<Layer> {
          return std::make_unique<GlobalAvgPool2d>();
+       },
+       nullptr},
+      {{"batchnorm2d",
+        "batch normalisation per channel (batch statistics in training, running ones in "
+        "evaluation), channels inferred",
+        {},
+        {"momentum", "eps"},
+        OutputMemory::kept},
+       [](const LayerSpec& s) -> std::unique_ptr<Layer> {
+         return std::make_unique<BatchNorm2d>(
+             s.input.empty() ? 0 : s.input[0],
+             BatchNormOptions{.momentum = s.momentum, .eps = s.eps});
+       },
+       nullptr},
+      {{"dropout",
+        "inverted dropout: drops each element with probability p in training (mask seed = the "
+        "layer's position), identity in evaluation",
+        {},
+        {"p"},
+        OutputMemory::kept},
+       [](const LayerSpec& s) -> std::unique_ptr<Layer> {
+         return std::make_unique<Dropout>(
+             DropoutOptions{.p = s.p, .seed = static_cast<uint64_t>(s.index)});
        },
        nullptr},
       {{"relu", "max(0, x)", {}, {}, OutputMemory::in_place},

@@ -37,6 +37,7 @@ Sequential& Sequential::add(std::unique_ptr<Layer> layer, std::string name) {
   if (std::find(names_.begin(), names_.end(), name) != names_.end())
     throw Error("Sequential::add: there is already a layer named '" + name + "'");
   for (Parameter* p : layer->parameters()) p->name = name + "." + p->name;
+  for (Parameter* b : layer->buffers()) b->name = name + "." + b->name;
   layers_.push_back(std::move(layer));
   names_.push_back(std::move(name));
   return *this;
@@ -74,6 +75,19 @@ std::vector<Parameter*> Sequential::parameters() const {
   std::vector<Parameter*> all;
   for (auto& l : layers_)
     for (Parameter* p : l->parameters()) all.push_back(p);
+  return all;
+}
+
+std::vector<Parameter*> Sequential::buffers() const {
+  std::vector<Parameter*> all;
+  for (auto& l : layers_)
+    for (Parameter* b : l->buffers()) all.push_back(b);
+  return all;
+}
+
+std::vector<Parameter*> Sequential::state() const {
+  std::vector<Parameter*> all = parameters();
+  for (Parameter* b : buffers()) all.push_back(b);
   return all;
 }
 

@@ -79,7 +79,7 @@ LoadedModel model_from_checkpoint(const SafetensorsFile& f, const std::string& p
   if (it == f.metadata.end())
     throw Error("checkpoint " + path + " has no model description ('model' in its metadata)");
   LoadedModel m = parse_model(it->second, "the model stored in " + path, 0);
-  for (Parameter* p : m.model.parameters()) {
+  for (Parameter* p : m.model.state()) {  // parameters, then buffers
     const NamedArray& a = require_tensor(f, p->name, p->value.shape(), path);
     p->value.copy_from(a.values);
   }
@@ -90,7 +90,7 @@ LoadedModel model_from_checkpoint(const SafetensorsFile& f, const std::string& p
 
 void Trainer::save_checkpoint(const std::string& path) const {
   SafetensorsFile f;
-  for (Parameter* p : model_.model.parameters())
+  for (Parameter* p : model_.model.state())  // parameters, then buffers (running statistics)
     f.tensors.push_back(
         {.name = p->name, .shape = p->value.shape(), .values = p->value.to_vector()});
   for (const auto& [name, t] : optimizer_->state())

@@ -87,6 +87,8 @@ struct GradcheckSpec {
   bool bias = true;      ///< conv2d, linear: include a bias
   bool trans_a = false;  ///< matmul: y = aᵀ·op(b), a stored [K, M]
   bool trans_b = false;  ///< matmul: y = op(a)·bᵀ, b stored [N, K]
+  bool eval = false;     ///< batchnorm2d: evaluation mode (fixed statistics), not training
+  float p = 0.5f;        ///< dropout: the probability of dropping an element
   uint64_t seed = 1;     ///< seed of the random inputs and upstream gradient
 };
 

@@ -20,6 +20,8 @@
 #pragma once
 
 #include <cnnlab/core/tensor.hpp>
+#include <cnnlab/ops/batchnorm_params.hpp>
+#include <cnnlab/ops/dropout_mask.hpp>
 #include <cnnlab/ops/geometry.hpp>
 #include <cnnlab/optim/adam.hpp>
 #include <cnnlab/optim/sgd.hpp>

@@ -10,6 +10,12 @@
 ///   clears them). Calling backward without a training-mode forward first is an error.
 /// - Parameters are named ("weight", "bias"); a model prefixes them with the layer's name
 ///   ("conv1.weight"), and checkpoints and optimizers use those names.
+/// - Buffers are a layer's state that is not learned: batch norm's running statistics
+///   ("running_mean", "running_var"). They are named and prefixed like parameters, move with
+///   to(), are saved in and loaded from checkpoints, but optimizers never see them (they are not
+///   in parameters()) and their grad stays undefined. A layer that holds other layers (a
+///   residual block) returns its inner layers' parameters() and buffers() from its own, and
+///   passes set_mode() on (see Layer::set_mode).
 /// - Not here: automatic differentiation. Each layer writes its backward next to its forward,
 ///   as in the lecture notes.
 #pragma once
@@ -63,6 +69,11 @@ class Layer {
 
   /// @brief The learnable parameters (empty for layers without any).
   virtual std::vector<Parameter*> parameters() { return {}; }
+  /// @brief The buffers: named state that is saved and moved but not trained (batch norm's
+  ///        running statistics), as Parameter objects whose grad is never used. Empty for most
+  ///        layers. Sequential prefixes their names ("bn1.running_mean"), to() moves them and
+  ///        checkpoints save and load them next to the parameters.
+  virtual std::vector<Parameter*> buffers() { return {}; }
   /// @brief Draws fresh parameter values from @p rng (weights by the layer's init rule, biases
   ///        zero). Layers without parameters do nothing.
   virtual void reset_parameters(std::mt19937_64& rng) { (void)rng; }
@@ -76,7 +87,7 @@ class Layer {
   Mode mode() const { return mode_; }
   /// @brief Drops what forward() kept for backward (frees memory).
   virtual void forget() {}
-  /// @brief Moves the parameters (values and grads) to @p backend.
+  /// @brief Moves the parameters (values and grads) and the buffers to @p backend.
   void to(Backend& backend);
 
  protected:

@@ -11,6 +11,7 @@
 
 #include <cnnlab/nn/init.hpp>
 #include <cnnlab/nn/layer.hpp>
+#include <cnnlab/nn/norm_layers.hpp>  // BatchNorm2d, Dropout
 #include <cnnlab/ops/geometry.hpp>
 
 namespace cnnlab {

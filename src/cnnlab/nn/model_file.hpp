@@ -48,6 +48,9 @@ struct LayerSpec {
   bool bias = true;        ///< conv2d and linear: learn a bias
   bool ceil_mode = false;  ///< pools: round the output size up
   Init init = Init::he_uniform;  ///< conv2d and linear: how the weights are drawn
+  float momentum = 0.1f;         ///< batchnorm2d: weight of a new batch in the running statistics
+  float eps = 1e-5f;             ///< batchnorm2d: added to the variance
+  float p = 0.5f;                ///< dropout: the probability of dropping an element
   Shape input;                   ///< per-image input shape, e.g. [1, 28, 28] or [400]
   Shape output;                  ///< per-image output shape
   int64_t parameters = 0;        ///< learnable numbers of this layer

@@ -57,6 +57,11 @@ class Sequential {
 
   /// @brief Every parameter of every layer, named "<layer>.<parameter>", in layer order.
   std::vector<Parameter*> parameters() const;
+  /// @brief Every buffer of every layer (Layer::buffers(): state saved in checkpoints but not
+  ///        trained, e.g. "bn1.running_mean"), in layer order.
+  std::vector<Parameter*> buffers() const;
+  /// @brief What a checkpoint holds of the model: parameters() followed by buffers().
+  std::vector<Parameter*> state() const;
   /// @brief Total number of learnable numbers.
   int64_t parameter_count() const;
   /// @brief Clears every parameter's grad (they become undefined: "no gradient yet").
@@ -69,7 +74,7 @@ class Sequential {
   void set_mode(Mode m);
   /// @brief Draws every parameter again from @p seed, in layer order.
   void init(uint64_t seed);
-  /// @brief Moves every parameter to @p backend.
+  /// @brief Moves every parameter and buffer to @p backend.
   void to(Backend& backend);
   /// @brief The output shape for an input of shape @p input, checking every layer on the way.
   /// @throws Error naming the layer that cannot take its input.

@@ -58,6 +58,8 @@ struct OpSettings {
   Pool2dParams pool;     ///< maxpool2d, avgpool2d: kernel, stride (0 = kernel), padding, ceil mode
   bool trans_a = false;  ///< matmul: y = aᵀ·op(b)
   bool trans_b = false;  ///< matmul: y = op(a)·bᵀ
+  bool eval = false;     ///< batchnorm2d: evaluation mode (running statistics), not training
+  float p = 0.5f;        ///< dropout: the probability of dropping an element
 };
 
 /// @brief A tensor with a name: an output of an op, e.g. {"dx", dL/dx}.

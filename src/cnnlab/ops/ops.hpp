@@ -16,6 +16,8 @@
 
 #include <cnnlab/core/backend.hpp>
 #include <cnnlab/core/tensor.hpp>
+#include <cnnlab/ops/batchnorm_ops.hpp>  // batch normalisation
+#include <cnnlab/ops/dropout_ops.hpp>    // dropout
 #include <cnnlab/ops/geometry.hpp>
 #include <cnnlab/optim/adam.hpp>
 #include <cnnlab/optim/sgd.hpp>

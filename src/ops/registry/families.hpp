@@ -40,6 +40,10 @@ std::vector<OpInfo> activations_ops();
 std::vector<OpInfo> softmax_ops();
 /// elementwise.cpp: flatten, add.
 std::vector<OpInfo> elementwise_ops();
+/// batchnorm.cpp: batchnorm2d.
+std::vector<OpInfo> batchnorm_ops();
+/// dropout.cpp: dropout.
+std::vector<OpInfo> dropout_ops();
 
 // ---- shared by the family files ---------------------------------------------------------------
 
