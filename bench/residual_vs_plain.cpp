@@ -55,6 +55,7 @@ struct Options {
   int threads = 2;            //
   std::string csv;            // where to write the curves ("" = nowhere)
   bool print_models = false;  // print both model files and exit
+  std::string only;           // "residual" or "plain": train that network only
 };
 
 /// A copy of @p d cropped to its central @p size x @p size pixels.
@@ -171,6 +172,8 @@ int main(int argc, char** argv) {
   app.add_option("--seed", o.seed, "seed of both networks' parameters and of the data order");
   app.add_option("--threads", o.threads, "OpenMP threads")->check(CLI::Range(1, 256));
   app.add_option("--csv", o.csv, "write the curves to this CSV file");
+  app.add_option("--only", o.only, "train only this network")
+      ->check(CLI::IsMember({"residual", "plain"}));
   app.add_flag("--print-models", o.print_models, "print both model files and exit");
   CLI11_PARSE(app, argc, argv);
 
@@ -187,8 +190,11 @@ int main(int argc, char** argv) {
               << " epochs, batch " << o.batch << ", SGD lr " << o.lr << " momentum 0.9, seed "
               << o.seed << ", " << o.threads << " threads\n";
 
-    const std::vector<EpochMetrics> res = train_one(true, o, train, test, backend);
-    const std::vector<EpochMetrics> plain = train_one(false, o, train, test, backend);
+    const std::vector<EpochMetrics> res =
+        o.only == "plain" ? std::vector<EpochMetrics>{} : train_one(true, o, train, test, backend);
+    const std::vector<EpochMetrics> plain = o.only == "residual"
+                                                ? std::vector<EpochMetrics>{}
+                                                : train_one(false, o, train, test, backend);
 
     const int64_t depth = 6 * o.blocks + 2;
     std::ostringstream table, csv;
