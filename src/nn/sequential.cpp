@@ -37,6 +37,7 @@ Sequential& Sequential::add(std::unique_ptr<Layer> layer, std::string name) {
   if (std::find(names_.begin(), names_.end(), name) != names_.end())
     throw Error("Sequential::add: there is already a layer named '" + name + "'");
   for (Parameter* p : layer->parameters()) p->name = name + "." + p->name;
+  for (Parameter* p : layer->buffers()) p->name = name + "." + p->name;
   layers_.push_back(std::move(layer));
   names_.push_back(std::move(name));
   return *this;
@@ -77,6 +78,20 @@ std::vector<Parameter*> Sequential::parameters() const {
   return all;
 }
 
+std::vector<Parameter*> Sequential::buffers() const {
+  std::vector<Parameter*> all;
+  for (auto& l : layers_)
+    for (Parameter* p : l->buffers()) all.push_back(p);
+  return all;
+}
+
+Tensor Sequential::backward_input(const Tensor& dout, bool need_dx) {
+  if (layers_.empty()) throw Error("Sequential::backward_input: the model has no layers");
+  Tensor d = dout;
+  for (size_t i = layers_.size(); i-- > 0;) d = layers_[i]->backward(d, need_dx || i > 0);
+  return d;
+}
+
 int64_t Sequential::parameter_count() const {
   int64_t n = 0;
   for (Parameter* p : parameters()) n += p->value.numel();
@@ -94,6 +109,14 @@ void Sequential::set_mode(Mode m) {
 void Sequential::init(uint64_t seed) {
   std::mt19937_64 rng(seed);
   for (auto& l : layers_) l->reset_parameters(rng);
+}
+
+void Sequential::reset_parameters(std::mt19937_64& rng) {
+  for (auto& l : layers_) l->reset_parameters(rng);
+}
+
+void Sequential::forget() {
+  for (auto& l : layers_) l->forget();
 }
 
 void Sequential::to(Backend& backend) {

@@ -67,9 +67,16 @@ class Layer {
   ///        zero). Layers without parameters do nothing.
   virtual void reset_parameters(std::mt19937_64& rng) { (void)rng; }
 
-  /// @brief Switches between training and evaluation; eval also drops kept activations.
+  /// @brief Non-learned state that belongs to the model and is saved with it (batch norm's
+  ///        running statistics), named like parameters; their grads stay undefined. Empty for
+  ///        most layers; a composite layer (Residual, Inception) returns its inner layers'.
+  virtual std::vector<Parameter*> buffers() { return {}; }
+
+  /// @brief Switches between training and evaluation; eval also drops kept activations. A
+  ///        composite layer passes the mode on to its inner layers (mode_changed()).
   void set_mode(Mode m) {
     mode_ = m;
+    mode_changed(m);
     if (m == Mode::eval) forget();
   }
   /// @brief The current mode (training by default).
@@ -80,6 +87,9 @@ class Layer {
   void to(Backend& backend);
 
  protected:
+  /// @brief Called by set_mode() after the mode changed: a composite layer sets the mode of
+  ///        its inner layers here. Does nothing by default.
+  virtual void mode_changed(Mode m) { (void)m; }
   /// @brief Throws the "backward before forward" error for this layer unless @p kept is
   ///        defined.
   void require_forward(const Tensor& kept) const;

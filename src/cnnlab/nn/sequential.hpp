@@ -55,8 +55,15 @@ class Sequential {
   ///        parameters' grads. Returns nothing: the first layer skips dL/dx.
   void backward(const Tensor& dout);
 
+  /// @brief Like backward(), but returns dL/dx of the first layer (an empty Tensor when
+  ///        @p need_dx is false): what a composite layer (Residual, Inception) needs of its
+  ///        branches.
+  Tensor backward_input(const Tensor& dout, bool need_dx = true);
+
   /// @brief Every parameter of every layer, named "<layer>.<parameter>", in layer order.
   std::vector<Parameter*> parameters() const;
+  /// @brief Every buffer (Layer::buffers()) of every layer, named "<layer>.<buffer>".
+  std::vector<Parameter*> buffers() const;
   /// @brief Total number of learnable numbers.
   int64_t parameter_count() const;
   /// @brief Clears every parameter's grad (they become undefined: "no gradient yet").
@@ -69,6 +76,10 @@ class Sequential {
   void set_mode(Mode m);
   /// @brief Draws every parameter again from @p seed, in layer order.
   void init(uint64_t seed);
+  /// @brief Draws every parameter again from @p rng, in layer order (init() of a composite).
+  void reset_parameters(std::mt19937_64& rng);
+  /// @brief Drops what every layer kept for backward (Layer::forget()).
+  void forget();
   /// @brief Moves every parameter to @p backend.
   void to(Backend& backend);
   /// @brief The output shape for an input of shape @p input, checking every layer on the way.
