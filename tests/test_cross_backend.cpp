@@ -535,6 +535,66 @@ std::vector<Row> dropout_rows(const Shape& s, uint64_t& seed) {
                    [=](Backend& be, Tensor& dx) { be.dropout_backward(dy.to(be), p, dx); }));
   }
   return rows;
+// ---- concat: copy_channels, the whole concatenation (forward) and the split (backward) ----------
+
+/// One concat case: the pieces' channels, and the N, H and W they share.
+struct ConcatCase {
+  std::vector<int64_t> channels;
+  int64_t N, H, W;
+};
+
+const std::vector<ConcatCase> kConcatCases = {
+    {{3, 1, 4}, 2, 5, 7},            // three pieces, odd non-square planes
+    {{2, 5}, 1, 1, 1},               // batch 1, 1x1 planes (a block per image is a few values)
+    {{64, 128}, 1, 28, 28},          // batch 1, blocks of 50,176 and 100,352 values (OpenMP chunks)
+    {{6}, 3, 4, 4},                  // a single piece: y = x
+    {{64, 128, 32, 32}, 4, 28, 28},  // GoogLeNet's inception (3a) join, batch 4
+};
+
+/// Forward: every piece copied into its place in y (one call per piece; together they write
+/// all of y, which started as NaN). Backward: dy's blocks copied out into every piece.
+std::vector<Row> concat_rows(const ConcatCase& k, uint64_t& seed) {
+  int64_t total = 0;
+  std::string shapes = "pieces";
+  std::vector<Tensor> xs;
+  for (int64_t c : k.channels) {
+    xs.push_back(random_tensor({k.N, c, k.H, k.W}, ++seed));
+    total += c;
+    shapes += ' ';
+    shapes += to_string(xs.back().shape());
+  }
+  const Shape ys = {k.N, total, k.H, k.W};
+  const Tensor dy = random_tensor(ys, ++seed);
+  const std::vector<int64_t> channels = k.channels;
+  Row backward{.op = "concat",
+               .call = "copy_channels",
+               .shapes = shapes + " (split dy)",
+               .outputs = {},
+               .run = nullptr};
+  for (size_t i = 0; i < channels.size(); ++i) {
+    std::string name = std::to_string(i);
+    name.insert(0, "dx");
+    backward.outputs.push_back({.name = name, .shape = xs[i].shape()});
+  }
+  backward.run = [=](Backend& be, std::vector<Tensor>& out) {
+    const Tensor d = dy.to(be);
+    int64_t c0 = 0;
+    for (size_t i = 0; i < channels.size(); ++i) {
+      be.copy_channels(d, c0, out[i], 0, channels[i]);
+      c0 += channels[i];
+    }
+  };
+  return {
+      one_output("concat", "copy_channels", shapes + " (concat)", ys, 1,
+                 [=](Backend& be, Tensor& y) {
+                   int64_t c0 = 0;
+                   for (const Tensor& x : xs) {
+                     be.copy_channels(x.to(be), 0, y, c0, x.dim(1));
+                     c0 += x.dim(1);
+                   }
+                 }),
+      std::move(backward),
+  };
 }
 
 /// The rows of every shape set of a table, made by @p make; inputs take consecutive seeds after
@@ -598,6 +658,13 @@ std::vector<Row> norm_table() {
   return rows;
 }
 
+std::vector<Row> concat_table() {
+  uint64_t seed = 1700;
+  std::vector<Row> rows;
+  for (const ConcatCase& k : kConcatCases) append(rows, concat_rows(k, seed));
+  return rows;
+}
+
 }  // namespace
 
 TEST_CASE("cross-backend: conv2d forward, data and weight gradients", "[cross-backend][conv2d]") {
@@ -652,6 +719,11 @@ TEST_CASE("cross-backend: dropout masks are identical bit for bit on every backe
   }
 }
 
+TEST_CASE("cross-backend: concat (copy_channels), joining and splitting channel blocks",
+          "[cross-backend][concat]") {
+  check_rows(concat_table());
+}
+
 // The table must keep up with the library: every Backend virtual (the one list in
 // cnnlab/core/backend_ops.inc) is called by some row, every op of the op registry that reaches
 // a backend has rows, and every row names an op that exists.
@@ -663,6 +735,7 @@ TEST_CASE("cross-backend: the table covers every Backend virtual and every regis
   append(rows, linear_table());
   append(rows, elementwise_table());
   append(rows, norm_table());
+  append(rows, concat_table());
   const auto has_row = [&](auto field, const std::string& value) {
     return std::any_of(rows.begin(), rows.end(), [&](const Row& r) { return r.*field == value; });
   };

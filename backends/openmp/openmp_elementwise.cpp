@@ -3,10 +3,12 @@
 // Contract: the same formulas as backends/reference (activations.hpp, elementwise.hpp); here
 // each is one pass over memory with one `parallel for simd` pragma. Small tensors stay on one
 // thread (omp::kParallelMin): starting threads costs more than the work. Softmax and the loss
-// are in openmp_softmax.cpp.
+// are in openmp_softmax.cpp. copy_channels (concat) copies whole contiguous blocks with memcpy.
 #include "backends/openmp/openmp_backend.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace cnnlab {
 
@@ -77,6 +79,29 @@ void OpenMPBackend::add_forward(const Tensor& a, const Tensor& b, Tensor& y) {
   const int64_t n = a.numel();
 #pragma omp parallel for simd schedule(static) if (n > kParallelMin)
   for (int64_t e = 0; e < n; ++e) out[e] = pa[e] + pb[e];
+}
+
+// ---- copy_channels (concat)
+// ---------------------------------------------------------------------- Per image, the block to
+// copy is channels·H·W contiguous values on both sides, so the work is N memcpy calls; each block
+// is cut into chunks of kChunk values, and the N·chunks pieces are shared among the threads (a
+// batch of 1 with a large block still uses every thread).
+void OpenMPBackend::copy_channels(const Tensor& src, int64_t src_c0, Tensor& dst, int64_t dst_c0,
+                                  int64_t channels) {
+  constexpr int64_t kChunk = int64_t{1} << 14;  // 64 KiB of floats per piece
+  const int64_t batch = src.dim(0), plane = src.dim(2) * src.dim(3);
+  const int64_t block = channels * plane;
+  const int64_t chunks = (block + kChunk - 1) / kChunk;
+  const float* in = src.data() + src_c0 * plane;
+  float* out = dst.data() + dst_c0 * plane;
+  const int64_t in_stride = src.dim(1) * plane, out_stride = dst.dim(1) * plane;
+#pragma omp parallel for schedule(static) if (batch * block > kParallelMin)
+  for (int64_t piece = 0; piece < batch * chunks; ++piece) {
+    const int64_t n = piece / chunks, start = (piece % chunks) * kChunk;
+    const int64_t count = std::min(kChunk, block - start);
+    std::memcpy(out + n * out_stride + start, in + n * in_stride + start,
+                static_cast<size_t>(count) * sizeof(float));
+  }
 }
 
 void OpenMPBackend::sgd_update(Tensor& param, const Tensor& grad, Tensor& velocity,

@@ -1,6 +1,9 @@
 // elementwise.hpp — reference elementwise add and the SGD and Adam updates.
 //
 // Contract:
+//   copy_channels  dst[n, dst_c0 + c, :, :] = src[n, src_c0 + c, :, :] for c < channels: one
+//         block of channels between [N, C_src, H, W] and [N, C_dst, H, W] (concat's forward
+//         puts each piece in place; its backward takes each piece's block of dy back out)
 //   add   y = a + b;  backward: da = dy, db = dy (done in src/ops/ops.cpp, nothing to compute)
 //   sgd   g = grad + wd·param;  v = momentum·v + g;
 //         param = param − lr·(nesterov ? g + momentum·v : v)   (in place)
@@ -22,6 +25,18 @@ namespace cnnlab::ref {
 template <class T>
 void add_forward(const T* a, const T* b, T* y, int64_t n) {
   for (int64_t e = 0; e < n; ++e) y[e] = a[e] + b[e];
+}
+
+// src [N, src_channels, plane] -> dst [N, dst_channels, plane], plane = H·W: per image n, the
+// channels·plane contiguous values from channel src_c0 of src land at channel dst_c0 of dst.
+template <class T>
+void copy_channels(const T* src, int64_t src_channels, int64_t src_c0, T* dst, int64_t dst_channels,
+                   int64_t dst_c0, int64_t channels, int64_t batch, int64_t plane) {
+  for (int64_t n = 0; n < batch; ++n)
+    for (int64_t c = 0; c < channels; ++c)
+      for (int64_t e = 0; e < plane; ++e)
+        dst[((n * dst_channels) + dst_c0 + c) * plane + e] =
+            src[((n * src_channels) + src_c0 + c) * plane + e];
 }
 
 template <class T>

@@ -155,6 +155,11 @@ void ReferenceBackend::dropout_backward(const Tensor& dy, const DropoutParams& p
 void ReferenceBackend::add_forward(const Tensor& a, const Tensor& b, Tensor& y) {
   ref::add_forward<float>(a.data(), b.data(), y.data(), a.numel());
 }
+void ReferenceBackend::copy_channels(const Tensor& src, int64_t src_c0, Tensor& dst, int64_t dst_c0,
+                                     int64_t channels) {
+  ref::copy_channels<float>(src.data(), src.dim(1), src_c0, dst.data(), dst.dim(1), dst_c0,
+                            channels, src.dim(0), src.dim(2) * src.dim(3));
+}
 void ReferenceBackend::sgd_update(Tensor& param, const Tensor& grad, Tensor& velocity,
                                   const SgdParams& p) {
   ref::sgd_update<float>(param.data(), grad.data(), velocity.data(), param.numel(), p.lr,

@@ -224,6 +224,20 @@ void Recorder::copy(const BufferPtr& src, const BufferPtr& dst, VkDeviceSize byt
   vkCmdCopyBuffer(b.cmd, src->buffer, dst->buffer, 1, &region);
 }
 
+void Recorder::copy_regions(const BufferPtr& src, const BufferPtr& dst,
+                            std::vector<VkBufferCopy> regions) {
+  ensure_usable();
+  if (regions.empty()) return;
+  Batch& b = begin();
+  hazard({{src, false}, {dst, true}});
+  for (VkBufferCopy& r : regions) {
+    r.srcOffset += src->offset;
+    r.dstOffset += dst->offset;
+  }
+  vkCmdCopyBuffer(b.cmd, src->buffer, dst->buffer, static_cast<uint32_t>(regions.size()),
+                  regions.data());
+}
+
 void Recorder::fill(const BufferPtr& dst, VkDeviceSize bytes, uint32_t value) {
   ensure_usable();
   if (bytes == 0) return;

@@ -65,6 +65,9 @@ class Recorder {
                 const void* push, uint32_t push_bytes, std::array<uint32_t, 3> groups, double work);
   /// Records a buffer-to-buffer copy of @p bytes.
   void copy(const BufferPtr& src, const BufferPtr& dst, VkDeviceSize bytes);
+  /// Records one buffer-to-buffer copy command of several regions; each region's offsets are
+  /// relative to the start of @p src and @p dst (strided copies such as concat's channel blocks).
+  void copy_regions(const BufferPtr& src, const BufferPtr& dst, std::vector<VkBufferCopy> regions);
   /// Records a fill of @p bytes with the 32-bit pattern @p value.
   void fill(const BufferPtr& dst, VkDeviceSize bytes, uint32_t value);
   /// Records host data → @p dst (through the batch's staging area; @p data is copied now).

@@ -9,6 +9,9 @@
 //                                                             SGD_MOMENTUM or SGD_NESTEROV
 //   adam_update                                               adam_update.comp, in place, MODE
 //                                                             ADAM_L2 or ADAM_DECOUPLED (AdamW)
+//   copy_channels (concat)                                    no shader: one vkCmdCopyBuffer
+//                                                             with one region per image (each
+//                                                             block is contiguous on both sides)
 // Any shape; the ops API has checked that the operands match. NaN: relu keeps a NaN input
 // (y = x <= 0 ? 0 : x) and its backward passes dy through one (dx = x <= 0 ? 0 : dy), as in
 // PyTorch; the other functions propagate NaN by their arithmetic. Nothing waits.
@@ -17,6 +20,7 @@
 #include "shaders/shader_modes.h"
 
 #include <cstdint>
+#include <vector>
 
 namespace cnnlab {
 
@@ -60,6 +64,21 @@ void VulkanBackend::tanh_backward(const Tensor& y, const Tensor& dy, Tensor& dx)
 }
 void VulkanBackend::add_forward(const Tensor& a, const Tensor& b, Tensor& y) {
   elementwise(*impl_, "add_forward", vk::ELEMENTWISE_ADD_FORWARD, a, &b, y);
+}
+
+void VulkanBackend::copy_channels(const Tensor& src, int64_t src_c0, Tensor& dst, int64_t dst_c0,
+                                  int64_t channels) {
+  const auto plane = static_cast<VkDeviceSize>(src.dim(2) * src.dim(3)) * sizeof(float);
+  const auto in_stride = static_cast<VkDeviceSize>(src.dim(1)) * plane;
+  const auto out_stride = static_cast<VkDeviceSize>(dst.dim(1)) * plane;
+  const auto block = static_cast<VkDeviceSize>(channels) * plane;
+  std::vector<VkBufferCopy> regions(static_cast<size_t>(src.dim(0)));
+  for (size_t n = 0; n < regions.size(); ++n)
+    regions[n] = {
+        static_cast<VkDeviceSize>(n) * in_stride + static_cast<VkDeviceSize>(src_c0) * plane,
+        static_cast<VkDeviceSize>(n) * out_stride + static_cast<VkDeviceSize>(dst_c0) * plane,
+        block};
+  impl_->recorder.copy_regions(Impl::buf(src), Impl::buf(dst), std::move(regions));
 }
 
 void VulkanBackend::sgd_update(Tensor& param, const Tensor& grad, Tensor& velocity,

@@ -38,8 +38,8 @@ using json = nlohmann::json;
 // One setting a layer may have in a file, its type and range, and where it goes in LayerSpec.
 struct FieldDef {
   const char* name;
-  enum Kind { integer, boolean, number, init_rule } kind;
-  int64_t min = 0;  // integers only
+  enum Kind { integer, boolean, number, init_rule, layers } kind;  // layers: a list of layers
+  int64_t min = 0;                                                 // integers only
   int64_t max = 0;
   const char* meaning;
   void (*set)(LayerSpec&, int64_t) = nullptr;  // integers and booleans (0/1)
@@ -76,6 +76,28 @@ const FieldDef kFields[] = {
      0.0, 1.0, true, [](LayerSpec& s, double v) { s.eps = static_cast<float>(v); }},
     {"p", FieldDef::number, 0, 0, "the probability of dropping each element, in [0, 1]", nullptr,
      0.0, 1.0, false, [](LayerSpec& s, double v) { s.p = static_cast<float>(v); }},
+    // ---- composite layers (residual, inception, basic_block, bottleneck_block) ----
+    {"body", FieldDef::layers, 0, 0, "the residual branch: a list of layers", nullptr},
+    {"shortcut", FieldDef::layers, 0, 0, "the shortcut: a list of layers (absent: identity)",
+     nullptr},
+    {"relu", FieldDef::boolean, 0, 1, "a ReLU after the sum",
+     [](LayerSpec& s, int64_t v) { s.relu = v != 0; }},
+    {"batch_norm", FieldDef::boolean, 0, 1, "a batchnorm2d after each convolution",
+     [](LayerSpec& s, int64_t v) { s.batch_norm = v != 0; }},
+    {"expansion", FieldDef::integer, 1, 64, "output channels = filters * expansion",
+     [](LayerSpec& s, int64_t v) { s.expansion = v; }},
+    {"conv1x1", FieldDef::integer, 1, kMaxElements, "filters of the 1x1 branch",
+     [](LayerSpec& s, int64_t v) { s.conv1x1 = v; }},
+    {"reduce3x3", FieldDef::integer, 1, kMaxElements, "1x1 filters before the 3x3 conv",
+     [](LayerSpec& s, int64_t v) { s.reduce3x3 = v; }},
+    {"conv3x3", FieldDef::integer, 1, kMaxElements, "filters of the 3x3 branch",
+     [](LayerSpec& s, int64_t v) { s.conv3x3 = v; }},
+    {"reduce5x5", FieldDef::integer, 1, kMaxElements, "1x1 filters before the 5x5 conv",
+     [](LayerSpec& s, int64_t v) { s.reduce5x5 = v; }},
+    {"conv5x5", FieldDef::integer, 1, kMaxElements, "filters of the 5x5 branch",
+     [](LayerSpec& s, int64_t v) { s.conv5x5 = v; }},
+    {"pool_proj", FieldDef::integer, 1, kMaxElements, "1x1 filters after the 3x3 max pool",
+     [](LayerSpec& s, int64_t v) { s.pool_proj = v; }},
 };
 
 const FieldDef* find_field(const std::string& name) {
@@ -158,7 +180,171 @@ struct LayerType {
   LayerTypeInfo info;
   std::unique_ptr<Layer> (*build)(const LayerSpec& s);
   void (*plan)(LayerSpec& s);
+  // Composite layers only: the inner layers of each branch, as JSON lists of layers read like
+  // the file's own (from the file's "body"/"shortcut", or generated from the settings), and
+  // the branches' names; plan() then joins the planned branches.
+  std::vector<json> (*branches)(const LayerSpec& s, const json& j,
+                                std::vector<std::string>& names) = nullptr;
 };
+
+// ---- composite layers: residual blocks and the Inception module --------------------------------
+// A composite's branches are lists of layers, planned and built like the file's own list (so
+// shapes, parameter counts and names come from the same code); the sugar types (inception,
+// basic_block, bottleneck_block) write their branches as JSON from their settings.
+
+Sequential build_list(const std::vector<LayerSpec>& specs);  // below, after the table
+
+json conv_json(int64_t filters, int kernel, int stride, int padding, bool bias) {
+  json c = {{"type", "conv2d"}, {"filters", filters}, {"kernel", kernel}};
+  if (stride != 1) c["stride"] = stride;
+  if (padding != 0) c["padding"] = padding;
+  if (!bias) c["bias"] = false;
+  return c;
+}
+
+const json kRelu = {{"type", "relu"}};
+
+// The batchnorm2d layer after a convolution, if the block has "batch_norm": true.
+void add_batch_norm(json& list, const LayerSpec& s);
+
+std::vector<json> residual_branches(const LayerSpec&, const json& j,
+                                    std::vector<std::string>& names) {
+  names = {"body", "shortcut"};
+  return {j.at("body"), j.contains("shortcut") ? j.at("shortcut") : json::array()};
+}
+
+// ResNet's basic block: 3x3(stride)-bn-relu-3x3-bn; shortcut: identity, or 1x1(stride)-bn
+// when the stride is not 1 or the channels change.
+std::vector<json> basic_block_branches(const LayerSpec& s, const json&,
+                                       std::vector<std::string>& names) {
+  require_image(s);
+  names = {"body", "shortcut"};
+  const int stride = s.stride == 0 ? 1 : s.stride;  // 0: not given
+  const bool bias = !s.batch_norm;  // a bias before batch norm is cancelled by its mean
+  json body = json::array(), shortcut = json::array();
+  body.push_back(conv_json(s.filters, 3, stride, 1, bias));
+  add_batch_norm(body, s);
+  body.push_back(kRelu);
+  body.push_back(conv_json(s.filters, 3, 1, 1, bias));
+  add_batch_norm(body, s);
+  if (stride != 1 || s.input[0] != s.filters) {
+    shortcut.push_back(conv_json(s.filters, 1, stride, 0, bias));
+    add_batch_norm(shortcut, s);
+  }
+  return {body, shortcut};
+}
+
+// ResNet's bottleneck block: 1x1-bn-relu-3x3(stride)-bn-relu-1x1(filters*expansion)-bn;
+// shortcut: identity, or 1x1(stride)-bn to filters*expansion channels when needed.
+std::vector<json> bottleneck_block_branches(const LayerSpec& s, const json&,
+                                            std::vector<std::string>& names) {
+  require_image(s);
+  names = {"body", "shortcut"};
+  const int stride = s.stride == 0 ? 1 : s.stride;  // 0: not given
+  const bool bias = !s.batch_norm;
+  const int64_t out = s.filters * s.expansion;
+  json body = json::array(), shortcut = json::array();
+  body.push_back(conv_json(s.filters, 1, 1, 0, bias));
+  add_batch_norm(body, s);
+  body.push_back(kRelu);
+  body.push_back(conv_json(s.filters, 3, stride, 1, bias));
+  add_batch_norm(body, s);
+  body.push_back(kRelu);
+  body.push_back(conv_json(out, 1, 1, 0, bias));
+  add_batch_norm(body, s);
+  if (stride != 1 || s.input[0] != out) {
+    shortcut.push_back(conv_json(out, 1, stride, 0, bias));
+    add_batch_norm(shortcut, s);
+  }
+  return {body, shortcut};
+}
+
+// GoogLeNet's Inception module: b1 1x1 conv; b2 [1x1 reduce] 3x3 conv; b3 [1x1 reduce] 5x5
+// conv (each conv followed by a ReLU, padded to keep H and W); b4 3x3 max pool, stride 1,
+// padding 1 [then a 1x1 pool_proj conv + ReLU]. Without the reduce/proj fields: the naive module.
+std::vector<json> inception_branches(const LayerSpec& s, const json&,
+                                     std::vector<std::string>& names) {
+  names = {"b1", "b2", "b3", "b4"};
+  json b1 = json::array(), b2 = json::array(), b3 = json::array(), b4 = json::array();
+  b1.push_back(conv_json(s.conv1x1, 1, 1, 0, true));
+  b1.push_back(kRelu);
+  if (s.reduce3x3 > 0) b2.push_back(conv_json(s.reduce3x3, 1, 1, 0, true)), b2.push_back(kRelu);
+  b2.push_back(conv_json(s.conv3x3, 3, 1, 1, true));
+  b2.push_back(kRelu);
+  if (s.reduce5x5 > 0) b3.push_back(conv_json(s.reduce5x5, 1, 1, 0, true)), b3.push_back(kRelu);
+  b3.push_back(conv_json(s.conv5x5, 5, 1, 2, true));
+  b3.push_back(kRelu);
+  b4.push_back({{"type", "maxpool2d"}, {"kernel", 3}, {"stride", 1}, {"padding", 1}});
+  if (s.pool_proj > 0) b4.push_back(conv_json(s.pool_proj, 1, 1, 0, true)), b4.push_back(kRelu);
+  return {b1, b2, b3, b4};
+}
+
+int64_t sum_parameters(const LayerSpec& s) {
+  int64_t n = 0;
+  for (const auto& branch : s.branches)
+    for (const LayerSpec& l : branch) n += l.parameters;
+  return n;
+}
+
+// The output of branch @p b: its last layer's, or the block's input for an empty branch.
+const Shape& branch_output(const LayerSpec& s, size_t b) {
+  return s.branches[b].empty() ? s.input : s.branches[b].back().output;
+}
+
+// Residual-like blocks: body and shortcut must give one shape, which is the block's output.
+void plan_residual(LayerSpec& s) {
+  if (s.branches[0].empty())
+    throw Error("field \"body\" is empty: the residual branch needs at least one layer");
+  const Shape& body = branch_output(s, 0);
+  const Shape& shortcut = branch_output(s, 1);
+  if (body != shortcut)
+    throw Error("the body gives " + to_string(body) + " but the shortcut " +
+                (s.branches[1].empty() ? "(the identity) " : "") + "gives " + to_string(shortcut) +
+                "; they must agree to be added (a 1x1 projection shortcut changes the channels "
+                "and the stride)");
+  s.output = body;
+  s.parameters = sum_parameters(s);
+  std::string d = s.type + ": body " + std::to_string(s.branches[0].size()) + " layers, shortcut ";
+  d += s.branches[1].empty() ? "identity" : std::to_string(s.branches[1].size()) + " layers";
+  if (!s.relu) d += ", no relu";
+  s.description = d;
+}
+
+// Inception: every branch gives an image of the same H and W; the channels add up.
+void plan_inception(LayerSpec& s) {
+  Shape out;
+  for (size_t b = 0; b < s.branches.size(); ++b) {
+    const Shape& o = branch_output(s, b);
+    if (o.size() != 3)
+      throw Error("branch " + s.branch_names[b] + " gives " + to_string(o) +
+                  ", not an image [C, H, W] to concatenate");
+    if (b == 0) {
+      out = o;
+      continue;
+    }
+    if (o[1] != out[1] || o[2] != out[2])
+      throw Error("branch " + s.branch_names[b] + " gives " + to_string(o) + " but branch " +
+                  s.branch_names[0] + " gives " + to_string(branch_output(s, 0)) +
+                  "; the branches must agree on H and W to be concatenated");
+    out[0] += o[0];
+  }
+  s.output = out;
+  s.parameters = sum_parameters(s);
+  s.description = "inception " + std::to_string(s.conv1x1) + "/" + std::to_string(s.reduce3x3) +
+                  "/" + std::to_string(s.conv3x3) + "/" + std::to_string(s.reduce5x5) + "/" +
+                  std::to_string(s.conv5x5) + "/" + std::to_string(s.pool_proj) + " -> " +
+                  std::to_string(out[0]) + " channels";
+}
+
+std::unique_ptr<Layer> build_residual(const LayerSpec& s) {
+  return std::make_unique<Residual>(build_list(s.branches[0]), build_list(s.branches[1]), s.relu);
+}
+
+std::unique_ptr<Layer> build_inception(const LayerSpec& s) {
+  std::vector<Sequential> branches;
+  for (const auto& b : s.branches) branches.push_back(build_list(b));
+  return std::make_unique<Inception>(std::move(branches));
+}
 
 const std::vector<LayerType>& layer_types() {
   static const std::vector<LayerType> types = {
@@ -247,6 +433,39 @@ const std::vector<LayerType>& layer_types() {
         OutputMemory::view},
        [](const LayerSpec&) -> std::unique_ptr<Layer> { return std::make_unique<Flatten>(); },
        nullptr},
+      // ---- composite layers (their branches are lists of layers; see above) ----
+      {{"residual",
+        "y = relu(body(x) + shortcut(x)); body and shortcut are lists of layers",
+        {"body"},
+        {"shortcut", "relu"},
+        OutputMemory::kept},
+       build_residual,
+       plan_residual,
+       residual_branches},
+      {{"basic_block",
+        "ResNet basic block: 3x3(stride)-bn-relu-3x3-bn + shortcut, then relu",
+        {"filters"},
+        {"stride", "batch_norm"},
+        OutputMemory::kept},
+       build_residual,
+       plan_residual,
+       basic_block_branches},
+      {{"bottleneck_block",
+        "ResNet bottleneck: 1x1-bn-relu-3x3(stride)-bn-relu-1x1(x4)-bn + shortcut, relu",
+        {"filters"},
+        {"stride", "expansion", "batch_norm"},
+        OutputMemory::kept},
+       build_residual,
+       plan_residual,
+       bottleneck_block_branches},
+      {{"inception",
+        "GoogLeNet's Inception module: 1x1, 3x3, 5x5 and pool branches concatenated",
+        {"conv1x1", "conv3x3", "conv5x5"},
+        {"reduce3x3", "reduce5x5", "pool_proj"},
+        OutputMemory::kept},
+       build_inception,
+       plan_inception,
+       inception_branches},
   };
   return types;
 }
@@ -255,6 +474,15 @@ const LayerType* find_type(const std::string& type) {
   for (const LayerType& t : layer_types())
     if (t.info.type == type) return &t;
   return nullptr;
+}
+
+void add_batch_norm(json& list, const LayerSpec& s) {
+  if (!s.batch_norm) return;
+  if (find_type("batchnorm2d") == nullptr)
+    throw Error(
+        "\"batch_norm\": true needs the layer type batchnorm2d, which this build does "
+        "not have; write \"batch_norm\": false");
+  list.push_back({{"type", "batchnorm2d"}});
 }
 
 // ---- messages -------------------------------------------------------------------------------
@@ -362,9 +590,17 @@ class NamePlaceholder final : public Layer {
   std::string kind_;
 };
 
+// How deep composite layers may nest (a residual inside an inception inside ...): deep enough
+// for any real network, and it keeps a hostile file from exhausting the stack.
+constexpr int kMaxNesting = 8;
+
+std::vector<LayerSpec> read_layer_list(const json& layers, const Shape& input, int depth);
+
 // Reads one entry of "layers" into @p s (index, type, name, fields), then plans it from
-// s.input. Errors carry "layer I (TYPE)" and the field; the caller adds the source.
-void read_layer(const json& j, LayerSpec& s) {
+// s.input. Errors carry "layer I (TYPE)" and the field; the caller adds the source. A
+// composite layer's branches are read first (depth + 1), their errors prefixed with
+// "layer I (TYPE) BRANCH ".
+void read_layer(const json& j, LayerSpec& s, int depth) {
   const std::string at = "layer " + std::to_string(s.index);
   if (!j.is_object())
     throw Error(at + ": must be an object like {\"type\": \"relu\"}, got " + show(j));
@@ -399,6 +635,11 @@ void read_layer(const json& j, LayerSpec& s) {
                   takes);
     }
     const FieldDef& f = *find_field(key);
+    if (f.kind == FieldDef::layers) {  // read with the branches, below
+      if (!value.is_array())
+        throw Error(field + " (" + f.meaning + ") must be a list of layers, got " + show(value));
+      continue;
+    }
     if (f.kind == FieldDef::integer) {
       f.set(s, get_integer(value, f.min, f.max, field + " (" + f.meaning + ")"));
     } else if (f.kind == FieldDef::boolean) {
@@ -423,6 +664,29 @@ void read_layer(const json& j, LayerSpec& s) {
       throw Error(where + ": missing required field " + in_quotes(r) + " (" +
                   find_field(r)->meaning + ")");
 
+  if (type->branches != nullptr) {
+    if (depth >= kMaxNesting)
+      throw Error(where + ": composite layers nest more than " + std::to_string(kMaxNesting) +
+                  " deep");
+    std::vector<json> lists;
+    try {
+      lists = type->branches(s, j, s.branch_names);
+    } catch (const NotImplemented&) {
+      throw;
+    } catch (const Error& e) {
+      throw Error(where + " with input " + to_string(s.input) + ": " + e.what());
+    }
+    for (size_t b = 0; b < lists.size(); ++b) {
+      try {
+        s.branches.push_back(read_layer_list(lists[b], s.input, depth + 1));
+      } catch (const NotImplemented&) {
+        throw;
+      } catch (const Error& e) {
+        throw Error(where + " " + s.branch_names[b] + " " + e.what());
+      }
+    }
+  }
+
   try {
     if (type->plan != nullptr) {
       type->plan(s);
@@ -438,6 +702,38 @@ void read_layer(const json& j, LayerSpec& s) {
   } catch (const Error& e) {
     throw Error(where + " with input " + to_string(s.input) + ": " + e.what());
   }
+}
+
+// Reads a list of layers (the file's "layers", or a composite's branch) from input shape
+// @p input: each layer planned from the one before, named like Sequential names it. An empty
+// list is allowed here (an identity shortcut); the callers that need layers say so.
+std::vector<LayerSpec> read_layer_list(const json& layers, const Shape& input, int depth) {
+  if (!layers.is_array()) throw Error("must be a list of layers, got " + show(layers));
+  constexpr size_t kMaxLayers = 10000;  // ResNet-1001 has about 3,000; keeps checks fast
+  if (layers.size() > kMaxLayers)
+    throw Error("has " + std::to_string(layers.size()) + " layers, more than the " +
+                std::to_string(kMaxLayers) + " a list may have");
+  std::vector<LayerSpec> specs;
+  Sequential names;  // placeholders only: the names Sequential gives, and its name checks
+  Shape shape = input;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    LayerSpec s;
+    s.index = i + 1;
+    s.input = shape;
+    read_layer(layers[i], s, depth);
+    try {
+      names.add(std::make_unique<NamePlaceholder>(s.type), s.name);
+    } catch (const NotImplemented&) {
+      throw;  // an exercise of the student kit: its message says which
+    } catch (const Error& e) {
+      throw Error("layer " + std::to_string(s.index) + " (" + s.type +
+                  "): field \"name\": " + e.what());
+    }
+    s.name = names.layer_name(i);
+    shape = s.output;
+    specs.push_back(std::move(s));
+  }
+  return specs;
 }
 
 ModelSpec parse_checked(const std::string& text) {
@@ -498,25 +794,7 @@ ModelSpec parse_checked(const std::string& text) {
   if (layers.size() > kMaxLayers)
     throw Error("field \"layers\" has " + std::to_string(layers.size()) +
                 " layers, more than the " + std::to_string(kMaxLayers) + " a model file may have");
-  Sequential names;  // placeholders only: the names Sequential gives, and its name checks
-  Shape shape = spec.input;
-  for (size_t i = 0; i < layers.size(); ++i) {
-    LayerSpec s;
-    s.index = i + 1;
-    s.input = shape;
-    read_layer(layers[i], s);
-    try {
-      names.add(std::make_unique<NamePlaceholder>(s.type), s.name);
-    } catch (const NotImplemented&) {
-      throw;  // an exercise of the student kit: its message says which
-    } catch (const Error& e) {
-      throw Error("layer " + std::to_string(s.index) + " (" + s.type +
-                  "): field \"name\": " + e.what());
-    }
-    s.name = names.layer_name(i);
-    shape = s.output;
-    spec.layers.push_back(std::move(s));
-  }
+  spec.layers = read_layer_list(layers, spec.input, 0);
 
   const LayerSpec& last = spec.layers.back();
   if (last.output != Shape{spec.classes})
@@ -526,6 +804,30 @@ ModelSpec parse_checked(const std::string& text) {
                 ": the model must end with [N, " + std::to_string(spec.classes) +
                 "] (e.g. a linear layer with " + std::to_string(spec.classes) + " units)");
   return spec;
+}
+
+// Builds the layers of a list (the model's, or a composite's branch), checking each against
+// its plan. Errors carry "layer I (TYPE)", and for inner layers the path to them.
+Sequential build_list(const std::vector<LayerSpec>& specs) {
+  Sequential model;
+  for (const LayerSpec& s : specs) {
+    const std::string where = "layer " + std::to_string(s.index) + " (" + s.type + ")";
+    const LayerType* type = find_type(s.type);
+    if (type == nullptr) throw Error(where + ": unknown layer type");
+    try {
+      std::unique_ptr<Layer> layer = type->build(s);
+      const Shape out = layer->output_shape(with_batch(s.input));
+      if (out != with_batch(s.output))  // the plan and the layer disagree: a bug, said plainly
+        throw Error("the layer gives " + to_string(out) + " but the model file's plan said " +
+                    to_string(with_batch(s.output)));
+      model.add(std::move(layer), s.name);
+    } catch (const NotImplemented&) {
+      throw;  // an exercise of the student kit: its message says which
+    } catch (const Error& e) {
+      throw Error(where + ": " + e.what());
+    }
+  }
+  return model;
 }
 
 bool looks_like_path(const std::string& s) {
@@ -598,23 +900,12 @@ ModelSpec load_model_spec(const std::string& name_or_path) {
 
 Sequential build_model(const ModelSpec& spec, uint64_t seed) {
   Sequential model;
-  for (const LayerSpec& s : spec.layers) {
-    const std::string where =
-        spec.source + ": layer " + std::to_string(s.index) + " (" + s.type + ")";
-    const LayerType* type = find_type(s.type);
-    if (type == nullptr) throw Error(where + ": unknown layer type");
-    try {
-      std::unique_ptr<Layer> layer = type->build(s);
-      const Shape out = layer->output_shape(with_batch(s.input));
-      if (out != with_batch(s.output))  // the plan and the layer disagree: a bug, said plainly
-        throw Error("the layer gives " + to_string(out) + " but the model file's plan said " +
-                    to_string(with_batch(s.output)));
-      model.add(std::move(layer), s.name);
-    } catch (const NotImplemented&) {
-      throw;  // an exercise of the student kit: its message says which
-    } catch (const Error& e) {
-      throw Error(where + ": " + e.what());
-    }
+  try {
+    model = build_list(spec.layers);
+  } catch (const NotImplemented&) {
+    throw;  // an exercise of the student kit: its message says which
+  } catch (const Error& e) {
+    throw Error(spec.source + ": " + e.what());
   }
   model.init(seed);
   return model;

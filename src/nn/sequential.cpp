@@ -91,6 +91,13 @@ std::vector<Parameter*> Sequential::state() const {
   return all;
 }
 
+Tensor Sequential::backward_input(const Tensor& dout, bool need_dx) {
+  if (layers_.empty()) throw Error("Sequential::backward_input: the model has no layers");
+  Tensor d = dout;
+  for (size_t i = layers_.size(); i-- > 0;) d = layers_[i]->backward(d, need_dx || i > 0);
+  return d;
+}
+
 int64_t Sequential::parameter_count() const {
   int64_t n = 0;
   for (Parameter* p : parameters()) n += p->value.numel();
@@ -108,6 +115,14 @@ void Sequential::set_mode(Mode m) {
 void Sequential::init(uint64_t seed) {
   std::mt19937_64 rng(seed);
   for (auto& l : layers_) l->reset_parameters(rng);
+}
+
+void Sequential::reset_parameters(std::mt19937_64& rng) {
+  for (auto& l : layers_) l->reset_parameters(rng);
+}
+
+void Sequential::forget() {
+  for (auto& l : layers_) l->forget();
 }
 
 void Sequential::to(Backend& backend) {

@@ -24,7 +24,7 @@ void add_layer(ModelSummary& m, LayerSummary row) {
   row.activations = numel(row.output);
   row.memory = memory_of(row.kind);
   row.counted = row.memory == OutputMemory::kept;
-  m.total_parameters += row.parameters;
+  if (row.depth == 0) m.total_parameters += row.parameters;  // inner rows: in their block's
   if (row.counted) m.total_activations += row.activations;
   m.layers.push_back(std::move(row));
 }
@@ -92,14 +92,27 @@ ModelSummary summarize(const Sequential& model, const Shape& input_chw) {
   return m;
 }
 
-ModelSummary summarize_spec(const ModelSpec& spec) {
-  ModelSummary m = start(spec.input);
-  for (const LayerSpec& s : spec.layers)
-    add_layer(m, {.name = s.name,
+namespace {
+// One row per layer of @p specs; a composite layer's row is followed by its inner layers' rows,
+// named by their path inside it ("body.conv1", "b2.conv2"), one level deeper.
+void add_specs(ModelSummary& m, const std::vector<LayerSpec>& specs, const std::string& prefix,
+               int depth) {
+  for (const LayerSpec& s : specs) {
+    add_layer(m, {.name = prefix + s.name,
                   .kind = s.type,
                   .description = s.description,
                   .output = s.output,
-                  .parameters = s.parameters});
+                  .parameters = s.parameters,
+                  .depth = depth});
+    for (size_t b = 0; b < s.branches.size(); ++b)
+      add_specs(m, s.branches[b], s.branch_names[b] + ".", depth + 1);
+  }
+}
+}  // namespace
+
+ModelSummary summarize_spec(const ModelSpec& spec) {
+  ModelSummary m = start(spec.input);
+  add_specs(m, spec.layers, "", 0);
   return m;
 }
 
@@ -111,13 +124,17 @@ std::string format_summary(const ModelSummary& m) {
   std::vector<Row> rows;
   rows.push_back({{"#", "name", "layer", "output [C, H, W]", "parameters", "activations"}});
   rows.push_back({{"", "input", "", to_string(m.input), "", with_thousands(m.input_values)}});
+  int number = 0;  // layers of the model are numbered; inner layers of a block are indented
   for (size_t i = 0; i < m.layers.size(); ++i) {
     const LayerSummary& l = m.layers[i];
     const std::string acts = l.counted                        ? with_thousands(l.activations)
                              : l.memory == OutputMemory::view ? "(view)"
                                                               : "(in place)";
-    rows.push_back({{std::to_string(i + 1), l.name, l.description, to_string(l.output),
-                     with_thousands(l.parameters), acts}});
+    const std::string indent(2 * static_cast<size_t>(l.depth), ' ');
+    std::string params = with_thousands(l.parameters);
+    if (l.depth > 0) params = '(' + params + ')';
+    rows.push_back({{l.depth == 0 ? std::to_string(++number) : "", indent + l.name,
+                     indent + l.description, to_string(l.output), params, acts}});
   }
   size_t width[6] = {};
   for (const Row& r : rows)
@@ -141,6 +158,10 @@ std::string format_summary(const ModelSummary& m) {
   out << std::string(total_width, '-') << "\n";
   for (size_t i = 1; i < rows.size(); ++i) line(rows[i]);
   out << std::string(total_width, '-') << "\n";
+  if (std::any_of(m.layers.begin(), m.layers.end(),
+                  [](const LayerSummary& l) { return l.depth > 0; }))
+    out << "(indented rows: the layers inside a block; their parameters, in parentheses, are "
+           "counted in the block's row)\n";
   out << "parameters:  " << with_thousands(m.total_parameters) << " = "
       << with_thousands(m.total_parameters * 4) << " bytes in float32 ("
       << mib(m.total_parameters * 4) << ")\n";

@@ -436,6 +436,68 @@ AddGrads add_backward(const Tensor& dy) {
   return {dy.clone(), dy.clone()};
 }
 
+// ---- concat: channel blocks ------------------------------------------------------------------
+Tensor concat_forward(const std::vector<Tensor>& xs) {
+  const char* op = "concat_forward";
+  if (xs.empty()) throw Error("concat_forward: needs at least one piece, got none");
+  int64_t channels = 0;
+  for (size_t i = 0; i < xs.size(); ++i) {
+    std::string name = std::to_string(i);
+    name.insert(name.begin(), 'x');
+    require_rank(op, name.c_str(), xs[i], 4, "[N, C, H, W]");
+    require_positive(xs[i].shape(), std::string(op) + ": " + name);
+    if (&xs[i].backend() != &xs[0].backend())
+      throw Error(std::string(op) + ": tensors live on different backends (" +
+                  xs[0].backend().name() + " and " + xs[i].backend().name() +
+                  "); move them explicitly with Tensor::to() first");
+    const Shape& s = xs[i].shape();
+    const Shape& s0 = xs[0].shape();
+    if (s[0] != s0[0] || s[2] != s0[2] || s[3] != s0[3])
+      throw Error(std::string(op) + ": " + name + " " + to_string(s) + " and x0 " + to_string(s0) +
+                  " must have the same N, H and W (concatenation joins the channels only)");
+    channels += s[1];
+  }
+  if (channels > kMaxElements)
+    throw Error(std::string(op) + ": " + std::to_string(channels) + " channels in all, too many");
+  const Shape& s0 = xs[0].shape();
+  Tensor y = output_like(xs[0], {s0[0], channels, s0[2], s0[3]});
+  int64_t c0 = 0;
+  for (const Tensor& x : xs) {
+    y.backend().copy_channels(x, 0, y, c0, x.dim(1));
+    c0 += x.dim(1);
+  }
+  return y;
+}
+
+std::vector<Tensor> concat_backward(const Tensor& dy, const std::vector<int64_t>& channels) {
+  const char* op = "concat_backward";
+  require_rank(op, "dy", dy, 4, "[N, C, H, W]");
+  if (channels.empty()) throw Error("concat_backward: needs at least one piece, got none");
+  int64_t total = 0;
+  std::string list;
+  for (size_t i = 0; i < channels.size(); ++i) {
+    if (channels[i] < 1)
+      throw Error(std::string(op) + ": piece " + std::to_string(i) + " has " +
+                  std::to_string(channels[i]) + " channels; every piece needs at least 1");
+    total += channels[i];
+    if (i > 0) list += " + ";
+    list += std::to_string(channels[i]);
+  }
+  if (total != dy.dim(1))
+    throw Error(std::string(op) + ": the pieces' channels " + list + " = " + std::to_string(total) +
+                " do not add up to dy's " + std::to_string(dy.dim(1)) + " (dy " +
+                to_string(dy.shape()) + ")");
+  std::vector<Tensor> dxs;
+  int64_t c0 = 0;
+  for (int64_t c : channels) {
+    Tensor dx = output_like(dy, {dy.dim(0), c, dy.dim(2), dy.dim(3)});
+    dy.backend().copy_channels(dy, c0, dx, 0, c);
+    dxs.push_back(std::move(dx));
+    c0 += c;
+  }
+  return dxs;
+}
+
 // ---- optimiser -----------------------------------------------------------------------------
 void sgd_update(Tensor& param, const Tensor& grad, Tensor& velocity, const SgdParams& p) {
   const char* op = "sgd_update";

@@ -71,16 +71,19 @@ class Layer {
   virtual std::vector<Parameter*> parameters() { return {}; }
   /// @brief The buffers: named state that is saved and moved but not trained (batch norm's
   ///        running statistics), as Parameter objects whose grad is never used. Empty for most
-  ///        layers. Sequential prefixes their names ("bn1.running_mean"), to() moves them and
+  ///        layers; a composite layer (Residual, Inception) returns its inner layers'.
+  ///        Sequential prefixes their names ("bn1.running_mean"), to() moves them and
   ///        checkpoints save and load them next to the parameters.
   virtual std::vector<Parameter*> buffers() { return {}; }
   /// @brief Draws fresh parameter values from @p rng (weights by the layer's init rule, biases
   ///        zero). Layers without parameters do nothing.
   virtual void reset_parameters(std::mt19937_64& rng) { (void)rng; }
 
-  /// @brief Switches between training and evaluation; eval also drops kept activations.
+  /// @brief Switches between training and evaluation; eval also drops kept activations. A
+  ///        composite layer passes the mode on to its inner layers (mode_changed()).
   void set_mode(Mode m) {
     mode_ = m;
+    mode_changed(m);
     if (m == Mode::eval) forget();
   }
   /// @brief The current mode (training by default).
@@ -91,6 +94,9 @@ class Layer {
   void to(Backend& backend);
 
  protected:
+  /// @brief Called by set_mode() after the mode changed: a composite layer sets the mode of
+  ///        its inner layers here. Does nothing by default.
+  virtual void mode_changed(Mode m) { (void)m; }
   /// @brief Throws the "backward before forward" error for this layer unless @p kept is
   ///        defined.
   void require_forward(const Tensor& kept) const;

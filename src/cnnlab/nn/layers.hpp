@@ -9,6 +9,7 @@
 /// them with Sequential::to(backend).
 #pragma once
 
+#include <cnnlab/nn/blocks.hpp>  // Residual, Inception: composites of whole Sequentials
 #include <cnnlab/nn/init.hpp>
 #include <cnnlab/nn/layer.hpp>
 #include <cnnlab/nn/norm_layers.hpp>  // BatchNorm2d, Dropout

@@ -55,6 +55,21 @@ struct LayerSpec {
   Shape output;                  ///< per-image output shape
   int64_t parameters = 0;        ///< learnable numbers of this layer
   std::string description;       ///< one line with its settings, like Layer::describe()
+
+  // ---- composite layers: residual, inception, basic_block, bottleneck_block ----
+  int64_t conv1x1 = 0;     ///< inception: filters of the 1x1 branch
+  int64_t reduce3x3 = 0;   ///< inception: 1x1 reduction before the 3x3 conv (0: none, naive)
+  int64_t conv3x3 = 0;     ///< inception: filters of the 3x3 branch
+  int64_t reduce5x5 = 0;   ///< inception: 1x1 reduction before the 5x5 conv (0: none, naive)
+  int64_t conv5x5 = 0;     ///< inception: filters of the 5x5 branch
+  int64_t pool_proj = 0;   ///< inception: 1x1 conv after the 3x3 max pool (0: none, naive)
+  bool relu = true;        ///< residual: a ReLU after the sum
+  bool batch_norm = true;  ///< basic_block, bottleneck_block: batchnorm2d after each conv
+  int64_t expansion = 4;   ///< bottleneck_block: output channels = filters * expansion
+  /// @brief The inner layers, one list per branch: residual-like types {body, shortcut} (an
+  ///        empty shortcut is the identity), inception {b1, b2, b3, b4}; empty for plain layers.
+  std::vector<std::vector<LayerSpec>> branches;
+  std::vector<std::string> branch_names;  ///< "body", "shortcut" or "b1", "b2", ...
 };
 
 /// @brief A model file, read and checked: what the model is and what its layers are.

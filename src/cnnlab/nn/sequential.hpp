@@ -55,6 +55,11 @@ class Sequential {
   ///        parameters' grads. Returns nothing: the first layer skips dL/dx.
   void backward(const Tensor& dout);
 
+  /// @brief Like backward(), but returns dL/dx of the first layer (an empty Tensor when
+  ///        @p need_dx is false): what a composite layer (Residual, Inception) needs of its
+  ///        branches.
+  Tensor backward_input(const Tensor& dout, bool need_dx = true);
+
   /// @brief Every parameter of every layer, named "<layer>.<parameter>", in layer order.
   std::vector<Parameter*> parameters() const;
   /// @brief Every buffer of every layer (Layer::buffers(): state saved in checkpoints but not
@@ -74,6 +79,10 @@ class Sequential {
   void set_mode(Mode m);
   /// @brief Draws every parameter again from @p seed, in layer order.
   void init(uint64_t seed);
+  /// @brief Draws every parameter again from @p rng, in layer order (init() of a composite).
+  void reset_parameters(std::mt19937_64& rng);
+  /// @brief Drops what every layer kept for backward (Layer::forget()).
+  void forget();
   /// @brief Moves every parameter and buffer to @p backend.
   void to(Backend& backend);
   /// @brief The output shape for an input of shape @p input, checking every layer on the way.

@@ -36,6 +36,10 @@ struct LayerSummary {
   int64_t activations = 0;  ///< output values per image (numel of `output`)
   bool counted = true;      ///< whether `activations` count towards the total (see above)
   OutputMemory memory = OutputMemory::kept;  ///< why not, when not counted
+  /// @brief 0 for a layer of the model; 1 and more for the inner layers of a composite layer
+  ///        (residual, inception), listed under it: their parameters are already in the
+  ///        composite's row, so only depth-0 rows add to total_parameters.
+  int depth = 0;
 };
 
 /// @brief A whole model's summary.

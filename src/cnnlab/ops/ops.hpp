@@ -22,6 +22,8 @@
 #include <cnnlab/optim/adam.hpp>
 #include <cnnlab/optim/sgd.hpp>
 
+#include <vector>
+
 namespace cnnlab {
 
 /// @brief Gradients of a layer's parameters: dw always, db only if the layer has a bias.
@@ -161,6 +163,15 @@ Tensor flatten_backward(const Tensor& dy, const Shape& x_shape);
 Tensor add_forward(const Tensor& a, const Tensor& b);
 /// @brief Gradients of y = a + b: both are dL/dy (returned as two independent copies).
 AddGrads add_backward(const Tensor& dy);
+/// @brief Channel concatenation (the Inception module's join): the k pieces x_i[N, C_i, H, W]
+///        side by side on the channel axis, y[N, ΣC_i, H, W] (x_0's channels first).
+/// @throws Error unless there is at least one piece and every piece is a defined 4-D tensor
+///         on one backend with the same N, H and W (the message names the pieces and shapes).
+Tensor concat_forward(const std::vector<Tensor>& xs);
+/// @brief Gradients of concat: dy[N, ΣC_i, H, W] cut back into the pieces, dx_i[N, C_i, H, W]
+///        = dy[:, C_0 + ... + C_(i-1) + c, :, :] (@p channels lists the C_i in order).
+/// @throws Error unless dy is 4-D, every C_i is at least 1 and the C_i sum to dy's channels.
+std::vector<Tensor> concat_backward(const Tensor& dy, const std::vector<int64_t>& channels);
 /// @}
 
 /// @name Optimiser

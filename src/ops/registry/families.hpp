@@ -38,7 +38,7 @@ std::vector<OpInfo> linear_ops();
 std::vector<OpInfo> activations_ops();
 /// softmax.cpp: softmax, softmax_cross_entropy.
 std::vector<OpInfo> softmax_ops();
-/// elementwise.cpp: flatten, add.
+/// elementwise.cpp: flatten, concat, add.
 std::vector<OpInfo> elementwise_ops();
 /// batchnorm.cpp: batchnorm2d.
 std::vector<OpInfo> batchnorm_ops();
