@@ -22,6 +22,7 @@
 #include "src/nn/models_embedded.hpp"
 
 #include <algorithm>
+#include <cfloat>
 #include <climits>
 #include <filesystem>
 #include <fstream>
@@ -69,6 +70,14 @@ const FieldDef kFields[] = {
     {"ceil_mode", FieldDef::boolean, 0, 1, "round the output size up",
      [](LayerSpec& s, int64_t v) { s.ceil_mode = v != 0; }},
     {"init", FieldDef::init_rule, 0, 0, "how the weights are drawn", nullptr},
+    {"size", FieldDef::integer, 1, INT_MAX, "channels in each LRN window",
+     [](LayerSpec& s, int64_t v) { s.size = static_cast<int>(v); }},
+    {"alpha", FieldDef::number, 0, 0, "LRN's scale of the sum of squares, divided by size", nullptr,
+     0.0, FLT_MAX, false, [](LayerSpec& s, double v) { s.alpha = v; }},
+    {"beta", FieldDef::number, 0, 0, "LRN's exponent", nullptr, 0.0, FLT_MAX, false,
+     [](LayerSpec& s, double v) { s.beta = v; }},
+    {"k", FieldDef::number, 0, 0, "LRN's additive constant", nullptr, 0.0, FLT_MAX, true,
+     [](LayerSpec& s, double v) { s.k = v; }},
 };
 
 const FieldDef* find_field(const std::string& name) {
@@ -190,6 +199,27 @@ const std::vector<LayerType>& layer_types() {
         OutputMemory::kept},
        [](const LayerSpec& s) -> std::unique_ptr<Layer> {
          return std::make_unique<AvgPool2d>(pool_params(s));
+       },
+       nullptr},
+      {{"l2pool2d",
+        "root mean square of each F x F window (stride defaults to F)",
+        {"kernel"},
+        {"stride", "padding", "ceil_mode"},
+        OutputMemory::kept},
+       [](const LayerSpec& s) -> std::unique_ptr<Layer> {
+         return std::make_unique<L2Pool2d>(pool_params(s));
+       },
+       nullptr},
+      {{"lrn",
+        "local response normalisation across channels (AlexNet's NORM)",
+        {},
+        {"size", "alpha", "beta", "k"},
+        OutputMemory::kept},
+       [](const LayerSpec& s) -> std::unique_ptr<Layer> {
+         return std::make_unique<LocalResponseNorm>(LrnOptions{.size = s.size,
+                                                               .alpha = static_cast<float>(s.alpha),
+                                                               .beta = static_cast<float>(s.beta),
+                                                               .k = static_cast<float>(s.k)});
        },
        nullptr},
       {{"global_avgpool2d",

@@ -21,6 +21,7 @@
 
 #include <cnnlab/core/tensor.hpp>
 #include <cnnlab/ops/geometry.hpp>
+#include <cnnlab/ops/lrn_geometry.hpp>
 #include <cnnlab/optim/adam.hpp>
 #include <cnnlab/optim/sgd.hpp>
 
