@@ -201,6 +201,15 @@ const std::vector<LayerType>& layer_types() {
          return std::make_unique<AvgPool2d>(pool_params(s));
        },
        nullptr},
+      {{"global_avgpool2d",
+        "mean of each channel's whole plane: [C, H, W] -> [C, 1, 1]",
+        {},
+        {},
+        OutputMemory::kept},
+       [](const LayerSpec&) -> std::unique_ptr<Layer> {
+         return std::make_unique<GlobalAvgPool2d>();
+       },
+       nullptr},
       {{"l2pool2d",
         "root mean square of each F x F window (stride defaults to F)",
         {"kernel"},
@@ -220,15 +229,6 @@ const std::vector<LayerType>& layer_types() {
                                                                .alpha = static_cast<float>(s.alpha),
                                                                .beta = static_cast<float>(s.beta),
                                                                .k = static_cast<float>(s.k)});
-       },
-       nullptr},
-      {{"global_avgpool2d",
-        "mean of each channel's whole plane: [C, H, W] -> [C, 1, 1]",
-        {},
-        {},
-        OutputMemory::kept},
-       [](const LayerSpec&) -> std::unique_ptr<Layer> {
-         return std::make_unique<GlobalAvgPool2d>();
        },
        nullptr},
       {{"relu", "max(0, x)", {}, {}, OutputMemory::in_place},
