@@ -1,5 +1,5 @@
 #version 450
-// pool2d_forward.comp — max or average pooling forward; one invocation per output element.
+// pool2d_forward.comp — max, average or L2 pooling forward; one invocation per output element.
 //
 // Output (p, i, j) (p = n·C + c is the plane) looks at the window rows [i·S − P, i·S − P + F) and
 // columns [j·S − P, j·S − P + F), clipped to the input; a ceil-mode window is first cut at the
@@ -10,6 +10,7 @@
 //                        positions inside the input are looked at, so padding never wins
 //   POOL_FORWARD_ARGMAX  idx[o] = flat offset h·W + w of that element inside the plane (for backward)
 //   POOL_FORWARD_AVG     y = window sum / divisor
+//   POOL_FORWARD_L2      y = sqrt(window sum of squares / divisor): L2 (root-mean-square) pooling
 // Loops: at most F·F + F iterations; the host rejects windows larger than 127×127.
 #include "common.glsl"
 
@@ -35,6 +36,14 @@ void main() {
     for (int h = h0; h < h1; ++h)
       for (int w = w0; w < w1; ++w) sum += x[base + uint(h) * pc.W + uint(w)];
     y[o] = sum / float((he - hs) * (we - ws));
+  } else if (MODE == POOL_FORWARD_L2) {
+    float sum = 0.0;
+    for (int h = h0; h < h1; ++h)
+      for (int w = w0; w < w1; ++w) {
+        const float v = x[base + uint(h) * pc.W + uint(w)];
+        sum += v * v;
+      }
+    y[o] = sqrt(sum / float((he - hs) * (we - ws)));
   } else {
     // NaN is tested on the bits, never through a comparison (see common.glsl); once the best
     // value is a NaN nothing replaces it, and until then bv is a number, so v > bv is exact.

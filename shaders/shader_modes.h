@@ -37,11 +37,17 @@ CNNLAB_SHADER_CONST ELEMENTWISE_ADD_FORWARD = 6u;       // y  = a + b
 CNNLAB_SHADER_CONST POOL_FORWARD_MAX = 0u;     // y = the window's first NaN, else its first maximum
 CNNLAB_SHADER_CONST POOL_FORWARD_ARGMAX = 1u;  // idx = where that element is (for backward)
 CNNLAB_SHADER_CONST POOL_FORWARD_AVG = 2u;     // y = window sum / divisor
+CNNLAB_SHADER_CONST POOL_FORWARD_L2 = 3u;      // y = sqrt(window sum of squares / divisor)
 
 // ---- pool2d_backward.comp (MODE): one invocation per input element -------------------------
 CNNLAB_SHADER_CONST POOL_BACKWARD_MAX = 0u;  // gathers dy of the windows whose argmax is here
 CNNLAB_SHADER_CONST POOL_BACKWARD_AVG = 1u;  // gathers dy / divisor of every window covering it
 CNNLAB_SHADER_CONST POOL_BACKWARD_GLOBAL_AVG = 2u;  // dx = dy[plane] / (H·W): global avg pool
+
+// ---- lrn.comp (MODE): local response normalisation, one invocation per element ------------
+CNNLAB_SHADER_CONST LRN_FORWARD = 0u;        // y = x · d^(−β)
+CNNLAB_SHADER_CONST LRN_BACKWARD_TERMS = 1u;  // t = dy · x · d^(−β−1), each channel's send-back
+CNNLAB_SHADER_CONST LRN_BACKWARD_DX = 2u;     // dx = dy · d^(−β) − 2aβ · x · Σ_mirrored window t
 
 // ---- row_reduce.comp (MODE): one workgroup per chunk of a row ------------------------------
 CNNLAB_SHADER_CONST ROW_REDUCE_SOFTMAX_STATS = 0u;  // (max, Σ e^(a − max)): 2 floats per result

@@ -356,3 +356,44 @@ TEST_CASE("bad input: flatten_backward with a zero or negative size in x's shape
                                "size must be positive"));
   REQUIRE_THROWS_WITH(flatten_backward(filled({2, 5}), {-2, -5}), Contains("dimension 0 is -2"));
 }
+
+TEST_CASE("bad input: l2pool2d window, forward output and upstream gradient",
+          "[bad-input][pool][l2pool2d]") {
+  REQUIRE_THROWS_WITH(l2pool2d_forward(filled({1, 1, 4, 4}), {.kernel = 3, .padding = 2}),
+                      Contains("l2pool2d_forward: padding 2 is more than half the 3x3 window"));
+  REQUIRE_THROWS_WITH(
+      l2pool2d_forward(filled({4, 4}), {.kernel = 2}),
+      Contains("l2pool2d_forward: input x must be 4-D [N, C, H, W], got shape [4, 4]"));
+  const Tensor x = filled({1, 2, 4, 4});
+  const Tensor y = l2pool2d_forward(x, {.kernel = 2});  // [1, 2, 2, 2]
+  REQUIRE_THROWS_WITH(l2pool2d_backward(x, filled({1, 2, 4, 4}), y, {.kernel = 2}),
+                      Contains("l2pool2d_backward: y has shape [1, 2, 4, 4], expected [1, 2, 2, 2] "
+                               "(the forward output)"));
+  REQUIRE_THROWS_WITH(
+      l2pool2d_backward(x, y, filled({1, 2, 3, 3}), {.kernel = 2}),
+      Contains("l2pool2d_backward: dy has shape [1, 2, 3, 3], expected [1, 2, 2, 2] "
+               "(the shape of the forward output)"));
+  REQUIRE_THROWS_WITH(l2pool2d_backward(x, Tensor(), y, {.kernel = 2}),
+                      Contains("l2pool2d_backward: y is an undefined tensor"));
+}
+
+TEST_CASE("bad input: lrn settings and shapes", "[bad-input][lrn]") {
+  const Tensor x = filled({1, 3, 2, 2});
+  REQUIRE_THROWS_WITH(
+      lrn_forward(filled({3, 2, 2})),
+      Contains("lrn_forward: input x must be 4-D [N, C, H, W], got shape [3, 2, 2]"));
+  REQUIRE_THROWS_WITH(lrn_forward(x, {.size = 0}),
+                      Contains("lrn_forward: size must be at least 1 channel, got 0"));
+  REQUIRE_THROWS_WITH(lrn_forward(x, {.alpha = -1e-4f}),
+                      Contains("lrn_forward: alpha must be a finite number >= 0, got -0.0001"));
+  REQUIRE_THROWS_WITH(lrn_forward(x, {.beta = std::numeric_limits<float>::quiet_NaN()}),
+                      Contains("lrn_forward: beta must be a finite number >= 0, got nan"));
+  REQUIRE_THROWS_WITH(lrn_forward(x, {.k = 0.0f}),
+                      Contains("lrn_forward: k must be a finite number > 0 (the denominator k + "
+                               "alpha/size * sum of squares must stay positive), got 0"));
+  REQUIRE_THROWS_WITH(lrn_backward(x, filled({1, 3, 2, 1})),
+                      Contains("lrn_backward: dy has shape [1, 3, 2, 1], expected [1, 3, 2, 2] "
+                               "(the shape of the forward output, which is x's)"));
+  REQUIRE_THROWS_WITH(lrn_backward(x, Tensor()),
+                      Contains("lrn_backward: dy is an undefined tensor"));
+}

@@ -279,6 +279,94 @@ std::vector<Row> global_avgpool2d_rows(const Shape& xs, uint64_t& seed) {
   };
 }
 
+// ---- L2 pooling: x [N, C, H, W] -> y [N, C, H2, W2], sqrt(mean of x² over each window) -------
+
+/// One L2 pooling shape set; zero_windows clears the top-left 4×4 block of every plane, so some
+/// windows are all zeros (y = 0: backward must send 0 there, not 0/0 = NaN).
+struct L2PoolCase {
+  Shape x;
+  Pool2dParams p;
+  bool zero_windows = false;
+};
+
+const std::vector<L2PoolCase> kL2PoolCases = {
+    {.x = {2, 3, 8, 8}, .p = {.kernel = 2, .stride = 2}},                     // 2x2/2
+    {.x = {2, 2, 7, 9}, .p = {.kernel = 3, .stride = 2, .padding = 1}},       // padding
+    {.x = {1, 1, 6, 6}, .p = {.kernel = 3, .stride = 1}},                     // overlapping
+    {.x = {1, 3, 6, 6}, .p = {.kernel = 3, .stride = 2, .ceil_mode = true}},  // ceil overhang
+    {.x = {1, 2, 7, 7}, .p = {.kernel = 2, .stride = 2, .ceil_mode = true}},  // ceil mode
+    {.x = {3, 4, 9, 9}, .p = {.kernel = 2, .stride = 2}},  // odd size: drops the last row
+    {.x = {1, 2, 9, 11}, .p = {.kernel = 2, .stride = 2}, .zero_windows = true},  // y = 0
+    {.x = {2, 2, 8, 8}, .p = {.kernel = 3, .stride = 1, .padding = 1}, .zero_windows = true},
+    {.x = {2, 16, 29, 29}, .p = {.kernel = 3, .stride = 2}},  // more planes than threads
+};
+
+/// The rows of one L2 pooling shape set: forward (L = F² squares) and backward (L = F² shares
+/// at most: each input gathers from the windows holding it). Backward takes the reference's y.
+std::vector<Row> l2pool2d_rows(const L2PoolCase& c, uint64_t& seed) {
+  const Pool2dGeometry g = pool2d_geometry("l2pool2d", c.x, c.p);
+  Tensor x = random_tensor(c.x, ++seed);
+  if (c.zero_windows) {
+    std::vector<float> v = x.to_vector();
+    for (int64_t p = 0; p < g.N * g.C; ++p)
+      for (int64_t h = 0; h < std::min<int64_t>(4, g.H); ++h)
+        for (int64_t w = 0; w < std::min<int64_t>(4, g.W); ++w)
+          v[static_cast<size_t>((p * g.H + h) * g.W + w)] = 0.0f;
+    x = Tensor::from_vector(c.x, v, reference_backend());
+  }
+  const Tensor dy = random_tensor(g.output_shape(), ++seed);
+  Tensor y = Tensor::empty(g.output_shape(), reference_backend());
+  reference_backend().l2pool2d_forward(x, y, g);
+  const std::string shapes = "x " + to_string(c.x) + " F=" + std::to_string(g.F) +
+                             " S=" + std::to_string(g.S) + " P=" + std::to_string(g.P) +
+                             (c.p.ceil_mode ? " ceil" : "") + (c.zero_windows ? " zeros" : "");
+  const int64_t window = g.F * g.F;
+  return {
+      one_output("l2pool2d", "l2pool2d_forward", shapes, g.output_shape(), window,
+                 [=](Backend& be, Tensor& out) { be.l2pool2d_forward(x.to(be), out, g); }),
+      one_output("l2pool2d", "l2pool2d_backward", shapes, c.x, window,
+                 [=](Backend& be, Tensor& dx) {
+                   be.l2pool2d_backward(x.to(be), y.to(be), dy.to(be), dx, g);
+                 }),
+  };
+}
+
+// ---- Local response normalisation: x [N, C, H, W] -> y, across a window of channels --------
+
+/// One LRN shape set with its settings.
+struct LrnCase {
+  Shape x;
+  LrnParams p;
+};
+
+// alpha = 1 in most rows, so that the neighbours' terms weigh as much as a value's own (with
+// AlexNet's 1e-4 a backend that dropped them would still pass).
+const std::vector<LrnCase> kLrnCases = {
+    {.x = {2, 7, 5, 6}, .p = {.size = 5, .alpha = 1.0f, .beta = 0.75f, .k = 1.0f}},    // plain
+    {.x = {1, 3, 4, 4}, .p = {.size = 5, .alpha = 1.0f, .beta = 0.75f, .k = 1.0f}},    // size > C
+    {.x = {2, 8, 3, 3}, .p = {.size = 4, .alpha = 2.0f, .beta = 0.5f, .k = 2.0f}},     // even size
+    {.x = {1, 4, 1, 1}, .p = {.size = 1, .alpha = 1.0f, .beta = 1.3f, .k = 0.5f}},     // size 1
+    {.x = {1, 16, 20, 20}, .p = {.size = 3, .alpha = 3.0f, .beta = 1.3f, .k = 1.0f}},  // tiles
+    {.x = {2, 6, 37, 37}, .p = {.size = 6, .alpha = 1.0f, .beta = 0.75f, .k = 1.0f}},  // tail
+    {.x = {1, 96, 13, 13}, .p = {}},  // AlexNet's settings and channel count
+};
+
+/// The rows of one LRN shape set: forward (L = the window) and backward (L = two windows).
+std::vector<Row> lrn_rows(const LrnCase& c, uint64_t& seed) {
+  const LrnGeometry g = lrn_geometry("lrn", c.x, c.p);
+  const Tensor x = random_tensor(c.x, ++seed), dy = random_tensor(c.x, ++seed);
+  std::ostringstream shapes;
+  shapes << "x " << to_string(c.x) << " size=" << c.p.size << " alpha=" << c.p.alpha
+         << " beta=" << c.p.beta << " k=" << c.p.k;
+  const int64_t L = std::min(g.size, g.C);
+  return {
+      one_output("lrn", "lrn_forward", shapes.str(), c.x, L,
+                 [=](Backend& be, Tensor& y) { be.lrn_forward(x.to(be), y, g); }),
+      one_output("lrn", "lrn_backward", shapes.str(), c.x, 2 * L,
+                 [=](Backend& be, Tensor& dx) { be.lrn_backward(x.to(be), dy.to(be), dx, g); }),
+  };
+}
+
 // ---- Linear layer: x [N, D_in] · W [D_in, D_out] + b [D_out] -> y [N, D_out]; matmul --------
 
 /// One fully connected layer shape set.
@@ -637,6 +725,16 @@ std::vector<Row> pool2d_table() {
   return rows;
 }
 
+std::vector<Row> l2pool2d_table() {
+  uint64_t seed = 700;
+  return rows_of(kL2PoolCases, seed, l2pool2d_rows);
+}
+
+std::vector<Row> lrn_table() {
+  uint64_t seed = 800;
+  return rows_of(kLrnCases, seed, lrn_rows);
+}
+
 std::vector<Row> linear_table() {
   uint64_t seed = 900;
   std::vector<Row> rows = rows_of(kLinearCases, seed, linear_rows);
@@ -678,6 +776,16 @@ TEST_CASE("cross-backend: conv2d without bias leaves db alone", "[cross-backend]
 TEST_CASE("cross-backend: max, average and global average pooling, forward and backward",
           "[cross-backend][pool]") {
   check_rows(pool2d_table());
+}
+
+TEST_CASE("cross-backend: L2 pooling, forward and backward (all-zero windows included)",
+          "[cross-backend][pool][l2pool2d]") {
+  check_rows(l2pool2d_table());
+}
+
+TEST_CASE("cross-backend: local response normalisation, forward and backward",
+          "[cross-backend][lrn]") {
+  check_rows(lrn_table());
 }
 
 TEST_CASE("cross-backend: linear layer and matmul, including long reductions",
@@ -732,6 +840,8 @@ TEST_CASE("cross-backend: the table covers every Backend virtual and every regis
   std::vector<Row> rows = conv2d_table();
   append(rows, conv2d_no_bias_table());
   append(rows, pool2d_table());
+  append(rows, l2pool2d_table());
+  append(rows, lrn_table());
   append(rows, linear_table());
   append(rows, elementwise_table());
   append(rows, norm_table());

@@ -91,6 +91,31 @@ TEST_CASE("avgpool2d backward matches finite differences", "[gradcheck][pool]") 
                          pool({2, 1, 5, 7}, 3, 1, 1, false));  // overlapping, non-square
 }
 
+TEST_CASE("l2pool2d backward matches finite differences", "[gradcheck][pool][l2pool2d]") {
+  expect_gradients_match("l2pool2d", pool({2, 3, 6, 6}, 2, 2, 0, false));  // 2x2/2
+  expect_gradients_match("l2pool2d", pool({1, 2, 7, 5}, 3, 2, 1, false));  // padding, non-square
+  expect_gradients_match("l2pool2d", pool({2, 2, 6, 6}, 3, 1, 0, false));  // overlapping windows
+  expect_gradients_match("l2pool2d", pool({1, 3, 6, 6}, 3, 2, 0, true));   // ceil-mode overhang
+}
+
+namespace {
+GradcheckSpec lrn(Shape x, int size, float alpha, float beta, float k) {
+  GradcheckSpec s;
+  s.input = std::move(x);
+  s.lrn = {.size = size, .alpha = alpha, .beta = beta, .k = k};
+  return s;
+}
+}  // namespace
+
+TEST_CASE("lrn backward matches finite differences", "[gradcheck][lrn]") {
+  // alpha = 1 or more: the neighbours' terms of the backward formula weigh as much as the own.
+  expect_gradients_match("lrn", lrn({2, 7, 3, 3}, 5, 1.0f, 0.75f, 1.0f));   // AlexNet's shape
+  expect_gradients_match("lrn", lrn({1, 6, 2, 3}, 4, 2.0f, 0.5f, 2.0f));    // even size
+  expect_gradients_match("lrn", lrn({1, 3, 2, 2}, 7, 1.5f, 1.3f, 0.5f));    // size > C
+  expect_gradients_match("lrn", lrn({2, 4, 2, 2}, 1, 1.0f, 2.0f, 1.0f));    // size 1
+  expect_gradients_match("lrn", lrn({2, 8, 2, 2}, 5, 1e-4f, 0.75f, 2.0f));  // the defaults
+}
+
 TEST_CASE("global_avgpool2d backward matches finite differences", "[gradcheck][pool]") {
   expect_gradients_match("global_avgpool2d", input({2, 3, 6, 6}));
   expect_gradients_match("global_avgpool2d", input({1, 2, 5, 7}));  // batch 1, non-square

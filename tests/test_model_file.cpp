@@ -220,6 +220,8 @@ TEST_CASE("a model from a file on disk, with every optional field", "[model-file
         {"type": "avgpool2d", "kernel": 3, "stride": 2, "padding": 1, "ceil_mode": true},
         {"type": "maxpool2d", "kernel": 2, "stride": 1},
         {"type": "sigmoid"},
+        {"type": "l2pool2d", "kernel": 2, "stride": 1, "padding": 1, "ceil_mode": false},
+        {"type": "lrn", "size": 3, "alpha": 0.001, "beta": 0.5, "k": 1},
         {"type": "global_avgpool2d"},
         {"type": "flatten"},
         {"type": "linear", "units": 3, "bias": false, "init": "he_normal"}
@@ -232,9 +234,18 @@ TEST_CASE("a model from a file on disk, with every optional field", "[model-file
   CHECK(m.model.layer_name(0) == "first");
   CHECK(m.spec.layers[0].init == Init::xavier_normal);
   CHECK(m.spec.layers[0].description == "conv2d 4->6 3x3 stride 2 pad 1 groups 2 no bias");
-  CHECK(output_shapes(m.spec) ==
-        std::vector<Shape>{
-            {6, 5, 5}, {6, 5, 5}, {6, 3, 3}, {6, 2, 2}, {6, 2, 2}, {6, 1, 1}, {6}, {3}});
+  CHECK(output_shapes(m.spec) == std::vector<Shape>{{6, 5, 5},
+                                                    {6, 5, 5},
+                                                    {6, 3, 3},
+                                                    {6, 2, 2},
+                                                    {6, 2, 2},
+                                                    {6, 3, 3},
+                                                    {6, 3, 3},
+                                                    {6, 1, 1},
+                                                    {6},
+                                                    {3}});
+  CHECK(m.spec.layers[5].description == "l2pool2d 2x2 stride 1 pad 1");
+  CHECK(m.spec.layers[6].description == "lrn size 3 alpha 0.001 beta 0.5 k 1");
   CHECK(m.model.parameter_count() == 6 * 2 * 3 * 3 + 6 * 3);  // no biases
   CHECK(m.model.output_shape({2, 4, 9, 9}) == Shape{2, 3});
 
@@ -280,7 +291,8 @@ TEST_CASE("bad model files: each rule and its message", "[model-file]") {
   CHECK_THAT(error_of(model_with(R"({"type": "conv3d", "filters": 4, "kernel": 3}, )" + kHead)),
              Contains("bad.json: layer 1: unknown layer type \"conv3d\" (did you mean "
                       "\"conv2d\"?); the layer types are: conv2d, linear, maxpool2d, avgpool2d, "
-                      "global_avgpool2d, batchnorm2d, dropout, relu, sigmoid, tanh, flatten"));
+                      "global_avgpool2d, batchnorm2d, dropout, l2pool2d, lrn, relu, sigmoid, tanh, "
+                      "flatten"));
   CHECK_THAT(error_of(model_with(R"({"kernel": 3}, )" + kHead)),
              Contains("bad.json: layer 1: missing required field \"type\""));
   CHECK_THAT(error_of(model_with(R"("relu", )" + kHead)),
@@ -318,6 +330,19 @@ TEST_CASE("bad model files: each rule and its message", "[model-file]") {
   CHECK_THAT(error_of(model_with(
                  R"({"type": "conv2d", "filters": 4, "kernel": 3, "init": "he"}, )" + kHead)),
              Contains("layer 1 (conv2d): field \"init\": "));
+  // LRN's settings: size an integer >= 1, alpha and beta numbers >= 0, k a number > 0.
+  CHECK_THAT(error_of(model_with(R"({"type": "lrn", "size": 0}, )" + kHead)),
+             Contains("layer 1 (lrn): field \"size\" (channels in each LRN window) must be at "
+                      "least 1, got 0"));
+  CHECK_THAT(error_of(model_with(R"({"type": "lrn", "k": 0}, )" + kHead)),
+             Contains("layer 1 (lrn): field \"k\" (LRN's additive constant) must be in (0, "));
+  CHECK_THAT(error_of(model_with(R"({"type": "lrn", "alpha": -1}, )" + kHead)),
+             Contains("layer 1 (lrn): field \"alpha\" (LRN's scale of the sum of squares, "
+                      "divided by size) must be in [0, "));
+  CHECK_THAT(error_of(model_with(R"({"type": "lrn", "beta": "3/4"}, )" + kHead)),
+             Contains("layer 1 (lrn): field \"beta\" (LRN's exponent) must be a number"));
+  CHECK_THAT(error_of(model_with(R"({"type": "l2pool2d", "kernel": 3, "padding": 2}, )" + kHead)),
+             Contains("l2pool2d: padding 2 is more than half the 3x3 window"));
   CHECK_THAT(error_of(model_with(R"({"type": "relu", "name": "a.b"}, )" + kHead)),
              Contains("layer 1 (relu): field \"name\": Sequential::add: layer name 'a.b' must "
                       "not contain '.'"));

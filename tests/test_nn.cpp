@@ -221,3 +221,52 @@ TEST_CASE("softmax cross-entropy loss wraps the op and needs forward first", "[n
           softmax_cross_entropy_forward(logits, labels).at(0));
   require_same(loss.backward(), softmax_cross_entropy_backward(logits, labels));
 }
+
+TEST_CASE("L2Pool2d and LocalResponseNorm are their ops", "[nn][l2pool2d][lrn]") {
+  const Tensor x = testing::random_tensor({2, 6, 6, 6}, 61);
+  const Tensor dy = testing::random_tensor({2, 6, 3, 3}, 62);
+  L2Pool2d l2({.kernel = 3, .stride = 2, .padding = 1});
+  CHECK(l2.describe() == "l2pool2d 3x3 stride 2 pad 1");
+  CHECK(l2.output_shape({2, 6, 6, 6}) == Shape{2, 6, 3, 3});
+  const Tensor y = l2.forward(x);
+  require_same(y, l2pool2d_forward(x, {.kernel = 3, .stride = 2, .padding = 1}));
+  require_same(l2.backward(dy),
+               l2pool2d_backward(x, y, dy, {.kernel = 3, .stride = 2, .padding = 1}));
+  REQUIRE_THROWS_WITH(l2.backward(dy), Contains("backward() needs a forward() in training mode"));
+
+  const LrnOptions o{.size = 3, .alpha = 0.5f, .beta = 0.75f, .k = 1.0f};
+  LocalResponseNorm lrn(o);
+  CHECK(lrn.describe() == "lrn size 3 alpha 0.5 beta 0.75 k 1");
+  CHECK(LocalResponseNorm().describe() == "lrn size 5 alpha 0.0001 beta 0.75 k 2");  // AlexNet's
+  const Tensor dz = testing::random_tensor(x.shape(), 63);
+  require_same(lrn.forward(x), lrn_forward(x, o));
+  require_same(lrn.backward(dz), lrn_backward(x, dz, o));
+  lrn.set_mode(Mode::eval);
+  (void)lrn.forward(x);  // evaluation keeps nothing
+  REQUIRE_THROWS_WITH(lrn.backward(dz), Contains("lrn"));
+
+  REQUIRE_THROWS_WITH(L2Pool2d({.kernel = 2, .padding = 2}), Contains("l2pool2d: padding 2"));
+  REQUIRE_THROWS_WITH(LocalResponseNorm({.size = 0}), Contains("lrn: size must be at least 1"));
+  REQUIRE_THROWS_WITH(LocalResponseNorm({.k = -1.0f}),
+                      Contains("lrn: k must be a finite number > 0"));
+}
+
+TEST_CASE("whole-model gradient check through LocalResponseNorm and L2Pool2d",
+          "[nn][gradcheck][l2pool2d][lrn]") {
+  // AlexNet's pattern in small: conv → ReLU → NORM → pool, then a classifier; alpha large
+  // enough that the neighbours' terms matter.
+  Sequential m;
+  m.add(Conv2d(2, 4, 3, {.padding = 1}))
+      .add(Tanh())
+      .add(LocalResponseNorm({.size = 3, .alpha = 1.0f, .beta = 0.75f, .k = 1.0f}))
+      .add(L2Pool2d({.kernel = 3, .stride = 2, .padding = 1}))
+      .add(Flatten())
+      .add(Linear(4 * 4 * 4, 3));
+  m.init(7);
+  const ModelGradcheckResult r = gradcheck_model(m, {2, 2, 8, 8}, 11);
+  std::cout << r.to_string();
+  REQUIRE(r.exact.reports.size() == 4);  // weight and bias of 2 layers
+  CHECK(r.exact.max_rel_error() < 1e-7);
+  CHECK(r.layers.max_rel_error() < 1e-4);
+  REQUIRE(r.passed());
+}

@@ -53,6 +53,7 @@ bool runner_matches_case(const OpInfo& info, GradcheckSpec spec) {
   OpCall call;
   call.settings.conv = spec.conv;
   call.settings.pool = spec.pool;
+  call.settings.lrn = spec.lrn;
   call.settings.trans_a = spec.trans_a;
   call.settings.trans_b = spec.trans_b;
   for (size_t k = 0; k < c.names.size(); ++k)

@@ -107,6 +107,45 @@ TEST_CASE("global average pooling forward and backward, by hand", "[ops][pool]")
                       Contains("dy has shape [1, 2], expected [1, 2, 1, 1]"));
 }
 
+TEST_CASE("L2 pooling forward and backward, by hand", "[ops][pool][l2pool2d]") {
+  // Two 2x2 windows: sqrt((9 + 16 + 0 + 0) / 4) = 2.5 and sqrt((0 + 0 + 1 + 1) / 4) = sqrt(1/2).
+  const Tensor x = make({1, 1, 2, 4}, {3, 4, 0, 0, 0, 0, 1, 1});
+  const Tensor y = l2pool2d_forward(x, {.kernel = 2});
+  REQUIRE(y.shape() == Shape{1, 1, 1, 2});
+  check_close(y, {2.5f, std::sqrt(0.5f)});
+  // Backward: dx = x · dy / (4 y): 3/10, 4/10 in the first window; 2 / (4 sqrt(1/2)) = sqrt(1/2)
+  // for each 1 of the second.
+  const Tensor dx = l2pool2d_backward(x, y, make({1, 1, 1, 2}, {1, 2}), {.kernel = 2});
+  const float r = std::sqrt(0.5f);
+  check_close(dx, {0.3f, 0.4f, 0, 0, 0, 0, r, r});
+  // A window of zeros has y = 0 and sends gradient 0 — not 0/0 = NaN.
+  const Tensor zeros = make({1, 1, 2, 2}, {0, 0, 0, 0});
+  const Tensor y0 = l2pool2d_forward(zeros, {.kernel = 2});
+  check_close(y0, {0});
+  check_close(l2pool2d_backward(zeros, y0, make({1, 1, 1, 1}, {5}), {.kernel = 2}), {0, 0, 0, 0});
+  // Padding counts in the divisor, as for avgpool2d: one 2 in a 3x3 window gives sqrt(4/9).
+  check_close(l2pool2d_forward(make({1, 1, 1, 1}, {2}), {.kernel = 3, .stride = 1, .padding = 1}),
+              {2.0f / 3.0f});
+}
+
+TEST_CASE("local response normalisation forward and backward, by hand", "[ops][lrn]") {
+  // One pixel, channels x = (1, 2, 3); size 3, alpha 3 (alpha/size = 1), beta 1, k 1:
+  // d = 1 + (1 + 4), 1 + (1 + 4 + 9), 1 + (4 + 9) = 6, 15, 14 (windows cut at the edges).
+  const LrnParams p{.size = 3, .alpha = 3.0f, .beta = 1.0f, .k = 1.0f};
+  const Tensor x = make({1, 3, 1, 1}, {1, 2, 3});
+  check_close(lrn_forward(x, p), {1.0f / 6, 2.0f / 15, 3.0f / 14});
+  // With dy = (1, 0, 0) only y0 = x0 / (1 + x0² + x1²) matters: dy0/dx0 = (6 − 2)/36 = 1/9,
+  // dy0/dx1 = −2·x0·x1/36 = −1/9, and x2 is outside channel 0's window.
+  check_close(lrn_backward(x, make({1, 3, 1, 1}, {1, 0, 0}), p), {1.0f / 9, -1.0f / 9, 0});
+  // An even size puts the extra channel before c (PyTorch's convention): size 2 sums channels
+  // c − 1 and c, so d = 1 + 1, 1 + 1 + 4, 1 + 4 + 9 with alpha = 2.
+  check_close(lrn_forward(x, {.size = 2, .alpha = 2.0f, .beta = 1.0f, .k = 1.0f}),
+              {0.5f, 2.0f / 6, 3.0f / 14});
+  // AlexNet's defaults barely change a small input: y = x / (2 + 1e-4/5 · x²)^0.75.
+  check_close(lrn_forward(make({1, 1, 1, 1}, {1})),
+              {static_cast<float>(std::pow(2.0 + 1e-4 / 5, -0.75))});
+}
+
 TEST_CASE("linear forward and backward: y = xW + b, by hand", "[ops][linear]") {
   const Tensor x = make({2, 3}, {1, 2, 3, 4, 5, 6});
   const Tensor W = make({3, 2}, {1, 0, 0, 1, 1, 1});  // D_in = 3, D_out = 2

@@ -70,6 +70,7 @@ GradcheckSpec make_spec(const GradcheckArgs& a) {
   spec.seed = a.seed;
   spec.conv = s.conv;
   spec.pool = s.pool;
+  spec.lrn = s.lrn;
   spec.trans_a = s.trans_a;
   spec.trans_b = s.trans_b;
   spec.eval = s.eval;

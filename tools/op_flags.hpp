@@ -14,6 +14,9 @@
 #include <cnnlab/ops/op_registry.hpp>
 
 #include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <memory>
@@ -83,6 +86,21 @@ inline std::vector<std::string> all_settings(
   return names;
 }
 
+/// A CLI11 check for the real-valued settings that may be 0 (lrn's alpha and beta): "must be a
+/// finite number >= 0".
+inline CLI::Validator non_negative_real() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        char* end = nullptr;
+        errno = 0;
+        const double v = std::strtod(value.c_str(), &end);
+        if (value.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(v) || v < 0)
+          return "must be a finite number >= 0, got '" + value + "'";
+        return {};
+      },
+      "", "a number >= 0");
+}
+
 /// The values of every setting flag, as parsed; each op reads only those its row lists.
 /// `cnnlab op` and `cnnlab gradcheck` both keep one, so a setting is parsed the same way in both.
 struct SettingFlags {
@@ -92,6 +110,8 @@ struct SettingFlags {
   bool ceil_mode = false, trans_a = false, trans_b = false, no_bias = false;
   bool eval = false;  ///< batchnorm2d: evaluation mode (running statistics)
   double p = 0.5;     ///< dropout: the drop probability
+  int size = LrnParams{}.size;  ///< lrn: channels per window
+  double alpha = LrnParams{}.alpha, beta = LrnParams{}.beta, k = LrnParams{}.k;  ///< lrn
 
   /// Registers the flag of the registry setting @p name (help: @p help) on @p reg.
   void add(FlagRegistry& reg, const std::string& name, const std::string& help) {
@@ -110,6 +130,14 @@ struct SettingFlags {
       reg.number(flag, kernel, help, non_negative());
     else if (name == "filters")
       reg.number(flag, filters, help, non_negative());
+    else if (name == "size")
+      reg.number(flag, size, help, non_negative());
+    else if (name == "alpha")
+      reg.number(flag, alpha, help, non_negative_real());
+    else if (name == "beta")
+      reg.number(flag, beta, help, non_negative_real());
+    else if (name == "k")
+      reg.number(flag, k, help, positive_real());
     else if (name == "ceil_mode")
       reg.flag(flag, ceil_mode, help);
     else if (name == "trans_a")
@@ -139,6 +167,10 @@ struct SettingFlags {
     s.trans_b = trans_b;
     s.eval = eval;
     s.p = static_cast<float>(p);
+    s.lrn = {.size = size,
+             .alpha = static_cast<float>(alpha),
+             .beta = static_cast<float>(beta),
+             .k = static_cast<float>(k)};
     return s;
   }
 };

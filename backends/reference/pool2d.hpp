@@ -1,4 +1,5 @@
-// pool2d.hpp — reference max and average pooling, forward and backward, as nested loops.
+// pool2d.hpp — reference max, average, global average and L2 pooling, forward and backward,
+// as nested loops.
 //
 // Contract: pooling works on each channel of each image separately. Output (i, j) looks at
 // the window of rows [i·S − P, i·S − P + F) and columns [j·S − P, j·S − P + F), clipped to the
@@ -19,6 +20,7 @@
 #include <cnnlab/ops/geometry.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 
 namespace cnnlab::ref {
@@ -137,6 +139,59 @@ template <class T>
 void global_avgpool2d_backward(const T* dy, T* dx, int64_t planes, int64_t plane) {
   for (int64_t p = 0; p < planes; ++p)
     for (int64_t e = 0; e < plane; ++e) dx[p * plane + e] = dy[p] / static_cast<T>(plane);
+}
+
+}  // namespace cnnlab::ref
+
+// ---- L2 (root-mean-square) pooling: each window gives sqrt(mean of its squares) -------------
+//
+//   y[i,j] = sqrt( Σ_{window} x² / divisor ),  divisor as for average pooling (padding counts as
+//            zeros, ceil-mode overhang does not), so y = sqrt(avgpool2d(x²)).
+//   dL/dx[h,w] = x[h,w] · Σ_{windows (i,j) holding (h,w)} dL/dy[i,j] / (divisor(i,j) · y[i,j])
+//            (d sqrt(s)/ds = 1 / (2 sqrt(s)) and d(x²)/dx = 2x: the 2s cancel). A window with
+//            y = 0 (all its values zero) sends nothing: its gradient is taken as 0, not 0/0.
+// PyTorch's LPPool2d with p = 2 is sqrt(Σ x²) without the division (sqrt(divisor) times this).
+
+namespace cnnlab::ref {
+
+/// The share of window (i, j) in dL/dx of each of its values, dy / (divisor · y); 0 when y = 0.
+template <class T>
+T l2pool_share(T dy, T y, int64_t divisor) {
+  return y == T(0) ? T(0) : dy / (static_cast<T>(divisor) * y);
+}
+
+// x (N, C, H, W)  ->  y (N, C, H2, W2)
+template <class T>
+void l2pool2d_forward(const T* x, T* y, const Pool2dGeometry& g) {
+  for (int64_t p = 0; p < g.N * g.C; ++p) {
+    const T* plane = x + p * g.H * g.W;
+    for (int64_t i = 0; i < g.H2; ++i)
+      for (int64_t j = 0; j < g.W2; ++j) {
+        const PoolWindow win = pool_window(g, i, j);
+        T sum = T(0);
+        for (int64_t h = win.h0; h < win.h1; ++h)
+          for (int64_t w = win.w0; w < win.w1; ++w) sum += plane[h * g.W + w] * plane[h * g.W + w];
+        y[(p * g.H2 + i) * g.W2 + j] = std::sqrt(sum / static_cast<T>(win.divisor));
+      }
+  }
+}
+
+// x (N, C, H, W), y and dy (N, C, H2, W2)  ->  dx (N, C, H, W)
+template <class T>
+void l2pool2d_backward(const T* x, const T* y, const T* dy, T* dx, const Pool2dGeometry& g) {
+  for (int64_t e = 0; e < g.N * g.C * g.H * g.W; ++e) dx[e] = T(0);
+  for (int64_t p = 0; p < g.N * g.C; ++p)
+    for (int64_t i = 0; i < g.H2; ++i)
+      for (int64_t j = 0; j < g.W2; ++j) {
+        const PoolWindow win = pool_window(g, i, j);
+        const int64_t o = (p * g.H2 + i) * g.W2 + j;
+        const T share = l2pool_share(dy[o], y[o], win.divisor);
+        for (int64_t h = win.h0; h < win.h1; ++h)
+          for (int64_t w = win.w0; w < win.w1; ++w) {
+            const int64_t at = p * g.H * g.W + h * g.W + w;
+            dx[at] += share * x[at];
+          }
+      }
 }
 
 }  // namespace cnnlab::ref

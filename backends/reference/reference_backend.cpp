@@ -10,6 +10,7 @@
 #include "backends/reference/dropout.hpp"
 #include "backends/reference/elementwise.hpp"
 #include "backends/reference/linear.hpp"
+#include "backends/reference/lrn.hpp"
 #include "backends/reference/pool2d.hpp"
 #include "backends/reference/softmax.hpp"
 
@@ -57,6 +58,22 @@ void ReferenceBackend::global_avgpool2d_forward(const Tensor& x, Tensor& y) {
 void ReferenceBackend::global_avgpool2d_backward(const Tensor& dy, Tensor& dx) {
   ref::global_avgpool2d_backward<float>(dy.data(), dx.data(), dx.dim(0) * dx.dim(1),
                                         dx.dim(2) * dx.dim(3));
+}
+void ReferenceBackend::l2pool2d_forward(const Tensor& x, Tensor& y, const Pool2dGeometry& g) {
+  ref::l2pool2d_forward<float>(x.data(), y.data(), g);
+}
+void ReferenceBackend::l2pool2d_backward(const Tensor& x, const Tensor& y, const Tensor& dy,
+                                         Tensor& dx, const Pool2dGeometry& g) {
+  ref::l2pool2d_backward<float>(x.data(), y.data(), dy.data(), dx.data(), g);
+}
+
+// ---- local response normalisation ----------------------------------------------------------
+void ReferenceBackend::lrn_forward(const Tensor& x, Tensor& y, const LrnGeometry& g) {
+  ref::lrn_forward<float>(x.data(), y.data(), g);
+}
+void ReferenceBackend::lrn_backward(const Tensor& x, const Tensor& dy, Tensor& dx,
+                                    const LrnGeometry& g) {
+  ref::lrn_backward<float>(x.data(), dy.data(), dx.data(), g);
 }
 
 // ---- fully connected and matrix multiply ---------------------------------------------------

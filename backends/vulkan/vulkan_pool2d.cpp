@@ -1,4 +1,5 @@
-// vulkan_pool2d.cpp — max and average pooling on the Vulkan backend, forward and backward.
+// vulkan_pool2d.cpp — max, average, global average and L2 pooling on the Vulkan backend, forward
+// and backward.
 //
 // Contract: x[N, C, H, W] → y[N, C, H2, W2] over F×F windows with stride S and padding P (a
 // ceil-mode window is cut at the padded input's edge). The MODEs are shader_modes.h's POOL_*:
@@ -15,6 +16,10 @@
 //                              chunks, so no invocation loops more than lavapipe allows
 //   global_avgpool2d_backward  pool2d_backward.comp (POOL_BACKWARD_GLOBAL_AVG), one invocation
 //                              per dx element, no loop
+//   l2pool2d_forward    pool2d_forward.comp (POOL_FORWARD_L2): sqrt(window sum of squares /
+//   divisor) l2pool2d_backward   l2pool2d_backward.comp: each input element gathers dy / (divisor ·
+//   y) of
+//                       the windows holding it, times x (0 from a window whose y is 0)
 // One invocation walks a whole window, so windows larger than kMaxWindow × kMaxWindow are
 // refused with cnnlab::Error (lavapipe's loop limit). Every output element is written. Nothing
 // waits.
@@ -117,6 +122,26 @@ void VulkanBackend::global_avgpool2d_backward(const Tensor& dy, Tensor& dx) {
   m.run("global_avgpool2d_backward", "pool2d_backward", {m.wg, vk::POOL_BACKWARD_GLOBAL_AVG},
         {{Impl::buf(dy), false}, {m.dummy, false}, {Impl::buf(dx), true}}, p,
         m.grid(m.groups_for(ins)), static_cast<double>(ins));
+}
+
+void VulkanBackend::l2pool2d_forward(const Tensor& x, Tensor& y, const Pool2dGeometry& g) {
+  check_window("l2pool2d_forward", g);
+  Impl& m = *impl_;
+  const auto total = static_cast<uint64_t>(y.numel());
+  m.run("l2pool2d_forward", "pool2d_forward", {m.wg, vk::POOL_FORWARD_L2},
+        {{Impl::buf(x), false}, {Impl::buf(y), true}}, pool_shape(total, g),
+        m.grid(m.groups_for(total)), static_cast<double>(total * g.F * g.F));
+}
+
+void VulkanBackend::l2pool2d_backward(const Tensor& x, const Tensor& y, const Tensor& dy,
+                                      Tensor& dx, const Pool2dGeometry& g) {
+  check_window("l2pool2d_backward", g);
+  Impl& m = *impl_;
+  const auto ins = static_cast<uint64_t>(dx.numel());
+  m.run(
+      "l2pool2d_backward", "l2pool2d_backward", {m.wg},
+      {{Impl::buf(x), false}, {Impl::buf(y), false}, {Impl::buf(dy), false}, {Impl::buf(dx), true}},
+      pool_shape(ins, g), m.grid(m.groups_for(ins)), static_cast<double>(ins));
 }
 
 }  // namespace cnnlab

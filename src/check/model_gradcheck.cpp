@@ -15,6 +15,7 @@
 #include "backends/reference/activations.hpp"
 #include "backends/reference/conv2d.hpp"
 #include "backends/reference/linear.hpp"
+#include "backends/reference/lrn.hpp"
 #include "backends/reference/pool2d.hpp"
 #include "backends/reference/softmax.hpp"
 
@@ -52,6 +53,10 @@ Values forward64(Layer& l, const std::vector<Values*>& p, const Values& x, const
     ref::avgpool2d_forward(x.data(), y.data(), pool2d_geometry("avgpool2d", xs, a->params()));
   } else if (dynamic_cast<GlobalAvgPool2d*>(&l)) {
     ref::global_avgpool2d_forward(x.data(), y.data(), xs[0] * xs[1], xs[2] * xs[3]);
+  } else if (auto* q = dynamic_cast<L2Pool2d*>(&l)) {
+    ref::l2pool2d_forward(x.data(), y.data(), pool2d_geometry("l2pool2d", xs, q->params()));
+  } else if (auto* r = dynamic_cast<LocalResponseNorm*>(&l)) {
+    ref::lrn_forward(x.data(), y.data(), lrn_geometry("lrn", xs, r->options()));
   } else if (dynamic_cast<ReLU*>(&l)) {
     ref::relu_forward(x.data(), y.data(), n);
   } else if (dynamic_cast<Sigmoid*>(&l)) {
@@ -89,6 +94,11 @@ Values backward64(Layer& l, const std::vector<Values*>& p, std::vector<Values>& 
     ref::avgpool2d_backward(dy.data(), dx.data(), pool2d_geometry("avgpool2d", xs, a->params()));
   } else if (dynamic_cast<GlobalAvgPool2d*>(&l)) {
     ref::global_avgpool2d_backward(dy.data(), dx.data(), xs[0] * xs[1], xs[2] * xs[3]);
+  } else if (auto* q = dynamic_cast<L2Pool2d*>(&l)) {
+    ref::l2pool2d_backward(x.data(), y.data(), dy.data(), dx.data(),
+                           pool2d_geometry("l2pool2d", xs, q->params()));
+  } else if (auto* r = dynamic_cast<LocalResponseNorm*>(&l)) {
+    ref::lrn_backward(x.data(), dy.data(), dx.data(), lrn_geometry("lrn", xs, r->options()));
   } else if (dynamic_cast<ReLU*>(&l)) {
     ref::relu_backward(x.data(), dy.data(), dx.data(), n);
   } else if (dynamic_cast<Sigmoid*>(&l)) {

@@ -26,8 +26,8 @@ Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, int kernel, Conv2dOpti
     const int64_t span = int64_t(options_.dilation) * (kernel_ - 1) + 1;
     const int64_t S = options_.stride, P = options_.padding;
     const int64_t m = (2 * P + S) / S + 1, side = std::max<int64_t>(span - 2 * P + S * m, 1);
-    (void)conv2d_geometry({1, in_, side, side},
-                          {out_, in_ / options_.groups, kernel_, kernel_}, params());
+    (void)conv2d_geometry({1, in_, side, side}, {out_, in_ / options_.groups, kernel_, kernel_},
+                          params());
   } else {
     (void)conv2d_geometry({1, in_, kernel_, kernel_},
                           {out_, in_ / options_.groups, kernel_, kernel_}, params());

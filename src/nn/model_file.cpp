@@ -22,6 +22,7 @@
 #include "src/nn/models_embedded.hpp"
 
 #include <algorithm>
+#include <cfloat>
 #include <climits>
 #include <filesystem>
 #include <fstream>
@@ -98,6 +99,14 @@ const FieldDef kFields[] = {
      [](LayerSpec& s, int64_t v) { s.conv5x5 = v; }},
     {"pool_proj", FieldDef::integer, 1, kMaxElements, "1x1 filters after the 3x3 max pool",
      [](LayerSpec& s, int64_t v) { s.pool_proj = v; }},
+    {"size", FieldDef::integer, 1, INT_MAX, "channels in each LRN window",
+     [](LayerSpec& s, int64_t v) { s.size = static_cast<int>(v); }},
+    {"alpha", FieldDef::number, 0, 0, "LRN's scale of the sum of squares, divided by size", nullptr,
+     0.0, FLT_MAX, false, [](LayerSpec& s, double v) { s.alpha = v; }},
+    {"beta", FieldDef::number, 0, 0, "LRN's exponent", nullptr, 0.0, FLT_MAX, false,
+     [](LayerSpec& s, double v) { s.beta = v; }},
+    {"k", FieldDef::number, 0, 0, "LRN's additive constant", nullptr, 0.0, FLT_MAX, true,
+     [](LayerSpec& s, double v) { s.k = v; }},
 };
 
 const FieldDef* find_field(const std::string& name) {
@@ -415,6 +424,27 @@ const std::vector<LayerType>& layer_types() {
        [](const LayerSpec& s) -> std::unique_ptr<Layer> {
          return std::make_unique<Dropout>(
              DropoutOptions{.p = s.p, .seed = static_cast<uint64_t>(s.index)});
+       },
+       nullptr},
+      {{"l2pool2d",
+        "root mean square of each F x F window (stride defaults to F)",
+        {"kernel"},
+        {"stride", "padding", "ceil_mode"},
+        OutputMemory::kept},
+       [](const LayerSpec& s) -> std::unique_ptr<Layer> {
+         return std::make_unique<L2Pool2d>(pool_params(s));
+       },
+       nullptr},
+      {{"lrn",
+        "local response normalisation across channels (AlexNet's NORM)",
+        {},
+        {"size", "alpha", "beta", "k"},
+        OutputMemory::kept},
+       [](const LayerSpec& s) -> std::unique_ptr<Layer> {
+         return std::make_unique<LocalResponseNorm>(LrnOptions{.size = s.size,
+                                                               .alpha = static_cast<float>(s.alpha),
+                                                               .beta = static_cast<float>(s.beta),
+                                                               .k = static_cast<float>(s.k)});
        },
        nullptr},
       {{"relu", "max(0, x)", {}, {}, OutputMemory::in_place},

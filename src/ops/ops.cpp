@@ -175,6 +175,44 @@ Tensor global_avgpool2d_backward(const Tensor& dy, const Shape& x_shape) {
   return dx;
 }
 
+Tensor l2pool2d_forward(const Tensor& x, const Pool2dParams& p) {
+  return pool_forward("l2pool2d_forward", x, p, &Backend::l2pool2d_forward);
+}
+
+Tensor l2pool2d_backward(const Tensor& x, const Tensor& y, const Tensor& dy,
+                         const Pool2dParams& p) {
+  const char* op = "l2pool2d_backward";
+  require_defined(op, "x", x);
+  Backend& be = common_backend(op, {&x, &y, &dy});
+  const Pool2dGeometry g = pool2d_geometry(op, x.shape(), p);
+  require_shape(op, "y", y, g.output_shape(), "the forward output");
+  require_shape(op, "dy", dy, g.output_shape(), "the shape of the forward output");
+  Tensor dx = output_like(x, g.input_shape());
+  be.l2pool2d_backward(x, y, dy, dx, g);
+  return dx;
+}
+
+// ---- local response normalisation ----------------------------------------------------------
+Tensor lrn_forward(const Tensor& x, const LrnParams& p) {
+  const char* op = "lrn_forward";
+  require_defined(op, "x", x);
+  const LrnGeometry g = lrn_geometry(op, x.shape(), p);
+  Tensor y = output_like(x, g.shape());
+  x.backend().lrn_forward(x, y, g);
+  return y;
+}
+
+Tensor lrn_backward(const Tensor& x, const Tensor& dy, const LrnParams& p) {
+  const char* op = "lrn_backward";
+  require_defined(op, "x", x);
+  Backend& be = common_backend(op, {&x, &dy});
+  const LrnGeometry g = lrn_geometry(op, x.shape(), p);
+  require_shape(op, "dy", dy, g.shape(), "the shape of the forward output, which is x's");
+  Tensor dx = output_like(x, g.shape());
+  be.lrn_backward(x, dy, dx, g);
+  return dx;
+}
+
 // ---- fully connected and matmul ------------------------------------------------------------
 Tensor linear_forward(const Tensor& x, const Tensor& w, const Tensor& b) {
   const char* op = "linear_forward";

@@ -15,6 +15,7 @@
 
 #include <cnnlab/core/shape.hpp>
 #include <cnnlab/ops/geometry.hpp>
+#include <cnnlab/ops/lrn_geometry.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -83,7 +84,8 @@ struct GradcheckSpec {
   int64_t filters = 4;   ///< conv2d: K filters; linear: D_out; matmul: columns N of y
   int64_t kernel = 3;    ///< conv2d: F (square filters)
   Conv2dParams conv;     ///< conv2d: stride, padding, dilation, groups
-  Pool2dParams pool;     ///< maxpool2d, avgpool2d
+  Pool2dParams pool;     ///< maxpool2d, avgpool2d, l2pool2d
+  LrnParams lrn;         ///< lrn: size, alpha, beta, k
   bool bias = true;      ///< conv2d, linear: include a bias
   bool trans_a = false;  ///< matmul: y = aᵀ·op(b), a stored [K, M]
   bool trans_b = false;  ///< matmul: y = op(a)·bᵀ, b stored [N, K]

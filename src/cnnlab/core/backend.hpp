@@ -23,6 +23,7 @@
 #include <cnnlab/ops/batchnorm_params.hpp>
 #include <cnnlab/ops/dropout_mask.hpp>
 #include <cnnlab/ops/geometry.hpp>
+#include <cnnlab/ops/lrn_geometry.hpp>
 #include <cnnlab/optim/adam.hpp>
 #include <cnnlab/optim/sgd.hpp>
 

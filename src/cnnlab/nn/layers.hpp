@@ -202,3 +202,7 @@ class Flatten final : public Layer {
 };
 
 }  // namespace cnnlab
+
+// Layers with files of their own (one idea per file), available through this header too.
+#include <cnnlab/nn/l2pool2d_layer.hpp>
+#include <cnnlab/nn/lrn_layer.hpp>

@@ -47,6 +47,10 @@ struct LayerSpec {
   int groups = 1;          ///< conv2d: channel groups
   bool bias = true;        ///< conv2d and linear: learn a bias
   bool ceil_mode = false;  ///< pools: round the output size up
+  int size = 5;            ///< lrn: channels in each window
+  double alpha = 1e-4;     ///< lrn: scale of the window's sum of squares (divided by size)
+  double beta = 0.75;      ///< lrn: exponent of the denominator
+  double k = 2.0;          ///< lrn: additive constant of the denominator
   Init init = Init::he_uniform;  ///< conv2d and linear: how the weights are drawn
   float momentum = 0.1f;         ///< batchnorm2d: weight of a new batch in the running statistics
   float eps = 1e-5f;             ///< batchnorm2d: added to the variance

@@ -56,6 +56,7 @@ struct OpSetting {
 struct OpSettings {
   Conv2dParams conv;     ///< conv2d: stride, padding, dilation, groups
   Pool2dParams pool;     ///< maxpool2d, avgpool2d: kernel, stride (0 = kernel), padding, ceil mode
+  LrnParams lrn;         ///< lrn: size, alpha, beta, k
   bool trans_a = false;  ///< matmul: y = aᵀ·op(b)
   bool trans_b = false;  ///< matmul: y = op(a)·bᵀ
   bool eval = false;     ///< batchnorm2d: evaluation mode (running statistics), not training

@@ -82,6 +82,31 @@ Tensor global_avgpool2d_forward(const Tensor& x);
 /// @brief dL/dx[N,C,H,W]: each dL/dy[n,c] divided evenly among the H·W positions of its plane.
 /// @throws Error unless @p x_shape is 4-D [N,C,H,W] and dy is [N,C,1,1].
 Tensor global_avgpool2d_backward(const Tensor& dy, const Shape& x_shape);
+/// @brief L2 (root-mean-square) pooling: y[N,C,H2,W2] = sqrt(mean of x² over each F×F window),
+///        the windows and the divisor as for avgpool2d_forward() (padding counts as zeros), so
+///        y = sqrt(avgpool2d(x²)). PyTorch's lp_pool2d with p = 2 gives sqrt(Σ x²) instead,
+///        i.e. sqrt(F·F) times this for a full window.
+Tensor l2pool2d_forward(const Tensor& x, const Pool2dParams& p = {});
+/// @brief dL/dx = x · Σ over the windows holding x of dL/dy / (divisor · y), from the forward
+///        input @p x and output @p y; a window whose y is 0 (all zeros) contributes 0.
+/// @throws Error unless y and dy both have the shape of the forward output.
+Tensor l2pool2d_backward(const Tensor& x, const Tensor& y, const Tensor& dy,
+                         const Pool2dParams& p = {});
+/// @}
+
+/// @name Local response normalisation
+/// @{
+
+/// @brief Local response normalisation across channels (AlexNet's NORM):
+///        y = x / (k + alpha/size · Σ x²)^beta, the sum over the window of @p p.size channels
+///        [c − ⌊size/2⌋, c + ⌊(size−1)/2⌋] at the same pixel (PyTorch's convention: alpha is
+///        divided by size). See cnnlab/ops/lrn_geometry.hpp.
+/// @throws Error unless x is [N,C,H,W] and the settings pass lrn_geometry().
+Tensor lrn_forward(const Tensor& x, const LrnParams& p = {});
+/// @brief dL/dx of lrn_forward() from the forward input @p x and dL/dy (each x also changes its
+///        neighbours' denominators, so dx[c] gathers from the channels whose window holds c).
+/// @throws Error unless dy has x's shape and the settings pass lrn_geometry().
+Tensor lrn_backward(const Tensor& x, const Tensor& dy, const LrnParams& p = {});
 /// @}
 
 /// @name Fully connected layer and matrix multiply

@@ -30,8 +30,10 @@ namespace cnnlab::registry {
 
 /// conv2d.cpp: conv2d.
 std::vector<OpInfo> conv2d_ops();
-/// pool2d.cpp: maxpool2d, avgpool2d, global_avgpool2d.
+/// pool2d.cpp: maxpool2d, avgpool2d, global_avgpool2d, l2pool2d.
 std::vector<OpInfo> pool2d_ops();
+/// lrn.cpp: lrn (local response normalisation).
+std::vector<OpInfo> lrn_ops();
 /// linear.cpp: linear, matmul.
 std::vector<OpInfo> linear_ops();
 /// activations.cpp: relu, sigmoid, tanh.

@@ -1,4 +1,5 @@
-// pool2d.cpp — the op registry's pooling family: maxpool2d, avgpool2d, global_avgpool2d.
+// pool2d.cpp — the op registry's pooling family: maxpool2d, avgpool2d, global_avgpool2d,
+// l2pool2d.
 //
 // What it is: for each pooling op, x [N,C,H,W] -> y [N,C,H2,W2] (global: y [N,C,1,1]), its
 // runner (float32, any backend, through the public ops API), its float64 gradient-check case
@@ -39,6 +40,15 @@ std::vector<NamedTensor> run_global_avgpool2d(const OpCall& call) {
   const Tensor x = call.input("x");
   std::vector<NamedTensor> out = {{"y", global_avgpool2d_forward(x)}};
   if (call.dy.defined()) out.push_back({"dx", global_avgpool2d_backward(call.dy, x.shape())});
+  return out;
+}
+
+std::vector<NamedTensor> run_l2pool2d(const OpCall& call) {
+  const Tensor x = call.input("x");
+  const Tensor y = l2pool2d_forward(x, call.settings.pool);
+  std::vector<NamedTensor> out = {{"y", y}};
+  if (call.dy.defined())
+    out.push_back({"dx", l2pool2d_backward(x, y, call.dy, call.settings.pool)});
   return out;
 }
 
@@ -111,6 +121,35 @@ GradcheckCase make_global_avgpool2d_case(const GradcheckSpec& spec, std::mt19937
   return c;
 }
 
+/// L2 pooling: y = sqrt(mean of x² over each window). Inputs uniform in [-1, 1]: no window is
+/// all zeros (where sqrt has its kink), so the function is smooth within the step's reach.
+GradcheckCase make_l2pool2d_case(const GradcheckSpec& spec, std::mt19937_64& engine) {
+  Rng rng{engine};
+  const Pool2dGeometry g = pool2d_geometry("l2pool2d", spec.input, spec.pool);
+  GradcheckCase c;
+  std::ostringstream d;
+  d << shape_text("x", spec.input) << ", window " << g.F << "x" << g.F << ", stride " << g.S
+    << ", padding " << g.P << (spec.pool.ceil_mode ? ", ceil mode" : "") << " -> y "
+    << to_string(g.output_shape());
+  c.description = d.str();
+  c.names = {"x"};
+  c.shapes = {spec.input};
+  c.args = {rng.away_from_zero(spec.input)};
+  c.forward = [g](const Args& a) {
+    Vec y(static_cast<size_t>(numel(g.output_shape())));
+    ref::l2pool2d_forward<double>(a[0].data(), y.data(), g);
+    return y;
+  };
+  c.backward = [g](const Args& a, const Vec& dy) {
+    Vec y(static_cast<size_t>(numel(g.output_shape())));
+    ref::l2pool2d_forward<double>(a[0].data(), y.data(), g);
+    Args grads{Vec(a[0].size())};
+    ref::l2pool2d_backward<double>(a[0].data(), y.data(), dy.data(), grads[0].data(), g);
+    return grads;
+  };
+  return c;
+}
+
 }  // namespace
 
 // ---- the rows ---------------------------------------------------------------------------------
@@ -154,6 +193,20 @@ std::vector<OpInfo> pool2d_ops() {
        .example = "--x x.npy --dy dy.npy",
        .run = run_global_avgpool2d,
        .gradcheck = {.input = image_input(), .make_case = make_global_avgpool2d_case}},
+      {.name = "l2pool2d",
+       .summary = "L2 pooling: each FxF window of each channel gives sqrt(mean of its squares)",
+       .inputs = {{.name = "x", .shape = "[N,C,H,W]", .about = "the input images"}},
+       .settings = window,
+       .outputs = {{.name = "y",
+                    .shape = "[N,C,H2,W2]",
+                    .about = "each window's root mean square (divisor as avgpool2d's)"}},
+       .grads = {{.name = "dx",
+                  .shape = "[N,C,H,W]",
+                  .about =
+                      "x times the sum of dL/dy / (divisor y) of its windows (0 where y = 0)"}},
+       .example = "--x x.npy --kernel 3 --stride 2 --padding 1 --dy dy.npy",
+       .run = run_l2pool2d,
+       .gradcheck = {.input = image_input(), .settings = window, .make_case = make_l2pool2d_case}},
   };
 }
 
