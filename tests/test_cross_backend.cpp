@@ -141,9 +141,12 @@ struct ConvCase {
 std::string describe(const ConvCase& c) {
   std::ostringstream s;
   s << "x " << to_string(c.x) << " K=" << c.K << " F=" << c.F << " S=" << c.p.stride
-    << " P=" << c.p.padding << " D=" << c.p.dilation << " G=" << c.p.groups;
+    << " P=" << c.p.padding << " D=" << c.p.dilation << " G=" << c.p.groups << " "
+    << size_rule_name(c.p.size_rule);
   return s.str();
 }
+
+constexpr SizeRule kFloor = SizeRule::floor;
 
 const std::vector<ConvCase> kConvCases = {
     {.x = {2, 3, 7, 7}, .K = 4, .F = 3},                                    // plain
@@ -166,6 +169,25 @@ const std::vector<ConvCase> kConvCases = {
     {.x = {9, 3, 16, 16}, .K = 32, .F = 3, .p = {.padding = 1}},  // CIFAR-like first layer
     {.x = {2, 2, 9, 9}, .K = 4, .F = 3, .p = {.padding = 3}},     // padding as large as F
     {.x = {1, 3, 5, 7}, .K = 2, .F = 1, .p = {.stride = 2, .padding = 1}},  // 1x1, S and P
+    // size_rule floor (PyTorch's rule): the stride does not tile the input, and the last
+    // rows/columns of x are read by no window (dx is 0 there). ResNet-18's and GoogLeNet's stem
+    // (224x224, 7x7, stride 2, padding 3 -> 112x112) with 8 filters:
+    {.x = {1, 3, 224, 224}, .K = 8, .F = 7, .p = {.stride = 2, .padding = 3, .size_rule = kFloor}},
+    // the same stem in small (14x14 -> 7x7), batch 2
+    {.x = {2, 3, 14, 14}, .K = 4, .F = 7, .p = {.stride = 2, .padding = 3, .size_rule = kFloor}},
+    // ResNet-18's downsampling 3x3, stride 2, padding 1: 56x56 -> 28x28 (channels scaled down)
+    {.x = {2, 16, 56, 56}, .K = 32, .F = 3, .p = {.stride = 2, .padding = 1, .size_rule = kFloor}},
+    // its 1x1 stride-2 projection on an even input: 56x56 -> 28x28, odd rows/columns unused
+    {.x = {2, 16, 56, 56}, .K = 32, .F = 1, .p = {.stride = 2, .size_rule = kFloor}},
+    // the lecture's "doesn't fit" example, 7x7 with 3x3 at stride 3, under floor: 2x2
+    {.x = {2, 3, 7, 7}, .K = 5, .F = 3, .p = {.stride = 3, .size_rule = kFloor}},
+    // AlexNet-like stride 4; dilation with groups; a non-square input floored on one axis only
+    {.x = {1, 3, 38, 37}, .K = 16, .F = 11, .p = {.stride = 4, .padding = 2, .size_rule = kFloor}},
+    {.x = {2, 4, 12, 11},
+     .K = 6,
+     .F = 3,
+     .p = {.stride = 2, .padding = 1, .dilation = 2, .groups = 2, .size_rule = kFloor}},
+    {.x = {1, 32, 20, 21}, .K = 32, .F = 3, .p = {.stride = 2, .size_rule = kFloor}},
 };
 
 /// The input of @p t on @p be, or an undefined tensor (no bias) when @p t is undefined.
@@ -225,12 +247,21 @@ struct PoolCase {
 };
 
 const std::vector<PoolCase> kPoolCases = {
-    {.x = {2, 3, 8, 8}, .p = {.kernel = 2, .stride = 2}},                     // 2x2/2 (fast path)
-    {.x = {1, 2, 7, 7}, .p = {.kernel = 2, .stride = 2, .ceil_mode = true}},  // ceil mode
-    {.x = {2, 2, 7, 9}, .p = {.kernel = 3, .stride = 2, .padding = 1}},       // padding
-    {.x = {1, 1, 6, 6}, .p = {.kernel = 3, .stride = 1}},                     // overlapping
-    {.x = {3, 4, 9, 9}, .p = {.kernel = 2, .stride = 2}},  // odd size: drops the last row
-    {.x = {1, 3, 6, 6}, .p = {.kernel = 3, .stride = 2, .ceil_mode = true}},  // ceil overhang
+    {.x = {2, 3, 8, 8}, .p = {.kernel = 2, .stride = 2}},  // 2x2/2 (fast path)
+    {.x = {1, 2, 7, 7}, .p = {.kernel = 2, .stride = 2, .size_rule = SizeRule::ceil}},  // ceil mode
+    {.x = {2, 2, 7, 9}, .p = {.kernel = 3, .stride = 2, .padding = 1}},                 // padding
+    {.x = {1, 1, 6, 6}, .p = {.kernel = 3, .stride = 1}},  // overlapping
+    {.x = {3, 4, 9, 9},
+     .p = {.kernel = 2, .stride = 2, .size_rule = SizeRule::floor}},  // odd: drops the last row
+    {.x = {1, 3, 6, 6},
+     .p = {.kernel = 3, .stride = 2, .size_rule = SizeRule::ceil}},  // ceil overhang
+    // GoogLeNet's first max pool, 3x3 at stride 2 on 112x112: floor gives 55 (row/column 111
+    // unused, dx 0 there), ceil 56 (PyTorch's ceil_mode, as GoogLeNet uses it)
+    {.x = {1, 4, 112, 112}, .p = {.kernel = 3, .stride = 2, .size_rule = SizeRule::floor}},
+    {.x = {1, 4, 112, 112}, .p = {.kernel = 3, .stride = 2, .size_rule = SizeRule::ceil}},
+    {.x = {2, 3, 8, 9},
+     .p = {.kernel = 3, .stride = 2, .padding = 1, .size_rule = SizeRule::floor}},  // padding
+    {.x = {2, 2, 10, 11}, .p = {.kernel = 2, .stride = 3, .size_rule = SizeRule::floor}},  // gaps
 };
 
 /// The rows of one pooling shape set: max and average pooling, forward and backward.
@@ -238,8 +269,8 @@ std::vector<Row> pool2d_rows(const PoolCase& c, uint64_t& seed) {
   const Pool2dGeometry g = pool2d_geometry("maxpool2d", c.x, c.p);
   const Tensor x = random_tensor(c.x, ++seed), dy = random_tensor(g.output_shape(), ++seed);
   const std::string shapes = "x " + to_string(c.x) + " F=" + std::to_string(g.F) +
-                             " S=" + std::to_string(g.S) + " P=" + std::to_string(g.P) +
-                             (c.p.ceil_mode ? " ceil" : "");
+                             " S=" + std::to_string(g.S) + " P=" + std::to_string(g.P) + " " +
+                             size_rule_name(c.p.size_rule);
   const int64_t window = g.F * g.F;
   return {
       one_output("maxpool2d", "maxpool2d_forward", shapes, g.output_shape(), 1,
@@ -290,15 +321,26 @@ struct L2PoolCase {
 };
 
 const std::vector<L2PoolCase> kL2PoolCases = {
-    {.x = {2, 3, 8, 8}, .p = {.kernel = 2, .stride = 2}},                     // 2x2/2
-    {.x = {2, 2, 7, 9}, .p = {.kernel = 3, .stride = 2, .padding = 1}},       // padding
-    {.x = {1, 1, 6, 6}, .p = {.kernel = 3, .stride = 1}},                     // overlapping
-    {.x = {1, 3, 6, 6}, .p = {.kernel = 3, .stride = 2, .ceil_mode = true}},  // ceil overhang
-    {.x = {1, 2, 7, 7}, .p = {.kernel = 2, .stride = 2, .ceil_mode = true}},  // ceil mode
-    {.x = {3, 4, 9, 9}, .p = {.kernel = 2, .stride = 2}},  // odd size: drops the last row
-    {.x = {1, 2, 9, 11}, .p = {.kernel = 2, .stride = 2}, .zero_windows = true},  // y = 0
-    {.x = {2, 2, 8, 8}, .p = {.kernel = 3, .stride = 1, .padding = 1}, .zero_windows = true},
-    {.x = {2, 16, 29, 29}, .p = {.kernel = 3, .stride = 2}},  // more planes than threads
+    {.x = {2, 3, 8, 8}, .p = {.kernel = 2, .stride = 2, .size_rule = SizeRule::floor}},  // 2x2/2
+    {.x = {2, 2, 7, 9},
+     .p = {.kernel = 3, .stride = 2, .padding = 1, .size_rule = SizeRule::floor}},  // padding
+    {.x = {1, 1, 6, 6},
+     .p = {.kernel = 3, .stride = 1, .size_rule = SizeRule::floor}},  // overlapping
+    {.x = {1, 3, 6, 6},
+     .p = {.kernel = 3, .stride = 2, .size_rule = SizeRule::ceil}},  // ceil overhang
+    {.x = {1, 2, 7, 7}, .p = {.kernel = 2, .stride = 2, .size_rule = SizeRule::ceil}},  // ceil mode
+    {.x = {3, 4, 9, 9},
+     .p = {.kernel = 2,
+           .stride = 2,
+           .size_rule = SizeRule::floor}},  // odd size: drops the last row
+    {.x = {1, 2, 9, 11},
+     .p = {.kernel = 2, .stride = 2, .size_rule = SizeRule::floor},
+     .zero_windows = true},  // y = 0
+    {.x = {2, 2, 8, 8},
+     .p = {.kernel = 3, .stride = 1, .padding = 1, .size_rule = SizeRule::floor},
+     .zero_windows = true},
+    {.x = {2, 16, 29, 29},
+     .p = {.kernel = 3, .stride = 2, .size_rule = SizeRule::floor}},  // more planes than threads
 };
 
 /// The rows of one L2 pooling shape set: forward (L = F² squares) and backward (L = F² shares
@@ -317,9 +359,12 @@ std::vector<Row> l2pool2d_rows(const L2PoolCase& c, uint64_t& seed) {
   const Tensor dy = random_tensor(g.output_shape(), ++seed);
   Tensor y = Tensor::empty(g.output_shape(), reference_backend());
   reference_backend().l2pool2d_forward(x, y, g);
-  const std::string shapes = "x " + to_string(c.x) + " F=" + std::to_string(g.F) +
-                             " S=" + std::to_string(g.S) + " P=" + std::to_string(g.P) +
-                             (c.p.ceil_mode ? " ceil" : "") + (c.zero_windows ? " zeros" : "");
+  const std::string shapes =
+      "x " + to_string(c.x) + " F=" + std::to_string(g.F) + " S=" + std::to_string(g.S) +
+      " P=" + std::to_string(g.P) +
+      (c.p.size_rule != SizeRule::exact ? std::string(" ") + size_rule_name(c.p.size_rule)
+                                        : std::string()) +
+      (c.zero_windows ? " zeros" : "");
   const int64_t window = g.F * g.F;
   return {
       one_output("l2pool2d", "l2pool2d_forward", shapes, g.output_shape(), window,
@@ -623,145 +668,146 @@ std::vector<Row> dropout_rows(const Shape& s, uint64_t& seed) {
                    [=](Backend& be, Tensor& dx) { be.dropout_backward(dy.to(be), p, dx); }));
   }
   return rows;
-// ---- concat: copy_channels, the whole concatenation (forward) and the split (backward) ----------
+  // ---- concat: copy_channels, the whole concatenation (forward) and the split (backward)
+  // ----------
 
-/// One concat case: the pieces' channels, and the N, H and W they share.
-struct ConcatCase {
-  std::vector<int64_t> channels;
-  int64_t N, H, W;
-};
+  /// One concat case: the pieces' channels, and the N, H and W they share.
+  struct ConcatCase {
+    std::vector<int64_t> channels;
+    int64_t N, H, W;
+  };
 
-const std::vector<ConcatCase> kConcatCases = {
-    {{3, 1, 4}, 2, 5, 7},            // three pieces, odd non-square planes
-    {{2, 5}, 1, 1, 1},               // batch 1, 1x1 planes (a block per image is a few values)
-    {{64, 128}, 1, 28, 28},          // batch 1, blocks of 50,176 and 100,352 values (OpenMP chunks)
-    {{6}, 3, 4, 4},                  // a single piece: y = x
-    {{64, 128, 32, 32}, 4, 28, 28},  // GoogLeNet's inception (3a) join, batch 4
-};
+  const std::vector<ConcatCase> kConcatCases = {
+      {{3, 1, 4}, 2, 5, 7},    // three pieces, odd non-square planes
+      {{2, 5}, 1, 1, 1},       // batch 1, 1x1 planes (a block per image is a few values)
+      {{64, 128}, 1, 28, 28},  // batch 1, blocks of 50,176 and 100,352 values (OpenMP chunks)
+      {{6}, 3, 4, 4},          // a single piece: y = x
+      {{64, 128, 32, 32}, 4, 28, 28},  // GoogLeNet's inception (3a) join, batch 4
+  };
 
-/// Forward: every piece copied into its place in y (one call per piece; together they write
-/// all of y, which started as NaN). Backward: dy's blocks copied out into every piece.
-std::vector<Row> concat_rows(const ConcatCase& k, uint64_t& seed) {
-  int64_t total = 0;
-  std::string shapes = "pieces";
-  std::vector<Tensor> xs;
-  for (int64_t c : k.channels) {
-    xs.push_back(random_tensor({k.N, c, k.H, k.W}, ++seed));
-    total += c;
-    shapes += ' ';
-    shapes += to_string(xs.back().shape());
-  }
-  const Shape ys = {k.N, total, k.H, k.W};
-  const Tensor dy = random_tensor(ys, ++seed);
-  const std::vector<int64_t> channels = k.channels;
-  Row backward{.op = "concat",
-               .call = "copy_channels",
-               .shapes = shapes + " (split dy)",
-               .outputs = {},
-               .run = nullptr};
-  for (size_t i = 0; i < channels.size(); ++i) {
-    std::string name = std::to_string(i);
-    name.insert(0, "dx");
-    backward.outputs.push_back({.name = name, .shape = xs[i].shape()});
-  }
-  backward.run = [=](Backend& be, std::vector<Tensor>& out) {
-    const Tensor d = dy.to(be);
-    int64_t c0 = 0;
-    for (size_t i = 0; i < channels.size(); ++i) {
-      be.copy_channels(d, c0, out[i], 0, channels[i]);
-      c0 += channels[i];
+  /// Forward: every piece copied into its place in y (one call per piece; together they write
+  /// all of y, which started as NaN). Backward: dy's blocks copied out into every piece.
+  std::vector<Row> concat_rows(const ConcatCase& k, uint64_t& seed) {
+    int64_t total = 0;
+    std::string shapes = "pieces";
+    std::vector<Tensor> xs;
+    for (int64_t c : k.channels) {
+      xs.push_back(random_tensor({k.N, c, k.H, k.W}, ++seed));
+      total += c;
+      shapes += ' ';
+      shapes += to_string(xs.back().shape());
     }
-  };
-  return {
-      one_output("concat", "copy_channels", shapes + " (concat)", ys, 1,
-                 [=](Backend& be, Tensor& y) {
-                   int64_t c0 = 0;
-                   for (const Tensor& x : xs) {
-                     be.copy_channels(x.to(be), 0, y, c0, x.dim(1));
-                     c0 += x.dim(1);
-                   }
-                 }),
-      std::move(backward),
-  };
-}
+    const Shape ys = {k.N, total, k.H, k.W};
+    const Tensor dy = random_tensor(ys, ++seed);
+    const std::vector<int64_t> channels = k.channels;
+    Row backward{.op = "concat",
+                 .call = "copy_channels",
+                 .shapes = shapes + " (split dy)",
+                 .outputs = {},
+                 .run = nullptr};
+    for (size_t i = 0; i < channels.size(); ++i) {
+      std::string name = std::to_string(i);
+      name.insert(0, "dx");
+      backward.outputs.push_back({.name = name, .shape = xs[i].shape()});
+    }
+    backward.run = [=](Backend& be, std::vector<Tensor>& out) {
+      const Tensor d = dy.to(be);
+      int64_t c0 = 0;
+      for (size_t i = 0; i < channels.size(); ++i) {
+        be.copy_channels(d, c0, out[i], 0, channels[i]);
+        c0 += channels[i];
+      }
+    };
+    return {
+        one_output("concat", "copy_channels", shapes + " (concat)", ys, 1,
+                   [=](Backend& be, Tensor& y) {
+                     int64_t c0 = 0;
+                     for (const Tensor& x : xs) {
+                       be.copy_channels(x.to(be), 0, y, c0, x.dim(1));
+                       c0 += x.dim(1);
+                     }
+                   }),
+        std::move(backward),
+    };
+  }
 
-/// The rows of every shape set of a table, made by @p make; inputs take consecutive seeds after
-/// @p seed, which is left at the last one used.
-template <class Case>
-std::vector<Row> rows_of(const std::vector<Case>& cases, uint64_t& seed,
-                         std::vector<Row> (*make)(const Case&, uint64_t&)) {
-  std::vector<Row> rows;
-  for (const Case& c : cases)
-    for (Row& r : make(c, seed)) rows.push_back(std::move(r));
-  return rows;
-}
+  /// The rows of every shape set of a table, made by @p make; inputs take consecutive seeds after
+  /// @p seed, which is left at the last one used.
+  template <class Case>
+  std::vector<Row> rows_of(const std::vector<Case>& cases, uint64_t& seed,
+                           std::vector<Row> (*make)(const Case&, uint64_t&)) {
+    std::vector<Row> rows;
+    for (const Case& c : cases)
+      for (Row& r : make(c, seed)) rows.push_back(std::move(r));
+    return rows;
+  }
 
-/// Appends @p more to @p rows.
-void append(std::vector<Row>& rows, std::vector<Row> more) {
-  for (Row& r : more) rows.push_back(std::move(r));
-}
+  /// Appends @p more to @p rows.
+  void append(std::vector<Row> & rows, std::vector<Row> more) {
+    for (Row& r : more) rows.push_back(std::move(r));
+  }
 
-// ---- The whole table, one function per TEST_CASE below ------------------------------------
+  // ---- The whole table, one function per TEST_CASE below ------------------------------------
 
-std::vector<Row> conv2d_table() {
-  uint64_t seed = 100;
-  return rows_of(kConvCases, seed, conv2d_rows);
-}
+  std::vector<Row> conv2d_table() {
+    uint64_t seed = 100;
+    return rows_of(kConvCases, seed, conv2d_rows);
+  }
 
-std::vector<Row> conv2d_no_bias_table() {
-  // x [2, 3, 6, 6], 4 filters of 3×3, padding 1; b and db undefined.
-  const Shape xs = {2, 3, 6, 6}, ws = {4, 3, 3, 3};
-  const Conv2dGeometry g = conv2d_geometry(xs, ws, {.padding = 1});
-  const Tensor x = random_tensor(xs, 7), w = random_tensor(ws, 8);
-  const Tensor dy = random_tensor(g.output_shape(), 9);
-  return {conv2d_forward_row("no bias", x, w, Tensor(), g),
-          conv2d_backward_weight_row("no bias", x, dy, /*bias=*/false, g)};
-}
+  std::vector<Row> conv2d_no_bias_table() {
+    // x [2, 3, 6, 6], 4 filters of 3×3, padding 1; b and db undefined.
+    const Shape xs = {2, 3, 6, 6}, ws = {4, 3, 3, 3};
+    const Conv2dGeometry g = conv2d_geometry(xs, ws, {.padding = 1});
+    const Tensor x = random_tensor(xs, 7), w = random_tensor(ws, 8);
+    const Tensor dy = random_tensor(g.output_shape(), 9);
+    return {conv2d_forward_row("no bias", x, w, Tensor(), g),
+            conv2d_backward_weight_row("no bias", x, dy, /*bias=*/false, g)};
+  }
 
-std::vector<Row> pool2d_table() {
-  uint64_t seed = 500;
-  std::vector<Row> rows = rows_of(kPoolCases, seed, pool2d_rows);
-  append(rows, rows_of(kGlobalPoolShapes, seed, global_avgpool2d_rows));  // seeds go on
-  return rows;
-}
+  std::vector<Row> pool2d_table() {
+    uint64_t seed = 500;
+    std::vector<Row> rows = rows_of(kPoolCases, seed, pool2d_rows);
+    append(rows, rows_of(kGlobalPoolShapes, seed, global_avgpool2d_rows));  // seeds go on
+    return rows;
+  }
 
-std::vector<Row> l2pool2d_table() {
-  uint64_t seed = 700;
-  return rows_of(kL2PoolCases, seed, l2pool2d_rows);
-}
+  std::vector<Row> l2pool2d_table() {
+    uint64_t seed = 700;
+    return rows_of(kL2PoolCases, seed, l2pool2d_rows);
+  }
 
-std::vector<Row> lrn_table() {
-  uint64_t seed = 800;
-  return rows_of(kLrnCases, seed, lrn_rows);
-}
+  std::vector<Row> lrn_table() {
+    uint64_t seed = 800;
+    return rows_of(kLrnCases, seed, lrn_rows);
+  }
 
-std::vector<Row> linear_table() {
-  uint64_t seed = 900;
-  std::vector<Row> rows = rows_of(kLinearCases, seed, linear_rows);
-  append(rows, matmul_rows(seed));  // seeds go on after the linear layer's
-  return rows;
-}
+  std::vector<Row> linear_table() {
+    uint64_t seed = 900;
+    std::vector<Row> rows = rows_of(kLinearCases, seed, linear_rows);
+    append(rows, matmul_rows(seed));  // seeds go on after the linear layer's
+    return rows;
+  }
 
-std::vector<Row> elementwise_table() {
-  uint64_t seed = 1300;
-  std::vector<Row> rows = rows_of(kElementwiseShapes, seed, elementwise_rows);
-  append(rows, rows_of(kSoftmaxShapes, seed, softmax_rows));  // seeds go on from there
-  return rows;
-}
+  std::vector<Row> elementwise_table() {
+    uint64_t seed = 1300;
+    std::vector<Row> rows = rows_of(kElementwiseShapes, seed, elementwise_rows);
+    append(rows, rows_of(kSoftmaxShapes, seed, softmax_rows));  // seeds go on from there
+    return rows;
+  }
 
-std::vector<Row> norm_table() {
-  uint64_t seed = 900;
-  std::vector<Row> rows = rows_of(kBatchNormShapes, seed, batchnorm2d_rows);
-  append(rows, rows_of(kDropoutShapes, seed, dropout_rows));
-  return rows;
-}
+  std::vector<Row> norm_table() {
+    uint64_t seed = 900;
+    std::vector<Row> rows = rows_of(kBatchNormShapes, seed, batchnorm2d_rows);
+    append(rows, rows_of(kDropoutShapes, seed, dropout_rows));
+    return rows;
+  }
 
-std::vector<Row> concat_table() {
-  uint64_t seed = 1700;
-  std::vector<Row> rows;
-  for (const ConcatCase& k : kConcatCases) append(rows, concat_rows(k, seed));
-  return rows;
-}
+  std::vector<Row> concat_table() {
+    uint64_t seed = 1700;
+    std::vector<Row> rows;
+    for (const ConcatCase& k : kConcatCases) append(rows, concat_rows(k, seed));
+    return rows;
+  }
 
 }  // namespace
 

@@ -45,7 +45,8 @@ Conv2dParams Conv2d::params() const {
   return {.stride = options_.stride,
           .padding = options_.padding,
           .dilation = options_.dilation,
-          .groups = options_.groups};
+          .groups = options_.groups,
+          .size_rule = options_.size_rule};
 }
 
 std::string Conv2d::describe() const {
@@ -55,6 +56,8 @@ std::string Conv2d::describe() const {
   if (options_.padding != 0) s += " pad " + std::to_string(options_.padding);
   if (options_.dilation != 1) s += " dilation " + std::to_string(options_.dilation);
   if (options_.groups != 1) s += " groups " + std::to_string(options_.groups);
+  if (options_.size_rule != SizeRule::exact)
+    s += std::string(" ") + size_rule_name(options_.size_rule);
   if (!options_.bias) s += " no bias";
   return s;
 }

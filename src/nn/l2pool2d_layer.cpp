@@ -19,7 +19,7 @@ std::string L2Pool2d::describe() const {
   std::string s = "l2pool2d " + std::to_string(p.kernel) + "x" + std::to_string(p.kernel);
   if (p.stride != 0 && p.stride != p.kernel) s += " stride " + std::to_string(p.stride);
   if (p.padding != 0) s += " pad " + std::to_string(p.padding);
-  if (p.ceil_mode) s += " ceil";
+  if (p.size_rule != SizeRule::exact) s += std::string(" ") + size_rule_name(p.size_rule);
   return s;
 }
 
