@@ -74,12 +74,13 @@ std::string with_input_size(const std::string& name, int64_t hw) {
 /// (maxStorageBufferRange) and the first fully connected layer's weight is larger at full size
 /// (AlexNet 9,216 x 4,096 floats = 144 MiB, ZFNet 18,432 x 4,096 = 288 MiB, VGG-16 25,088 x
 /// 4,096 = 392 MiB). There the same layers run on a smaller image: AlexNet 195 x 195 (pool5
-/// gives 6 x 6 -> 5 x 5: fc6 is 6,400 x 4,096 = 100 MiB), ZFNet 160 x 160 and VGG-16 96 x 96
-/// (pool5 gives 3 x 3: fc6 is 4,608 x 4,096 = 72 MiB).
+/// gives 6 x 6 -> 5 x 5: fc6 is 6,400 x 4,096 = 100 MiB), ZFNet 128 x 128 (pool5 gives 3 x 3: fc6
+/// is 4,608 x 4,096 = 72 MiB) and VGG-16 96 x 96 (pool5 gives 3 x 3: fc6 is 4,608 x 4,096 = 72
+/// MiB).
 int64_t input_size_on(const std::string& name, const std::string& backend) {
   if (backend != "vulkan") return 0;
   if (name == "alexnet" || name == "alexnet_grouped") return 195;
-  if (name == "zfnet") return 160;
+  if (name == "zfnet") return 128;
   if (name == "vgg16") return 96;
   return 0;
 }
@@ -152,4 +153,16 @@ TEST_CASE("one image through AlexNet in two groups agrees on every backend",
 
 TEST_CASE("one image through VGG-16 agrees on every backend", "[.][architecture-forward]") {
   check_one_image("vgg16");
+}
+
+TEST_CASE("one image through ZFNet agrees on every backend", "[.][architecture-forward]") {
+  check_one_image("zfnet");
+}
+
+TEST_CASE("one image through GoogLeNet agrees on every backend", "[.][architecture-forward]") {
+  check_one_image("googlenet");
+}
+
+TEST_CASE("one image through ResNet-18 agrees on every backend", "[.][architecture-forward]") {
+  check_one_image("resnet18");
 }

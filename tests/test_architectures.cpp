@@ -21,6 +21,7 @@
 #include <cnnlab/nn/model_file.hpp>
 #include <cnnlab/nn/summary.hpp>
 
+#include <cmath>
 #include <cstdint>
 #include <iostream>
 #include <string>
@@ -31,19 +32,20 @@ using Catch::Contains;
 
 namespace {
 
-/// The rows of a summary whose output is kept (conv, pool, linear, ...: not ReLU or flatten).
+/// The model-level rows (not a block's inner layers) of a summary whose output is kept (conv, pool,
+/// linear, ...: not ReLU or flatten).
 std::vector<LayerSummary> kept_rows(const ModelSummary& s) {
   std::vector<LayerSummary> rows;
   for (const LayerSummary& l : s.layers)
-    if (l.counted) rows.push_back(l);
+    if (l.depth == 0 && l.counted) rows.push_back(l);
   return rows;
 }
 
-/// The rows of a summary of layer kind @p kind ("conv2d", "maxpool2d", ...).
+/// The model-level rows of a summary of layer kind @p kind ("conv2d", "maxpool2d", ...).
 std::vector<LayerSummary> rows_of(const ModelSummary& s, const std::string& kind) {
   std::vector<LayerSummary> rows;
   for (const LayerSummary& l : s.layers)
-    if (l.kind == kind) rows.push_back(l);
+    if (l.depth == 0 && l.kind == kind) rows.push_back(l);
   return rows;
 }
 
@@ -88,6 +90,13 @@ TEST_CASE("AlexNet: the lecture's table, 62,378,344 parameters in one column", "
         std::vector<int64_t>{34944, 614656, 885120, 1327488, 884992});
   CHECK(parameters(rows_of(s, "linear")) == std::vector<int64_t>{37752832, 16781312, 4097000});
   CHECK(s.total_parameters == 62378344);  // PyTorch: 62,378,344 (tests/cli/torch_architectures.py)
+  // The NORM layers: local response normalisation after the ReLUs of conv1 and conv2 (seed 004:
+  // "Response normalization layers follow the first and second convolutional layers"); no
+  // parameters, the shape of their input.
+  const std::vector<LayerSummary> norms = rows_of(s, "lrn");
+  REQUIRE(norms.size() == 2);
+  CHECK(shapes(norms) == std::vector<Shape>{{96, 55, 55}, {256, 27, 27}});
+  CHECK(parameters(norms) == std::vector<int64_t>{0, 0});
   print_totals("alexnet", s, "62,378,344 parameters (seed 004's \"60 M\" is the grouped net)");
 }
 
@@ -165,4 +174,89 @@ TEST_CASE("VGG-16: the lecture's memory and params columns row by row", "[archit
   CHECK(s.total_activations == 15237608);  // vgg16.json has no dropout layers (as the table)
   CHECK_THAT(format_summary(s), Contains("parameters:  138,357,544"));
   print_totals("vgg16", s, "138M parameters without biases, \"24M\" memory (its rows: 15.2 M)");
+}
+
+TEST_CASE("ZFNet: AlexNet with a 7x7 stride-2 conv1 and 512, 1024, 512 filters",
+          "[architectures]") {
+  const ModelSummary s = summarize_spec(load_model_spec("zfnet"));
+  // seed 004 (and seed 002): "CONV1: change from (11x11 stride 4) to (7x7 stride 2); CONV3,4,5:
+  // instead of 384, 384, 256 filters, use 512, 1024, 512". The sizes are the ZF paper's
+  // Fig. 3 (224 input, 110, 55, 26, 13, 13, 6); conv1 rounds down, pools 1 and 2 round up.
+  CHECK(shapes(rows_of(s, "conv2d")) ==
+        std::vector<Shape>{
+            {96, 110, 110}, {256, 26, 26}, {512, 13, 13}, {1024, 13, 13}, {512, 13, 13}});
+  CHECK(shapes(rows_of(s, "maxpool2d")) ==
+        std::vector<Shape>{{96, 55, 55}, {256, 13, 13}, {512, 6, 6}});
+  // conv1 7·7·3·96 + 96; conv2 5·5·96·256 + 256; conv3 3·3·256·512 + 512; conv4 3·3·512·1024
+  // + 1024; conv5 3·3·1024·512 + 512; fc6 6·6·512·4096 + 4096; fc7; fc8.
+  CHECK(parameters(rows_of(s, "conv2d")) ==
+        std::vector<int64_t>{14208, 614656, 1180160, 4719616, 4719104});
+  CHECK(parameters(rows_of(s, "linear")) == std::vector<int64_t>{75501568, 16781312, 4097000});
+  CHECK(s.total_parameters == 107627624);  // PyTorch: 107,627,624
+  print_totals("zfnet", s, "no total (AlexNet with the changes above)");
+}
+
+TEST_CASE("GoogLeNet: the lecture's Table 1, output sizes and params column", "[architectures]") {
+  const ModelSummary s = summarize_spec(load_model_spec("googlenet"));
+  // seed 002, lines ~2495-2515 (Szegedy et al. 2014, Table 1): output sizes, C first.
+  CHECK(shapes(rows_of(s, "conv2d")) == std::vector<Shape>{{64, 112, 112},  // 7x7/2
+                                                           {64, 56, 56},    // 3x3 reduce
+                                                           {192, 56, 56}});
+  CHECK(shapes(rows_of(s, "maxpool2d")) ==
+        std::vector<Shape>{{64, 56, 56}, {192, 28, 28}, {480, 14, 14}, {832, 7, 7}});
+  const std::vector<LayerSummary> modules = rows_of(s, "inception");
+  CHECK(shapes(modules) == std::vector<Shape>{{256, 28, 28},
+                                              {480, 28, 28},
+                                              {512, 14, 14},
+                                              {512, 14, 14},
+                                              {512, 14, 14},
+                                              {528, 14, 14},
+                                              {832, 14, 14},
+                                              {832, 7, 7},
+                                              {1024, 7, 7}});
+  CHECK(shapes(rows_of(s, "avgpool2d")) == std::vector<Shape>{{1024, 1, 1}});
+  CHECK(shapes(rows_of(s, "linear")) == std::vector<Shape>{{1000}});
+  // The params column counts weights only, in units of 1024 ("159K" = 163,328 / 1024). cnnlab
+  // counts weights and biases; per module (PyTorch, tests/cli/torch_architectures.py):
+  CHECK(parameters(modules) == std::vector<int64_t>{163696, 388736, 376176, 449160, 510104, 605376,
+                                                    868352, 1043456, 1444080});
+  // Against the table: each module's weights alone (its biases are 1x1 + reduce3x3 + 3x3 +
+  // reduce5x5 + 5x5 + pool_proj filters) in units of 1024 match the column within 8 % (the
+  // table itself is not exact: 4c's 497.5K is printed 463K, 5a's 1018K is 1072K).
+  const std::vector<double> table_k = {159, 380, 364, 437, 463, 580, 840, 1072, 1388};
+  const std::vector<int64_t> biases = {368, 640, 624, 648, 664, 704, 1024, 1024, 1264};
+  for (size_t i = 0; i < modules.size(); ++i) {
+    const double weights_k = static_cast<double>(modules[i].parameters - biases[i]) / 1024;
+    INFO("inception module " << i + 1 << ": " << weights_k << "K weights, table " << table_k[i]
+                             << "K");
+    CHECK(std::abs(weights_k - table_k[i]) <= 0.08 * table_k[i]);
+  }
+  // linear 1024 -> 1000: "1000K" = 1,024,000 weights (+ 1,000 biases).
+  CHECK(parameters(rows_of(s, "linear")) == std::vector<int64_t>{1025000});
+  // "Only 5 million params!": 6,998,552 with biases and without the auxiliary classifiers
+  // (PyTorch: 6,998,552; the table's column adds up to 6,798K).
+  CHECK(s.total_parameters == 6998552);
+  print_totals("googlenet", s, "\"5 million params\" (Table 1's column adds up to 6,798K)");
+}
+
+TEST_CASE("ResNet-18: 11,689,512 parameters, 224 -> 112 -> 56 -> 28 -> 14 -> 7",
+          "[architectures]") {
+  const ModelSummary s = summarize_spec(load_model_spec("resnet18"));
+  const std::vector<LayerSummary> blocks = rows_of(s, "basic_block");
+  CHECK(shapes(blocks) == std::vector<Shape>{{64, 56, 56},
+                                             {64, 56, 56},
+                                             {128, 28, 28},
+                                             {128, 28, 28},
+                                             {256, 14, 14},
+                                             {256, 14, 14},
+                                             {512, 7, 7},
+                                             {512, 7, 7}});
+  CHECK(shapes(rows_of(s, "conv2d")) == std::vector<Shape>{{64, 112, 112}});
+  CHECK(shapes(rows_of(s, "maxpool2d")) == std::vector<Shape>{{64, 56, 56}});
+  // Per block (PyTorch's BasicBlock: convs without bias, batch norm gamma and beta):
+  // 2·(3·3·64·64 + 2·64) = 73,984; with a 1x1 projection + bn where the shape changes.
+  CHECK(parameters(blocks) ==
+        std::vector<int64_t>{73984, 73984, 230144, 295424, 919040, 1180672, 3673088, 4720640});
+  CHECK(s.total_parameters == 11689512);  // torchvision's resnet18 (and the PyTorch script)
+  print_totals("resnet18", s, "none (torchvision: 11,689,512)");
 }

@@ -61,9 +61,9 @@ const std::string kHead = R"({"type": "flatten"}, {"type": "linear", "units": 10
 
 TEST_CASE("the built-in models: lenet5, cifar10_small, xo_small and the famous architectures",
           "[model-file]") {
-  CHECK(builtin_model_names() == std::vector<std::string>{"alexnet", "alexnet_grouped",
-                                                          "cifar10_small", "lenet5", "vgg16",
-                                                          "xo_small"});
+  CHECK(builtin_model_names() ==
+        std::vector<std::string>{"alexnet", "alexnet_grouped", "cifar10_small", "googlenet",
+                                 "lenet5", "resnet18", "vgg16", "xo_small", "zfnet"});
   for (const std::string& name : builtin_model_names()) {
     const ModelSpec spec = load_model_spec(name);
     CHECK(spec.name == name);
@@ -73,8 +73,8 @@ TEST_CASE("the built-in models: lenet5, cifar10_small, xo_small and the famous a
   }
   REQUIRE_THROWS_WITH(load_model_spec("resnet50"),
                       Contains("unknown model 'resnet50' (built-in models: alexnet, "
-                               "alexnet_grouped, cifar10_small, lenet5, vgg16, xo_small; or give "
-                               "the path"));
+                               "alexnet_grouped, cifar10_small, googlenet, lenet5, resnet18, "
+                               "vgg16, xo_small, zfnet; or give the path"));
 }
 
 TEST_CASE("LeNet-5: 61,706 parameters and the lecture's shapes", "[model-file]") {
