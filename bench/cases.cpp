@@ -24,6 +24,7 @@ CaseSet cpu_set(bool passes) {
   if (passes) s.conv_dirs.insert(s.conv_dirs.end(), {"bwd_data", "bwd_wgt"});
   s.gemms = {{"sgemm2048", "SGEMM 2048³", 2048}};
   s.pools = {{"maxpool", "max pool 2×2/2, 64×64×56×56", 64, 64, 56, 56}};
+  s.concat_batch = 32;
   s.dispatch_ops = 10000;
   return s;
 }
@@ -42,6 +43,7 @@ CaseSet gpu_set() {
   s.gemms = {{"sgemm4096", "SGEMM 4096³", 4096}, {"sgemm8192", "SGEMM 8192³", 8192}};
   s.pools = {{"maxpool_112", "max pool 2×2/2, 64×64×112×112", 64, 64, 112, 112}};
   s.relu_numel = int64_t{64} << 20;  // 64 M floats: 256 MB in, 256 MB out
+  s.concat_batch = 128;
   s.dispatch_ops = 10000;
   return s;
 }
@@ -59,6 +61,7 @@ CaseSet tiny_set() {
   s.pools = {{"maxpool_28", "max pool 2×2/2, 4×8×28×28", 4, 8, 28, 28}};
   s.relu_numel = int64_t{1} << 16;
   s.lenet_batch = 8;
+  s.concat_batch = 2;
   s.dispatch_ops = 500;
   return s;
 }
@@ -103,6 +106,10 @@ void print_case_list(const CaseSet& s) {
     else
       std::printf("relu,relu,ops prealloc,numel=%lld,ReLU on %lld floats\n", n, n);
   }
+  if (s.concat_batch > 0)
+    std::printf("concat,concat_inception3a,fwd bwd,N=%lld H=28 W=28,concat of inception (3a): "
+                "%lld x (64+128+32+32) x 28x28\n",
+                static_cast<long long>(s.concat_batch), static_cast<long long>(s.concat_batch));
   std::printf("lenet,lenet5_step,train,batch=%lld,LeNet-5 training step at batch %lld\n",
               static_cast<long long>(s.lenet_batch), static_cast<long long>(s.lenet_batch));
   if (s.dispatch_ops > 0)
