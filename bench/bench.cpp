@@ -73,6 +73,8 @@ int run_set(const Context& ctx, const CaseSet& set, const std::regex& only) {
     if (wanted(n.name)) run_case(be + n.name, failures, [&] { bench_batchnorm(ctx, n); });
   if (set.dropout_numel > 0 && wanted("dropout"))
     run_case(be + "dropout", failures, [&] { bench_dropout(ctx, set.dropout_numel); });
+  if (set.concat_batch > 0 && wanted("concat_inception3a"))
+    run_case(be + "concat_inception3a", failures, [&] { bench_concat(ctx, set.concat_batch); });
   if (wanted("lenet5_step"))
     run_case(be + "lenet5_step", failures, [&] { bench_lenet(ctx, set.lenet_batch); });
   if (set.dispatch_ops > 0 && wanted("dispatch_overhead"))
@@ -86,7 +88,8 @@ int run_set(const Context& ctx, const CaseSet& set, const std::regex& only) {
 int main(int argc, char** argv) {
   Options o;
   CLI::App app{
-      "cnnlab benchmarks: convolution layers, SGEMM, max pooling, ReLU, a LeNet-5 training step "
+      "cnnlab benchmarks: convolution layers, SGEMM, max pooling, ReLU, concat, a LeNet-5 training "
+      "step "
       "and the host cost per dispatch, per backend and thread count. Every case is warmed up, "
       "then timed as the median of trials of R calls and one synchronize. Compare with PyTorch "
       "using bench/compare.py (CPU) or bench/gpu_compare.py (CUDA)."};

@@ -27,6 +27,7 @@ CaseSet cpu_set(bool passes) {
   // the 32×64×56×56, scaled down to 8 images for a 2-core machine (25.7 MB of x)
   s.batchnorms = {{"batchnorm", "batch norm train, 8×64×56×56", 8, 64, 56, 56}};
   s.dropout_numel = int64_t{16} << 20;  // 16 M floats: 64 MB in, 64 MB out
+  s.concat_batch = 32;
   s.dispatch_ops = 10000;
   return s;
 }
@@ -47,6 +48,7 @@ CaseSet gpu_set() {
   s.relu_numel = int64_t{64} << 20;  // 64 M floats: 256 MB in, 256 MB out
   s.batchnorms = {{"batchnorm_32", "batch norm train, 32×64×56×56", 32, 64, 56, 56}};
   s.dropout_numel = int64_t{64} << 20;
+  s.concat_batch = 128;
   s.dispatch_ops = 10000;
   return s;
 }
@@ -66,6 +68,7 @@ CaseSet tiny_set() {
   s.batchnorms = {{"batchnorm_tiny", "batch norm train, 2×8×14×14", 2, 8, 14, 14}};
   s.dropout_numel = int64_t{1} << 16;
   s.lenet_batch = 8;
+  s.concat_batch = 2;
   s.dispatch_ops = 500;
   return s;
 }
@@ -110,6 +113,11 @@ void print_case_list(const CaseSet& s) {
     else
       std::printf("relu,relu,ops prealloc,numel=%lld,ReLU on %lld floats\n", n, n);
   }
+  if (s.concat_batch > 0)
+    std::printf(
+        "concat,concat_inception3a,fwd bwd,N=%lld H=28 W=28,concat of inception (3a): "
+        "%lld x (64+128+32+32) x 28x28\n",
+        static_cast<long long>(s.concat_batch), static_cast<long long>(s.concat_batch));
   std::printf("lenet,lenet5_step,train,batch=%lld,LeNet-5 training step at batch %lld\n",
               static_cast<long long>(s.lenet_batch), static_cast<long long>(s.lenet_batch));
   if (s.dispatch_ops > 0)

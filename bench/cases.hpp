@@ -59,6 +59,9 @@ struct CaseSet {
   int64_t lenet_batch = 64;          ///< the LeNet-5 training step ("lenet5_step")
   int64_t dispatch_ops = 0;          ///< tiny ReLUs recorded back to back ("dispatch_overhead")
   int64_t dispatch_numel = 256;      ///< floats per tiny ReLU
+  /// @brief Batch of the concat case ("concat_inception3a": GoogLeNet's inception (3a) join,
+  ///        pieces of 64, 128, 32 and 32 channels of 28×28 → 256); 0: none.
+  int64_t concat_batch = 0;
 };
 
 /// @brief The case set named @p size ("cpu", "gpu" or "tiny"); @p passes adds bwd_data and

@@ -103,6 +103,15 @@ def torch_case_timings(torch, case, dev, rule):
     elif kind == "lenet":
         t = measure(lenet_step(torch, q["batch"], dev), sync, **rule)
         out["train"] = (q["batch"] / t["median"], "img/s", t)
+    elif kind == "concat":
+        xs = [rand(q["N"], c, q["H"], q["W"]) for c in (64, 128, 32, 32)]
+        dy = rand(q["N"], 256, q["H"], q["W"])
+        gb = 2 * dy.numel() * 4 * 1e-9
+        t = measure(lambda: torch.cat(xs, 1), sync, **rule)
+        out["fwd"] = (gb / t["median"], "GB/s", t)
+        t = measure(lambda: [p.contiguous() for p in torch.split(dy, [64, 128, 32, 32], 1)],
+                    sync, **rule)
+        out["bwd"] = (gb / t["median"], "GB/s", t)
     elif kind == "dispatch":
         out.update(torch_dispatch(torch, q["ops"], q["numel"], dev, sync, rule))
     return out

@@ -36,6 +36,11 @@ void bench_batchnorm(const Context& ctx, const NormCase& c);
 /// @brief Dropout forward (p = 0.5) on @p numel floats, GB/s (read x, write y).
 void bench_dropout(const Context& ctx, int64_t numel);
 
+/// @brief Channel concatenation of GoogLeNet's inception (3a) outputs (64, 128, 32 and 32
+///        channels of 28×28, batch @p batch): "fwd" = concat_forward, "bwd" = concat_backward,
+///        both in GB/s (every value read once and written once).
+void bench_concat(const Context& ctx, int64_t batch);
+
 /// @brief One LeNet-5 training step (demo::LeNet5, SGD momentum 0.9) on a batch of @p batch.
 void bench_lenet(const Context& ctx, int64_t batch);
 

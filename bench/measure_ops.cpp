@@ -1,5 +1,5 @@
-// measure_ops.cpp — the compute cases of measure.hpp: convolution, SGEMM, max pool, ReLU and the
-// LeNet-5 training step. Each builds its inputs once, then lets measure() time one call.
+// measure_ops.cpp — the compute cases of measure.hpp: convolution, SGEMM, max pool, ReLU, concat
+// and the LeNet-5 training step. Each builds its inputs once, then lets measure() time one call.
 #include "measure.hpp"
 
 #include <cnnlab/demo/lenet5_step.hpp>
@@ -116,6 +116,21 @@ void bench_dropout(const Context& ctx, int64_t numel) {
       measure([&] { (void)dropout_forward(x, {.p = 0.5f, .seed = 1, .step = step++}); },
               [&] { be.synchronize(); }, ctx.rule);
   report(ctx, "dropout", "fwd", bytes / t.median * 1e-9, "GB/s", t);
+}
+
+void bench_concat(const Context& ctx, int64_t batch) {
+  Backend& be = ctx.backend;
+  const std::vector<int64_t> channels = {64, 128, 32, 32};
+  std::vector<Tensor> xs;
+  for (size_t i = 0; i < channels.size(); ++i)
+    xs.push_back(random_tensor({batch, channels[i], 28, 28}, be, 20 + i));
+  const Tensor dy = random_tensor({batch, 256, 28, 28}, be, 30);
+  const double bytes = 2.0 * static_cast<double>(dy.numel()) * sizeof(float);
+  auto sync = [&] { be.synchronize(); };
+  const Timing fwd = measure([&] { concat_forward(xs); }, sync, ctx.rule);
+  report(ctx, "concat_inception3a", "fwd", bytes / fwd.median * 1e-9, "GB/s", fwd);
+  const Timing bwd = measure([&] { concat_backward(dy, channels); }, sync, ctx.rule);
+  report(ctx, "concat_inception3a", "bwd", bytes / bwd.median * 1e-9, "GB/s", bwd);
 }
 
 void bench_lenet(const Context& ctx, int64_t batch) {

@@ -412,3 +412,31 @@ TEST_CASE("bad input: lrn settings and shapes", "[bad-input][lrn]") {
   REQUIRE_THROWS_WITH(lrn_backward(x, Tensor()),
                       Contains("lrn_backward: dy is an undefined tensor"));
 }
+
+TEST_CASE("bad input: concat pieces must agree on N, H and W", "[bad-input][concat]") {
+  REQUIRE_THROWS_WITH(concat_forward({}), Contains("concat_forward: needs at least one piece"));
+  REQUIRE_THROWS_WITH(concat_forward({filled({2, 3, 5, 5}), filled({2, 1, 5, 6})}),
+                      Contains("concat_forward: x1 [2, 1, 5, 6] and x0 [2, 3, 5, 5] must have the "
+                               "same N, H and W (concatenation joins the channels only)"));
+  REQUIRE_THROWS_WITH(
+      concat_forward({filled({2, 3, 5, 5}), filled({1, 3, 5, 5})}),
+      Contains("x1 [1, 3, 5, 5] and x0 [2, 3, 5, 5] must have the same N, H and W"));
+  REQUIRE_THROWS_WITH(concat_forward({filled({2, 3, 5, 5}), filled({2, 3, 4, 5})}),
+                      Contains("x1 [2, 3, 4, 5] and x0 [2, 3, 5, 5]"));
+  REQUIRE_THROWS_WITH(concat_forward({filled({2, 3, 5, 5}), filled({2, 15})}),
+                      Contains("concat_forward: x1 must be 4-D [N, C, H, W], got shape [2, 15]"));
+  REQUIRE_THROWS_WITH(concat_forward({filled({2, 3, 5, 5}), Tensor()}),
+                      Contains("concat_forward: x1 is an undefined tensor"));
+}
+
+TEST_CASE("bad input: concat_backward pieces must add up to dy's channels", "[bad-input][concat]") {
+  REQUIRE_THROWS_WITH(concat_backward(filled({2, 6, 3, 3}), {2, 3}),
+                      Contains("concat_backward: the pieces' channels 2 + 3 = 5 do not add up to "
+                               "dy's 6 (dy [2, 6, 3, 3])"));
+  REQUIRE_THROWS_WITH(concat_backward(filled({2, 6, 3, 3}), {6, 0}),
+                      Contains("concat_backward: piece 1 has 0 channels"));
+  REQUIRE_THROWS_WITH(concat_backward(filled({2, 6, 3, 3}), {}),
+                      Contains("concat_backward: needs at least one piece"));
+  REQUIRE_THROWS_WITH(concat_backward(filled({2, 6}), {6}),
+                      Contains("concat_backward: dy must be 4-D [N, C, H, W], got shape [2, 6]"));
+}

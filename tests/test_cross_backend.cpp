@@ -20,6 +20,8 @@
 #include <catch2/catch.hpp>
 
 #include <cnnlab/core/backend.hpp>
+#include <cnnlab/nn/loss.hpp>
+#include <cnnlab/nn/model_file.hpp>
 #include <cnnlab/ops/op_registry.hpp>
 #include <cnnlab/ops/ops.hpp>
 
@@ -876,6 +878,51 @@ TEST_CASE("cross-backend: dropout masks are identical bit for bit on every backe
 TEST_CASE("cross-backend: concat (copy_channels), joining and splitting channel blocks",
           "[cross-backend][concat]") {
   check_rows(concat_table());
+}
+
+// Whole composite layers (model files' residual, basic_block and inception types) on each
+// backend: the logits of a forward pass and every parameter's gradient after a backward pass
+// agree with the reference backend's. Stride 2 with a projection shortcut, an identity shortcut,
+// and an Inception module with every branch type.
+TEST_CASE("cross-backend: residual and inception models, forward and backward",
+          "[cross-backend][blocks]") {
+  const std::string text = R"({"name": "blocks", "input": [3, 9, 9], "classes": 5, "layers": [
+    {"type": "conv2d", "filters": 8, "kernel": 3, "padding": 1},
+    {"type": "basic_block", "filters": 8, "batch_norm": false},
+    {"type": "basic_block", "filters": 12, "stride": 2, "batch_norm": false},
+    {"type": "inception", "conv1x1": 4, "reduce3x3": 3, "conv3x3": 6, "reduce5x5": 2,
+     "conv5x5": 3, "pool_proj": 5},
+    {"type": "residual", "relu": false,
+     "body": [{"type": "conv2d", "filters": 18, "kernel": 1}, {"type": "tanh"}]},
+    {"type": "global_avgpool2d"}, {"type": "flatten"}, {"type": "linear", "units": 5}]})";
+  const Shape xs = {3, 3, 9, 9};
+  const Tensor x = random_tensor(xs, 2024);
+  const Tensor labels = Tensor::from_vector({3}, {1, 4, 0}, reference_backend());
+  auto run = [&](Backend& be, std::vector<Tensor>& out) {
+    LoadedModel m = parse_model(text, "blocks.json", 7);
+    m.model.to(be);
+    SoftmaxCrossEntropy loss;
+    const Tensor logits = m.model.forward(x.to(be));
+    (void)loss.forward(logits, labels.to(be));
+    m.model.backward(loss.backward());
+    out = {logits};
+    for (Parameter* p : m.model.parameters()) out.push_back(p->grad);
+    be.synchronize();
+  };
+  std::vector<Tensor> expected;
+  run(reference_backend(), expected);
+  REQUIRE(expected.size() == 1 + 2 * 14);  // 13 convs and a linear, weight and bias each
+  for (const std::string& name : fast_backends()) {
+    std::vector<Tensor> got;
+    run(backend_by_name(name), got);
+    REQUIRE(got.size() == expected.size());
+    // Reductions: a 3x3 conv over 12 channels (108 terms), a weight gradient over 3·5·5
+    // pixels (75 terms) per step of the chain: L = 200.
+    for (size_t i = 0; i < got.size(); ++i)
+      expect_close(
+          name + " blocks model " + (i == 0 ? std::string("logits") : "grad " + std::to_string(i)),
+          expected[i], got[i], 200);
+  }
 }
 
 // The table must keep up with the library: every Backend virtual (the one list in

@@ -14,6 +14,7 @@
 
 #include "backends/reference/activations.hpp"
 #include "backends/reference/conv2d.hpp"
+#include "backends/reference/elementwise.hpp"
 #include "backends/reference/linear.hpp"
 #include "backends/reference/lrn.hpp"
 #include "backends/reference/pool2d.hpp"
@@ -35,6 +36,101 @@ struct Twin {
   Layer* layer;
   std::vector<Values*> params;  // the float64 copies of the layer's parameters
 };
+
+Values forward64(Layer& l, const std::vector<Values*>& p, const Values& x, const Shape& xs,
+                 const Shape& ys);
+Values backward64(Layer& l, const std::vector<Values*>& p, std::vector<Values>& grads,
+                  const Values& x, const Shape& xs, const Values& y, const Values& dy);
+
+// ---- composite layers (Residual, Inception): their branches replayed layer by layer ----------
+// A composite's parameters are its branches' in order, so branch layer j's parameters are the
+// next parameters().size() entries of the composite's list, from @p first on.
+
+// One forward pass through a branch: the input and output of every layer, and their shapes.
+struct BranchRun {
+  std::vector<Shape> shapes;  // shapes[i] = input of layer i; back() = the branch's output
+  std::vector<Values> acts;   // the same, values
+};
+
+BranchRun branch_forward(const Sequential& b, const std::vector<Values*>& p, size_t first,
+                         const Values& x, const Shape& xs) {
+  BranchRun r{.shapes = {xs}, .acts = {x}};
+  for (size_t i = 0; i < b.size(); ++i) {
+    Layer& l = b.layer(i);
+    const size_t count = l.parameters().size();
+    const std::vector<Values*> lp(p.begin() + long(first), p.begin() + long(first + count));
+    first += count;
+    r.shapes.push_back(l.output_shape(r.shapes.back()));
+    r.acts.push_back(forward64(l, lp, r.acts.back(), r.shapes[i], r.shapes.back()));
+  }
+  return r;
+}
+
+// Backward through a branch run: returns dL/d(branch input), adds to grads[first...].
+Values branch_backward(const Sequential& b, const std::vector<Values*>& p,
+                       std::vector<Values>& grads, size_t first, const BranchRun& r, Values d) {
+  std::vector<size_t> starts;
+  for (size_t i = 0; i < b.size(); ++i) {
+    starts.push_back(first);
+    first += b.layer(i).parameters().size();
+  }
+  for (size_t i = b.size(); i-- > 0;) {
+    Layer& l = b.layer(i);
+    const size_t count = l.parameters().size(), at = starts[i];
+    const std::vector<Values*> lp(p.begin() + long(at), p.begin() + long(at + count));
+    std::vector<Values> lg(grads.begin() + long(at), grads.begin() + long(at + count));
+    d = backward64(l, lp, lg, r.acts[i], r.shapes[i], r.acts[i + 1], d);
+    for (size_t k = 0; k < count; ++k) grads[at + k] = std::move(lg[k]);
+  }
+  return d;
+}
+
+size_t parameter_tensors(const Sequential& b) {
+  size_t n = 0;
+  for (size_t i = 0; i < b.size(); ++i) n += b.layer(i).parameters().size();
+  return n;
+}
+
+void add_into(Values& a, const Values& b) {
+  for (size_t e = 0; e < a.size(); ++e) a[e] += b[e];
+}
+
+// y = relu(body(x) + shortcut(x)); keeps the branch runs and the sum for backward.
+struct ResidualRun {
+  BranchRun body, shortcut;
+  Values sum;
+};
+ResidualRun residual_forward(const Residual& res, const std::vector<Values*>& p, const Values& x,
+                             const Shape& xs) {
+  ResidualRun r;
+  r.body = branch_forward(res.body(), p, 0, x, xs);
+  r.sum = r.body.acts.back();
+  if (res.shortcut().size() == 0) {
+    add_into(r.sum, x);
+  } else {
+    r.shortcut = branch_forward(res.shortcut(), p, parameter_tensors(res.body()), x, xs);
+    add_into(r.sum, r.shortcut.acts.back());
+  }
+  return r;
+}
+
+// The branches' outputs side by side on the channels.
+Values inception_forward(const Inception& inc, const std::vector<Values*>& p, const Values& x,
+                         const Shape& xs, const Shape& ys, std::vector<BranchRun>* runs) {
+  Values y(size_t(numel(ys)));
+  size_t first = 0;
+  int64_t c0 = 0;
+  for (size_t b = 0; b < inc.branch_count(); ++b) {
+    BranchRun r = branch_forward(inc.branch(b), p, first, x, xs);
+    first += parameter_tensors(inc.branch(b));
+    const Shape& bs = r.shapes.back();
+    ref::copy_channels<double>(r.acts.back().data(), bs[1], 0, y.data(), ys[1], c0, bs[1], ys[0],
+                               ys[2] * ys[3]);
+    c0 += bs[1];
+    if (runs) runs->push_back(std::move(r));
+  }
+  return y;
+}
 
 // Forward of one layer in float64. @p x has shape @p xs; returns y (its shape is ys).
 Values forward64(Layer& l, const std::vector<Values*>& p, const Values& x, const Shape& xs,
@@ -65,6 +161,11 @@ Values forward64(Layer& l, const std::vector<Values*>& p, const Values& x, const
     ref::tanh_forward(x.data(), y.data(), n);
   } else if (dynamic_cast<Flatten*>(&l)) {
     y = x;
+  } else if (auto* res = dynamic_cast<Residual*>(&l)) {
+    y = residual_forward(*res, p, x, xs).sum;
+    if (res->relu_after()) ref::relu_forward(y.data(), y.data(), numel(ys));
+  } else if (auto* inc = dynamic_cast<Inception*>(&l)) {
+    y = inception_forward(*inc, p, x, xs, ys, nullptr);
   } else {
     throw Error("gradcheck_model: no float64 replay for layer type '" + l.kind() + "'");
   }
@@ -105,6 +206,34 @@ Values backward64(Layer& l, const std::vector<Values*>& p, std::vector<Values>& 
     ref::sigmoid_backward(y.data(), dy.data(), dx.data(), n);
   } else if (dynamic_cast<Tanh*>(&l)) {
     ref::tanh_backward(y.data(), dy.data(), dx.data(), n);
+  } else if (auto* res = dynamic_cast<Residual*>(&l)) {
+    // ds = relu'(sum) · dy; both branches get ds; their dL/dx add up.
+    const ResidualRun r = residual_forward(*res, p, x, xs);
+    Values ds = dy;
+    if (res->relu_after())
+      ref::relu_backward(r.sum.data(), dy.data(), ds.data(), int64_t(ds.size()));
+    dx = branch_backward(res->body(), p, grads, 0, r.body, ds);
+    if (res->shortcut().size() == 0)
+      add_into(dx, ds);
+    else
+      add_into(dx, branch_backward(res->shortcut(), p, grads, parameter_tensors(res->body()),
+                                   r.shortcut, ds));
+  } else if (auto* inc = dynamic_cast<Inception*>(&l)) {
+    // dy cut into the branches' channel blocks; their dL/dx add up.
+    std::vector<BranchRun> runs;
+    const Shape ys = {xs[0], int64_t(y.size()) / (xs[0] * xs[2] * xs[3]), xs[2], xs[3]};
+    (void)inception_forward(*inc, p, x, xs, ys, &runs);
+    size_t first = 0;
+    int64_t c0 = 0;
+    for (size_t b = 0; b < runs.size(); ++b) {
+      const Shape& bs = runs[b].shapes.back();
+      Values db(size_t(numel(bs)));
+      ref::copy_channels<double>(dy.data(), ys[1], c0, db.data(), bs[1], 0, bs[1], ys[0],
+                                 ys[2] * ys[3]);
+      c0 += bs[1];
+      add_into(dx, branch_backward(inc->branch(b), p, grads, first, runs[b], db));
+      first += parameter_tensors(inc->branch(b));
+    }
   } else {  // Flatten: the gradient keeps its values
     dx = dy;
   }

@@ -17,7 +17,8 @@
 /// - The model is left on the reference backend in training mode with its parameters
 ///   unchanged and its gradients set by pass 2.
 /// - Layers known to the check: conv2d, linear, maxpool2d, avgpool2d, global_avgpool2d, relu,
-///   sigmoid, tanh, flatten. Another layer type gives an Error naming it.
+///   sigmoid, tanh, flatten, and the composites residual and inception made of those (their
+///   branches are replayed layer by layer). Another layer type gives an Error naming it.
 #pragma once
 
 #include <cnnlab/check/gradcheck.hpp>
