@@ -212,9 +212,11 @@ struct LayerType {
 
 Sequential build_list(const std::vector<LayerSpec>& specs);  // below, after the table
 
-json conv_json(int64_t filters, int kernel, int stride, int padding, bool bias) {
+json conv_json(int64_t filters, int kernel, int stride, int padding, bool bias,
+               SizeRule rule = SizeRule::exact) {
   json c = {{"type", "conv2d"}, {"filters", filters}, {"kernel", kernel}};
   if (stride != 1) c["stride"] = stride;
+  if (rule != SizeRule::exact) c["size_rule"] = size_rule_name(rule);
   if (padding != 0) c["padding"] = padding;
   if (!bias) c["bias"] = false;
   return c;
@@ -232,7 +234,8 @@ std::vector<json> residual_branches(const LayerSpec&, const json& j,
 }
 
 // ResNet's basic block: 3x3(stride)-bn-relu-3x3-bn; shortcut: identity, or 1x1(stride)-bn
-// when the stride is not 1 or the channels change.
+// when the stride is not 1 or the channels change. The block's size_rule goes to its strided
+// convolutions (ResNet-18: 56 -> 28 needs floor).
 std::vector<json> basic_block_branches(const LayerSpec& s, const json&,
                                        std::vector<std::string>& names) {
   require_image(s);
@@ -240,13 +243,13 @@ std::vector<json> basic_block_branches(const LayerSpec& s, const json&,
   const int stride = s.stride == 0 ? 1 : s.stride;  // 0: not given
   const bool bias = !s.batch_norm;  // a bias before batch norm is cancelled by its mean
   json body = json::array(), shortcut = json::array();
-  body.push_back(conv_json(s.filters, 3, stride, 1, bias));
+  body.push_back(conv_json(s.filters, 3, stride, 1, bias, s.size_rule));
   add_batch_norm(body, s);
   body.push_back(kRelu);
   body.push_back(conv_json(s.filters, 3, 1, 1, bias));
   add_batch_norm(body, s);
   if (stride != 1 || s.input[0] != s.filters) {
-    shortcut.push_back(conv_json(s.filters, 1, stride, 0, bias));
+    shortcut.push_back(conv_json(s.filters, 1, stride, 0, bias, s.size_rule));
     add_batch_norm(shortcut, s);
   }
   return {body, shortcut};
@@ -265,13 +268,13 @@ std::vector<json> bottleneck_block_branches(const LayerSpec& s, const json&,
   body.push_back(conv_json(s.filters, 1, 1, 0, bias));
   add_batch_norm(body, s);
   body.push_back(kRelu);
-  body.push_back(conv_json(s.filters, 3, stride, 1, bias));
+  body.push_back(conv_json(s.filters, 3, stride, 1, bias, s.size_rule));
   add_batch_norm(body, s);
   body.push_back(kRelu);
   body.push_back(conv_json(out, 1, 1, 0, bias));
   add_batch_norm(body, s);
   if (stride != 1 || s.input[0] != out) {
-    shortcut.push_back(conv_json(out, 1, stride, 0, bias));
+    shortcut.push_back(conv_json(out, 1, stride, 0, bias, s.size_rule));
     add_batch_norm(shortcut, s);
   }
   return {body, shortcut};
@@ -484,7 +487,7 @@ const std::vector<LayerType>& layer_types() {
       {{"basic_block",
         "ResNet basic block: 3x3(stride)-bn-relu-3x3-bn + shortcut, then relu",
         {"filters"},
-        {"stride", "batch_norm"},
+        {"stride", "batch_norm", "size_rule"},
         OutputMemory::kept},
        build_residual,
        plan_residual,
@@ -492,7 +495,7 @@ const std::vector<LayerType>& layer_types() {
       {{"bottleneck_block",
         "ResNet bottleneck: 1x1-bn-relu-3x3(stride)-bn-relu-1x1(x4)-bn + shortcut, relu",
         {"filters"},
-        {"stride", "expansion", "batch_norm"},
+        {"stride", "expansion", "batch_norm", "size_rule"},
         OutputMemory::kept},
        build_residual,
        plan_residual,
