@@ -151,8 +151,8 @@ Values forward64(Layer& l, const std::vector<Values*>& p, const Values& x, const
     ref::global_avgpool2d_forward(x.data(), y.data(), xs[0] * xs[1], xs[2] * xs[3]);
   } else if (auto* q = dynamic_cast<L2Pool2d*>(&l)) {
     ref::l2pool2d_forward(x.data(), y.data(), pool2d_geometry("l2pool2d", xs, q->params()));
-  } else if (auto* r = dynamic_cast<LocalResponseNorm*>(&l)) {
-    ref::lrn_forward(x.data(), y.data(), lrn_geometry("lrn", xs, r->options()));
+  } else if (auto* norm = dynamic_cast<LocalResponseNorm*>(&l)) {
+    ref::lrn_forward(x.data(), y.data(), lrn_geometry("lrn", xs, norm->options()));
   } else if (dynamic_cast<ReLU*>(&l)) {
     ref::relu_forward(x.data(), y.data(), n);
   } else if (dynamic_cast<Sigmoid*>(&l)) {
@@ -198,8 +198,8 @@ Values backward64(Layer& l, const std::vector<Values*>& p, std::vector<Values>& 
   } else if (auto* q = dynamic_cast<L2Pool2d*>(&l)) {
     ref::l2pool2d_backward(x.data(), y.data(), dy.data(), dx.data(),
                            pool2d_geometry("l2pool2d", xs, q->params()));
-  } else if (auto* r = dynamic_cast<LocalResponseNorm*>(&l)) {
-    ref::lrn_backward(x.data(), dy.data(), dx.data(), lrn_geometry("lrn", xs, r->options()));
+  } else if (auto* norm = dynamic_cast<LocalResponseNorm*>(&l)) {
+    ref::lrn_backward(x.data(), dy.data(), dx.data(), lrn_geometry("lrn", xs, norm->options()));
   } else if (dynamic_cast<ReLU*>(&l)) {
     ref::relu_backward(x.data(), dy.data(), dx.data(), n);
   } else if (dynamic_cast<Sigmoid*>(&l)) {
