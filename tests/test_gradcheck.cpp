@@ -113,10 +113,13 @@ TEST_CASE("avgpool2d backward matches finite differences", "[gradcheck][pool]") 
 }
 
 TEST_CASE("l2pool2d backward matches finite differences", "[gradcheck][pool][l2pool2d]") {
-  expect_gradients_match("l2pool2d", pool({2, 3, 6, 6}, 2, 2, 0, false));  // 2x2/2
-  expect_gradients_match("l2pool2d", pool({1, 2, 7, 5}, 3, 2, 1, false));  // padding, non-square
-  expect_gradients_match("l2pool2d", pool({2, 2, 6, 6}, 3, 1, 0, false));  // overlapping windows
-  expect_gradients_match("l2pool2d", pool({1, 3, 6, 6}, 3, 2, 0, true));   // ceil-mode overhang
+  expect_gradients_match("l2pool2d", pool({2, 3, 6, 6}, 2, 2, 0, SizeRule::floor));  // 2x2/2
+  expect_gradients_match("l2pool2d",
+                         pool({1, 2, 7, 5}, 3, 2, 1, SizeRule::floor));  // padding, non-square
+  expect_gradients_match("l2pool2d",
+                         pool({2, 2, 6, 6}, 3, 1, 0, SizeRule::floor));  // overlapping windows
+  expect_gradients_match("l2pool2d",
+                         pool({1, 3, 6, 6}, 3, 2, 0, SizeRule::ceil));  // ceil-mode overhang
 }
 
 namespace {
