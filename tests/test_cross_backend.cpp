@@ -670,146 +670,147 @@ std::vector<Row> dropout_rows(const Shape& s, uint64_t& seed) {
                    [=](Backend& be, Tensor& dx) { be.dropout_backward(dy.to(be), p, dx); }));
   }
   return rows;
-  // ---- concat: copy_channels, the whole concatenation (forward) and the split (backward)
-  // ----------
+}
 
-  /// One concat case: the pieces' channels, and the N, H and W they share.
-  struct ConcatCase {
-    std::vector<int64_t> channels;
-    int64_t N, H, W;
-  };
+// ---- concat: copy_channels, the whole concatenation (forward) and the split (backward) ----
 
-  const std::vector<ConcatCase> kConcatCases = {
-      {{3, 1, 4}, 2, 5, 7},    // three pieces, odd non-square planes
-      {{2, 5}, 1, 1, 1},       // batch 1, 1x1 planes (a block per image is a few values)
-      {{64, 128}, 1, 28, 28},  // batch 1, blocks of 50,176 and 100,352 values (OpenMP chunks)
-      {{6}, 3, 4, 4},          // a single piece: y = x
-      {{64, 128, 32, 32}, 4, 28, 28},  // GoogLeNet's inception (3a) join, batch 4
-  };
+/// One concat case: the pieces' channels, and the N, H and W they share.
+struct ConcatCase {
+  std::vector<int64_t> channels;
+  int64_t N, H, W;
+};
 
-  /// Forward: every piece copied into its place in y (one call per piece; together they write
-  /// all of y, which started as NaN). Backward: dy's blocks copied out into every piece.
-  std::vector<Row> concat_rows(const ConcatCase& k, uint64_t& seed) {
-    int64_t total = 0;
-    std::string shapes = "pieces";
-    std::vector<Tensor> xs;
-    for (int64_t c : k.channels) {
-      xs.push_back(random_tensor({k.N, c, k.H, k.W}, ++seed));
-      total += c;
-      shapes += ' ';
-      shapes += to_string(xs.back().shape());
-    }
-    const Shape ys = {k.N, total, k.H, k.W};
-    const Tensor dy = random_tensor(ys, ++seed);
-    const std::vector<int64_t> channels = k.channels;
-    Row backward{.op = "concat",
-                 .call = "copy_channels",
-                 .shapes = shapes + " (split dy)",
-                 .outputs = {},
-                 .run = nullptr};
+const std::vector<ConcatCase> kConcatCases = {
+    {{3, 1, 4}, 2, 5, 7},            // three pieces, odd non-square planes
+    {{2, 5}, 1, 1, 1},               // batch 1, 1x1 planes (a block per image is a few values)
+    {{64, 128}, 1, 28, 28},          // batch 1, blocks of 50,176 and 100,352 values (OpenMP chunks)
+    {{6}, 3, 4, 4},                  // a single piece: y = x
+    {{64, 128, 32, 32}, 4, 28, 28},  // GoogLeNet's inception (3a) join, batch 4
+};
+
+/// Forward: every piece copied into its place in y (one call per piece; together they write
+/// all of y, which started as NaN). Backward: dy's blocks copied out into every piece.
+std::vector<Row> concat_rows(const ConcatCase& k, uint64_t& seed) {
+  int64_t total = 0;
+  std::string shapes = "pieces";
+  std::vector<Tensor> xs;
+  for (int64_t c : k.channels) {
+    xs.push_back(random_tensor({k.N, c, k.H, k.W}, ++seed));
+    total += c;
+    shapes += ' ';
+    shapes += to_string(xs.back().shape());
+  }
+  const Shape ys = {k.N, total, k.H, k.W};
+  const Tensor dy = random_tensor(ys, ++seed);
+  const std::vector<int64_t> channels = k.channels;
+  Row backward{.op = "concat",
+               .call = "copy_channels",
+               .shapes = shapes + " (split dy)",
+               .outputs = {},
+               .run = nullptr};
+  for (size_t i = 0; i < channels.size(); ++i) {
+    std::string name = std::to_string(i);
+    name.insert(0, "dx");
+    backward.outputs.push_back({.name = name, .shape = xs[i].shape()});
+  }
+  backward.run = [=](Backend& be, std::vector<Tensor>& out) {
+    const Tensor d = dy.to(be);
+    int64_t c0 = 0;
     for (size_t i = 0; i < channels.size(); ++i) {
-      std::string name = std::to_string(i);
-      name.insert(0, "dx");
-      backward.outputs.push_back({.name = name, .shape = xs[i].shape()});
+      be.copy_channels(d, c0, out[i], 0, channels[i]);
+      c0 += channels[i];
     }
-    backward.run = [=](Backend& be, std::vector<Tensor>& out) {
-      const Tensor d = dy.to(be);
-      int64_t c0 = 0;
-      for (size_t i = 0; i < channels.size(); ++i) {
-        be.copy_channels(d, c0, out[i], 0, channels[i]);
-        c0 += channels[i];
-      }
-    };
-    return {
-        one_output("concat", "copy_channels", shapes + " (concat)", ys, 1,
-                   [=](Backend& be, Tensor& y) {
-                     int64_t c0 = 0;
-                     for (const Tensor& x : xs) {
-                       be.copy_channels(x.to(be), 0, y, c0, x.dim(1));
-                       c0 += x.dim(1);
-                     }
-                   }),
-        std::move(backward),
-    };
-  }
+  };
+  return {
+      one_output("concat", "copy_channels", shapes + " (concat)", ys, 1,
+                 [=](Backend& be, Tensor& y) {
+                   int64_t c0 = 0;
+                   for (const Tensor& x : xs) {
+                     be.copy_channels(x.to(be), 0, y, c0, x.dim(1));
+                     c0 += x.dim(1);
+                   }
+                 }),
+      std::move(backward),
+  };
+}
 
-  /// The rows of every shape set of a table, made by @p make; inputs take consecutive seeds after
-  /// @p seed, which is left at the last one used.
-  template <class Case>
-  std::vector<Row> rows_of(const std::vector<Case>& cases, uint64_t& seed,
-                           std::vector<Row> (*make)(const Case&, uint64_t&)) {
-    std::vector<Row> rows;
-    for (const Case& c : cases)
-      for (Row& r : make(c, seed)) rows.push_back(std::move(r));
-    return rows;
-  }
+/// The rows of every shape set of a table, made by @p make; inputs take consecutive seeds after
+/// @p seed, which is left at the last one used.
+template <class Case>
+std::vector<Row> rows_of(const std::vector<Case>& cases, uint64_t& seed,
+                         std::vector<Row> (*make)(const Case&, uint64_t&)) {
+  std::vector<Row> rows;
+  for (const Case& c : cases)
+    for (Row& r : make(c, seed)) rows.push_back(std::move(r));
+  return rows;
+}
 
-  /// Appends @p more to @p rows.
-  void append(std::vector<Row> & rows, std::vector<Row> more) {
-    for (Row& r : more) rows.push_back(std::move(r));
-  }
+/// Appends @p more to @p rows.
+void append(std::vector<Row>& rows, std::vector<Row> more) {
+  for (Row& r : more) rows.push_back(std::move(r));
+}
 
-  // ---- The whole table, one function per TEST_CASE below ------------------------------------
+// ---- The whole table, one function per TEST_CASE below ------------------------------------
 
-  std::vector<Row> conv2d_table() {
-    uint64_t seed = 100;
-    return rows_of(kConvCases, seed, conv2d_rows);
-  }
+std::vector<Row> conv2d_table() {
+  uint64_t seed = 100;
+  return rows_of(kConvCases, seed, conv2d_rows);
+}
 
-  std::vector<Row> conv2d_no_bias_table() {
-    // x [2, 3, 6, 6], 4 filters of 3×3, padding 1; b and db undefined.
-    const Shape xs = {2, 3, 6, 6}, ws = {4, 3, 3, 3};
-    const Conv2dGeometry g = conv2d_geometry(xs, ws, {.padding = 1});
-    const Tensor x = random_tensor(xs, 7), w = random_tensor(ws, 8);
-    const Tensor dy = random_tensor(g.output_shape(), 9);
-    return {conv2d_forward_row("no bias", x, w, Tensor(), g),
-            conv2d_backward_weight_row("no bias", x, dy, /*bias=*/false, g)};
-  }
+std::vector<Row> conv2d_no_bias_table() {
+  // x [2, 3, 6, 6], 4 filters of 3×3, padding 1; b and db undefined.
+  const Shape xs = {2, 3, 6, 6}, ws = {4, 3, 3, 3};
+  const Conv2dGeometry g = conv2d_geometry(xs, ws, {.padding = 1});
+  const Tensor x = random_tensor(xs, 7), w = random_tensor(ws, 8);
+  const Tensor dy = random_tensor(g.output_shape(), 9);
+  return {conv2d_forward_row("no bias", x, w, Tensor(), g),
+          conv2d_backward_weight_row("no bias", x, dy, /*bias=*/false, g)};
+}
 
-  std::vector<Row> pool2d_table() {
-    uint64_t seed = 500;
-    std::vector<Row> rows = rows_of(kPoolCases, seed, pool2d_rows);
-    append(rows, rows_of(kGlobalPoolShapes, seed, global_avgpool2d_rows));  // seeds go on
-    return rows;
-  }
+std::vector<Row> pool2d_table() {
+  uint64_t seed = 500;
+  std::vector<Row> rows = rows_of(kPoolCases, seed, pool2d_rows);
+  append(rows, rows_of(kGlobalPoolShapes, seed, global_avgpool2d_rows));  // seeds go on
+  return rows;
+}
 
-  std::vector<Row> l2pool2d_table() {
-    uint64_t seed = 700;
-    return rows_of(kL2PoolCases, seed, l2pool2d_rows);
-  }
+std::vector<Row> l2pool2d_table() {
+  uint64_t seed = 700;
+  return rows_of(kL2PoolCases, seed, l2pool2d_rows);
+}
 
-  std::vector<Row> lrn_table() {
-    uint64_t seed = 800;
-    return rows_of(kLrnCases, seed, lrn_rows);
-  }
+std::vector<Row> lrn_table() {
+  uint64_t seed = 800;
+  return rows_of(kLrnCases, seed, lrn_rows);
+}
 
-  std::vector<Row> linear_table() {
-    uint64_t seed = 900;
-    std::vector<Row> rows = rows_of(kLinearCases, seed, linear_rows);
-    append(rows, matmul_rows(seed));  // seeds go on after the linear layer's
-    return rows;
-  }
+std::vector<Row> linear_table() {
+  uint64_t seed = 900;
+  std::vector<Row> rows = rows_of(kLinearCases, seed, linear_rows);
+  append(rows, matmul_rows(seed));  // seeds go on after the linear layer's
+  return rows;
+}
 
-  std::vector<Row> elementwise_table() {
-    uint64_t seed = 1300;
-    std::vector<Row> rows = rows_of(kElementwiseShapes, seed, elementwise_rows);
-    append(rows, rows_of(kSoftmaxShapes, seed, softmax_rows));  // seeds go on from there
-    return rows;
-  }
+std::vector<Row> elementwise_table() {
+  uint64_t seed = 1300;
+  std::vector<Row> rows = rows_of(kElementwiseShapes, seed, elementwise_rows);
+  append(rows, rows_of(kSoftmaxShapes, seed, softmax_rows));  // seeds go on from there
+  return rows;
+}
 
-  std::vector<Row> norm_table() {
-    uint64_t seed = 900;
-    std::vector<Row> rows = rows_of(kBatchNormShapes, seed, batchnorm2d_rows);
-    append(rows, rows_of(kDropoutShapes, seed, dropout_rows));
-    return rows;
-  }
+std::vector<Row> norm_table() {
+  uint64_t seed = 900;
+  std::vector<Row> rows = rows_of(kBatchNormShapes, seed, batchnorm2d_rows);
+  append(rows, rows_of(kDropoutShapes, seed, dropout_rows));
+  return rows;
+}
 
-  std::vector<Row> concat_table() {
-    uint64_t seed = 1700;
-    std::vector<Row> rows;
-    for (const ConcatCase& k : kConcatCases) append(rows, concat_rows(k, seed));
-    return rows;
-  }
+std::vector<Row> concat_table() {
+  uint64_t seed = 1700;
+  std::vector<Row> rows;
+  for (const ConcatCase& k : kConcatCases) append(rows, concat_rows(k, seed));
+  return rows;
+}
 
 }  // namespace
 
