@@ -220,7 +220,7 @@ TEST_CASE("a model from a file on disk, with every optional field", "[model-file
         {"type": "avgpool2d", "kernel": 3, "stride": 2, "padding": 1, "size_rule": "ceil"},
         {"type": "maxpool2d", "kernel": 2, "stride": 1},
         {"type": "sigmoid"},
-        {"type": "l2pool2d", "kernel": 2, "stride": 1, "padding": 1, "ceil_mode": false},
+        {"type": "l2pool2d", "kernel": 2, "stride": 1, "padding": 1, "size_rule": "exact"},
         {"type": "lrn", "size": 3, "alpha": 0.001, "beta": 0.5, "k": 1},
         {"type": "global_avgpool2d"},
         {"type": "flatten"},
