@@ -225,13 +225,16 @@ TEST_CASE("softmax cross-entropy loss wraps the op and needs forward first", "[n
 TEST_CASE("L2Pool2d and LocalResponseNorm are their ops", "[nn][l2pool2d][lrn]") {
   const Tensor x = testing::random_tensor({2, 6, 6, 6}, 61);
   const Tensor dy = testing::random_tensor({2, 6, 3, 3}, 62);
-  L2Pool2d l2({.kernel = 3, .stride = 2, .padding = 1});
-  CHECK(l2.describe() == "l2pool2d 3x3 stride 2 pad 1");
+  L2Pool2d l2({.kernel = 3, .stride = 2, .padding = 1, .size_rule = SizeRule::floor});
+  CHECK(l2.describe() == "l2pool2d 3x3 stride 2 pad 1 floor");
   CHECK(l2.output_shape({2, 6, 6, 6}) == Shape{2, 6, 3, 3});
   const Tensor y = l2.forward(x);
-  require_same(y, l2pool2d_forward(x, {.kernel = 3, .stride = 2, .padding = 1}));
-  require_same(l2.backward(dy),
-               l2pool2d_backward(x, y, dy, {.kernel = 3, .stride = 2, .padding = 1}));
+  require_same(y, l2pool2d_forward(
+                      x, {.kernel = 3, .stride = 2, .padding = 1, .size_rule = SizeRule::floor}));
+  require_same(
+      l2.backward(dy),
+      l2pool2d_backward(x, y, dy,
+                        {.kernel = 3, .stride = 2, .padding = 1, .size_rule = SizeRule::floor}));
   REQUIRE_THROWS_WITH(l2.backward(dy), Contains("backward() needs a forward() in training mode"));
 
   const LrnOptions o{.size = 3, .alpha = 0.5f, .beta = 0.75f, .k = 1.0f};
@@ -259,7 +262,7 @@ TEST_CASE("whole-model gradient check through LocalResponseNorm and L2Pool2d",
   m.add(Conv2d(2, 4, 3, {.padding = 1}))
       .add(Tanh())
       .add(LocalResponseNorm({.size = 3, .alpha = 1.0f, .beta = 0.75f, .k = 1.0f}))
-      .add(L2Pool2d({.kernel = 3, .stride = 2, .padding = 1}))
+      .add(L2Pool2d({.kernel = 3, .stride = 2, .padding = 1, .size_rule = SizeRule::floor}))
       .add(Flatten())
       .add(Linear(4 * 4 * 4, 3));
   m.init(7);
