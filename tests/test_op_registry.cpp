@@ -52,6 +52,7 @@ bool runner_matches_case(const OpInfo& info, GradcheckSpec spec) {
 
   OpCall call;
   call.settings.conv = spec.conv;
+  call.settings.output_padding = spec.output_padding;
   call.settings.pool = spec.pool;
   call.settings.trans_a = spec.trans_a;
   call.settings.trans_b = spec.trans_b;

@@ -87,8 +87,9 @@ inline std::vector<std::string> all_settings(
 /// `cnnlab op` and `cnnlab gradcheck` both keep one, so a setting is parsed the same way in both.
 struct SettingFlags {
   int stride = 1, padding = 0, dilation = 1, groups = 1;
-  int kernel = 3;       ///< conv2d's F (gradcheck); the pools' F only when --kernel is given
-  int64_t filters = 4;  ///< gradcheck: conv2d's K, linear's D_out, matmul's columns
+  int output_padding = 0;  ///< conv_transpose2d
+  int kernel = 3;          ///< conv2d's F (gradcheck); the pools' F only when --kernel is given
+  int64_t filters = 4;     ///< gradcheck: conv2d's K, linear's D_out, matmul's columns
   bool ceil_mode = false, trans_a = false, trans_b = false, no_bias = false;
 
   /// Registers the flag of the registry setting @p name (help: @p help) on @p reg.
@@ -100,6 +101,8 @@ struct SettingFlags {
       reg.number(flag, stride, help, non_negative());
     else if (name == "padding")
       reg.number(flag, padding, help, non_negative());
+    else if (name == "output_padding")
+      reg.number(flag, output_padding, help, non_negative());
     else if (name == "dilation")
       reg.number(flag, dilation, help, non_negative());
     else if (name == "groups")
@@ -125,6 +128,7 @@ struct SettingFlags {
   OpSettings to_op_settings(const std::function<bool(const std::string&)>& given) const {
     OpSettings s;
     s.conv = {.stride = stride, .padding = padding, .dilation = dilation, .groups = groups};
+    s.output_padding = output_padding;
     if (given("--kernel")) s.pool.kernel = kernel;
     s.pool.stride = given("--stride") ? stride : 0;
     s.pool.padding = padding;

@@ -29,8 +29,9 @@ namespace {
 std::vector<OpInfo> make_registry() {
   std::vector<OpInfo> rows;
   for (std::vector<OpInfo> (*family)() :
-       {registry::conv2d_ops, registry::pool2d_ops, registry::linear_ops, registry::activations_ops,
-        registry::softmax_ops, registry::elementwise_ops})
+       {registry::conv2d_ops, registry::conv_transpose2d_ops, registry::pool2d_ops,
+        registry::linear_ops, registry::activations_ops, registry::softmax_ops,
+        registry::elementwise_ops})
     for (OpInfo& row : family()) rows.push_back(std::move(row));
   return rows;
 }

@@ -9,6 +9,7 @@
 /// them with Sequential::to(backend).
 #pragma once
 
+#include <cnnlab/nn/conv_transpose2d_layer.hpp>  // ConvTranspose2d
 #include <cnnlab/nn/init.hpp>
 #include <cnnlab/nn/layer.hpp>
 #include <cnnlab/ops/geometry.hpp>

@@ -43,6 +43,7 @@ struct LayerSpec {
   int kernel = 0;          ///< conv2d and pools: F (square windows)
   int stride = 0;          ///< S; 0 when not given (conv2d: 1, pools: the kernel size)
   int padding = 0;         ///< P, zeros (or ignored cells, for pools) on every side
+  int output_padding = 0;  ///< conv_transpose2d: extra output rows/columns, < max(S, D)
   int dilation = 1;        ///< conv2d: spacing between filter taps
   int groups = 1;          ///< conv2d: channel groups
   bool bias = true;        ///< conv2d and linear: learn a bias
