@@ -387,7 +387,7 @@ TEST_CASE("bad input: conv_transpose2d shapes and hyperparameters",
                       Contains("conv_transpose2d: (3 - 1)*1 - 2*3 + 1*(3 - 1) + 0 + 1 = -1 in "
                                "height: padding 3 crops away the whole output of a 3x3 input"));
   REQUIRE_THROWS_WITH(conv_transpose2d_forward(x, w, filled({3})),
-                      Contains("conv_transpose2d_forward: bias b has shape [3], expected [8] "
+                      Contains("conv_transpose2d_forward: bias b has shape [3], expected [2] "
                                "(one bias per output channel)"));
   const Tensor dy = filled({1, 8, 5, 5});  // y of x [1, 4, 3, 3] with groups 2 is [1, 4, 5, 5]
   REQUIRE_THROWS_WITH(

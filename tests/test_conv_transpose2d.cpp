@@ -134,7 +134,7 @@ TEST_CASE("ConvTranspose2d layer: shapes, parameters, and its gradient matches t
   REQUIRE_THROWS_WITH(ConvTranspose2d(4, 3, 3, {.groups = 2}),
                       Catch::Contains("groups (2) must divide in_channels (4) and out_channels"));
 
-  up.train();
+  up.set_mode(Mode::train);
   const Tensor x = random_tensor({3, 4, 5, 5}, 11), dy = random_tensor({3, 2, 10, 10}, 12);
   const Tensor y = up.forward(x);
   CHECK(max_abs_diff(y, conv_transpose2d_forward(x, up.weight.value, up.bias.value, up.params())) ==
