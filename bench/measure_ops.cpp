@@ -107,7 +107,7 @@ void bench_gemm(const Context& ctx, const GemmCase& gc, const std::string& flop_
 void bench_maxpool(const Context& ctx, const PoolCase& pc) {
   Backend& be = ctx.backend;
   const Tensor x = random_tensor({pc.N, pc.C, pc.H, pc.W}, be, 7);
-  const Pool2dParams p{2, 2, 0, false};
+  const Pool2dParams p{2, 2, 0, SizeRule::floor};
   const double bytes = static_cast<double>(x.numel() + x.numel() / 4) * sizeof(float);
   const Timing t = measure([&] { maxpool2d_forward(x, p); }, [&] { be.synchronize(); }, ctx.rule);
   report(ctx, pc.name, "fwd", bytes / t.median * 1e-9, "GB/s", t);

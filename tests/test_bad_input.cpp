@@ -92,14 +92,29 @@ TEST_CASE("bad input: conv2d bias and upstream gradient shapes", "[bad-input][co
 
 TEST_CASE("bad input: pooling window, stride and padding", "[bad-input][pool]") {
   const Tensor x = filled({1, 1, 4, 4});
-  REQUIRE_THROWS_WITH(maxpool2d_forward(x, {0, 1, 0, false}),
+  REQUIRE_THROWS_WITH(maxpool2d_forward(x, {0, 1, 0, SizeRule::floor}),
                       Contains("maxpool2d_forward: kernel size must be at least 1, got 0"));
-  REQUIRE_THROWS_WITH(maxpool2d_forward(x, {2, -1, 0, false}),
+  REQUIRE_THROWS_WITH(maxpool2d_forward(x, {2, -1, 0, SizeRule::floor}),
                       Contains("stride must be at least 1"));
-  REQUIRE_THROWS_WITH(avgpool2d_forward(x, {2, 2, 2, false}),
+  REQUIRE_THROWS_WITH(avgpool2d_forward(x, {2, 2, 2, SizeRule::floor}),
                       Contains("padding 2 is more than half the 2x2 window (at most 1)"));
-  REQUIRE_THROWS_WITH(maxpool2d_forward(x, {5, 1, 0, false}),
+  REQUIRE_THROWS_WITH(maxpool2d_forward(x, {5, 1, 0, SizeRule::floor}),
                       Contains("the 5x5 window does not fit in an input of size 4"));
+  // The default rule, exact, refuses a stride that does not tile the input (3x3 at stride 2
+  // on 4x4: (4 - 3)/2 + 1 = 1.5); floor takes it (1x1), as PyTorch does.
+  REQUIRE_THROWS_WITH(maxpool2d_forward(x, {.kernel = 3, .stride = 2}),
+                      Contains("maxpool2d_forward: (4 - 3 + 2*0)/2 + 1 is not an integer: stride 2 "
+                               "does not fit a 3x3 window on a 4x4 input (in height); size_rule "
+                               "floor rounds down"));
+  CHECK(maxpool2d_forward(x, {.kernel = 3, .stride = 2, .size_rule = SizeRule::floor}).shape() ==
+        Shape{1, 1, 1, 1});
+  REQUIRE_THROWS_WITH(
+      conv2d_forward(filled({1, 1, 7, 7}), filled({1, 1, 3, 3}), Tensor(), {.stride = 3}),
+      Contains("(7 - 3 + 2*0)/3 + 1 is not an integer: stride 3 does not fit a "
+               "3x3 filter on a 7x7 input (in height)"));
+  REQUIRE_THROWS_WITH(conv2d_forward(filled({1, 1, 7, 7}), filled({1, 1, 3, 3}), Tensor(),
+                                     {.stride = 2, .size_rule = SizeRule::ceil}),
+                      Contains("size_rule ceil is for pooling only"));
   REQUIRE_THROWS_WITH(maxpool2d_forward(filled({4, 4})),
                       Contains("input x must be 4-D [N, C, H, W], got shape [4, 4]"));
   REQUIRE_THROWS_WITH(maxpool2d_backward(x, filled({1, 1, 3, 3})),
@@ -328,7 +343,7 @@ TEST_CASE("bad input: pooling sizes beyond what a backend can index", "[bad-inpu
                       Contains("= more than 2^63 - 1 elements"));
   // The padded input: 46340² fits below 2^31, 46342² does not.
   REQUIRE_THROWS_WITH(
-      avgpool2d_backward(filled({1, 1, 1, 1}), {1, 1, 46340, 46340}, {2, 2, 1, false}),
+      avgpool2d_backward(filled({1, 1, 1, 1}), {1, 1, 46340, 46340}, {2, 2, 1, SizeRule::floor}),
       Contains("padding 1 makes the padded input 1 x 1 x 46342 x 46342 = 2147580964 elements"));
 }
 

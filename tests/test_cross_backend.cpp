@@ -141,9 +141,12 @@ struct ConvCase {
 std::string describe(const ConvCase& c) {
   std::ostringstream s;
   s << "x " << to_string(c.x) << " K=" << c.K << " F=" << c.F << " S=" << c.p.stride
-    << " P=" << c.p.padding << " D=" << c.p.dilation << " G=" << c.p.groups;
+    << " P=" << c.p.padding << " D=" << c.p.dilation << " G=" << c.p.groups << " "
+    << size_rule_name(c.p.size_rule);
   return s.str();
 }
+
+constexpr SizeRule kFloor = SizeRule::floor;
 
 const std::vector<ConvCase> kConvCases = {
     {.x = {2, 3, 7, 7}, .K = 4, .F = 3},                                    // plain
@@ -166,6 +169,25 @@ const std::vector<ConvCase> kConvCases = {
     {.x = {9, 3, 16, 16}, .K = 32, .F = 3, .p = {.padding = 1}},  // CIFAR-like first layer
     {.x = {2, 2, 9, 9}, .K = 4, .F = 3, .p = {.padding = 3}},     // padding as large as F
     {.x = {1, 3, 5, 7}, .K = 2, .F = 1, .p = {.stride = 2, .padding = 1}},  // 1x1, S and P
+    // size_rule floor (PyTorch's rule): the stride does not tile the input, and the last
+    // rows/columns of x are read by no window (dx is 0 there). ResNet-18's and GoogLeNet's stem
+    // (224x224, 7x7, stride 2, padding 3 -> 112x112) with 8 filters:
+    {.x = {1, 3, 224, 224}, .K = 8, .F = 7, .p = {.stride = 2, .padding = 3, .size_rule = kFloor}},
+    // the same stem in small (14x14 -> 7x7), batch 2
+    {.x = {2, 3, 14, 14}, .K = 4, .F = 7, .p = {.stride = 2, .padding = 3, .size_rule = kFloor}},
+    // ResNet-18's downsampling 3x3, stride 2, padding 1: 56x56 -> 28x28 (channels scaled down)
+    {.x = {2, 16, 56, 56}, .K = 32, .F = 3, .p = {.stride = 2, .padding = 1, .size_rule = kFloor}},
+    // its 1x1 stride-2 projection on an even input: 56x56 -> 28x28, odd rows/columns unused
+    {.x = {2, 16, 56, 56}, .K = 32, .F = 1, .p = {.stride = 2, .size_rule = kFloor}},
+    // the lecture's "doesn't fit" example, 7x7 with 3x3 at stride 3, under floor: 2x2
+    {.x = {2, 3, 7, 7}, .K = 5, .F = 3, .p = {.stride = 3, .size_rule = kFloor}},
+    // AlexNet-like stride 4; dilation with groups; a non-square input floored on one axis only
+    {.x = {1, 3, 38, 37}, .K = 16, .F = 11, .p = {.stride = 4, .padding = 2, .size_rule = kFloor}},
+    {.x = {2, 4, 12, 11},
+     .K = 6,
+     .F = 3,
+     .p = {.stride = 2, .padding = 1, .dilation = 2, .groups = 2, .size_rule = kFloor}},
+    {.x = {1, 32, 20, 21}, .K = 32, .F = 3, .p = {.stride = 2, .size_rule = kFloor}},
 };
 
 /// The input of @p t on @p be, or an undefined tensor (no bias) when @p t is undefined.
@@ -299,12 +321,21 @@ struct PoolCase {
 };
 
 const std::vector<PoolCase> kPoolCases = {
-    {.x = {2, 3, 8, 8}, .p = {.kernel = 2, .stride = 2}},                     // 2x2/2 (fast path)
-    {.x = {1, 2, 7, 7}, .p = {.kernel = 2, .stride = 2, .ceil_mode = true}},  // ceil mode
-    {.x = {2, 2, 7, 9}, .p = {.kernel = 3, .stride = 2, .padding = 1}},       // padding
-    {.x = {1, 1, 6, 6}, .p = {.kernel = 3, .stride = 1}},                     // overlapping
-    {.x = {3, 4, 9, 9}, .p = {.kernel = 2, .stride = 2}},  // odd size: drops the last row
-    {.x = {1, 3, 6, 6}, .p = {.kernel = 3, .stride = 2, .ceil_mode = true}},  // ceil overhang
+    {.x = {2, 3, 8, 8}, .p = {.kernel = 2, .stride = 2}},  // 2x2/2 (fast path)
+    {.x = {1, 2, 7, 7}, .p = {.kernel = 2, .stride = 2, .size_rule = SizeRule::ceil}},  // ceil mode
+    {.x = {2, 2, 7, 9}, .p = {.kernel = 3, .stride = 2, .padding = 1}},                 // padding
+    {.x = {1, 1, 6, 6}, .p = {.kernel = 3, .stride = 1}},  // overlapping
+    {.x = {3, 4, 9, 9},
+     .p = {.kernel = 2, .stride = 2, .size_rule = SizeRule::floor}},  // odd: drops the last row
+    {.x = {1, 3, 6, 6},
+     .p = {.kernel = 3, .stride = 2, .size_rule = SizeRule::ceil}},  // ceil overhang
+    // GoogLeNet's first max pool, 3x3 at stride 2 on 112x112: floor gives 55 (row/column 111
+    // unused, dx 0 there), ceil 56 (PyTorch's ceil_mode, as GoogLeNet uses it)
+    {.x = {1, 4, 112, 112}, .p = {.kernel = 3, .stride = 2, .size_rule = SizeRule::floor}},
+    {.x = {1, 4, 112, 112}, .p = {.kernel = 3, .stride = 2, .size_rule = SizeRule::ceil}},
+    {.x = {2, 3, 8, 9},
+     .p = {.kernel = 3, .stride = 2, .padding = 1, .size_rule = SizeRule::floor}},  // padding
+    {.x = {2, 2, 10, 11}, .p = {.kernel = 2, .stride = 3, .size_rule = SizeRule::floor}},  // gaps
 };
 
 /// The rows of one pooling shape set: max and average pooling, forward and backward.
@@ -312,8 +343,8 @@ std::vector<Row> pool2d_rows(const PoolCase& c, uint64_t& seed) {
   const Pool2dGeometry g = pool2d_geometry("maxpool2d", c.x, c.p);
   const Tensor x = random_tensor(c.x, ++seed), dy = random_tensor(g.output_shape(), ++seed);
   const std::string shapes = "x " + to_string(c.x) + " F=" + std::to_string(g.F) +
-                             " S=" + std::to_string(g.S) + " P=" + std::to_string(g.P) +
-                             (c.p.ceil_mode ? " ceil" : "");
+                             " S=" + std::to_string(g.S) + " P=" + std::to_string(g.P) + " " +
+                             size_rule_name(c.p.size_rule);
   const int64_t window = g.F * g.F;
   return {
       one_output("maxpool2d", "maxpool2d_forward", shapes, g.output_shape(), 1,

@@ -33,20 +33,20 @@ void expect_gradients_match(const std::string& op, const GradcheckSpec& spec) {
 }
 
 GradcheckSpec conv(Shape x, int64_t k, int64_t f, int stride, int pad, int dil, int groups,
-                   bool bias = true) {
+                   bool bias = true, SizeRule rule = SizeRule::exact) {
   GradcheckSpec s;
   s.input = std::move(x);
   s.filters = k;
   s.kernel = f;
-  s.conv = {stride, pad, dil, groups};
+  s.conv = {stride, pad, dil, groups, rule};
   s.bias = bias;
   return s;
 }
 
-GradcheckSpec pool(Shape x, int kernel, int stride, int pad, bool ceil_mode) {
+GradcheckSpec pool(Shape x, int kernel, int stride, int pad, SizeRule rule) {
   GradcheckSpec s;
   s.input = std::move(x);
-  s.pool = {kernel, stride, pad, ceil_mode};
+  s.pool = {kernel, stride, pad, rule};
   return s;
 }
 
@@ -74,21 +74,42 @@ TEST_CASE("conv2d backward matches finite differences", "[gradcheck][conv2d]") {
   expect_gradients_match("conv2d", conv({1, 4, 8, 8}, 4, 3, 1, 1, 1, 4));  // depthwise (groups = C)
 }
 
+TEST_CASE("conv2d backward matches finite differences when the stride does not tile (floor)",
+          "[gradcheck][conv2d][size_rule]") {
+  // (H + 2P - span) not a multiple of S: the last input rows/columns no window reaches get 0.
+  const SizeRule floor = SizeRule::floor;
+  // the lecture's 7x7, 3x3, stride 3 (refused under exact): 2x2 out, row/column 6 unused
+  expect_gradients_match("conv2d", conv({2, 2, 7, 7}, 3, 3, 3, 0, 1, 1, true, floor));
+  // ResNet's stem in small: 14x14, 7x7, stride 2, padding 3 -> 7x7
+  expect_gradients_match("conv2d", conv({1, 3, 14, 14}, 2, 7, 2, 3, 1, 1, true, floor));
+  // a 1x1 stride-2 projection on an even input: 8x6 -> 4x3, odd rows/columns unused
+  expect_gradients_match("conv2d", conv({2, 3, 8, 6}, 4, 1, 2, 0, 1, 1, false, floor));
+  // dilation 2, groups 2, stride 2, non-square: 10x9 -> 3x3
+  expect_gradients_match("conv2d", conv({1, 4, 10, 9}, 4, 3, 2, 0, 2, 2, true, floor));
+}
+
 TEST_CASE("maxpool2d backward matches finite differences", "[gradcheck][pool]") {
-  expect_gradients_match("maxpool2d", pool({2, 3, 6, 6}, 2, 2, 0, false));  // the lecture's 2x2/2
-  expect_gradients_match("maxpool2d", pool({1, 2, 7, 7}, 2, 2, 0, true));   // ceil mode: 7x7 -> 4x4
-  expect_gradients_match("maxpool2d", pool({2, 2, 7, 5}, 3, 2, 1, false));  // padding, non-square
-  expect_gradients_match("maxpool2d", pool({1, 1, 5, 5}, 3, 1, 0, false));  // overlapping windows
+  expect_gradients_match("maxpool2d",
+                         pool({2, 3, 6, 6}, 2, 2, 0, SizeRule::floor));  // the lecture's 2x2/2
+  expect_gradients_match("maxpool2d",
+                         pool({1, 2, 7, 7}, 2, 2, 0, SizeRule::ceil));  // ceil mode: 7x7 -> 4x4
+  expect_gradients_match("maxpool2d",
+                         pool({2, 2, 7, 5}, 3, 2, 1, SizeRule::floor));  // padding, non-square
+  expect_gradients_match("maxpool2d",
+                         pool({1, 2, 8, 8}, 3, 2, 0, SizeRule::floor));              // row 7 unused
+  expect_gradients_match("maxpool2d", pool({1, 2, 8, 8}, 3, 2, 0, SizeRule::ceil));  // 8x8 -> 4x4
+  expect_gradients_match("maxpool2d",
+                         pool({1, 1, 5, 5}, 3, 1, 0, SizeRule::floor));  // overlapping windows
 }
 
 TEST_CASE("avgpool2d backward matches finite differences", "[gradcheck][pool]") {
-  expect_gradients_match("avgpool2d", pool({2, 3, 6, 6}, 2, 2, 0, false));
+  expect_gradients_match("avgpool2d", pool({2, 3, 6, 6}, 2, 2, 0, SizeRule::floor));
+  expect_gradients_match(
+      "avgpool2d", pool({1, 2, 7, 7}, 3, 2, 1, SizeRule::ceil));  // padding counted in the divisor
+  expect_gradients_match(
+      "avgpool2d", pool({1, 2, 6, 6}, 3, 2, 0, SizeRule::ceil));  // ceil-mode overhang not counted
   expect_gradients_match("avgpool2d",
-                         pool({1, 2, 7, 7}, 3, 2, 1, true));  // padding counted in the divisor
-  expect_gradients_match("avgpool2d",
-                         pool({1, 2, 6, 6}, 3, 2, 0, true));  // ceil-mode overhang not counted
-  expect_gradients_match("avgpool2d",
-                         pool({2, 1, 5, 7}, 3, 1, 1, false));  // overlapping, non-square
+                         pool({2, 1, 5, 7}, 3, 1, 1, SizeRule::floor));  // overlapping, non-square
 }
 
 TEST_CASE("global_avgpool2d backward matches finite differences", "[gradcheck][pool]") {

@@ -215,7 +215,7 @@ TEST_CASE("a model from a file on disk, with every optional field", "[model-file
         {"type": "conv2d", "name": "first", "filters": 6, "kernel": 3, "stride": 2,
          "padding": 1, "dilation": 1, "groups": 2, "bias": false, "init": "xavier_normal"},
         {"type": "tanh"},
-        {"type": "avgpool2d", "kernel": 3, "stride": 2, "padding": 1, "ceil_mode": true},
+        {"type": "avgpool2d", "kernel": 3, "stride": 2, "padding": 1, "size_rule": "ceil"},
         {"type": "maxpool2d", "kernel": 2, "stride": 1},
         {"type": "sigmoid"},
         {"type": "global_avgpool2d"},
@@ -288,7 +288,7 @@ TEST_CASE("bad model files: each rule and its message", "[model-file]") {
                           kHead)),
       Contains("bad.json: layer 2 (conv2d): unknown field \"filter\" (did you mean "
                "\"filters\"?); conv2d takes: filters, kernel, stride, padding, dilation, groups, "
-               "bias, init, name"));
+               "size_rule, bias, init, name"));
   CHECK_THAT(error_of(model_with(R"({"type": "relu", "units": 3}, )" + kHead)),
              Contains("layer 1 (relu): unknown field \"units\"; relu takes no settings"));
   CHECK_THAT(error_of(model_with(R"({"type": "conv2d", "filters": 4, "kernel": "3"}, )" + kHead)),
@@ -377,4 +377,51 @@ TEST_CASE("a conv2d whose stride fits the input but not 2P builds", "[model-file
   const ModelSpec spec = parse_model_spec(json, "probe.json");
   CHECK(spec.layers[0].output == Shape{1, 4, 4});
   CHECK_NOTHROW(build_model(spec, 1));
+}
+
+TEST_CASE("size_rule: exact by default, floor and ceil on request, ceil_mode refused",
+          "[model-file][size_rule]") {
+  // ResNet-18's stem in small: 16x16, 7x7, stride 2, padding 3 -> 8x8 under floor, then
+  // GoogLeNet's 3x3 stride-2 max pool: 8 -> 3 (floor) or 4 (ceil).
+  const std::string stem = R"({"type": "conv2d", "filters": 2, "kernel": 7, "stride": 2, )"
+                           R"("padding": 3, "size_rule": "floor"}, )";
+  const auto pool = [](const std::string& rule) {
+    return R"({"type": "maxpool2d", "kernel": 3, "stride": 2, "size_rule": ")" + rule + R"("}, )";
+  };
+  const ModelSpec f =
+      parse_model_spec(model_with(stem + pool("floor") + kHead, "[3, 16, 16]"), "floor.json");
+  CHECK(f.layers[0].size_rule == SizeRule::floor);
+  CHECK(f.layers[0].output == Shape{2, 8, 8});
+  CHECK(f.layers[0].description == "conv2d 3->2 7x7 stride 2 pad 3 floor");
+  CHECK(f.layers[1].output == Shape{2, 3, 3});
+  CHECK(f.layers[1].description == "maxpool2d 3x3 stride 2 floor");
+  const ModelSpec c =
+      parse_model_spec(model_with(stem + pool("ceil") + kHead, "[3, 16, 16]"), "ceil.json");
+  CHECK(c.layers[1].output == Shape{2, 4, 4});
+  CHECK(c.layers[1].description == "maxpool2d 3x3 stride 2 ceil");
+  Sequential m = build_model(f, 1);
+  CHECK(m.output_shape({1, 3, 16, 16}) == Shape{1, 10});
+  CHECK(m.layer(0).describe() == "conv2d 3->2 7x7 stride 2 pad 3 floor");
+
+  // The default is exact: the same stem without size_rule is refused, naming the rule.
+  CHECK_THAT(
+      error_of(model_with(
+          R"({"type": "conv2d", "filters": 2, "kernel": 7, "stride": 2, "padding": 3}, )" + kHead,
+          "[3, 16, 16]")),
+      Contains("is not an integer: stride 2 does not fit a 7x7 filter on a 16x16 input") &&
+          Contains("size_rule floor"));
+  CHECK_THAT(error_of(model_with(R"({"type": "maxpool2d", "kernel": 2}, )" + kHead, "[1, 7, 7]")),
+             Contains("maxpool2d: (7 - 2 + 2*0)/2 + 1 is not an integer"));
+  CHECK_THAT(
+      error_of(model_with(
+          R"({"type": "conv2d", "filters": 2, "kernel": 3, "size_rule": "ceil"}, )" + kHead)),
+      Contains("field \"size_rule\": \"ceil\" is for pools only; conv2d takes \"exact\" "
+               "or \"floor\""));
+  CHECK_THAT(
+      error_of(model_with(R"({"type": "maxpool2d", "kernel": 2, "size_rule": "round"}, )" + kHead)),
+      Contains("size rule 'round' is not one of exact, floor, ceil"));
+  CHECK_THAT(
+      error_of(model_with(R"({"type": "maxpool2d", "kernel": 2, "ceil_mode": true}, )" + kHead)),
+      Contains("field \"ceil_mode\" was replaced by \"size_rule\": write \"size_rule\": "
+               "\"ceil\" for ceil_mode true"));
 }

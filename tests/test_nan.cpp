@@ -156,7 +156,7 @@ TEST_CASE("NaN: 2x2 stride-2 max pooling picks the first NaN of a window", "[nan
       for (int64_t j = 0; j < W / 2; ++j, ++k)
         if ((k % 3) != 2)
           plant_2x2(x, pl, H, W, i, j, kPatterns[static_cast<size_t>(k) % kPatterns.size()]);
-  check_maxpool({N, C, H, W}, x, {2, 2, 0, false});
+  check_maxpool({N, C, H, W}, x, {2, 2, 0, SizeRule::floor});
 }
 
 TEST_CASE("NaN: general max pooling (3x3, stride, padding, ceil mode) picks the first NaN",
@@ -167,14 +167,14 @@ TEST_CASE("NaN: general max pooling (3x3, stride, padding, ceil mode) picks the 
   x[14] = kInf;
   x[41] = -kInf;
   x[61] = kInf;
-  check_maxpool(s, x, {3, 2, 1, false});  // overlapping windows, padding at the border
-  check_maxpool(s, x, {3, 1, 0, false});  // stride 1: a NaN sits in up to 9 windows
-  check_maxpool(s, x, {2, 3, 1, true});   // ceil mode: windows cut short at the border
+  check_maxpool(s, x, {3, 2, 1, SizeRule::floor});  // overlapping windows, padding at the border
+  check_maxpool(s, x, {3, 1, 0, SizeRule::floor});  // stride 1: a NaN sits in up to 9 windows
+  check_maxpool(s, x, {2, 3, 1, SizeRule::ceil});   // ceil mode: windows cut short at the border
   // Whole planes of NaN and of -inf: the NaN plane gives NaN everywhere, the other -inf.
   std::vector<float> odd(static_cast<size_t>(numel(s)), kNaN);
   std::fill(odd.begin() + 99, odd.end(), -kInf);
-  check_maxpool(s, odd, {3, 2, 1, false});
-  check_maxpool({1, 2, 4, 4}, std::vector<float>(32, kNaN), {2, 2, 0, false});
+  check_maxpool(s, odd, {3, 2, 1, SizeRule::floor});
+  check_maxpool({1, 2, 4, 4}, std::vector<float>(32, kNaN), {2, 2, 0, SizeRule::floor});
 }
 
 TEST_CASE("NaN: sigmoid, tanh, softmax, linear, avgpool and conv2d propagate NaN", "[nan]") {

@@ -42,6 +42,8 @@ using namespace cnnlab::testing;
 
 namespace {
 
+constexpr SizeRule F = SizeRule::floor;
+
 struct Case {
   Shape x;
   int64_t K, F;
@@ -87,6 +89,18 @@ const std::vector<Case> kCases = {
     {{2, 8, 9, 9}, 16, 3, {1, 1, 1, 1}, "16-filter data gradient: two channel tiles (6 + 2)"},
     {{2, 3, 25, 25}, 8, 3, {3, 2, 2, 1}, "im2col from stride phases: stride 3, dilation 2, pad 2"},
     {{2, 4, 37, 37}, 16, 11, {4, 1, 1, 2}, "im2col from stride phases: AlexNet-like, groups 2"},
+    // size_rule floor: the stride does not tile the input, so the last rows/columns of x are
+    // read by no window (their data gradient must be 0, and must be written).
+    {{2, 3, 28, 28}, 16, 7, {2, 3, 1, 1, F}, "floor: ResNet-like stem 28 -> 14, k16 phases"},
+    {{2, 16, 14, 14}, 32, 3, {2, 1, 1, 1, F}, "floor: ResNet 3x3 s2 p1 downsampling 14 -> 7"},
+    {{2, 16, 14, 14}, 32, 1, {2, 0, 1, 1, F}, "floor: 1x1 stride-2 projection, odd rows unused"},
+    {{1, 64, 42, 42}, 20, 3, {2, 1, 1, 1, F}, "floor: im2col, several column blocks"},
+    {{2, 3, 38, 41}, 32, 11, {4, 2, 1, 1, F}, "floor: AlexNet-like stride 4 from phases"},
+    {{2, 3, 26, 27}, 8, 3, {3, 2, 2, 1, F}, "floor: im2col from stride phases, dilation 2"},
+    {{2, 6, 40, 40}, 64, 5, {2, 1, 1, 2, F}, "floor: transposed columns, stride 2, groups 2"},
+    {{1, 2, 17, 20}, 16, 4, {3, 0, 1, 1, F}, "floor: stride 3 (scalar phase split)"},
+    {{3, 7, 12, 14}, 32, 3, {2, 1, 1, 1, F}, "floor: 3-wide weight tile rows, stride 2"},
+    {{5, 1, 28, 28}, 6, 5, {2, 2, 1, 1, F}, "floor: LeNet-c1-like, dot-product weight gradient"},
 };
 
 }  // namespace

@@ -74,18 +74,19 @@ TEST_CASE("conv2d forward: stride, dilation and groups", "[ops][conv2d]") {
 TEST_CASE("pooling forward: max, average, padding and ceil mode", "[ops][pool]") {
   const Tensor x = make({1, 1, 3, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9});
   // Ceil mode keeps the half windows at the edge: windows {1,2,4,5} {3,6} {7,8} {9}.
-  check_close(maxpool2d_forward(x, {2, 2, 0, true}), {5, 6, 8, 9});
-  check_close(avgpool2d_forward(x, {2, 2, 0, true}), {3, 4.5, 7.5, 9});  // overhang not counted
-  check_close(maxpool2d_forward(x, {2, 2, 0, false}), {5});              // floor mode drops them
+  check_close(maxpool2d_forward(x, {2, 2, 0, SizeRule::ceil}), {5, 6, 8, 9});
+  check_close(avgpool2d_forward(x, {2, 2, 0, SizeRule::ceil}),
+              {3, 4.5, 7.5, 9});                                       // overhang not counted
+  check_close(maxpool2d_forward(x, {2, 2, 0, SizeRule::floor}), {5});  // floor mode drops them
   // Padding 1 with a 3x3 window: padding counts as zeros in the average (divisor 9).
   check_close(
-      avgpool2d_forward(x, {3, 1, 1, false}),
+      avgpool2d_forward(x, {3, 1, 1, SizeRule::floor}),
       {12 / 9.f, 21 / 9.f, 16 / 9.f, 27 / 9.f, 45 / 9.f, 33 / 9.f, 24 / 9.f, 39 / 9.f, 28 / 9.f});
   // ...but never wins a maximum, even when every value is negative.
   const Tensor neg = make({1, 1, 2, 2}, {-4, -3, -2, -1});
-  check_close(maxpool2d_forward(neg, {3, 1, 1, false}), {-1, -1, -1, -1});
+  check_close(maxpool2d_forward(neg, {3, 1, 1, SizeRule::floor}), {-1, -1, -1, -1});
   // Stride 0 means "same as the kernel".
-  check_close(maxpool2d_forward(x, {1, 0, 0, false}), {1, 2, 3, 4, 5, 6, 7, 8, 9});
+  check_close(maxpool2d_forward(x, {1, 0, 0, SizeRule::floor}), {1, 2, 3, 4, 5, 6, 7, 8, 9});
 }
 
 TEST_CASE("global average pooling forward and backward, by hand", "[ops][pool]") {

@@ -36,7 +36,11 @@ TEST_CASE("seed: 7x7 input, 3x3 filter: stride 1 -> 5x5, stride 2 -> 3x3, stride
   CHECK(conv_output({1, 1, 7, 7}, {1, 1, 3, 3}, {2, 0, 1, 1}) == Shape{1, 1, 3, 3});
   REQUIRE_THROWS_WITH(conv_output({1, 1, 7, 7}, {1, 1, 3, 3}, {3, 0, 1, 1}),
                       "conv2d: (7 - 3 + 2*0)/3 + 1 is not an integer: stride 3 does not fit a "
-                      "3x3 filter on a 7x7 input (in height)");
+                      "3x3 filter on a 7x7 input (in height); size_rule floor rounds down "
+                      "(PyTorch's rule), leaving the last 1 of the padded input unread");
+  // PyTorch's rule, asked for explicitly, rounds down: floor(4/3) + 1 = 2.
+  CHECK(conv_output({1, 1, 7, 7}, {1, 1, 3, 3}, {3, 0, 1, 1, SizeRule::floor}) ==
+        Shape{1, 1, 2, 2});
   // The lecture's fix: pad with a border of zeros. P = (F - 1)/2 = 1 keeps 7x7 at stride 1.
   CHECK(conv_output({1, 1, 7, 7}, {1, 1, 3, 3}, {1, 1, 1, 1}) == Shape{1, 1, 7, 7});
 }
@@ -60,7 +64,7 @@ TEST_CASE("seed: max pooling of the 4x4 depth slice and its gradient", "[seed][p
                                         3, 2, 1, 0,  //
                                         1, 2, 3, 4},
                                        ref());
-  const Pool2dParams p{2, 2, 0, false};
+  const Pool2dParams p{2, 2, 0, SizeRule::floor};
   const Tensor y = maxpool2d_forward(x, p);
   REQUIRE(y.shape() == Shape{1, 1, 2, 2});
   CHECK(y.to_vector() == std::vector<float>{6, 8, 3, 4});
@@ -79,7 +83,8 @@ TEST_CASE("max-pool tie rule: the first maximum in row-major order gets the whol
   // credits only the first one, so the gradient's total is preserved.
   const Tensor x = Tensor::from_vector({1, 1, 2, 2}, {5, 5, 1, 5}, ref());
   const Tensor dy = Tensor::from_vector({1, 1, 1, 1}, {1}, ref());
-  CHECK(maxpool2d_backward(x, dy, {2, 2, 0, false}).to_vector() == std::vector<float>{1, 0, 0, 0});
+  CHECK(maxpool2d_backward(x, dy, {2, 2, 0, SizeRule::floor}).to_vector() ==
+        std::vector<float>{1, 0, 0, 0});
 }
 
 // ---- the toy X/O ConvNet (docs/xo.md) -----------------------------------------------------------

@@ -88,11 +88,11 @@ void check_conv(const ConvCase& c, const std::string& label, uint64_t seed) {
   const Tensor x = random_tensor(c.x, seed), w = random_tensor(ws, seed + 1);
   const Tensor b = c.bias ? random_tensor({c.K}, seed + 2) : Tensor();
   const Tensor dy = random_tensor(g.output_shape(), seed + 3);
-  const std::string what = label + " x " + to_string(c.x) + " K=" + std::to_string(c.K) +
-                           " F=" + std::to_string(c.F) + " S=" + std::to_string(c.p.stride) +
-                           " P=" + std::to_string(c.p.padding) +
-                           " D=" + std::to_string(c.p.dilation) +
-                           " G=" + std::to_string(c.p.groups) + (c.bias ? " bias" : "");
+  const std::string what =
+      label + " x " + to_string(c.x) + " K=" + std::to_string(c.K) + " F=" + std::to_string(c.F) +
+      " S=" + std::to_string(c.p.stride) + " P=" + std::to_string(c.p.padding) +
+      " D=" + std::to_string(c.p.dilation) + " G=" + std::to_string(c.p.groups) + " " +
+      size_rule_name(c.p.size_rule) + (c.bias ? " bias" : "");
   const int64_t taps = g.channels_per_group() * g.FH * g.FW;
   expect_close("conv2d_forward " + what, conv2d_forward(x, w, b, c.p),
                conv2d_forward(x.to(be), w.to(be), c.bias ? b.to(be) : Tensor(), c.p), taps);
@@ -110,10 +110,22 @@ void check_conv(const ConvCase& c, const std::string& label, uint64_t seed) {
 // filter blocks of the direct path) with a count not a multiple of 4, groups, dilation, 1×1, a
 // batch of 1, and enough rows and columns for the 128×128 tile to have partial blocks.
 const std::vector<ConvCase> kConvCases = {
-    {{3, 1, 12, 12}, 6, 5, {1, 2, 1, 1}, true},   {{2, 3, 9, 11}, 32, 3, {1, 1, 1, 1}, false},
-    {{1, 3, 35, 35}, 10, 11, {4, 0, 1, 1}, true}, {{2, 2, 7, 7}, 37, 3, {2, 1, 1, 1}, true},
-    {{2, 4, 10, 9}, 6, 3, {1, 2, 2, 2}, false},   {{1, 6, 5, 5}, 9, 1, {1, 0, 1, 3}, true},
+    {{3, 1, 12, 12}, 6, 5, {1, 2, 1, 1}, true},
+    {{2, 3, 9, 11}, 32, 3, {1, 1, 1, 1}, false},
+    {{1, 3, 35, 35}, 10, 11, {4, 0, 1, 1}, true},
+    {{2, 2, 7, 7}, 37, 3, {2, 1, 1, 1}, true},
+    {{2, 4, 10, 9}, 6, 3, {1, 2, 2, 2}, false},
+    {{1, 6, 5, 5}, 9, 1, {1, 0, 1, 3}, true},
     {{2, 8, 20, 19}, 130, 3, {1, 1, 1, 1}, true},
+    // size_rule floor: the stride does not tile, the last rows/columns of x are read by no
+    // window (dx must be 0 there): ResNet-like stem, 3x3 s2 p1 and 1x1 s2 downsampling, the
+    // lecture's 7x7 3x3 stride 3, AlexNet-like stride 4, dilation with groups.
+    {{1, 3, 28, 28}, 8, 7, {2, 3, 1, 1, SizeRule::floor}, true},
+    {{2, 8, 14, 14}, 16, 3, {2, 1, 1, 1, SizeRule::floor}, true},
+    {{2, 8, 14, 14}, 16, 1, {2, 0, 1, 1, SizeRule::floor}, false},
+    {{2, 2, 7, 7}, 5, 3, {3, 0, 1, 1, SizeRule::floor}, true},
+    {{1, 3, 38, 37}, 10, 11, {4, 0, 1, 1, SizeRule::floor}, true},
+    {{2, 4, 12, 11}, 6, 3, {2, 1, 2, 2, SizeRule::floor}, false},
 };
 
 }  // namespace

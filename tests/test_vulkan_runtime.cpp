@@ -182,7 +182,7 @@ TEST_CASE("profiling reports GPU time per op", "[vulkan][profiling]") {
   const Tensor x = random_tensor({4, 3, 16, 16}, 3).to(be),
                w = random_tensor({8, 3, 3, 3}, 4).to(be);
   const Tensor y = relu_forward(conv2d_forward(x, w, Tensor(), {1, 1, 1, 1}));
-  maxpool2d_forward(y, {2, 2, 0, false}).to_vector();
+  maxpool2d_forward(y, {2, 2, 0, SizeRule::floor}).to_vector();
   const std::string report = be.profile_report();
   CHECK_THAT(report, Catch::Contains("device memory: "));  // allocations and bytes held
   std::cout << report;
@@ -207,7 +207,7 @@ TEST_CASE("a pooling window beyond the loop budget is refused with a clear messa
           "[vulkan][errors]") {
   Backend& be = vk();
   const Tensor x = Tensor::zeros({1, 1, 130, 130}, be);
-  CHECK_THROWS_WITH(maxpool2d_forward(x, {130, 130, 0, false}),
+  CHECK_THROWS_WITH(maxpool2d_forward(x, {130, 130, 0, SizeRule::floor}),
                     Catch::Contains("maxpool2d_forward with a 130x130 window is not supported") &&
                         Catch::Contains("openmp"));
 }

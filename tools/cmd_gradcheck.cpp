@@ -89,7 +89,8 @@ std::string gradcheck_help_table() {
   }
   out << "\nPrints one line per gradient, then 'OK max_rel_error=E' (exit 0) or\n'FAIL "
          "max_rel_error=E > tol=T' (exit 1). 'cnnlab gradcheck OP --help' explains one op.\n"
-         "\nExample:\n  cnnlab gradcheck conv2d --shape 1,2,5,5 --filters 3 --stride 2 "
+      << kSizeRuleHelp
+      << "\nExample:\n  cnnlab gradcheck conv2d --shape 1,2,5,5 --filters 3 --stride 2 "
          "--padding 1\n";
   return out.str();
 }

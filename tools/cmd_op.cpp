@@ -80,7 +80,8 @@ std::string op_help_table() {
          "takes --backward [--dloss L] instead\nof --dy. Labels are class indices stored as "
          "numbers (any integer or float dtype). Inputs may\nbe any numeric .npy dtype; outputs "
          "are float32. 'cnnlab op OP --help' explains one op.\n"
-         "\nExample:\n  cnnlab op conv2d --x x.npy --w w.npy --b b.npy --stride 2 --padding 1 "
+      << kSizeRuleHelp
+      << "\nExample:\n  cnnlab op conv2d --x x.npy --w w.npy --b b.npy --stride 2 --padding 1 "
          "--dy dy.npy --out grads/\n";
   return out.str();
 }

@@ -67,6 +67,13 @@ std::string summary_footer() {
   for (const LayerTypeInfo& t : model_layer_types()) types.push_back(t.type);
   s += "\n" + wrap("Layer types in model files: " + join(types) + ".");
   s += "\n" + wrap(
+                  "Output sizes: conv2d and the pools take \"size_rule\": \"exact\" (the "
+                  "default: a stride that does not tile the input is refused, the lecture's "
+                  "\"doesn't fit!\" rule, so a miscounted stride is an error rather than a lost "
+                  "border), \"floor\" (PyTorch's rule, which ResNet-18 and GoogLeNet need; shown "
+                  "as \"floor\" in the layer column) or, for pools, \"ceil\" (PyTorch's "
+                  "ceil_mode).");
+  s += "\n" + wrap(
                   "Activations are the values one image keeps in a forward pass: the input and "
                   "every layer output, except outputs made in place (relu, sigmoid, tanh) or as "
                   "a view (flatten). Bytes are values x 4 (float32).");

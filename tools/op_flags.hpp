@@ -34,13 +34,28 @@ struct FlagRegistry {
               const CLI::Validator& check) {
     options[flag] = app->add_option(flag, value, help)->check(check);
   }
+  /// A flag taking one of the words @p words.
+  void word(const std::string& flag, std::string& value, const std::string& help,
+            const std::vector<std::string>& words) {
+    options[flag] = app->add_option(flag, value, help)->check(CLI::IsMember(words));
+  }
   /// A switch without a value.
   void flag(const std::string& name, bool& value, const std::string& help) {
     options[name] = app->add_flag(name, value, help);
   }
 };
 
-/// The flag of a registry setting: "ceil_mode" -> "--ceil-mode".
+/// The paragraph of `cnnlab op --help` and `cnnlab gradcheck --help` on --size-rule: which rule
+/// is the default and why.
+inline constexpr const char* kSizeRuleHelp =
+    "\n--size-rule (conv2d and the pools): exact, the default, refuses a stride that does not\n"
+    "tile the input, as the lecture's \"doesn't fit!\" slide does (7x7 input, 3x3 filter,\n"
+    "stride 3): a miscounted stride is an error, never a silently lost border. floor is\n"
+    "PyTorch's rule (round down; input rows/columns no window reaches are ignored, their\n"
+    "gradient is 0), which ResNet-18's stem needs (224, 7x7, stride 2, padding 3 -> 112);\n"
+    "ceil (pools only) is PyTorch's ceil_mode.\n";
+
+/// The flag of a registry setting: "size_rule" -> "--size-rule".
 inline std::string flag_of(const std::string& setting) {
   std::string flag = "--" + setting;
   std::replace(flag.begin(), flag.end(), '_', '-');
@@ -90,7 +105,9 @@ struct SettingFlags {
   int output_padding = 0;  ///< conv_transpose2d
   int kernel = 3;          ///< conv2d's F (gradcheck); the pools' F only when --kernel is given
   int64_t filters = 4;     ///< gradcheck: conv2d's K, linear's D_out, matmul's columns
-  bool ceil_mode = false, trans_a = false, trans_b = false, no_bias = false;
+  bool trans_a = false, trans_b = false, no_bias = false;
+  /// conv2d and the pools: exact (the default, the lecture's rule), floor or ceil (pools only).
+  std::string size_rule = "exact";
 
   /// Registers the flag of the registry setting @p name (help: @p help) on @p reg.
   void add(FlagRegistry& reg, const std::string& name, const std::string& help) {
@@ -111,8 +128,8 @@ struct SettingFlags {
       reg.number(flag, kernel, help, non_negative());
     else if (name == "filters")
       reg.number(flag, filters, help, non_negative());
-    else if (name == "ceil_mode")
-      reg.flag(flag, ceil_mode, help);
+    else if (name == "size_rule")
+      reg.word(flag, size_rule, help, {"exact", "floor", "ceil"});
     else if (name == "trans_a")
       reg.flag(flag, trans_a, help);
     else if (name == "trans_b")
@@ -127,12 +144,17 @@ struct SettingFlags {
   /// stride that was not given is 0 (the window's own size), its kernel the library's default.
   OpSettings to_op_settings(const std::function<bool(const std::string&)>& given) const {
     OpSettings s;
-    s.conv = {.stride = stride, .padding = padding, .dilation = dilation, .groups = groups};
+    const SizeRule rule = parse_size_rule(size_rule, "--size-rule");
+    s.conv = {.stride = stride,
+              .padding = padding,
+              .dilation = dilation,
+              .groups = groups,
+              .size_rule = rule};
     s.output_padding = output_padding;
     if (given("--kernel")) s.pool.kernel = kernel;
     s.pool.stride = given("--stride") ? stride : 0;
     s.pool.padding = padding;
-    s.pool.ceil_mode = ceil_mode;
+    s.pool.size_rule = rule;
     s.trans_a = trans_a;
     s.trans_b = trans_b;
     return s;

@@ -22,13 +22,15 @@ using namespace cnnlab::grade;
 namespace {
 
 // Output height of a square convolution: H x H input, F x F filter.
-int64_t conv_size(int64_t H, int64_t F, int S, int P, int D = 1) {
-  return conv2d_geometry({1, 1, H, H}, {1, 1, F, F}, {.stride = S, .padding = P, .dilation = D}).H2;
+int64_t conv_size(int64_t H, int64_t F, int S, int P, int D = 1, SizeRule rule = SizeRule::exact) {
+  return conv2d_geometry({1, 1, H, H}, {1, 1, F, F},
+                         {.stride = S, .padding = P, .dilation = D, .size_rule = rule})
+      .H2;
 }
 
-int64_t pool_size(int64_t H, int F, int S, int P = 0, bool ceil_mode = false) {
+int64_t pool_size(int64_t H, int F, int S, int P = 0, SizeRule rule = SizeRule::floor) {
   return pool2d_geometry("maxpool2d", {1, 1, H, H},
-                         {.kernel = F, .stride = S, .padding = P, .ceil_mode = ceil_mode})
+                         {.kernel = F, .stride = S, .padding = P, .size_rule = rule})
       .H2;
 }
 
@@ -134,9 +136,36 @@ GRADE_CHECK(1,
             "pooling sizes: the lecture's 4x4 slice with 2x2 windows at stride 2 gives 2x2; "
             "the X/O network's 7x7 gives 4x4 in ceil mode (3x3 without)") {
   expect_equal("4x4 input, 2x2 window, stride 2", pool_size(4, 2, 2), 2);
-  expect_equal("7x7 input, 2x2 window, stride 2, ceil mode", pool_size(7, 2, 2, 0, true), 4);
-  expect_equal("7x7 input, 2x2 window, stride 2, floor mode", pool_size(7, 2, 2, 0, false), 3);
+  expect_equal("7x7 input, 2x2 window, stride 2, ceil mode", pool_size(7, 2, 2, 0, SizeRule::ceil),
+               4);
+  expect_equal("7x7 input, 2x2 window, stride 2, floor mode",
+               pool_size(7, 2, 2, 0, SizeRule::floor), 3);
   expect_equal("4x4 input, 2x2 window, stride 0 (= the window)", pool_size(4, 2, 0), 2);
+}
+
+GRADE_CHECK(1,
+            "size_rule floor rounds down (PyTorch's rule): the lecture's 7x7, 3x3, stride 3 "
+            "gives 2; ResNet-18's stem 224 -> 112 and its 56 -> 28 downsampling") {
+  expect_equal(conv_setting(7, 3, 3, 0) + ", floor: output size",
+               conv_size(7, 3, 3, 0, 1, SizeRule::floor), 2);
+  expect_equal(conv_setting(224, 7, 2, 3) + ", floor: output size",
+               conv_size(224, 7, 2, 3, 1, SizeRule::floor), 112);
+  expect_equal(conv_setting(56, 3, 2, 1) + ", floor: output size",
+               conv_size(56, 3, 2, 1, 1, SizeRule::floor), 28);
+  expect_equal(conv_setting(56, 1, 2, 0) + ", floor: output size",
+               conv_size(56, 1, 2, 0, 1, SizeRule::floor), 28);
+  expect_equal(conv_setting(7, 3, 2, 0) + ", floor (fits anyway): output size",
+               conv_size(7, 3, 2, 0, 1, SizeRule::floor), 3);
+}
+
+GRADE_CHECK(1,
+            "pooling's default rule is exact too: a 2x2 window at stride 2 on 7x7 is refused "
+            "with \"is not an integer\"; AlexNet's 55 -> 27 fits") {
+  expect_error(
+      "7x7 input, 2x2 window, stride 2, exact", [] { pool_size(7, 2, 2, 0, SizeRule::exact); },
+      "is not an integer");
+  expect_equal("55x55 input, 3x3 window, stride 2, exact", pool_size(55, 3, 2, 0, SizeRule::exact),
+               27);
 }
 
 GRADE_CHECK(1, "a pooling window larger than the padded input is refused (3x3 window on 2x2)") {

@@ -48,8 +48,8 @@ void check_case(const std::string& name, const Pool2dParams& p, bool max, bool a
 }  // namespace
 
 GRADE_CHECK(9, "2x2 max pool, stride 2, of the lecture's 4x4 slice gives [[6,8],[3,4]] exactly") {
-  const Tensor y =
-      maxpool2d_forward(slide_x(), {.kernel = 2, .stride = 2, .padding = 0, .ceil_mode = false});
+  const Tensor y = maxpool2d_forward(
+      slide_x(), {.kernel = 2, .stride = 2, .padding = 0, .size_rule = SizeRule::floor});
   expect_close("y", y, exact({1, 1, 2, 2}, {6, 8, 3, 4}), {0, 0});
 }
 
@@ -57,31 +57,32 @@ GRADE_CHECK(9, "the max-pool gradient goes to each window's maximum only (lectur
   // dL/dX = 1(X = Y)·dL/dY: 6 at (1,1), 8 at (1,3), 3 at (2,0), 4 at (3,3).
   const Tensor dy = exact({1, 1, 2, 2}, {10, 20, 30, 40});
   const Tensor dx = maxpool2d_backward(
-      slide_x(), dy, {.kernel = 2, .stride = 2, .padding = 0, .ceil_mode = false});
+      slide_x(), dy, {.kernel = 2, .stride = 2, .padding = 0, .size_rule = SizeRule::floor});
   expect_close("dL/dx", dx,
                exact({1, 1, 4, 4}, {0, 0, 0, 0, 0, 10, 0, 20, 30, 0, 0, 0, 0, 0, 0, 40}), {0, 0});
 }
 
 GRADE_CHECK(9,
             "ties: the first maximum in row-major order gets the whole gradient, as in PyTorch") {
-  check_case("ex09/ties", {.kernel = 2, .stride = 2, .padding = 0, .ceil_mode = false}, true,
-             false);
+  check_case("ex09/ties", {.kernel = 2, .stride = 2, .padding = 0, .size_rule = SizeRule::floor},
+             true, false);
 }
 
 GRADE_CHECK(
     9, "2x2 max and average pooling, stride 2, of [2,1,4,6] match PyTorch (forward, backward)") {
-  check_case("ex09/plain", {.kernel = 2, .stride = 2, .padding = 0, .ceil_mode = false}, true,
-             true);
+  check_case("ex09/plain", {.kernel = 2, .stride = 2, .padding = 0, .size_rule = SizeRule::floor},
+             true, true);
 }
 
 GRADE_CHECK(9,
             "overlapping 3x3 windows, stride 2 (AlexNet), on [2,2,7,7] match PyTorch (max, avg)") {
-  check_case("ex09/overlap", {.kernel = 3, .stride = 2, .padding = 0, .ceil_mode = false}, true,
-             true);
+  check_case("ex09/overlap", {.kernel = 3, .stride = 2, .padding = 0, .size_rule = SizeRule::floor},
+             true, true);
 }
 
 GRADE_CHECK(9,
             "3x3 windows, stride 2, padding 1 on [1,3,6,5] match PyTorch (padding never wins; avg "
             "counts it)") {
-  check_case("ex09/pad", {.kernel = 3, .stride = 2, .padding = 1, .ceil_mode = false}, true, true);
+  check_case("ex09/pad", {.kernel = 3, .stride = 2, .padding = 1, .size_rule = SizeRule::floor},
+             true, true);
 }

@@ -79,12 +79,12 @@ inline void expect_pool_size_rows(const char* op, const std::string& name) {
     const Pool2dParams p{.kernel = int(t.at(r, 2)),
                          .stride = int(t.at(r, 3)),
                          .padding = int(t.at(r, 4)),
-                         .ceil_mode = t.at(r, 5) != 0};
+                         .size_rule = t.at(r, 5) != 0 ? SizeRule::ceil : SizeRule::floor};
     const Shape x{1, 1, t.at(r, 0), t.at(r, 1)};
     const std::string what = "x " + to_string(x) + ", " + std::to_string(p.kernel) + "x" +
                              std::to_string(p.kernel) + " window, stride " +
                              std::to_string(p.stride) + ", pad " + std::to_string(p.padding) +
-                             (p.ceil_mode ? ", ceil mode" : ", floor mode");
+                             ", size_rule " + size_rule_name(p.size_rule);
     const Pool2dGeometry g = pool2d_geometry(op, x, p);
     expect_equal(what + ": H2", g.H2, t.at(r, 6));
     expect_equal(what + ": W2", g.W2, t.at(r, 7));

@@ -61,6 +61,25 @@ GRADE_HIDDEN_CHECK(1, "hidden: one axis at a time: a 3x5 filter on 7x9 and dilat
 }
 
 GRADE_HIDDEN_CHECK(1,
+                   "hidden: size_rule floor on one axis at a time, and pooling's exact rule "
+                   "refusing one axis only") {
+  const Conv2dGeometry g =
+      conv2d_geometry({1, 1, 7, 9}, {1, 1, 3, 3}, {.stride = 3, .size_rule = SizeRule::floor});
+  expect_equal("7x9 input, 3x3 filter, stride 3, floor: H2", g.H2, 2);
+  expect_equal("7x9 input, 3x3 filter, stride 3, floor: W2", g.W2, 3);
+  const Conv2dGeometry d = conv2d_geometry(
+      {1, 1, 10, 11}, {1, 1, 3, 3}, {.stride = 2, .dilation = 2, .size_rule = SizeRule::floor});
+  expect_equal("10x11 input, 3x3 filter, dilation 2, stride 2, floor: H2", d.H2, 3);
+  expect_equal("10x11 input, 3x3 filter, dilation 2, stride 2, floor: W2", d.W2, 4);
+  expect_error(
+      "avgpool2d 6x7 input, 3x3 window, stride 2, exact (fits the width only)",
+      [] {
+        pool2d_geometry("avgpool2d", {1, 1, 6, 7}, {.kernel = 3, .stride = 2});
+      },
+      "is not an integer");
+}
+
+GRADE_HIDDEN_CHECK(1,
                    "hidden: pool sizes of 40 other random settings and ceil-mode edge cases "
                    "(a last window in the padding is dropped) equal PyTorch's") {
   expect_pool_size_rows("avgpool2d", "ex01/h_pool_sizes");

@@ -27,17 +27,19 @@ void pool_case(const std::string& n, const Pool2dParams& p) {
 }  // namespace
 
 GRADE_HIDDEN_CHECK(9, "hidden: 2x2 stride 2 in ceil mode on 7x7 (4x4 out, short last windows)") {
-  pool_case("ex09/h_ceil", {.kernel = 2, .stride = 2, .padding = 0, .ceil_mode = true});
+  pool_case("ex09/h_ceil", {.kernel = 2, .stride = 2, .padding = 0, .size_rule = SizeRule::ceil});
 }
 GRADE_HIDDEN_CHECK(9, "hidden: 3x3 stride 2 padding 1 in ceil mode on [2,1,8,9]") {
-  pool_case("ex09/h_ceilpad", {.kernel = 3, .stride = 2, .padding = 1, .ceil_mode = true});
+  pool_case("ex09/h_ceilpad",
+            {.kernel = 3, .stride = 2, .padding = 1, .size_rule = SizeRule::ceil});
 }
 GRADE_HIDDEN_CHECK(9, "hidden: 2x2 windows with stride 1 (each input in up to 4 windows)") {
-  pool_case("ex09/h_stride1", {.kernel = 2, .stride = 1, .padding = 0, .ceil_mode = false});
+  pool_case("ex09/h_stride1",
+            {.kernel = 2, .stride = 1, .padding = 0, .size_rule = SizeRule::floor});
 }
 GRADE_HIDDEN_CHECK(9, "hidden: 3x3 stride 3 on a non-square 5x11 input") {
-  pool_case("ex09/h_rect", {.kernel = 3, .stride = 3, .padding = 0, .ceil_mode = false});
+  pool_case("ex09/h_rect", {.kernel = 3, .stride = 3, .padding = 0, .size_rule = SizeRule::floor});
 }
 GRADE_HIDDEN_CHECK(9, "hidden: a batch of 3 images with 4 channels, 2x2 stride 2") {
-  pool_case("ex09/h_batch", {.kernel = 2, .stride = 2, .padding = 0, .ceil_mode = false});
+  pool_case("ex09/h_batch", {.kernel = 2, .stride = 2, .padding = 0, .size_rule = SizeRule::floor});
 }

@@ -51,7 +51,7 @@ Tables run(const Tensor& image) {
   Pool2dParams pool;
   pool.kernel = 2;
   pool.stride = 2;
-  pool.ceil_mode = true;  // keep the last, half-empty window as the slides do
+  pool.size_rule = SizeRule::ceil;  // keep the last, half-empty window as the slides do
   t.pooled = maxpool2d_forward(t.rectified, pool);  // [1,3,4,4]
   return t;
 }

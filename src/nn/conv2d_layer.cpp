@@ -26,8 +26,8 @@ Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, int kernel, Conv2dOpti
     const int64_t span = int64_t(options_.dilation) * (kernel_ - 1) + 1;
     const int64_t S = options_.stride, P = options_.padding;
     const int64_t m = (2 * P + S) / S + 1, side = std::max<int64_t>(span - 2 * P + S * m, 1);
-    (void)conv2d_geometry({1, in_, side, side},
-                          {out_, in_ / options_.groups, kernel_, kernel_}, params());
+    (void)conv2d_geometry({1, in_, side, side}, {out_, in_ / options_.groups, kernel_, kernel_},
+                          params());
   } else {
     (void)conv2d_geometry({1, in_, kernel_, kernel_},
                           {out_, in_ / options_.groups, kernel_, kernel_}, params());
@@ -45,7 +45,8 @@ Conv2dParams Conv2d::params() const {
   return {.stride = options_.stride,
           .padding = options_.padding,
           .dilation = options_.dilation,
-          .groups = options_.groups};
+          .groups = options_.groups,
+          .size_rule = options_.size_rule};
 }
 
 std::string Conv2d::describe() const {
@@ -55,6 +56,8 @@ std::string Conv2d::describe() const {
   if (options_.padding != 0) s += " pad " + std::to_string(options_.padding);
   if (options_.dilation != 1) s += " dilation " + std::to_string(options_.dilation);
   if (options_.groups != 1) s += " groups " + std::to_string(options_.groups);
+  if (options_.size_rule != SizeRule::exact)
+    s += std::string(" ") + size_rule_name(options_.size_rule);
   if (!options_.bias) s += " no bias";
   return s;
 }

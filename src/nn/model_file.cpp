@@ -38,7 +38,7 @@ using json = nlohmann::json;
 // One setting a layer may have in a file, its type and range, and where it goes in LayerSpec.
 struct FieldDef {
   const char* name;
-  enum Kind { integer, boolean, number, init_rule } kind;
+  enum Kind { integer, boolean, number, init_rule, size_rule_word } kind;
   int64_t min = 0;  // integers only
   int64_t max = 0;
   const char* meaning;
@@ -69,8 +69,10 @@ const FieldDef kFields[] = {
      [](LayerSpec& s, int64_t v) { s.groups = static_cast<int>(v); }},
     {"bias", FieldDef::boolean, 0, 1, "whether to learn a bias",
      [](LayerSpec& s, int64_t v) { s.bias = v != 0; }},
-    {"ceil_mode", FieldDef::boolean, 0, 1, "round the output size up",
-     [](LayerSpec& s, int64_t v) { s.ceil_mode = v != 0; }},
+    {"size_rule", FieldDef::size_rule_word, 0, 0,
+     "exact (refuse a stride that does not tile the input), floor (round down, PyTorch's "
+     "rule) or ceil (pools only: round up)",
+     nullptr},
     {"init", FieldDef::init_rule, 0, 0, "how the weights are drawn", nullptr},
 };
 
@@ -96,13 +98,14 @@ void require_image(const LayerSpec& s) {
 }
 
 Pool2dParams pool_params(const LayerSpec& s) {
-  return {.kernel = s.kernel, .stride = s.stride, .padding = s.padding, .ceil_mode = s.ceil_mode};
+  return {.kernel = s.kernel, .stride = s.stride, .padding = s.padding, .size_rule = s.size_rule};
 }
 Conv2dOptions conv_options(const LayerSpec& s) {
   return {.stride = s.stride,
           .padding = s.padding,
           .dilation = s.dilation,
           .groups = s.groups,
+          .size_rule = s.size_rule,
           .bias = s.bias,
           .init = s.init};
 }
@@ -116,9 +119,12 @@ void plan_conv2d(LayerSpec& s) {
   if (C % G != 0 || K % G != 0)
     throw Error("groups " + std::to_string(G) + " must divide the input channels C = " +
                 std::to_string(C) + " and the filters K = " + std::to_string(K));
-  const Conv2dGeometry g = conv2d_geometry(
-      with_batch(s.input), {K, C / G, F, F},
-      {.stride = s.stride, .padding = s.padding, .dilation = s.dilation, .groups = s.groups});
+  const Conv2dGeometry g = conv2d_geometry(with_batch(s.input), {K, C / G, F, F},
+                                           {.stride = s.stride,
+                                            .padding = s.padding,
+                                            .dilation = s.dilation,
+                                            .groups = s.groups,
+                                            .size_rule = s.size_rule});
   s.output = {g.K, g.H2, g.W2};
   s.parameters = conv2d_parameter_count(C, K, F, G, s.bias);  // weights <= kMaxElements (checked)
   s.description = "conv2d " + std::to_string(C) + "->" + std::to_string(K) + " " +
@@ -127,6 +133,8 @@ void plan_conv2d(LayerSpec& s) {
   if (s.padding != 0) s.description += " pad " + std::to_string(s.padding);
   if (s.dilation != 1) s.description += " dilation " + std::to_string(s.dilation);
   if (s.groups != 1) s.description += " groups " + std::to_string(s.groups);
+  if (s.size_rule != SizeRule::exact)
+    s.description += std::string(" ") + size_rule_name(s.size_rule);
   if (!s.bias) s.description += " no bias";
 }
 
@@ -201,7 +209,7 @@ const std::vector<LayerType>& layer_types() {
       {{"conv2d",
         "2-D convolution: K filters of F x F, input channels inferred",
         {"filters", "kernel"},
-        {"stride", "padding", "dilation", "groups", "bias", "init"},
+        {"stride", "padding", "dilation", "groups", "size_rule", "bias", "init"},
         OutputMemory::kept},
        [](const LayerSpec& s) -> std::unique_ptr<Layer> {
          return std::make_unique<Conv2d>(s.input[0], s.filters, s.kernel, conv_options(s));
@@ -230,7 +238,7 @@ const std::vector<LayerType>& layer_types() {
       {{"maxpool2d",
         "max of each F x F window (stride defaults to F)",
         {"kernel"},
-        {"stride", "padding", "ceil_mode"},
+        {"stride", "padding", "size_rule"},
         OutputMemory::kept},
        [](const LayerSpec& s) -> std::unique_ptr<Layer> {
          return std::make_unique<MaxPool2d>(pool_params(s));
@@ -239,7 +247,7 @@ const std::vector<LayerType>& layer_types() {
       {{"avgpool2d",
         "mean of each F x F window (stride defaults to F)",
         {"kernel"},
-        {"stride", "padding", "ceil_mode"},
+        {"stride", "padding", "size_rule"},
         OutputMemory::kept},
        [](const LayerSpec& s) -> std::unique_ptr<Layer> {
          return std::make_unique<AvgPool2d>(pool_params(s));
@@ -415,6 +423,10 @@ void read_layer(const json& j, LayerSpec& s) {
       if (s.name.empty()) throw Error(field + " must not be empty");
       continue;
     }
+    if (key == "ceil_mode")  // the field before issue 12
+      throw Error(field + " was replaced by \"size_rule\": write \"size_rule\": \"ceil\" for " +
+                  "ceil_mode true, \"floor\" for ceil_mode false (the old default; the " +
+                  "default is now \"exact\", which refuses a stride that does not tile)");
     if (std::find(accepted.begin(), accepted.end(), key) == accepted.end()) {
       const std::string takes = accepted.empty() ? s.type + " takes no settings (only \"name\")"
                                                  : s.type + " takes: " + join(accepted) + ", name";
@@ -430,6 +442,10 @@ void read_layer(const json& j, LayerSpec& s) {
     } else if (f.kind == FieldDef::number) {
       f.set_number(s, get_number(value, f.lowest, f.highest, f.lowest_excluded,
                                  field + " (" + f.meaning + ")"));
+    } else if (f.kind == FieldDef::size_rule_word) {
+      s.size_rule = parse_size_rule(get_string(value, field), field);
+      if (s.size_rule == SizeRule::ceil && s.type == "conv2d")
+        throw Error(field + ": \"ceil\" is for pools only; conv2d takes \"exact\" or \"floor\"");
     } else {
       const std::string rule = get_string(value, field);
       try {

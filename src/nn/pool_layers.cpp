@@ -15,7 +15,7 @@ std::string pool_description(const char* kind, const Pool2dParams& p) {
       std::string(kind) + " " + std::to_string(p.kernel) + "x" + std::to_string(p.kernel);
   if (p.stride != 0 && p.stride != p.kernel) s += " stride " + std::to_string(p.stride);
   if (p.padding != 0) s += " pad " + std::to_string(p.padding);
-  if (p.ceil_mode) s += " ceil";
+  if (p.size_rule != SizeRule::exact) s += std::string(" ") + size_rule_name(p.size_rule);
   return s;
 }
 

@@ -15,6 +15,27 @@ namespace cnnlab {
 
 namespace {
 std::string str(int64_t v) { return std::to_string(v); }
+}  // namespace
+
+const char* size_rule_name(SizeRule rule) {
+  switch (rule) {
+    case SizeRule::exact:
+      return "exact";
+    case SizeRule::floor:
+      return "floor";
+    case SizeRule::ceil:
+      return "ceil";
+  }
+  return "?";
+}
+
+SizeRule parse_size_rule(const std::string& word, const std::string& where) {
+  for (SizeRule r : {SizeRule::exact, SizeRule::floor, SizeRule::ceil})
+    if (word == size_rule_name(r)) return r;
+  throw Error(where + ": size rule '" + word + "' is not one of exact, floor, ceil");
+}
+
+namespace {
 
 /// Throws unless the product of @p sizes is at most kMaxElements (overflow-checked). The message
 /// reads "<op>: <what> 1 x 3 x 224 x 224 = 150528 elements, more than 2^31 - 1 ...".
@@ -43,8 +64,9 @@ void require_rank4(const char* op, const char* what, const Shape& s, const char*
 
 /// Output size along one axis of a convolution, or an error if the stride does not fit:
 ///   out = (in − span + 2P)/S + 1, with span = D(F − 1) + 1 the input a dilated filter covers
-/// (the lecture's (W − F + 2P)/S + 1 when D = 1). Errors: the filter's span does not fit in the
-/// padded input, or (in − span + 2P) is not a multiple of S.
+/// (the lecture's (W − F + 2P)/S + 1 when D = 1). Under g.rule == SizeRule::floor the quotient
+/// is rounded down (PyTorch's rule). Errors: the filter's span does not fit in the padded
+/// input, or (under SizeRule::exact) (in − span + 2P) is not a multiple of S.
 int64_t conv_out_size(int64_t in, int64_t f, const Conv2dGeometry& g, const char* axis) {
   // BEGIN SOLUTION exercise 1: conv_output_size [in, f, g, axis]
   const int64_t span = g.D * (f - 1) + 1;  // what a dilated filter covers
@@ -53,12 +75,14 @@ int64_t conv_out_size(int64_t in, int64_t f, const Conv2dGeometry& g, const char
     throw Error("conv2d: the filter spans " + str(span) + " " + axis + " (size " + str(f) +
                 ", dilation " + str(g.D) + ") but the input is only " + str(in) + " with padding " +
                 str(g.P) + " on each side (" + str(in + 2 * g.P) + " in all)");
-  if (room % g.S != 0)
+  if (room % g.S != 0 && g.rule == SizeRule::exact)
     throw Error("conv2d: (" + str(in) + " - " + str(span) + " + 2*" + str(g.P) + ")/" + str(g.S) +
                 " + 1 is not an integer: stride " + str(g.S) + " does not fit a " +
                 str(g.D * (g.FH - 1) + 1) + "x" + str(g.D * (g.FW - 1) + 1) + " filter on a " +
-                str(g.H) + "x" + str(g.W) + " input (" + axis + ")");
-  return room / g.S + 1;
+                str(g.H) + "x" + str(g.W) + " input (" + axis + "); size_rule floor rounds " +
+                "down (PyTorch's rule), leaving the last " + str(room % g.S) +
+                " of the padded input unread");
+  return room / g.S + 1;  // room >= 0: integer division rounds down
   // END SOLUTION
 }
 }  // namespace
@@ -70,6 +94,11 @@ Conv2dGeometry conv2d_geometry(const Shape& x, const Shape& w, const Conv2dParam
   if (p.padding < 0) throw Error("conv2d: padding must be at least 0, got " + str(p.padding));
   if (p.dilation < 1) throw Error("conv2d: dilation must be at least 1, got " + str(p.dilation));
   if (p.groups < 1) throw Error("conv2d: groups must be at least 1, got " + str(p.groups));
+  if (p.size_rule == SizeRule::ceil)
+    throw Error(
+        "conv2d: size_rule ceil is for pooling only; a convolution takes exact (refuse "
+        "a stride that does not tile the input, the default) or floor (round down, "
+        "PyTorch's rule)");
 
   Conv2dGeometry g;
   g.N = x[0];
@@ -83,6 +112,7 @@ Conv2dGeometry conv2d_geometry(const Shape& x, const Shape& w, const Conv2dParam
   g.P = p.padding;
   g.D = p.dilation;
   g.G = p.groups;
+  g.rule = p.size_rule;
   if (g.C % g.G != 0)
     throw Error("conv2d: groups=" + str(g.G) + " does not divide the " + str(g.C) +
                 " input channels of x " + to_string(x));
@@ -216,19 +246,27 @@ int64_t conv_transpose2d_parameter_count(int64_t C, int64_t K, int64_t F, int64_
 }
 
 namespace {
-/// Output size along one axis of a pooling window walk: floor((in + 2P − F)/S) + 1, or with
-/// ceil instead of floor in ceil mode, dropping a last window that would start beyond the
-/// input and its left padding (PyTorch's rule). Error: the window does not fit at all.
-int64_t pool_out_size(const char* op, int64_t in, const Pool2dGeometry& g, bool ceil_mode) {
-  // BEGIN SOLUTION exercise 1: pool_output_size [op, in, g, ceil_mode]
+/// Output size along one axis of a pooling window walk: (in + 2P − F)/S + 1 under g.rule:
+/// exact refuses a quotient that is not a whole number, floor rounds it down, ceil rounds it
+/// up but drops a last window that would start beyond the input and its left padding
+/// (PyTorch's rule). Error: the window does not fit at all, or the stride does not (exact).
+int64_t pool_out_size(const char* op, int64_t in, const Pool2dGeometry& g, const char* axis) {
+  // BEGIN SOLUTION exercise 1: pool_output_size [op, in, g, axis]
   const int64_t room = in + 2 * g.P - g.F;
   if (room < 0)
     throw Error(std::string(op) + ": the " + str(g.F) + "x" + str(g.F) +
                 " window does not fit in an input of size " + str(in) + " with padding " +
                 str(g.P));
-  int64_t out = (ceil_mode ? (room + g.S - 1) / g.S : room / g.S) + 1;
+  if (room % g.S != 0 && g.rule == SizeRule::exact)
+    throw Error(std::string(op) + ": (" + str(in) + " - " + str(g.F) + " + 2*" + str(g.P) + ")/" +
+                str(g.S) + " + 1 is not an integer: stride " + str(g.S) + " does not fit a " +
+                str(g.F) + "x" + str(g.F) + " window on a " + str(g.H) + "x" + str(g.W) +
+                " input (" + axis + "); size_rule floor rounds down (PyTorch's default), " +
+                "ceil rounds up (PyTorch's ceil_mode)");
+  const bool up = g.rule == SizeRule::ceil;
+  int64_t out = (up ? (room + g.S - 1) / g.S : room / g.S) + 1;
   // PyTorch's rule: the last window must start inside the input or its left padding.
-  if (ceil_mode && (out - 1) * g.S >= in + g.P) --out;
+  if (up && (out - 1) * g.S >= in + g.P) --out;
   return out;
   // END SOLUTION
 }
@@ -254,13 +292,14 @@ Pool2dGeometry pool2d_geometry(const char* op, const Shape& x, const Pool2dParam
   g.F = p.kernel;
   g.S = p.stride == 0 ? p.kernel : p.stride;
   g.P = p.padding;
+  g.rule = p.size_rule;
   // Sizes a backend indexes (geometry.hpp); P <= F/2 above keeps the padding proportional.
   require_indexable(name, "the input x " + to_string(x) + " has", {g.N, g.C, g.H, g.W});
   if (g.P > 0)
     require_indexable(name, "padding " + str(g.P) + " makes the padded input",
                       {g.N, g.C, g.H + 2 * g.P, g.W + 2 * g.P});
-  g.H2 = pool_out_size(op, g.H, g, p.ceil_mode);
-  g.W2 = pool_out_size(op, g.W, g, p.ceil_mode);
+  g.H2 = pool_out_size(op, g.H, g, "in height");
+  g.W2 = pool_out_size(op, g.W, g, "in width");
   require_indexable(name, "the output y [N, C, H2, W2] has", {g.N, g.C, g.H2, g.W2});
   return g;
 }

@@ -48,7 +48,7 @@ class LeNet5 {
     const Tensor &w3 = params_[4], &b3 = params_[5], &w4 = params_[6], &b4 = params_[7];
     const Tensor &w5 = params_[8], &b5 = params_[9];
     const Conv2dParams pad2{1, 2, 1, 1}, valid{};
-    const Pool2dParams pool{2, 2, 0, false};
+    const Pool2dParams pool{2, 2, 0, SizeRule::floor};
     // forward
     const Tensor a1 = conv2d_forward(x, w1, b1, pad2), r1 = relu_forward(a1),
                  p1 = maxpool2d_forward(r1, pool);

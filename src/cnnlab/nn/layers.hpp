@@ -18,10 +18,13 @@ namespace cnnlab {
 
 /// @brief Settings of a Conv2d layer (besides its channel counts and filter size).
 struct Conv2dOptions {
-  int stride = 1;                ///< S
-  int padding = 0;               ///< P, zeros on every side
-  int dilation = 1;              ///< spacing between filter taps
-  int groups = 1;                ///< channel groups (C and K must both be multiples)
+  int stride = 1;    ///< S
+  int padding = 0;   ///< P, zeros on every side
+  int dilation = 1;  ///< spacing between filter taps
+  int groups = 1;    ///< channel groups (C and K must both be multiples)
+  /// Output size when the stride does not tile the input: exact (refuse, the default, the
+  /// lecture's rule) or floor (round down, PyTorch's rule).
+  SizeRule size_rule = SizeRule::exact;
   bool bias = true;              ///< learn a bias per filter
   Init init = Init::he_uniform;  ///< how the weights are drawn
   uint64_t seed = 1;             ///< seed of the first draw (Sequential::init draws again)

@@ -2,10 +2,14 @@
 /// @brief Layer hyperparameters and the output-size arithmetic of convolution and pooling.
 ///
 /// Contract: the lecture's size rules live here, once, for every backend:
-///   conv2d:  H2 = (H + 2P - D(F-1) - 1)/S + 1, and likewise W2 — it must be an integer,
-///            otherwise the stride "doesn't fit" and conv2d_geometry() throws;
-///   pool2d:  H2 = floor((H + 2P - F)/S) + 1, or ceil(...) + 1 in ceil mode, where a window
-///            that would start in the bottom/right padding is dropped (PyTorch's rule).
+///   conv2d:  H2 = (H + 2P - D(F-1) - 1)/S + 1, and likewise W2;
+///   pool2d:  H2 = (H + 2P - F)/S + 1, and likewise W2.
+/// How a quotient that is not a whole number is treated is the op's SizeRule:
+///   exact (the default): the stride "doesn't fit" (the lecture's rule) and *_geometry() throws;
+///   floor: round down (PyTorch's rule): the last input rows/columns that no window reaches
+///          are ignored, and their gradient is 0;
+///   ceil (pooling only): round up, where a last window that would start in the bottom/right
+///          padding is dropped (PyTorch's ceil_mode).
 /// Each *_geometry() function checks every rule and throws cnnlab::Error naming the broken
 /// one; a backend that receives a geometry object may trust it completely.
 ///
@@ -27,11 +31,32 @@
 #include <cnnlab/core/shape.hpp>
 
 #include <cstdint>
+#include <string>
 
 namespace cnnlab {
 
 /// @brief The most elements a buffer a backend indexes may hold: 2^31 − 1 (32-bit indices).
 inline constexpr int64_t kMaxElements = (int64_t{1} << 31) - 1;
+
+/// @brief What an op does when its windows do not tile the (padded) input, i.e. when
+///        (in + 2P − span) is not a multiple of the stride S.
+///
+/// exact is the default everywhere: it is the lecture's "doesn't fit!" rule (7×7 input, 3×3
+/// filter, stride 3 is refused), and a student who asked for such a stride almost certainly
+/// miscounted. floor is PyTorch's rule, which real networks rely on (ResNet-18's stem: 224×224,
+/// 7×7, stride 2, padding 3 → 112×112). ceil is PyTorch's ceil_mode, for pooling only.
+enum class SizeRule {
+  exact,  ///< refuse a stride that does not tile the input (the lecture's rule)
+  floor,  ///< round the output size down; input rows/columns no window reaches are ignored
+  ceil,   ///< pooling only: round up; the last window may hang over the bottom/right edge
+};
+
+/// @brief The rule's name as model files and the CLI spell it: "exact", "floor" or "ceil".
+const char* size_rule_name(SizeRule rule);
+
+/// @brief The rule named @p word ("exact", "floor" or "ceil").
+/// @throws Error "<where>: size rule '<word>' is not one of exact, floor, ceil".
+SizeRule parse_size_rule(const std::string& word, const std::string& where);
 
 /// @brief Hyperparameters of a 2-D convolution (cross-correlation, as in PyTorch).
 ///
@@ -42,23 +67,27 @@ struct Conv2dParams {
   int padding = 0;   ///< P: zeros added on every side of the input.
   int dilation = 1;  ///< D: spacing between filter taps (1 = a dense filter).
   int groups = 1;    ///< Channels are split into this many independent groups.
+  /// Output size when the stride does not tile the input: exact (refuse, the default) or
+  /// floor (PyTorch's rule). ceil is refused for convolution.
+  SizeRule size_rule = SizeRule::exact;
 };
 
 /// @brief Every size a convolution needs, validated by conv2d_geometry().
 struct Conv2dGeometry {
-  int64_t N = 0;   ///< batch size
-  int64_t C = 0;   ///< input channels
-  int64_t H = 0;   ///< input height
-  int64_t W = 0;   ///< input width
-  int64_t K = 0;   ///< number of filters = output channels
-  int64_t FH = 0;  ///< filter height
-  int64_t FW = 0;  ///< filter width
-  int64_t H2 = 0;  ///< output height
-  int64_t W2 = 0;  ///< output width
-  int64_t S = 1;   ///< stride
-  int64_t P = 0;   ///< padding
-  int64_t D = 1;   ///< dilation
-  int64_t G = 1;   ///< groups
+  int64_t N = 0;                    ///< batch size
+  int64_t C = 0;                    ///< input channels
+  int64_t H = 0;                    ///< input height
+  int64_t W = 0;                    ///< input width
+  int64_t K = 0;                    ///< number of filters = output channels
+  int64_t FH = 0;                   ///< filter height
+  int64_t FW = 0;                   ///< filter width
+  int64_t H2 = 0;                   ///< output height
+  int64_t W2 = 0;                   ///< output width
+  int64_t S = 1;                    ///< stride
+  int64_t P = 0;                    ///< padding
+  int64_t D = 1;                    ///< dilation
+  int64_t G = 1;                    ///< groups
+  SizeRule rule = SizeRule::exact;  ///< the size rule H2 and W2 were computed with
   /// @brief Input channels seen by one filter (C / G).
   int64_t channels_per_group() const { return C / G; }
   /// @brief Filters in one group (K / G).
@@ -74,10 +103,11 @@ struct Conv2dGeometry {
 /// @brief Checks a convolution's shapes and hyperparameters and computes its output size.
 /// @param x_shape input shape, must be [N, C, H, W]
 /// @param w_shape weight shape, must be [K, C/groups, F_h, F_w]
-/// @param p stride, padding, dilation, groups
+/// @param p stride, padding, dilation, groups, size rule
 /// @throws Error naming the rule broken (rank, positive sizes, groups dividing C and K,
 ///         channel mismatch, a size beyond kMaxElements, padding beyond the filter's span,
-///         filter larger than the padded input, stride that does not fit).
+///         filter larger than the padded input, stride that does not fit under
+///         SizeRule::exact, SizeRule::ceil asked of a convolution).
 Conv2dGeometry conv2d_geometry(const Shape& x_shape, const Shape& w_shape, const Conv2dParams& p);
 
 /// @brief Learnable numbers of a conv layer: K filters of C/groups × F × F weights, plus K biases
@@ -134,7 +164,7 @@ struct ConvTranspose2dGeometry {
   /// @brief The matching convolution: input [N, K, H2, W2] (y-shaped), the same weights read as
   ///        [C filters, K/G channels, FH, FW], output [N, C, H, W] (x-shaped). With OP > 0 its
   ///        stride does not tile its input: the last OP rows and columns (less the padding)
-  ///        are never read, PyTorch's rounding down.
+  ///        are never read, and its rule is SizeRule::floor (else SizeRule::exact).
   Conv2dGeometry as_conv() const {
     Conv2dGeometry g;
     g.N = N;
@@ -150,6 +180,9 @@ struct ConvTranspose2dGeometry {
     g.P = P;
     g.D = D;
     g.G = G;
+    // OP > 0: (H2 + 2P − span) = (H − 1)S + OP is not a multiple of S, and H comes out by
+    // rounding down (PyTorch's rule), the bottom/right OP rows and columns unread.
+    g.rule = OP > 0 ? SizeRule::floor : SizeRule::exact;
     return g;
   }
 };
@@ -180,23 +213,26 @@ int64_t linear_parameter_count(int64_t D_in, int64_t D_out, bool bias);
 
 /// @brief Hyperparameters of 2-D max or average pooling.
 struct Pool2dParams {
-  int kernel = 2;          ///< F: window size (F x F).
-  int stride = 0;          ///< S: step between windows; 0 means "same as kernel".
-  int padding = 0;         ///< P: implicit padding on every side, at most F/2.
-  bool ceil_mode = false;  ///< Round the output size up instead of down.
+  int kernel = 2;   ///< F: window size (F x F).
+  int stride = 0;   ///< S: step between windows; 0 means "same as kernel".
+  int padding = 0;  ///< P: implicit padding on every side, at most F/2.
+  /// Output size when the stride does not tile the input: exact (refuse, the default), floor
+  /// (round down, PyTorch's default) or ceil (round up, PyTorch's ceil_mode=True).
+  SizeRule size_rule = SizeRule::exact;
 };
 
 /// @brief Every size a pooling layer needs, validated by pool2d_geometry().
 struct Pool2dGeometry {
-  int64_t N = 0;   ///< batch size
-  int64_t C = 0;   ///< channels (pooling works on each channel separately)
-  int64_t H = 0;   ///< input height
-  int64_t W = 0;   ///< input width
-  int64_t F = 2;   ///< window size
-  int64_t S = 2;   ///< stride
-  int64_t P = 0;   ///< padding
-  int64_t H2 = 0;  ///< output height
-  int64_t W2 = 0;  ///< output width
+  int64_t N = 0;                    ///< batch size
+  int64_t C = 0;                    ///< channels (pooling works on each channel separately)
+  int64_t H = 0;                    ///< input height
+  int64_t W = 0;                    ///< input width
+  int64_t F = 2;                    ///< window size
+  int64_t S = 2;                    ///< stride
+  int64_t P = 0;                    ///< padding
+  int64_t H2 = 0;                   ///< output height
+  int64_t W2 = 0;                   ///< output width
+  SizeRule rule = SizeRule::exact;  ///< the size rule H2 and W2 were computed with
   /// @brief Shape of the input, [N, C, H, W].
   Shape input_shape() const { return {N, C, H, W}; }
   /// @brief Shape of the output, [N, C, H2, W2].
@@ -206,7 +242,7 @@ struct Pool2dGeometry {
 /// @brief Checks a pooling layer's input and hyperparameters and computes its output size.
 /// @param op name used in error messages ("maxpool2d" or "avgpool2d")
 /// @param x_shape input shape, must be [N, C, H, W]
-/// @param p window, stride, padding, ceil mode
+/// @param p window, stride, padding, size rule
 /// @throws Error naming the rule broken (including a size beyond kMaxElements).
 Pool2dGeometry pool2d_geometry(const char* op, const Shape& x_shape, const Pool2dParams& p);
 

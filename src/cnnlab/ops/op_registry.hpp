@@ -45,18 +45,23 @@ struct OpTensor {
 /// @brief One setting (hyperparameter) an op reads.
 ///
 /// The `cnnlab` tool's flag is "--" followed by the name with '_' written as '-'
-/// ("ceil_mode" → --ceil-mode).
+/// ("size_rule" → --size-rule).
 struct OpSetting {
-  std::string name = {};   ///< "stride", "padding", "ceil_mode", ...
+  std::string name = {};   ///< "stride", "padding", "size_rule", ...
   std::string about = {};  ///< one line: what it means and its default
   int lowest = 0;          ///< the smallest value allowed (integer settings; 0 for switches)
 };
 
 /// @brief The values of every setting; each op reads only those its row lists.
 struct OpSettings {
+<<<<<<< HEAD
   Conv2dParams conv;       ///< conv2d: stride, padding, dilation, groups
   int output_padding = 0;  ///< conv_transpose2d (which takes the rest from conv): OP
   Pool2dParams pool;     ///< maxpool2d, avgpool2d: kernel, stride (0 = kernel), padding, ceil mode
+=======
+  Conv2dParams conv;     ///< conv2d: stride, padding, dilation, groups, size rule
+  Pool2dParams pool;     ///< maxpool2d, avgpool2d: kernel, stride (0 = kernel), padding, size rule
+>>>>>>> h-size
   bool trans_a = false;  ///< matmul: y = aᵀ·op(b)
   bool trans_b = false;  ///< matmul: y = op(a)·bᵀ
 };

@@ -46,7 +46,8 @@ GradcheckCase make_conv2d_case(const GradcheckSpec& spec, std::mt19937_64& engin
   std::ostringstream d;
   d << shape_text("x", spec.input) << ", w " << to_string(ws)
     << (spec.bias ? ", bias" : ", no bias") << ", stride " << g.S << ", padding " << g.P
-    << ", dilation " << g.D << ", groups " << g.G << " -> y " << to_string(g.output_shape());
+    << ", dilation " << g.D << ", groups " << g.G << ", size rule " << size_rule_name(g.rule)
+    << " -> y " << to_string(g.output_shape());
   c.description = d.str();
   c.names = {"x", "w"};
   c.shapes = {spec.input, ws};
@@ -94,7 +95,7 @@ std::vector<OpInfo> conv2d_ops() {
        .inputs = {{.name = "x", .shape = "[N,C,H,W]", .about = "the input images"},
                   {.name = "w", .shape = "[K,C/G,F,F]", .about = "K filters"},
                   {.name = "b", .shape = "[K]", .about = "one bias per filter", .optional = true}},
-       .settings = {stride, padding, dilation, groups},
+       .settings = {stride, padding, dilation, groups, size_rule_setting(/*pooling=*/false)},
        .outputs = {{.name = "y",
                     .shape = "[N,K,H2,W2]",
                     .about = "H2 = (H - F + 2P)/S + 1 (D = 1)"}},
@@ -105,7 +106,7 @@ std::vector<OpInfo> conv2d_ops() {
        .run = run_conv2d,
        .gradcheck = {.input = image_input(),
                      .settings = {filters, kernel, stride, padding, dilation, groups,
-                                  no_bias_setting()},
+                                  size_rule_setting(/*pooling=*/false), no_bias_setting()},
                      .make_case = make_conv2d_case}},
   };
 }

@@ -56,6 +56,16 @@ inline Shape matrix_input() { return {3, 5}; }
 /// The gradient-check switch of the ops with an optional bias (conv2d, linear).
 inline OpSetting no_bias_setting() { return {.name = "no_bias", .about = "leave the bias out"}; }
 
+/// The output-size rule of the ops that take a stride (conv2d and the pools): --size-rule.
+inline OpSetting size_rule_setting(bool pooling) {
+  return {.name = "size_rule",
+          .about = pooling ? "exact (default: refuse a stride that does not tile the input, the "
+                             "lecture's rule), floor (round down, PyTorch's default) or ceil "
+                             "(round up, PyTorch's ceil_mode)"
+                           : "exact (default: refuse a stride that does not tile the input, the "
+                             "lecture's rule) or floor (round down, PyTorch's rule)"};
+}
+
 /// Deterministic random numbers for one case, drawn from the checker's engine.
 struct Rng {
   std::mt19937_64& engine;

@@ -51,7 +51,7 @@ GradcheckCase make_pool_case(const GradcheckSpec& spec, Rng rng, bool is_max) {
   GradcheckCase c;
   std::ostringstream d;
   d << shape_text("x", spec.input) << ", window " << g.F << "x" << g.F << ", stride " << g.S
-    << ", padding " << g.P << (spec.pool.ceil_mode ? ", ceil mode" : "") << " -> y "
+    << ", padding " << g.P << ", size rule " << size_rule_name(g.rule) << " -> y "
     << to_string(g.output_shape());
   c.description = d.str();
   c.names = {"x"};
@@ -120,7 +120,7 @@ std::vector<OpInfo> pool2d_ops() {
       {.name = "kernel", .about = "F: window size (default 2)", .lowest = 1},
       {.name = "stride", .about = "S: step between windows (default 0 = the window's size F)"},
       {.name = "padding", .about = "P: implicit padding on every side, at most F/2 (default 0)"},
-      {.name = "ceil_mode", .about = "round the output size up instead of down"}};
+      size_rule_setting(/*pooling=*/true)};
   return {
       {.name = "maxpool2d",
        .summary = "max pooling: each FxF window of each channel gives its maximum",
