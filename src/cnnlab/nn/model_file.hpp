@@ -36,7 +36,6 @@ namespace cnnlab {
 /// Only the fields that apply to the layer's type are meaningful; the others keep their
 /// defaults.
 struct LayerSpec {
-<<<<<<< HEAD
   size_t index = 0;        ///< position in the file's "layers", counted from 1
   std::string type;        ///< "conv2d", "relu", ... (a row of model_layer_types())
   std::string name;        ///< its name in the model: the file's "name", else automatic ("conv1")
@@ -49,22 +48,8 @@ struct LayerSpec {
   int dilation = 1;        ///< conv2d: spacing between filter taps
   int groups = 1;          ///< conv2d: channel groups
   bool bias = true;        ///< conv2d and linear: learn a bias
-  bool ceil_mode = false;  ///< pools: round the output size up
-=======
-  size_t index = 0;     ///< position in the file's "layers", counted from 1
-  std::string type;     ///< "conv2d", "relu", ... (a row of model_layer_types())
-  std::string name;     ///< its name in the model: the file's "name", else automatic ("conv1")
-  int64_t filters = 0;  ///< conv2d: K, the number of filters
-  int64_t units = 0;    ///< linear: D_out, the number of outputs
-  int kernel = 0;       ///< conv2d and pools: F (square windows)
-  int stride = 0;       ///< S; 0 when not given (conv2d: 1, pools: the kernel size)
-  int padding = 0;      ///< P, zeros (or ignored cells, for pools) on every side
-  int dilation = 1;     ///< conv2d: spacing between filter taps
-  int groups = 1;       ///< conv2d: channel groups
-  bool bias = true;     ///< conv2d and linear: learn a bias
   /// conv2d and pools: what to do when the stride does not tile the input (exact: refuse)
   SizeRule size_rule = SizeRule::exact;
->>>>>>> h-size
   Init init = Init::he_uniform;  ///< conv2d and linear: how the weights are drawn
   Shape input;                   ///< per-image input shape, e.g. [1, 28, 28] or [400]
   Shape output;                  ///< per-image output shape

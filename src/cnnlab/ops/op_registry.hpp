@@ -54,14 +54,9 @@ struct OpSetting {
 
 /// @brief The values of every setting; each op reads only those its row lists.
 struct OpSettings {
-<<<<<<< HEAD
-  Conv2dParams conv;       ///< conv2d: stride, padding, dilation, groups
+  Conv2dParams conv;       ///< conv2d: stride, padding, dilation, groups, size rule
   int output_padding = 0;  ///< conv_transpose2d (which takes the rest from conv): OP
-  Pool2dParams pool;     ///< maxpool2d, avgpool2d: kernel, stride (0 = kernel), padding, ceil mode
-=======
-  Conv2dParams conv;     ///< conv2d: stride, padding, dilation, groups, size rule
   Pool2dParams pool;     ///< maxpool2d, avgpool2d: kernel, stride (0 = kernel), padding, size rule
->>>>>>> h-size
   bool trans_a = false;  ///< matmul: y = aᵀ·op(b)
   bool trans_b = false;  ///< matmul: y = op(a)·bᵀ
 };
