@@ -19,6 +19,9 @@ CaseSet cpu_set(bool passes) {
       {"vgg_mid", "VGG mid 3×3 p1, 8×64×56×56 → 64", 8, 64, 56, 56, 64, 3, 1, 1},
       {"vgg_deep", "VGG deep 3×3 p1, 8×256×28×28 → 256", 8, 256, 28, 28, 256, 3, 1, 1},
       {"alexnet_c1", "AlexNet c1 11×11 s4, 4×3×227×227 → 96", 4, 3, 227, 227, 96, 11, 4, 0},
+      // size_rule floor: (224 + 6 − 7)/2 is not a whole number; 112×112 out, as in PyTorch
+      {"resnet_stem", "ResNet-18 stem 7×7 s2 p3 (floor), 8×3×224×224 → 64", 8, 3, 224, 224, 64, 7,
+       2, 3},
   };
   s.conv_dirs = {"fwd", "fwd+bwd"};
   if (passes) s.conv_dirs.insert(s.conv_dirs.end(), {"bwd_data", "bwd_wgt"});

@@ -20,7 +20,7 @@
 namespace cnnlab::bench {
 
 /// @brief A convolution layer in the course's notation: x (N, C, H, W), K filters of F×F,
-///        stride S, padding P.
+///        stride S, padding P; run with size_rule floor (PyTorch's output size).
 struct ConvCase {
   std::string name, label;
   int64_t N, C, H, W, K, F;

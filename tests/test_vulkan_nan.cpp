@@ -98,7 +98,7 @@ void check_maxpool(const std::string& what, const Shape& xs, const std::vector<f
   Backend& be = vk();
   const int64_t planes = xs[0] * xs[1], H = xs[2], W = xs[3];
   const std::vector<int64_t> choice = maxpool_choice(x, planes, H, W, F, S, P);
-  const Pool2dParams pp{F, S, P, false};
+  const Pool2dParams pp{F, S, P, SizeRule::floor};
   const Tensor xv = host(xs, x).to(be);
   const Tensor y = maxpool2d_forward(xv, pp);
   REQUIRE(static_cast<size_t>(y.numel()) == choice.size());
