@@ -166,7 +166,7 @@ TEST_CASE("model file: conv2d stride 2 down, conv_transpose2d stride 2 back up, 
         {"type": "flatten"},
         {"type": "linear", "units": 3}
       ]})",
-                                    "updown.json", 3);
+                              "updown.json", 3);
   REQUIRE(m.spec.layers.size() == 8);
   CHECK(m.spec.layers[2].output == Shape{2, 7, 7});
   CHECK(m.spec.layers[4].output == Shape{2, 14, 14});
@@ -194,13 +194,15 @@ TEST_CASE("model file: conv2d stride 2 down, conv_transpose2d stride 2 back up, 
 }
 
 TEST_CASE("model file: conv_transpose2d's bad settings name the rule", "[conv_transpose2d]") {
-  REQUIRE_THROWS_WITH(parse_model_spec(R"({"name": "bad", "input": [2, 4, 4], "classes": 2, "layers": [
+  REQUIRE_THROWS_WITH(
+      parse_model_spec(R"({"name": "bad", "input": [2, 4, 4], "classes": 2, "layers": [
         {"type": "conv_transpose2d", "filters": 2, "kernel": 3, "stride": 2,
          "output_padding": 2}]})",
-                                       "bad.json"),
-                      Catch::Contains("output_padding 2 must be smaller than the stride 2"));
-  REQUIRE_THROWS_WITH(parse_model_spec(R"({"name": "bad", "input": [2, 4, 4], "classes": 2, "layers": [
+                       "bad.json"),
+      Catch::Contains("output_padding 2 must be smaller than the stride 2"));
+  REQUIRE_THROWS_WITH(
+      parse_model_spec(R"({"name": "bad", "input": [2, 4, 4], "classes": 2, "layers": [
         {"type": "conv_transpose2d", "filters": 2, "kernel": 3, "output_pading": 1}]})",
-                                       "bad.json"),
-                      Catch::Contains("unknown field \"output_pading\""));
+                       "bad.json"),
+      Catch::Contains("unknown field \"output_pading\""));
 }

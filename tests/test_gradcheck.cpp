@@ -210,8 +210,7 @@ TEST_CASE("check_gradient and gradcheck_op reject bad arguments", "[gradcheck][b
   REQUIRE_THROWS_WITH(gradcheck_op("conv2d", s), Catch::Contains("stride 3 does not fit"));
 }
 
-TEST_CASE("conv_transpose2d backward matches finite differences",
-          "[gradcheck][conv_transpose2d]") {
+TEST_CASE("conv_transpose2d backward matches finite differences", "[gradcheck][conv_transpose2d]") {
   // conv(x, K, F, S, P, D, G) with output padding: x, w [C, K/G, F, F] and b, all three checked.
   const auto up = [](Shape x, int64_t k, int64_t f, int stride, int pad, int out_pad, int dil,
                      int groups, bool bias = true) {

@@ -159,13 +159,12 @@ void plan_conv_transpose2d(LayerSpec& s) {
     throw Error("groups " + std::to_string(G) + " must divide the input channels C = " +
                 std::to_string(C) + " and the output channels K = " + std::to_string(K));
   const ConvTranspose2dOptions o = conv_transpose_options(s);
-  const ConvTranspose2dGeometry g =
-      conv_transpose2d_geometry(with_batch(s.input), {C, K / G, F, F},
-                                {.stride = o.stride,
-                                 .padding = o.padding,
-                                 .output_padding = o.output_padding,
-                                 .dilation = o.dilation,
-                                 .groups = o.groups});
+  const ConvTranspose2dGeometry g = conv_transpose2d_geometry(with_batch(s.input), {C, K / G, F, F},
+                                                              {.stride = o.stride,
+                                                               .padding = o.padding,
+                                                               .output_padding = o.output_padding,
+                                                               .dilation = o.dilation,
+                                                               .groups = o.groups});
   s.output = {g.K, g.H2, g.W2};
   s.parameters = conv_transpose2d_parameter_count(C, K, F, G, s.bias);
   s.description = "conv_transpose2d " + std::to_string(C) + "->" + std::to_string(K) + " " +
