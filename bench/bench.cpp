@@ -63,6 +63,10 @@ int run_set(const Context& ctx, const CaseSet& set, const std::regex& only) {
   for (const ConvCase& c : set.convs)
     if (wanted(c.name))
       run_case(be + c.name, failures, [&] { bench_conv(ctx, c, set.conv_dirs, set.flop_unit); });
+  for (const ConvTransposeCase& c : set.conv_transposes)
+    if (wanted(c.name))
+      run_case(be + c.name, failures,
+               [&] { bench_conv_transpose(ctx, c, set.conv_dirs, set.flop_unit); });
   for (const GemmCase& g : set.gemms)
     if (wanted(g.name)) run_case(be + g.name, failures, [&] { bench_gemm(ctx, g, set.flop_unit); });
   for (const PoolCase& p : set.pools)

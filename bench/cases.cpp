@@ -19,9 +19,17 @@ CaseSet cpu_set(bool passes) {
       {"vgg_mid", "VGG mid 3×3 p1, 8×64×56×56 → 64", 8, 64, 56, 56, 64, 3, 1, 1},
       {"vgg_deep", "VGG deep 3×3 p1, 8×256×28×28 → 256", 8, 256, 28, 28, 256, 3, 1, 1},
       {"alexnet_c1", "AlexNet c1 11×11 s4, 4×3×227×227 → 96", 4, 3, 227, 227, 96, 11, 4, 0},
+      // size_rule floor: (224 + 6 − 7)/2 is not a whole number; 112×112 out, as in PyTorch
+      {"resnet_stem", "ResNet-18 stem 7×7 s2 p3 (floor), 8×3×224×224 → 64", 8, 3, 224, 224, 64, 7,
+       2, 3},
   };
   s.conv_dirs = {"fwd", "fwd+bwd"};
   if (passes) s.conv_dirs.insert(s.conv_dirs.end(), {"bwd_data", "bwd_wgt"});
+  s.conv_transposes = {
+      {"dcgan_up", "DCGAN up 4×4 s2 p1, 64×128×16×16 → 64 (32×32)", 64, 128, 16, 16, 64, 4, 2, 1,
+       0},
+      {"fcn_up", "FCN up 3×3 s2 p1 op1, 8×64×28×28 → 32 (56×56)", 8, 64, 28, 28, 32, 3, 2, 1, 1},
+  };
   s.gemms = {{"sgemm2048", "SGEMM 2048³", 2048}};
   s.pools = {{"maxpool", "max pool 2×2/2, 64×64×56×56", 64, 64, 56, 56}};
   // the 32×64×56×56, scaled down to 8 images for a 2-core machine (25.7 MB of x)
@@ -43,6 +51,12 @@ CaseSet gpu_set() {
       {"alexnet_c1", "AlexNet c1 11×11 s4, 4×3×227×227 → 96", 4, 3, 227, 227, 96, 11, 4, 0},
   };
   s.conv_dirs = {"fwd", "bwd_data", "bwd_wgt"};
+  s.conv_transposes = {
+      {"dcgan_up", "DCGAN up 4×4 s2 p1, 64×128×16×16 → 64 (32×32)", 64, 128, 16, 16, 64, 4, 2, 1,
+       0},
+      {"dcgan_up_big", "DCGAN up 4×4 s2 p1, 64×512×16×16 → 256 (32×32)", 64, 512, 16, 16, 256, 4, 2,
+       1, 0},
+  };
   s.gemms = {{"sgemm4096", "SGEMM 4096³", 4096}, {"sgemm8192", "SGEMM 8192³", 8192}};
   s.pools = {{"maxpool_112", "max pool 2×2/2, 64×64×112×112", 64, 64, 112, 112}};
   s.relu_numel = int64_t{64} << 20;  // 64 M floats: 256 MB in, 256 MB out
@@ -62,6 +76,9 @@ CaseSet tiny_set() {
       {"alexnet_c1", "tiny AlexNet c1 11×11 s4, 1×3×67×67 → 8", 1, 3, 67, 67, 8, 11, 4, 0},
   };
   s.conv_dirs = {"fwd", "bwd_data", "bwd_wgt"};
+  s.conv_transposes = {
+      {"dcgan_up", "tiny DCGAN up 4×4 s2 p1, 2×16×8×8 → 8 (16×16)", 2, 16, 8, 8, 8, 4, 2, 1, 0},
+  };
   s.gemms = {{"sgemm256", "SGEMM 256³", 256}};
   s.pools = {{"maxpool_28", "max pool 2×2/2, 4×8×28×28", 4, 8, 28, 28}};
   s.relu_numel = int64_t{1} << 16;
@@ -99,6 +116,12 @@ void print_case_list(const CaseSet& s) {
                 static_cast<long long>(c.C), static_cast<long long>(c.H),
                 static_cast<long long>(c.W), static_cast<long long>(c.K),
                 static_cast<long long>(c.F), c.S, c.P, c.label.c_str());
+  for (const ConvTransposeCase& c : s.conv_transposes)
+    std::printf(
+        "conv_transpose,%s,%s,N=%lld C=%lld H=%lld W=%lld K=%lld F=%lld S=%d P=%d OP=%d,%s\n",
+        c.name.c_str(), dirs.c_str(), static_cast<long long>(c.N), static_cast<long long>(c.C),
+        static_cast<long long>(c.H), static_cast<long long>(c.W), static_cast<long long>(c.K),
+        static_cast<long long>(c.F), c.S, c.P, c.OP, c.label.c_str());
   for (const GemmCase& g : s.gemms)
     std::printf("gemm,%s,fwd,n=%lld,%s\n", g.name.c_str(), static_cast<long long>(g.n),
                 g.label.c_str());

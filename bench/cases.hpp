@@ -20,11 +20,20 @@
 namespace cnnlab::bench {
 
 /// @brief A convolution layer in the course's notation: x (N, C, H, W), K filters of F×F,
-///        stride S, padding P.
+///        stride S, padding P; run with size_rule floor (PyTorch's output size).
 struct ConvCase {
   std::string name, label;
   int64_t N, C, H, W, K, F;
   int S, P;
+};
+
+/// @brief A transposed convolution (learnable upsampling): x (N, C, H, W) → y (N, K, H2, W2)
+///        with filters of F×F, stride S, padding P, output padding OP; H2 = (H−1)S − 2P + F + OP.
+///        Its FLOPs are those of the matching convolution: 2·N·C·H·W·K·F² per pass.
+struct ConvTransposeCase {
+  std::string name, label;
+  int64_t N, C, H, W, K, F;
+  int S, P, OP;
 };
 
 /// @brief C[n,n] = A[n,n]·B[n,n] through Backend::gemm into a preallocated C.
@@ -51,6 +60,7 @@ struct CaseSet {
   std::string flop_unit;               ///< "GFLOP/s" or "TFLOP/s"
   std::vector<ConvCase> convs;         ///< conv layers
   std::vector<std::string> conv_dirs;  ///< fwd, fwd+bwd, bwd_data, bwd_wgt: what to time
+  std::vector<ConvTransposeCase> conv_transposes;  ///< transposed conv layers (same dirs)
   std::vector<GemmCase> gemms;
   std::vector<PoolCase> pools;
   int64_t relu_numel = 0;  ///< ReLU case ("relu": ops / prealloc) on this many floats; 0: none

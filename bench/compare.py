@@ -36,7 +36,9 @@ def torch_results(bench, threads, only, min_time):
 
     torch.manual_seed(0)
     rows = []
-    layers = [c for c in read_cases(bench, "cpu") if c["kind"] == "conv"]
+    cases = read_cases(bench, "cpu")
+    layers = [c for c in cases if c["kind"] == "conv"]
+    ups = [c for c in cases if c["kind"] == "conv_transpose"]
     for t in threads:
         torch.set_num_threads(t)
         for layer in layers:
@@ -64,6 +66,11 @@ def torch_results(bench, threads, only, min_time):
             rows.append((name, "fwd", t, flops / tf * 1e-9, "GFLOP/s"))
             tb = run_time(fwdbwd, min_time)
             rows.append((name, "fwd+bwd", t, 3 * flops / tb * 1e-9, "GFLOP/s"))
+        for layer in ups:
+            name, q = layer["name"], layer["params"]
+            if not only.search(name):
+                continue
+            rows.extend(conv_transpose_rows(torch, F, name, q, t, min_time))
         if only.search("sgemm2048"):
             a, bm, c = torch.randn(2048, 2048), torch.randn(2048, 2048), torch.empty(2048, 2048)
             tm = run_time(lambda: torch.mm(a, bm, out=c), min_time)  # ours: a preallocated C
@@ -98,6 +105,38 @@ def torch_results(bench, threads, only, min_time):
         if only.search("lenet5_step"):
             ips = lenet_images_per_second(torch, min_time)
             rows.append(("lenet5_step", "train", t, ips, "img/s"))
+    return rows
+
+
+def conv_transpose_rows(torch, F, name, q, t, min_time):
+    """fwd, bwd_data, bwd_wgt and fwd+bwd of F.conv_transpose2d, in GFLOP/s of the matching
+    convolution (2·N·C·H·W·K·F² per pass, as cnnlab_bench counts them)."""
+    N, C, H, W, K, Fs, S, P, OP = (q[k] for k in ("N", "C", "H", "W", "K", "F", "S", "P", "OP"))
+    x = torch.randn(N, C, H, W, requires_grad=True)
+    w = torch.randn(C, K, Fs, Fs, requires_grad=True)
+    b = torch.randn(K, requires_grad=True)
+    kw = dict(stride=S, padding=P, output_padding=OP)
+    with torch.no_grad():
+        y = F.conv_transpose2d(x, w, b, **kw)
+    dy = torch.randn_like(y)
+    flops = 2.0 * N * C * H * W * K * Fs * Fs
+
+    def fwd():
+        with torch.no_grad():
+            F.conv_transpose2d(x, w, b, **kw)
+
+    def backward(mask):  # aten's own backward of the transposed convolution
+        return lambda: torch.ops.aten.convolution_backward(
+            dy, x, w, [K], [S, S], [P, P], [1, 1], True, [OP, OP], 1, mask)
+
+    def fwdbwd():
+        out = F.conv_transpose2d(x, w, b, **kw)
+        torch.autograd.grad(out, (x, w, b), dy)
+
+    rows = []
+    for d, fn, passes in (("fwd", fwd, 1), ("bwd_data", backward([True, False, False]), 1),
+                          ("bwd_wgt", backward([False, True, True]), 1), ("fwd+bwd", fwdbwd, 3)):
+        rows.append((name, d, t, passes * flops / run_time(fn, min_time) * 1e-9, "GFLOP/s"))
     return rows
 
 

@@ -82,6 +82,26 @@ def torch_case_timings(torch, case, dev, rule):
                 if d in calls:
                     t = measure(calls[d], sync, **rule)
                     out[d] = (flops / t["median"], "FLOP/s", t)
+    elif kind == "conv_transpose":
+        N, C, H, W, K, Fs, S, P, OP = (q[k] for k in ("N", "C", "H", "W", "K", "F", "S", "P", "OP"))
+        x, w, b = rand(N, C, H, W), rand(C, K, Fs, Fs), rand(K)
+        kw = dict(stride=S, padding=P, output_padding=OP)
+        with torch.no_grad():
+            y = F.conv_transpose2d(x, w, b, **kw)
+            dy = torch.rand_like(y) * 2 - 1
+            flops = 2.0 * N * C * H * W * K * Fs * Fs  # the matching convolution's
+            del y
+
+            def backward_t(mask):  # aten's backward of the transposed convolution
+                return lambda: torch.ops.aten.convolution_backward(
+                    dy, x, w, [K], [S, S], [P, P], [1, 1], True, [OP, OP], 1, mask)
+            calls = {"fwd": lambda: F.conv_transpose2d(x, w, b, **kw),
+                     "bwd_data": backward_t([True, False, False]),
+                     "bwd_wgt": backward_t([False, True, True])}
+            for d in case["dirs"]:
+                if d in calls:
+                    t = measure(calls[d], sync, **rule)
+                    out[d] = (flops / t["median"], "FLOP/s", t)
     elif kind == "gemm":
         n = q["n"]
         a, bm, c = rand(n, n), rand(n, n), torch.empty(n, n, device=dev)
@@ -193,7 +213,7 @@ def table(cases, ours, theirs, extra, have_torch, torch_column):
 
     for case in cases:
         name = case["name"]
-        groups = ([case["dirs"]] if case["kind"] == "conv" else
+        groups = ([case["dirs"]] if case["kind"] in ("conv", "conv_transpose") else
                   [[d] for d in case["dirs"] if not d.endswith("_rec")])
         for dirs in groups:
             mine = [ours.get((name, d)) for d in dirs]
@@ -206,7 +226,7 @@ def table(cases, ours, theirs, extra, have_torch, torch_column):
             lower = unit == "us/op"
             r = [ratio(x, y, lower) for x, y in zip(a, b)]
             label = case["label"]
-            if case["kind"] == "conv":
+            if case["kind"] in ("conv", "conv_transpose"):
                 label += ": " + " / ".join(d.replace("_", "-") for d in dirs)
             elif case["kind"] in ("relu", "dispatch"):
                 label += {"ops": ", ops API (new output each call)",

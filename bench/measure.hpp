@@ -18,6 +18,9 @@
 namespace cnnlab::bench {
 
 /// @brief Times each direction in @p dirs (fwd, fwd+bwd, bwd_data, bwd_wgt) of layer @p c.
+/// Times the transposed convolution @p c in each of @p dirs (same directions as bench_conv).
+void bench_conv_transpose(const Context& ctx, const ConvTransposeCase& c,
+                          const std::vector<std::string>& dirs, const std::string& flop_unit);
 void bench_conv(const Context& ctx, const ConvCase& c, const std::vector<std::string>& dirs,
                 const std::string& flop_unit);
 

@@ -19,7 +19,9 @@ double flop_rate(double flops, double seconds, const std::string& unit) {
 void bench_conv(const Context& ctx, const ConvCase& c, const std::vector<std::string>& dirs,
                 const std::string& flop_unit) {
   Backend& be = ctx.backend;
-  const Conv2dParams p{c.S, c.P, 1, 1};
+  // floor: PyTorch's output size, which the layers of real networks (ResNet's stem) need; the
+  // same as exact for every case whose stride tiles its input.
+  const Conv2dParams p{c.S, c.P, 1, 1, SizeRule::floor};
   const Tensor x = random_tensor({c.N, c.C, c.H, c.W}, be, 1);
   const Tensor w = random_tensor({c.K, c.C, c.F, c.F}, be, 2);
   const Tensor b = random_tensor({c.K}, be, 3);
@@ -31,6 +33,44 @@ void bench_conv(const Context& ctx, const ConvCase& c, const std::vector<std::st
   auto forward = [&] { conv2d_forward(x, w, b, p); };
   auto backward_data = [&] { conv2d_backward_data(dy, w, x.shape(), p); };
   auto backward_weight = [&] { conv2d_backward_weight(x, dy, w.shape(), true, p); };
+  for (const std::string& dir : dirs) {
+    Timing t;
+    double passes = 1;
+    if (dir == "fwd") {
+      t = measure(forward, sync, ctx.rule);
+    } else if (dir == "bwd_data") {
+      t = measure(backward_data, sync, ctx.rule);
+    } else if (dir == "bwd_wgt") {
+      t = measure(backward_weight, sync, ctx.rule);
+    } else {  // fwd+bwd: the three passes of a training step, one call
+      passes = 3;
+      t = measure(
+          [&] {
+            forward();
+            backward_data();
+            backward_weight();
+          },
+          sync, ctx.rule);
+    }
+    report(ctx, c.name, dir, flop_rate(passes * flops, t.median, flop_unit), flop_unit, t);
+  }
+}
+
+void bench_conv_transpose(const Context& ctx, const ConvTransposeCase& c,
+                          const std::vector<std::string>& dirs, const std::string& flop_unit) {
+  Backend& be = ctx.backend;
+  const ConvTranspose2dParams p{.stride = c.S, .padding = c.P, .output_padding = c.OP};
+  const Tensor x = random_tensor({c.N, c.C, c.H, c.W}, be, 1);
+  const Tensor w = random_tensor({c.C, c.K, c.F, c.F}, be, 2);  // [C, K, F, F]
+  const Tensor b = random_tensor({c.K}, be, 3);
+  const ConvTranspose2dGeometry g = conv_transpose2d_geometry(x.shape(), w.shape(), p);
+  const Tensor dy = random_tensor(g.output_shape(), be, 4);
+  // The matching convolution's 2·N·C·H·W·K·F² per pass: every input pixel times every tap.
+  const double flops = 2.0 * static_cast<double>(g.N * g.C * g.H * g.W * g.K * g.FH * g.FW);
+  auto sync = [&] { be.synchronize(); };
+  auto forward = [&] { conv_transpose2d_forward(x, w, b, p); };
+  auto backward_data = [&] { conv_transpose2d_backward_data(dy, w, x.shape(), p); };
+  auto backward_weight = [&] { conv_transpose2d_backward_weight(x, dy, w.shape(), true, p); };
   for (const std::string& dir : dirs) {
     Timing t;
     double passes = 1;

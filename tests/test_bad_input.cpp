@@ -440,3 +440,48 @@ TEST_CASE("bad input: concat_backward pieces must add up to dy's channels", "[ba
   REQUIRE_THROWS_WITH(concat_backward(filled({2, 6}), {6}),
                       Contains("concat_backward: dy must be 4-D [N, C, H, W], got shape [2, 6]"));
 }
+
+TEST_CASE("bad input: conv_transpose2d shapes and hyperparameters",
+          "[bad-input][conv_transpose2d]") {
+  const Tensor x = filled({1, 4, 3, 3}), w = filled({4, 2, 3, 3});
+  REQUIRE_THROWS_WITH(conv_transpose2d_forward(filled({4, 3, 3}), w, Tensor()),
+                      Contains("conv_transpose2d: input x must be 4-D [N, C, H, W], got shape "
+                               "[4, 3, 3]"));
+  REQUIRE_THROWS_WITH(
+      conv_transpose2d_forward(x, filled({4, 2, 3}), Tensor()),
+      Contains("conv_transpose2d: weights w must be 4-D [C, K/groups, F, F], got shape [4, 2, 3]"));
+  // w is [C, K/groups, F, F]: its first dimension must be x's channels (not conv2d's K first)
+  REQUIRE_THROWS_WITH(conv_transpose2d_forward(x, filled({2, 4, 3, 3}), Tensor()),
+                      Contains("conv_transpose2d: weights [2, 4, 3, 3] are [C, K/groups, F, F] "
+                               "with C=2 input channels, but x [1, 4, 3, 3] has C=4"));
+  REQUIRE_THROWS_WITH(conv_transpose2d_forward(x, w, Tensor(), {.groups = 3}),
+                      Contains("conv_transpose2d: groups=3 does not divide the 4 input channels"));
+  REQUIRE_THROWS_WITH(conv_transpose2d_forward(x, w, Tensor(), {.stride = 0}),
+                      Contains("conv_transpose2d: stride must be at least 1, got 0"));
+  REQUIRE_THROWS_WITH(conv_transpose2d_forward(x, w, Tensor(), {.output_padding = -1}),
+                      Contains("conv_transpose2d: output_padding must be at least 0, got -1"));
+  // PyTorch's rule: output_padding < max(stride, dilation)
+  REQUIRE_THROWS_WITH(
+      conv_transpose2d_forward(x, w, Tensor(), {.stride = 2, .output_padding = 2}),
+      Contains("conv_transpose2d: output_padding 2 must be smaller than the stride 2 or the "
+               "dilation 1"));
+  REQUIRE_NOTHROW(conv_transpose2d_forward(x, w, Tensor(), {.output_padding = 1, .dilation = 2}));
+  // padding crops the output: (3 - 1)·1 - 2·3 + 1·(3 - 1) + 0 + 1 = -1 rows left
+  REQUIRE_THROWS_WITH(conv_transpose2d_forward(x, w, Tensor(), {.padding = 3}),
+                      Contains("conv_transpose2d: (3 - 1)*1 - 2*3 + 1*(3 - 1) + 0 + 1 = -1 in "
+                               "height: padding 3 crops away the whole output of a 3x3 input"));
+  REQUIRE_THROWS_WITH(conv_transpose2d_forward(x, w, filled({3})),
+                      Contains("conv_transpose2d_forward: bias b has shape [3], expected [2] "
+                               "(one bias per output channel)"));
+  const Tensor dy = filled({1, 8, 5, 5});  // y of x [1, 4, 3, 3] with groups 2 is [1, 4, 5, 5]
+  REQUIRE_THROWS_WITH(
+      conv_transpose2d_backward_data(dy, w, x.shape(), {.groups = 2}),
+      Contains("conv_transpose2d_backward_data: dy has shape [1, 8, 5, 5], expected [1, 4, 5, 5] "
+               "(the shape of the forward output)"));
+  REQUIRE_THROWS_WITH(
+      conv_transpose2d_backward_weight(x, filled({1, 2, 4, 4}), w.shape(), true),
+      Contains("conv_transpose2d_backward_weight: dy has shape [1, 2, 4, 4], expected "
+               "[1, 2, 5, 5] (the shape of the forward output)"));
+  REQUIRE_THROWS_WITH(conv_transpose2d_parameter_count(6, 4, 3, 4, true),
+                      Contains("groups=4 must divide C=6 and K=4"));
+}

@@ -240,6 +240,80 @@ std::vector<Row> conv2d_rows(const ConvCase& c, uint64_t& seed) {
           conv2d_backward_weight_row(shapes, x, dy, /*bias=*/true, g)};
 }
 
+// ---- Transposed convolution: x [N, C, H, W], w [C, K/G, F, F], b [K] -> y [N, K, H2, W2] ------
+// The reference runs the scatter loops; the fast backends run their convolution passes of
+// g.as_conv() (backend_ops.inc), so these rows check that the roles are exchanged correctly.
+
+/// One transposed-convolution shape set: input x, K output channels, F×F filters, settings.
+struct ConvTransposeCase {
+  Shape x;
+  int64_t K, F;
+  ConvTranspose2dParams p = {};
+};
+
+std::string describe(const ConvTransposeCase& c) {
+  std::ostringstream s;
+  s << "x " << to_string(c.x) << " K=" << c.K << " F=" << c.F << " S=" << c.p.stride
+    << " P=" << c.p.padding << " OP=" << c.p.output_padding << " D=" << c.p.dilation
+    << " G=" << c.p.groups;
+  return s.str();
+}
+
+const std::vector<ConvTransposeCase> kConvTransposeCases = {
+    {.x = {2, 3, 4, 4}, .K = 4, .F = 3},                                    // 4x4 -> 6x6
+    {.x = {1, 2, 2, 2}, .K = 1, .F = 3, .p = {.stride = 2}},                // the seed's 2x2 -> 5x5
+    {.x = {2, 4, 5, 5}, .K = 3, .F = 4, .p = {.stride = 2, .padding = 1}},  // DCGAN-like, x2
+    {.x = {1, 5, 7, 7}, .K = 6, .F = 3, .p = {.stride = 2, .padding = 1, .output_padding = 1}},
+    {.x = {2, 4, 5, 3},
+     .K = 6,
+     .F = 3,
+     .p = {.stride = 3, .padding = 2, .output_padding = 2, .groups = 2}},
+    {.x = {2, 6, 6, 6}, .K = 9, .F = 3, .p = {.padding = 2, .dilation = 2, .groups = 3}},
+    {.x = {1, 4, 5, 5},
+     .K = 4,
+     .F = 3,
+     .p = {.stride = 2, .padding = 1, .output_padding = 1, .dilation = 2, .groups = 4}},  // dw
+    {.x = {3, 8, 5, 5}, .K = 6, .F = 1},                                                  // 1x1
+    {.x = {2, 64, 8, 8}, .K = 32, .F = 4, .p = {.stride = 2, .padding = 1}},  // long: 64·16 taps
+    {.x = {4, 16, 9, 11}, .K = 8, .F = 5, .p = {.stride = 2, .padding = 2, .output_padding = 1}},
+};
+
+/// The rows of one transposed-convolution shape set: forward, data gradient, weight and bias
+/// gradients (and the forward without bias).
+std::vector<Row> conv_transpose2d_rows(const ConvTransposeCase& c, uint64_t& seed) {
+  const Shape ws = {c.x[1], c.K / c.p.groups, c.F, c.F};
+  const ConvTranspose2dGeometry g = conv_transpose2d_geometry(c.x, ws, c.p);
+  const Tensor x = random_tensor(c.x, ++seed), w = random_tensor(ws, ++seed);
+  const Tensor b = random_tensor({g.K}, ++seed), dy = random_tensor(g.output_shape(), ++seed);
+  const std::string shapes = describe(c);
+  // forward: each y element sums at most C/G·F·F products; dx: K/G·F·F; dw: N·H·W; db: N·H2·W2
+  const int64_t L_y = g.channels_per_group() * g.FH * g.FW;
+  std::vector<Row> rows = {
+      one_output("conv_transpose2d", "conv_transpose2d_forward", shapes, g.output_shape(), L_y,
+                 [=](Backend& be, Tensor& y) {
+                   be.conv_transpose2d_forward(x.to(be), w.to(be), b.to(be), y, g);
+                 }),
+      one_output("conv_transpose2d", "conv_transpose2d_forward", shapes + " no bias",
+                 g.output_shape(), L_y,
+                 [=](Backend& be, Tensor& y) {
+                   be.conv_transpose2d_forward(x.to(be), w.to(be), Tensor(), y, g);
+                 }),
+      one_output("conv_transpose2d", "conv_transpose2d_backward_data", shapes, g.input_shape(),
+                 g.filters_per_group() * g.FH * g.FW,
+                 [=](Backend& be, Tensor& dx) {
+                   be.conv_transpose2d_backward_data(dy.to(be), w.to(be), dx, g);
+                 }),
+      {.op = "conv_transpose2d",
+       .call = "conv_transpose2d_backward_weight",
+       .shapes = shapes,
+       .outputs = {{.name = "dw", .shape = g.weight_shape(), .L = g.N * g.H * g.W},
+                   {.name = "db", .shape = {g.K}, .L = g.N * g.H2 * g.W2}},
+       .run = [=](Backend& be, std::vector<Tensor>& out) {
+         be.conv_transpose2d_backward_weight(x.to(be), dy.to(be), out[0], out[1], g);
+       }}};
+  return rows;
+}
+
 // ---- Pooling: x [N, C, H, W] -> y [N, C, H2, W2], windows of F×F, stride S, padding P --------
 
 /// One pooling shape set (the same for max and average pooling).
@@ -767,6 +841,11 @@ std::vector<Row> conv2d_no_bias_table() {
           conv2d_backward_weight_row("no bias", x, dy, /*bias=*/false, g)};
 }
 
+std::vector<Row> conv_transpose2d_table() {
+  uint64_t seed = 1700;
+  return rows_of(kConvTransposeCases, seed, conv_transpose2d_rows);
+}
+
 std::vector<Row> pool2d_table() {
   uint64_t seed = 500;
   std::vector<Row> rows = rows_of(kPoolCases, seed, pool2d_rows);
@@ -820,6 +899,11 @@ TEST_CASE("cross-backend: conv2d forward, data and weight gradients", "[cross-ba
 
 TEST_CASE("cross-backend: conv2d without bias leaves db alone", "[cross-backend][conv2d]") {
   check_rows(conv2d_no_bias_table());
+}
+
+TEST_CASE("cross-backend: conv_transpose2d forward, data and weight gradients",
+          "[cross-backend][conv_transpose2d]") {
+  check_rows(conv_transpose2d_table());
 }
 
 TEST_CASE("cross-backend: max, average and global average pooling, forward and backward",
@@ -933,6 +1017,7 @@ TEST_CASE("cross-backend: the table covers every Backend virtual and every regis
           "[cross-backend][coverage]") {
   std::vector<Row> rows = conv2d_table();
   append(rows, conv2d_no_bias_table());
+  append(rows, conv_transpose2d_table());
   append(rows, pool2d_table());
   append(rows, l2pool2d_table());
   append(rows, lrn_table());

@@ -258,3 +258,21 @@ TEST_CASE("dropout backward matches finite differences", "[gradcheck][dropout]")
     expect_gradients_match("dropout", s);
   }
 }
+
+TEST_CASE("conv_transpose2d backward matches finite differences", "[gradcheck][conv_transpose2d]") {
+  // conv(x, K, F, S, P, D, G) with output padding: x, w [C, K/G, F, F] and b, all three checked.
+  const auto up = [](Shape x, int64_t k, int64_t f, int stride, int pad, int out_pad, int dil,
+                     int groups, bool bias = true) {
+    GradcheckSpec s = conv(std::move(x), k, f, stride, pad, dil, groups, bias);
+    s.output_padding = out_pad;
+    return s;
+  };
+  expect_gradients_match("conv_transpose2d", up({2, 3, 4, 4}, 4, 3, 1, 0, 0, 1, 1));  // plain
+  expect_gradients_match("conv_transpose2d", up({1, 2, 2, 2}, 1, 3, 2, 0, 0, 1, 1));  // 2x2->5x5
+  expect_gradients_match("conv_transpose2d",
+                         up({2, 4, 3, 5}, 6, 3, 2, 1, 1, 1, 2));  // S 2, P 1, OP 1, groups 2
+  expect_gradients_match("conv_transpose2d",
+                         up({1, 6, 4, 3}, 3, 3, 3, 2, 2, 2, 3));  // S 3, OP 2, dilation 2, G 3
+  expect_gradients_match("conv_transpose2d",
+                         up({2, 3, 3, 3}, 2, 4, 2, 1, 0, 1, 1, false));  // DCGAN 4x4, no bias
+}

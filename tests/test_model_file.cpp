@@ -290,9 +290,9 @@ TEST_CASE("bad model files: each rule and its message", "[model-file]") {
   // One layer's type and fields.
   CHECK_THAT(error_of(model_with(R"({"type": "conv3d", "filters": 4, "kernel": 3}, )" + kHead)),
              Contains("bad.json: layer 1: unknown layer type \"conv3d\" (did you mean "
-                      "\"conv2d\"?); the layer types are: conv2d, linear, maxpool2d, avgpool2d, "
-                      "global_avgpool2d, batchnorm2d, dropout, l2pool2d, lrn, relu, sigmoid, tanh, "
-                      "flatten"));
+                      "\"conv2d\"?); the layer types are: conv2d, conv_transpose2d, linear, "
+                      "maxpool2d, avgpool2d, global_avgpool2d, batchnorm2d, dropout, l2pool2d, lrn, "
+                      "relu, sigmoid, tanh, flatten"));
   CHECK_THAT(error_of(model_with(R"({"kernel": 3}, )" + kHead)),
              Contains("bad.json: layer 1: missing required field \"type\""));
   CHECK_THAT(error_of(model_with(R"("relu", )" + kHead)),

@@ -52,6 +52,7 @@ bool runner_matches_case(const OpInfo& info, GradcheckSpec spec) {
 
   OpCall call;
   call.settings.conv = spec.conv;
+  call.settings.output_padding = spec.output_padding;
   call.settings.pool = spec.pool;
   call.settings.lrn = spec.lrn;
   call.settings.trans_a = spec.trans_a;
@@ -105,7 +106,7 @@ TEST_CASE("every registry row is complete and its names are unique", "[registry]
 
 TEST_CASE("find_op finds a row and names every known op otherwise", "[registry]") {
   CHECK(find_op("matmul").name == "matmul");
-  CHECK(find_op("conv2d").settings.size() == 4);
+  CHECK(find_op("conv2d").settings.size() == 5);  // stride, padding, dilation, groups, size_rule
   REQUIRE_THROWS_AS(find_op("conv3d"), Error);
   REQUIRE_THROWS_WITH(find_op("conv3d"), Catch::Contains("unknown op 'conv3d'") &&
                                              Catch::Contains("conv2d") &&

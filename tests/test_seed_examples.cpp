@@ -18,6 +18,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <vector>
 
 using namespace cnnlab;
 
@@ -165,4 +166,91 @@ TEST_CASE("seed: X/O toy network, pooled tables (2x2 max, stride 2, 7x7 -> 4x4)"
   expect_as_printed(t.pooled, 0, kPooledBackslash);
   expect_as_printed(t.pooled, 1, kPooledCross);
   expect_as_printed(t.pooled, 2, kPooledSlash);
+}
+
+// ---- Transposed convolution ("learnable upsampling"): the lecture's animations ---------------
+// Each input pixel x[i,j] stamps a copy of the filter, scaled by x[i,j], into the output with
+// its top-left corner at (i·S − P, j·S − P); where stamps overlap they add up. The numbers below
+// are worked by hand from that picture (x = [[1, 2], [3, 4]] and w = [[1, 0, -1], [2, 1, 0],
+// [0, 1, 1]] in both 2-D examples).
+namespace {
+const std::vector<float> kUpsampleX = {1, 2,  //
+                                       3, 4};
+const std::vector<float> kUpsampleW = {1, 0, -1,  //
+                                       2, 1, 0,   //
+                                       0, 1, 1};
+}  // namespace
+
+TEST_CASE("seed: transposed convolution upsamples a 2x2 input to a 4x4 output (3x3, stride 1)",
+          "[seed][conv_transpose2d]") {
+  // H2 = (H - 1)S - 2P + F = (2 - 1)·1 - 0 + 3 = 4. The four stamps (1·w at (0,0), 2·w at (0,1),
+  // 3·w at (1,0), 4·w at (1,1)):
+  //   1·w           2·w            3·w            4·w
+  //   1  0 -1 .     .  2  0 -2     .  .  .  .     .  .  .  .
+  //   2  1  0 .     .  4  2  0     3  0 -3  .     .  4  0 -4
+  //   0  1  1 .     .  0  2  2     6  3  0  .     .  8  4  0
+  //   .  .  . .     .  .  .  .     0  3  3  .     .  0  4  4
+  // Sum, e.g. y[1,1] = 1 + 4 + 0 + 4 = 9 and y[2,1] = 1 + 0 + 3 + 8 = 12:
+  const Tensor x = Tensor::from_vector({1, 1, 2, 2}, kUpsampleX, ref());
+  const Tensor w = Tensor::from_vector({1, 1, 3, 3}, kUpsampleW, ref());
+  const Tensor y = conv_transpose2d_forward(x, w, Tensor(), {.stride = 1});
+  REQUIRE(y.shape() == Shape{1, 1, 4, 4});
+  CHECK(y.to_vector() == std::vector<float>{1, 2, -1, -2,  //
+                                            5, 9, -1, -4,  //
+                                            6, 12, 7, 2,   //
+                                            0, 3, 7, 4});
+}
+
+TEST_CASE("seed: transposed convolution upsamples a 2x2 input to a 5x5 output (3x3, stride 2)",
+          "[seed][conv_transpose2d]") {
+  // H2 = (2 - 1)·2 - 0 + 3 = 5. Stamps two pixels apart: 1·w at (0,0), 2·w at (0,2), 3·w at
+  // (2,0), 4·w at (2,2); they overlap only on row 2 and column 2:
+  //   y[0,2] = -1 (1·w) + 2 (2·w)            = 1
+  //   y[2,2] =  1 (1·w) + 0 (2·w) - 3 (3·w) + 4 (4·w) = 2
+  //   y[3,2] =  0 (3·w) + 8 (4·w)            = 8
+  const Tensor x = Tensor::from_vector({1, 1, 2, 2}, kUpsampleX, ref());
+  const Tensor w = Tensor::from_vector({1, 1, 3, 3}, kUpsampleW, ref());
+  const Tensor y = conv_transpose2d_forward(x, w, Tensor(), {.stride = 2});
+  REQUIRE(y.shape() == Shape{1, 1, 5, 5});
+  CHECK(y.to_vector() == std::vector<float>{1, 0, 1, 0, -2,  //
+                                            2, 1, 4, 2, 0,   //
+                                            3, 1, 2, 2, -2,  //
+                                            6, 3, 8, 4, 0,   //
+                                            0, 3, 3, 4, 4});
+  // With padding 1 the outer ring is cropped: (2 - 1)·2 - 2 + 3 = 3, the middle 3x3 of the above;
+  // output_padding 1 gives one row and column more at the bottom/right (PyTorch's rule): 4x4.
+  const Tensor cropped = conv_transpose2d_forward(x, w, Tensor(), {.stride = 2, .padding = 1});
+  REQUIRE(cropped.shape() == Shape{1, 1, 3, 3});
+  CHECK(cropped.to_vector() == std::vector<float>{1, 4, 2,  //
+                                                  1, 2, 2,  //
+                                                  3, 8, 4});
+  const Tensor padded =
+      conv_transpose2d_forward(x, w, Tensor(), {.stride = 2, .padding = 1, .output_padding = 1});
+  REQUIRE(padded.shape() == Shape{1, 1, 4, 4});
+  CHECK(padded.to_vector() == std::vector<float>{1, 4, 2, 0,   //
+                                                 1, 2, 2, -2,  //
+                                                 3, 8, 4, 0,   //
+                                                 3, 3, 4, 4});
+}
+
+TEST_CASE("seed: 1-D transposed convolution, input [2, 3, 0, -1], kernel [1, 2, -1]",
+          "[seed][conv_transpose2d]") {
+  // The lecture's 1-D picture as a 1xL image: each input value stamps value·[1, 2, -1], one
+  // position further each time (stride 1), into an output of length 4 + 3 - 1 = 6:
+  //    2·k:   2  4 -2  .  .  .
+  //    3·k:   .  3  6 -3  .  .
+  //    0·k:   .  .  0  0  0  .
+  //   -1·k:   .  .  . -1 -2  1
+  //   sum:    2  7  4 -4 -2  1
+  const Tensor x = Tensor::from_vector({1, 1, 1, 4}, {2, 3, 0, -1}, ref());
+  const Tensor w = Tensor::from_vector({1, 1, 1, 3}, {1, 2, -1}, ref());
+  CHECK(conv_transpose2d_forward(x, w, Tensor()).to_vector() ==
+        std::vector<float>{2, 7, 4, -4, -2, 1});
+  // Stride 2: the stamps are two apart and overlap in one place each: length (4-1)·2 + 3 = 9.
+  //   2 4 (-2+3) 6 (-3+0) 0 (0-1) -2 1
+  CHECK(conv_transpose2d_forward(x, w, Tensor(), {.stride = 2}).to_vector() ==
+        std::vector<float>{2, 4, 1, 6, -3, 0, -1, -2, 1});
+  // The parameter count is the convolution's: C·(K/G)·F·F weights + K biases; a DCGAN layer
+  // from 128 to 64 channels with 4x4 filters has 128·64·16 + 64 = 131,136.
+  CHECK(conv_transpose2d_parameter_count(128, 64, 4, 1, true) == 131136);
 }

@@ -69,6 +69,7 @@ GradcheckSpec make_spec(const GradcheckArgs& a) {
   spec.bias = !a.settings.no_bias;
   spec.seed = a.seed;
   spec.conv = s.conv;
+  spec.output_padding = s.output_padding;
   spec.pool = s.pool;
   spec.lrn = s.lrn;
   spec.trans_a = s.trans_a;

@@ -120,8 +120,9 @@ inline CLI::Validator non_negative_real() {
 /// `cnnlab op` and `cnnlab gradcheck` both keep one, so a setting is parsed the same way in both.
 struct SettingFlags {
   int stride = 1, padding = 0, dilation = 1, groups = 1;
-  int kernel = 3;       ///< conv2d's F (gradcheck); the pools' F only when --kernel is given
-  int64_t filters = 4;  ///< gradcheck: conv2d's K, linear's D_out, matmul's columns
+  int output_padding = 0;  ///< conv_transpose2d
+  int kernel = 3;          ///< conv2d's F (gradcheck); the pools' F only when --kernel is given
+  int64_t filters = 4;     ///< gradcheck: conv2d's K, linear's D_out, matmul's columns
   bool trans_a = false, trans_b = false, no_bias = false;
   bool eval = false;            ///< batchnorm2d: evaluation mode (running statistics)
   double p = 0.5;               ///< dropout: the drop probability
@@ -139,6 +140,8 @@ struct SettingFlags {
       reg.number(flag, stride, help, non_negative());
     else if (name == "padding")
       reg.number(flag, padding, help, non_negative());
+    else if (name == "output_padding")
+      reg.number(flag, output_padding, help, non_negative());
     else if (name == "dilation")
       reg.number(flag, dilation, help, non_negative());
     else if (name == "groups")
@@ -181,6 +184,7 @@ struct SettingFlags {
               .dilation = dilation,
               .groups = groups,
               .size_rule = rule};
+    s.output_padding = output_padding;
     if (given("--kernel")) s.pool.kernel = kernel;
     s.pool.stride = given("--stride") ? stride : 0;
     s.pool.padding = padding;

@@ -8,6 +8,7 @@
 #include "backends/reference/batchnorm.hpp"
 #include "backends/reference/conv2d.hpp"
 #include "backends/reference/dropout.hpp"
+#include "backends/reference/conv_transpose2d.hpp"
 #include "backends/reference/elementwise.hpp"
 #include "backends/reference/linear.hpp"
 #include "backends/reference/lrn.hpp"
@@ -35,6 +36,22 @@ void ReferenceBackend::conv2d_backward_data(const Tensor& dy, const Tensor& w, T
 void ReferenceBackend::conv2d_backward_weight(const Tensor& x, const Tensor& dy, Tensor& dw,
                                               Tensor& db, const Conv2dGeometry& g) {
   ref::conv2d_backward_weight<float>(x.data(), dy.data(), dw.data(), optional_data(db), g);
+}
+
+// ---- transposed convolution: the scatter loops --------------------------------------------
+void ReferenceBackend::conv_transpose2d_forward(const Tensor& x, const Tensor& w, const Tensor& b,
+                                                Tensor& y, const ConvTranspose2dGeometry& g) {
+  ref::conv_transpose2d_forward<float>(x.data(), w.data(), optional_data(b), y.data(), g);
+}
+void ReferenceBackend::conv_transpose2d_backward_data(const Tensor& dy, const Tensor& w, Tensor& dx,
+                                                      const ConvTranspose2dGeometry& g) {
+  ref::conv_transpose2d_backward_data<float>(dy.data(), w.data(), dx.data(), g);
+}
+void ReferenceBackend::conv_transpose2d_backward_weight(const Tensor& x, const Tensor& dy,
+                                                        Tensor& dw, Tensor& db,
+                                                        const ConvTranspose2dGeometry& g) {
+  ref::conv_transpose2d_backward_weight<float>(x.data(), dy.data(), dw.data(), optional_data(db),
+                                               g);
 }
 
 // ---- pooling -------------------------------------------------------------------------------

@@ -62,6 +62,9 @@ const FieldDef kFields[] = {
      [](LayerSpec& s, int64_t v) { s.stride = static_cast<int>(v); }},
     {"padding", FieldDef::integer, 0, INT_MAX, "P, added on every side",
      [](LayerSpec& s, int64_t v) { s.padding = static_cast<int>(v); }},
+    {"output_padding", FieldDef::integer, 0, INT_MAX,
+     "OP, extra output rows and columns of a transposed convolution",
+     [](LayerSpec& s, int64_t v) { s.output_padding = static_cast<int>(v); }},
     {"dilation", FieldDef::integer, 1, INT_MAX, "D, the spacing between filter taps",
      [](LayerSpec& s, int64_t v) { s.dilation = static_cast<int>(v); }},
     {"groups", FieldDef::integer, 1, INT_MAX, "G, the channel groups",
@@ -171,6 +174,45 @@ void plan_conv2d(LayerSpec& s) {
   if (s.groups != 1) s.description += " groups " + std::to_string(s.groups);
   if (s.size_rule != SizeRule::exact)
     s.description += std::string(" ") + size_rule_name(s.size_rule);
+  if (!s.bias) s.description += " no bias";
+}
+
+ConvTranspose2dOptions conv_transpose_options(const LayerSpec& s) {
+  return {.stride = s.stride == 0 ? 1 : s.stride,
+          .padding = s.padding,
+          .output_padding = s.output_padding,
+          .dilation = s.dilation,
+          .groups = s.groups,
+          .bias = s.bias,
+          .init = s.init};
+}
+
+// conv_transpose2d without weights: the shape rule of conv_transpose2d_geometry(), the
+// parameter formula C·(K/G)·F·F + K (conv_transpose2d_parameter_count()), and the description
+// ConvTranspose2d::describe() gives.
+void plan_conv_transpose2d(LayerSpec& s) {
+  if (s.stride == 0) s.stride = 1;
+  require_image(s);
+  const int64_t C = s.input[0], K = s.filters, F = s.kernel, G = s.groups;
+  if (C % G != 0 || K % G != 0)
+    throw Error("groups " + std::to_string(G) + " must divide the input channels C = " +
+                std::to_string(C) + " and the output channels K = " + std::to_string(K));
+  const ConvTranspose2dOptions o = conv_transpose_options(s);
+  const ConvTranspose2dGeometry g = conv_transpose2d_geometry(with_batch(s.input), {C, K / G, F, F},
+                                                              {.stride = o.stride,
+                                                               .padding = o.padding,
+                                                               .output_padding = o.output_padding,
+                                                               .dilation = o.dilation,
+                                                               .groups = o.groups});
+  s.output = {g.K, g.H2, g.W2};
+  s.parameters = conv_transpose2d_parameter_count(C, K, F, G, s.bias);
+  s.description = "conv_transpose2d " + std::to_string(C) + "->" + std::to_string(K) + " " +
+                  std::to_string(F) + "x" + std::to_string(F);
+  if (s.stride != 1) s.description += " stride " + std::to_string(s.stride);
+  if (s.padding != 0) s.description += " pad " + std::to_string(s.padding);
+  if (s.output_padding != 0) s.description += " output_pad " + std::to_string(s.output_padding);
+  if (s.dilation != 1) s.description += " dilation " + std::to_string(s.dilation);
+  if (s.groups != 1) s.description += " groups " + std::to_string(s.groups);
   if (!s.bias) s.description += " no bias";
 }
 
@@ -378,6 +420,16 @@ const std::vector<LayerType>& layer_types() {
          return std::make_unique<Conv2d>(s.input[0], s.filters, s.kernel, conv_options(s));
        },
        plan_conv2d},
+      {{"conv_transpose2d",
+        "transposed convolution (learnable upsampling): K output channels, F x F filters",
+        {"filters", "kernel"},
+        {"stride", "padding", "output_padding", "dilation", "groups", "bias", "init"},
+        OutputMemory::kept},
+       [](const LayerSpec& s) -> std::unique_ptr<Layer> {
+         return std::make_unique<ConvTranspose2d>(s.input[0], s.filters, s.kernel,
+                                                  conv_transpose_options(s));
+       },
+       plan_conv_transpose2d},
       {{"linear",
         "fully connected y = xW + b, in_features inferred",
         {"units"},

@@ -166,6 +166,85 @@ int64_t linear_parameter_count(int64_t D_in, int64_t D_out, bool bias) {
   // END SOLUTION
 }
 
+ConvTranspose2dGeometry conv_transpose2d_geometry(const Shape& x, const Shape& w,
+                                                  const ConvTranspose2dParams& p) {
+  const char* op = "conv_transpose2d";
+  require_rank4(op, "input x", x, "[N, C, H, W]");
+  require_rank4(op, "weights w", w, "[C, K/groups, F, F]");
+  const std::string name(op);
+  if (p.stride < 1) throw Error(name + ": stride must be at least 1, got " + str(p.stride));
+  if (p.padding < 0) throw Error(name + ": padding must be at least 0, got " + str(p.padding));
+  if (p.dilation < 1) throw Error(name + ": dilation must be at least 1, got " + str(p.dilation));
+  if (p.groups < 1) throw Error(name + ": groups must be at least 1, got " + str(p.groups));
+  if (p.output_padding < 0)
+    throw Error(name + ": output_padding must be at least 0, got " + str(p.output_padding));
+  if (p.output_padding >= std::max(p.stride, p.dilation))
+    throw Error(name + ": output_padding " + str(p.output_padding) +
+                " must be smaller than the stride " + str(p.stride) + " or the dilation " +
+                str(p.dilation) + " (PyTorch's rule: it only picks one of the max(S, D) output " +
+                "sizes that the same convolution maps back to the input size)");
+
+  ConvTranspose2dGeometry g;
+  g.N = x[0];
+  g.C = x[1];
+  g.H = x[2];
+  g.W = x[3];
+  g.FH = w[2];
+  g.FW = w[3];
+  g.S = p.stride;
+  g.P = p.padding;
+  g.OP = p.output_padding;
+  g.D = p.dilation;
+  g.G = p.groups;
+  if (g.C % g.G != 0)
+    throw Error(name + ": groups=" + str(g.G) + " does not divide the " + str(g.C) +
+                " input channels of x " + to_string(x));
+  if (w[0] != g.C)
+    throw Error(name + ": weights " + to_string(w) + " are [C, K/groups, F, F] with C=" +
+                str(w[0]) + " input channels, but x " + to_string(x) + " has C=" + str(g.C));
+  require_indexable(name, "the input x " + to_string(x) + " has", {g.N, g.C, g.H, g.W});
+  require_indexable(name, "the weights w " + to_string(w) + " have", {w[0], w[1], g.FH, g.FW});
+  require_indexable(name, "the output channels K = groups x w[1] =", {g.G, w[1]});
+  g.K = g.G * w[1];
+  const int64_t span = g.D * (std::max(g.FH, g.FW) - 1) + 1;  // what a dilated filter covers
+  if (g.P > span)
+    throw Error(name + ": padding " + str(g.P) + " is more than the span D(F-1)+1 = " + str(span) +
+                " of the " + str(g.FH) + "x" + str(g.FW) + " filter with dilation " + str(g.D) +
+                " (P must be at most " + str(span) + ")");
+  // H2 = (H - 1)S - 2P + D(F - 1) + OP + 1; every term is below 2^31, so no overflow in int64_t.
+  const auto out_size = [&](int64_t in, int64_t f, const char* axis) {
+    const int64_t out = (in - 1) * g.S - 2 * g.P + g.D * (f - 1) + g.OP + 1;
+    if (out < 1)
+      throw Error(name + ": (" + str(in) + " - 1)*" + str(g.S) + " - 2*" + str(g.P) + " + " +
+                  str(g.D) + "*(" + str(f) + " - 1) + " + str(g.OP) + " + 1 = " + str(out) + " " +
+                  axis + ": padding " + str(g.P) + " crops away the whole output of a " + str(g.H) +
+                  "x" + str(g.W) + " input");
+    return out;
+  };
+  g.H2 = out_size(g.H, g.FH, "in height");
+  g.W2 = out_size(g.W, g.FW, "in width");
+  require_indexable(name, "the output y [N, K, H2, W2] has", {g.N, g.K, g.H2, g.W2});
+  if (g.P > 0)
+    require_indexable(name, "padding " + str(g.P) + " makes the padded output",
+                      {g.N, g.K, g.H2 + 2 * g.P, g.W2 + 2 * g.P});
+  // The matching convolution's im2col matrix: (K/G)·F·F rows x H·W columns.
+  require_indexable(name, "one image's im2col matrix, (K/G)·F·F rows x H·W columns, has",
+                    {w[1] * g.FH * g.FW, g.H * g.W});
+  return g;
+}
+
+int64_t conv_transpose2d_parameter_count(int64_t C, int64_t K, int64_t F, int64_t groups,
+                                         bool bias) {
+  if (C < 1 || K < 1 || F < 1 || groups < 1)
+    throw Error("conv_transpose2d_parameter_count: C, K, F and groups must be at least 1, got C=" +
+                str(C) + " K=" + str(K) + " F=" + str(F) + " groups=" + str(groups));
+  if (C % groups != 0 || K % groups != 0)
+    throw Error("conv_transpose2d_parameter_count: groups=" + str(groups) +
+                " must divide C=" + str(C) + " and K=" + str(K));
+  // Each of the C input channels has a filter of K/groups output channels of F·F weights.
+  return C * (K / groups) * F * F + (bias ? K : 0);
+}
+
 namespace {
 /// Output size along one axis of a pooling window walk: (in + 2P − F)/S + 1 under g.rule:
 /// exact refuses a quotient that is not a whole number, floor rounds it down, ceil rounds it

@@ -110,6 +110,46 @@ ParamGrads conv2d_backward_weight(const Tensor& x, const Tensor& dy, const Shape
   return grads;
 }
 
+// ---- transposed convolution ----------------------------------------------------------------
+Tensor conv_transpose2d_forward(const Tensor& x, const Tensor& w, const Tensor& b,
+                                const ConvTranspose2dParams& p) {
+  const char* op = "conv_transpose2d_forward";
+  require_defined(op, "x", x);
+  require_defined(op, "w", w);
+  Backend& be = common_backend(op, {&x, &w, &b});
+  const ConvTranspose2dGeometry g = conv_transpose2d_geometry(x.shape(), w.shape(), p);
+  if (b.defined()) require_shape(op, "bias b", b, {g.K}, "one bias per output channel");
+  Tensor y = output_like(x, g.output_shape());
+  be.conv_transpose2d_forward(x, w, b, y, g);
+  return y;
+}
+
+Tensor conv_transpose2d_backward_data(const Tensor& dy, const Tensor& w, const Shape& x_shape,
+                                      const ConvTranspose2dParams& p) {
+  const char* op = "conv_transpose2d_backward_data";
+  require_defined(op, "dy", dy);
+  require_defined(op, "w", w);
+  Backend& be = common_backend(op, {&dy, &w});
+  const ConvTranspose2dGeometry g = conv_transpose2d_geometry(x_shape, w.shape(), p);
+  require_shape(op, "dy", dy, g.output_shape(), "the shape of the forward output");
+  Tensor dx = output_like(dy, g.input_shape());
+  be.conv_transpose2d_backward_data(dy, w, dx, g);
+  return dx;
+}
+
+ParamGrads conv_transpose2d_backward_weight(const Tensor& x, const Tensor& dy, const Shape& w_shape,
+                                            bool with_bias, const ConvTranspose2dParams& p) {
+  const char* op = "conv_transpose2d_backward_weight";
+  require_defined(op, "x", x);
+  require_defined(op, "dy", dy);
+  Backend& be = common_backend(op, {&x, &dy});
+  const ConvTranspose2dGeometry g = conv_transpose2d_geometry(x.shape(), w_shape, p);
+  require_shape(op, "dy", dy, g.output_shape(), "the shape of the forward output");
+  ParamGrads grads{output_like(x, g.weight_shape()), with_bias ? output_like(x, {g.K}) : Tensor()};
+  be.conv_transpose2d_backward_weight(x, dy, grads.dw, grads.db, g);
+  return grads;
+}
+
 // ---- pooling -------------------------------------------------------------------------------
 namespace {
 /// y[N,C,H2,W2] from x by the window rule of @p p: checks x and the geometry, allocates y, calls

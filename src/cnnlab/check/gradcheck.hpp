@@ -79,19 +79,20 @@ GradReport check_gradient(const std::string& name, const Shape& shape,
 /// @brief What to check: the input shape and the op's hyperparameters. Fields an op does not
 ///        use are ignored.
 struct GradcheckSpec {
-  Shape input;           ///< x's shape ([N, C, H, W] for images, [N, D] for vectors; matmul:
-                         ///< a as stored); empty: the op's default (OpInfo::gradcheck)
-  int64_t filters = 4;   ///< conv2d: K filters; linear: D_out; matmul: columns N of y
-  int64_t kernel = 3;    ///< conv2d: F (square filters)
-  Conv2dParams conv;     ///< conv2d: stride, padding, dilation, groups
-  Pool2dParams pool;     ///< maxpool2d, avgpool2d, l2pool2d
-  LrnParams lrn;         ///< lrn: size, alpha, beta, k
-  bool bias = true;      ///< conv2d, linear: include a bias
-  bool trans_a = false;  ///< matmul: y = aᵀ·op(b), a stored [K, M]
-  bool trans_b = false;  ///< matmul: y = op(a)·bᵀ, b stored [N, K]
-  bool eval = false;     ///< batchnorm2d: evaluation mode (fixed statistics), not training
-  float p = 0.5f;        ///< dropout: the probability of dropping an element
-  uint64_t seed = 1;     ///< seed of the random inputs and upstream gradient
+  Shape input;             ///< x's shape ([N, C, H, W] for images, [N, D] for vectors; matmul:
+                           ///< a as stored); empty: the op's default (OpInfo::gradcheck)
+  int64_t filters = 4;     ///< conv2d: K filters; linear: D_out; matmul: columns N of y
+  int64_t kernel = 3;      ///< conv2d: F (square filters)
+  Conv2dParams conv;       ///< conv2d: stride, padding, dilation, groups
+  int output_padding = 0;  ///< conv_transpose2d (stride, padding, ... from conv): OP
+  Pool2dParams pool;       ///< maxpool2d, avgpool2d, l2pool2d
+  LrnParams lrn;           ///< lrn: size, alpha, beta, k
+  bool bias = true;        ///< conv2d, linear: include a bias
+  bool trans_a = false;    ///< matmul: y = aᵀ·op(b), a stored [K, M]
+  bool trans_b = false;    ///< matmul: y = op(a)·bᵀ, b stored [N, K]
+  bool eval = false;       ///< batchnorm2d: evaluation mode (fixed statistics), not training
+  float p = 0.5f;          ///< dropout: the probability of dropping an element
+  uint64_t seed = 1;       ///< seed of the random inputs and upstream gradient
 };
 
 /// @brief One op instance for the checker, written as plain float64 functions: its random

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cnnlab/nn/blocks.hpp>  // Residual, Inception: composites of whole Sequentials
+#include <cnnlab/nn/conv_transpose2d_layer.hpp>  // ConvTranspose2d
 #include <cnnlab/nn/init.hpp>
 #include <cnnlab/nn/layer.hpp>
 #include <cnnlab/nn/norm_layers.hpp>  // BatchNorm2d, Dropout

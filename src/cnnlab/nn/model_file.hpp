@@ -36,17 +36,18 @@ namespace cnnlab {
 /// Only the fields that apply to the layer's type are meaningful; the others keep their
 /// defaults.
 struct LayerSpec {
-  size_t index = 0;     ///< position in the file's "layers", counted from 1
-  std::string type;     ///< "conv2d", "relu", ... (a row of model_layer_types())
-  std::string name;     ///< its name in the model: the file's "name", else automatic ("conv1")
-  int64_t filters = 0;  ///< conv2d: K, the number of filters
-  int64_t units = 0;    ///< linear: D_out, the number of outputs
-  int kernel = 0;       ///< conv2d and pools: F (square windows)
-  int stride = 0;       ///< S; 0 when not given (conv2d: 1, pools: the kernel size)
-  int padding = 0;      ///< P, zeros (or ignored cells, for pools) on every side
-  int dilation = 1;     ///< conv2d: spacing between filter taps
-  int groups = 1;       ///< conv2d: channel groups
-  bool bias = true;     ///< conv2d and linear: learn a bias
+  size_t index = 0;        ///< position in the file's "layers", counted from 1
+  std::string type;        ///< "conv2d", "relu", ... (a row of model_layer_types())
+  std::string name;        ///< its name in the model: the file's "name", else automatic ("conv1")
+  int64_t filters = 0;     ///< conv2d: K, the number of filters
+  int64_t units = 0;       ///< linear: D_out, the number of outputs
+  int kernel = 0;          ///< conv2d and pools: F (square windows)
+  int stride = 0;          ///< S; 0 when not given (conv2d: 1, pools: the kernel size)
+  int padding = 0;         ///< P, zeros (or ignored cells, for pools) on every side
+  int output_padding = 0;  ///< conv_transpose2d: extra output rows/columns, < max(S, D)
+  int dilation = 1;        ///< conv2d: spacing between filter taps
+  int groups = 1;          ///< conv2d: channel groups
+  bool bias = true;        ///< conv2d and linear: learn a bias
   /// conv2d and pools: what to do when the stride does not tile the input (exact: refuse)
   SizeRule size_rule = SizeRule::exact;
   int size = 5;                  ///< lrn: channels in each window

@@ -117,6 +117,95 @@ Conv2dGeometry conv2d_geometry(const Shape& x_shape, const Shape& w_shape, const
 /// Example: ten 5×5 filters on a 3-channel input with biases: (5·5·3 + 1)·10 = 760.
 int64_t conv2d_parameter_count(int64_t C, int64_t K, int64_t F, int64_t groups, bool bias);
 
+/// @brief Hyperparameters of a 2-D transposed convolution (PyTorch's ConvTranspose2d).
+///
+/// Weights are [C, K/groups, F_h, F_w] (input channels first, as in PyTorch). Stride S,
+/// padding P, output padding OP and dilation D apply equally to height and width.
+struct ConvTranspose2dParams {
+  int stride = 1;          ///< S: step in the output between neighbouring input pixels.
+  int padding = 0;         ///< P: rows and columns cropped from every side of the output.
+  int output_padding = 0;  ///< OP: extra rows/columns at the bottom/right, OP < max(S, D).
+  int dilation = 1;        ///< D: spacing between filter taps (1 = a dense filter).
+  int groups = 1;          ///< Channels are split into this many independent groups.
+};
+
+/// @brief Every size a transposed convolution needs, validated by conv_transpose2d_geometry().
+///
+/// x[N,C,H,W] (the small input), w[C,K/G,FH,FW], y[N,K,H2,W2] (the large output) with
+///   H2 = (H − 1)·S − 2P + D(FH − 1) + OP + 1   (and likewise W2).
+/// Each input pixel x[n,c,i,j] scatters x·w[c,k,:,:] into y at rows i·S − P + u·D, columns
+/// j·S − P + v·D: the adjoint of the convolution as_conv(), which maps a y-shaped input back to
+/// an x-shaped output with the same w, S, P, D and G.
+struct ConvTranspose2dGeometry {
+  int64_t N = 0;   ///< batch size
+  int64_t C = 0;   ///< input channels
+  int64_t H = 0;   ///< input height
+  int64_t W = 0;   ///< input width
+  int64_t K = 0;   ///< output channels
+  int64_t FH = 0;  ///< filter height
+  int64_t FW = 0;  ///< filter width
+  int64_t H2 = 0;  ///< output height
+  int64_t W2 = 0;  ///< output width
+  int64_t S = 1;   ///< stride
+  int64_t P = 0;   ///< padding
+  int64_t OP = 0;  ///< output padding
+  int64_t D = 1;   ///< dilation
+  int64_t G = 1;   ///< groups
+  /// @brief Input channels in one group (C / G).
+  int64_t channels_per_group() const { return C / G; }
+  /// @brief Output channels in one group (K / G).
+  int64_t filters_per_group() const { return K / G; }
+  /// @brief Shape of the input, [N, C, H, W].
+  Shape input_shape() const { return {N, C, H, W}; }
+  /// @brief Shape of the weights, [C, K/G, FH, FW].
+  Shape weight_shape() const { return {C, K / G, FH, FW}; }
+  /// @brief Shape of the output, [N, K, H2, W2].
+  Shape output_shape() const { return {N, K, H2, W2}; }
+  /// @brief The matching convolution: input [N, K, H2, W2] (y-shaped), the same weights read as
+  ///        [C filters, K/G channels, FH, FW], output [N, C, H, W] (x-shaped). With OP > 0 its
+  ///        stride does not tile its input: the last OP rows and columns (less the padding)
+  ///        are never read, and its rule is SizeRule::floor (else SizeRule::exact).
+  Conv2dGeometry as_conv() const {
+    Conv2dGeometry g;
+    g.N = N;
+    g.C = K;
+    g.H = H2;
+    g.W = W2;
+    g.K = C;
+    g.FH = FH;
+    g.FW = FW;
+    g.H2 = H;
+    g.W2 = W;
+    g.S = S;
+    g.P = P;
+    g.D = D;
+    g.G = G;
+    // OP > 0: (H2 + 2P − span) = (H − 1)S + OP is not a multiple of S, and H comes out by
+    // rounding down (PyTorch's rule), the bottom/right OP rows and columns unread.
+    g.rule = OP > 0 ? SizeRule::floor : SizeRule::exact;
+    return g;
+  }
+};
+
+/// @brief Checks a transposed convolution's shapes and hyperparameters and computes its output
+///        size H2 = (H − 1)·S − 2P + D(F − 1) + output_padding + 1 (likewise W2).
+/// @param x_shape input shape, must be [N, C, H, W]
+/// @param w_shape weight shape, must be [C, K/groups, F_h, F_w]
+/// @param p stride, padding, output padding, dilation, groups
+/// @throws Error naming the rule broken (rank, positive sizes, groups dividing C, channel
+///         mismatch, output padding not below max(stride, dilation), padding beyond the
+///         filter's span, an output smaller than 1, a size beyond kMaxElements).
+ConvTranspose2dGeometry conv_transpose2d_geometry(const Shape& x_shape, const Shape& w_shape,
+                                                  const ConvTranspose2dParams& p);
+
+/// @brief Learnable numbers of a transposed conv layer: C·(K/groups)·F·F weights, plus K biases
+///        if @p bias (the same count as the convolution it is the adjoint of).
+/// @param C input channels, @p K output channels, @p F filter size, @p groups channel groups
+/// @throws Error unless every size is at least 1 and @p groups divides both C and K.
+/// Example: 128 → 64 channels of 4×4 with biases: 128·64·16 + 64 = 131,136.
+int64_t conv_transpose2d_parameter_count(int64_t C, int64_t K, int64_t F, int64_t groups,
+                                         bool bias);
+
 /// @brief Learnable numbers of a fully connected layer y = xW + b: W is D_in × D_out, plus
 ///        D_out biases if @p bias.
 /// @throws Error unless both sizes are at least 1.

@@ -54,7 +54,8 @@ struct OpSetting {
 
 /// @brief The values of every setting; each op reads only those its row lists.
 struct OpSettings {
-  Conv2dParams conv;     ///< conv2d: stride, padding, dilation, groups, size rule
+  Conv2dParams conv;       ///< conv2d: stride, padding, dilation, groups, size rule
+  int output_padding = 0;  ///< conv_transpose2d (which takes the rest from conv): OP
   Pool2dParams pool;     ///< maxpool2d, avgpool2d: kernel, stride (0 = kernel), padding, size rule
   LrnParams lrn;         ///< lrn: size, alpha, beta, k
   bool trans_a = false;  ///< matmul: y = aᵀ·op(b)

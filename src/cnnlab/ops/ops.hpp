@@ -59,6 +59,29 @@ ParamGrads conv2d_backward_weight(const Tensor& x, const Tensor& dy, const Shape
                                   bool with_bias, const Conv2dParams& p = {});
 /// @}
 
+/// @name Transposed convolution
+/// @{
+
+/// @brief Transposed convolution ("learnable upsampling", PyTorch's conv_transpose2d):
+///        each pixel of x[N,C,H,W] adds its value times its filter w[c,:,:,:] into
+///        y[N,K,H2,W2], S output pixels further for each input pixel, cropped by P on every
+///        side; H2 = (H − 1)·S − 2P + D(F − 1) + output_padding + 1. It is the adjoint of the
+///        convolution with the same w, S, P, D, G that maps y's shape back to x's.
+/// @param w weights [C, K/groups, F, F] (input channels first, as in PyTorch)
+/// @param b bias of shape [K], or an undefined Tensor() for no bias.
+/// @throws Error naming the rule broken (see conv_transpose2d_geometry()).
+Tensor conv_transpose2d_forward(const Tensor& x, const Tensor& w, const Tensor& b,
+                                const ConvTranspose2dParams& p = {});
+/// @brief dL/dx[N,C,H,W] given dL/dy[N,K,H2,W2], the weights and the input's shape: the
+///        convolution of dy with w (no bias).
+Tensor conv_transpose2d_backward_data(const Tensor& dy, const Tensor& w, const Shape& x_shape,
+                                      const ConvTranspose2dParams& p = {});
+/// @brief dL/dw[C,K/G,F,F] and (if @p with_bias) dL/db[K] = Σ dL/dy over N, H2, W2, given
+///        the forward input x and dL/dy.
+ParamGrads conv_transpose2d_backward_weight(const Tensor& x, const Tensor& dy, const Shape& w_shape,
+                                            bool with_bias, const ConvTranspose2dParams& p = {});
+/// @}
+
 /// @name Pooling
 /// @{
 

@@ -30,6 +30,8 @@ namespace cnnlab::registry {
 
 /// conv2d.cpp: conv2d.
 std::vector<OpInfo> conv2d_ops();
+/// conv_transpose2d.cpp: conv_transpose2d.
+std::vector<OpInfo> conv_transpose2d_ops();
 /// pool2d.cpp: maxpool2d, avgpool2d, global_avgpool2d, l2pool2d.
 std::vector<OpInfo> pool2d_ops();
 /// lrn.cpp: lrn (local response normalisation).

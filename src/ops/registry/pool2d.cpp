@@ -155,6 +155,10 @@ GradcheckCase make_l2pool2d_case(const GradcheckSpec& spec, std::mt19937_64& eng
 
 }  // namespace
 
+/// The default gradient-check input of maxpool2d and avgpool2d: [2, 3, 8, 8], which the default
+/// 2x2 window at stride 2 tiles (the images' 7x7 would need --size-rule floor or ceil).
+Shape pool_input() { return {2, 3, 8, 8}; }
+
 // ---- the rows ---------------------------------------------------------------------------------
 std::vector<OpInfo> pool2d_ops() {
   // maxpool2d and avgpool2d read the same settings, on the CLI and in the gradient check.
@@ -174,7 +178,7 @@ std::vector<OpInfo> pool2d_ops() {
                   .about = "dL/dy goes to each window's maximum"}},
        .example = "--x x.npy --kernel 2 --dy dy.npy",
        .run = run_maxpool2d,
-       .gradcheck = {.input = image_input(), .settings = window, .make_case = make_maxpool2d_case}},
+       .gradcheck = {.input = pool_input(), .settings = window, .make_case = make_maxpool2d_case}},
       {.name = "avgpool2d",
        .summary = "average pooling: each FxF window of each channel gives its mean",
        .inputs = {{.name = "x", .shape = "[N,C,H,W]", .about = "the input images"}},
@@ -185,7 +189,7 @@ std::vector<OpInfo> pool2d_ops() {
                   .about = "dL/dy shared evenly in each window"}},
        .example = "--x x.npy --kernel 3 --stride 2 --padding 1 --dy dy.npy",
        .run = run_avgpool2d,
-       .gradcheck = {.input = image_input(), .settings = window, .make_case = make_avgpool2d_case}},
+       .gradcheck = {.input = pool_input(), .settings = window, .make_case = make_avgpool2d_case}},
       {.name = "global_avgpool2d",
        .summary = "global average pooling: each channel's whole HxW plane gives its mean",
        .inputs = {{.name = "x", .shape = "[N,C,H,W]", .about = "the input images"}},
