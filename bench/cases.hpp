@@ -20,11 +20,12 @@
 namespace cnnlab::bench {
 
 /// @brief A convolution layer in the course's notation: x (N, C, H, W), K filters of F×F,
-///        stride S, padding P.
+///        stride S, padding P, dilation D, G groups (each filter sees C/G channels).
 struct ConvCase {
   std::string name, label;
   int64_t N, C, H, W, K, F;
   int S, P;
+  int D = 1, G = 1;
 };
 
 /// @brief C[n,n] = A[n,n]·B[n,n] through Backend::gemm into a preallocated C.
