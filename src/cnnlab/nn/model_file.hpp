@@ -41,6 +41,8 @@ struct LayerSpec {
   int64_t filters = 0;     ///< conv2d: K, the number of filters
   int64_t units = 0;       ///< linear: D_out, the number of outputs
   int kernel = 0;          ///< conv2d and pools: F (square windows)
+  int kernel_h = 0;        ///< conv2d: FH, with kernel_w instead of kernel (0: not given)
+  int kernel_w = 0;        ///< conv2d: FW, with kernel_h instead of kernel (0: not given)
   int stride = 0;          ///< S; 0 when not given (conv2d: 1, pools: the kernel size)
   int padding = 0;         ///< P, zeros (or ignored cells, for pools) on every side
   int dilation = 1;        ///< conv2d: spacing between filter taps
@@ -52,6 +54,7 @@ struct LayerSpec {
   Shape output;                  ///< per-image output shape
   int64_t parameters = 0;        ///< learnable numbers of this layer
   std::string description;       ///< one line with its settings, like Layer::describe()
+  std::string block;  ///< a step of a block: the file's type ("separable_conv2d"), else empty
 };
 
 /// @brief A model file, read and checked: what the model is and what its layers are.
