@@ -3,6 +3,11 @@
 //
 // Contract: with x[N, C, H, W], w[K, C/G, F, F] (FH × FW in general), stride S, padding P,
 // dilation D and G groups, y[N, K, H2, W2]:
+//   depthwise layers        (C/G = 1, fewer than 16 filters per group: MobileNet's) take their own
+//                           shaders for all three passes: conv2d_depthwise.comp (forward and
+//                           data gradient, one invocation per output element) and
+//                           conv2d_depthwise_weight.comp (below); CNNLAB_VK_CONV=gemm turns
+//                           them off
 //   conv2d_forward          Y_g[k, q] = Σ_r W_g[k, r] · X̂_g[r, q] (+ b[k]), r = (c, u, v) a tap,
 //                           q = (n, i, j) an output pixel; conv2d_forward.comp gathers X̂ (im2col)
 //                           from x while it fills its tiles, never storing it. Layers with few
@@ -214,10 +219,43 @@ void conv2d_depthwise_weight(Impl& m, const Tensor& x, const Tensor& dy, Tensor&
 
 void conv2d_backward_weight_gemm(Impl& m, const Tensor& x, const Tensor& dy, Tensor& dw,
                                  const Conv2dGeometry& g);  // below
+
+/// conv2d_depthwise.comp for the forward pass and the data gradient: depthwise layers (C/G = 1,
+/// fewer than 16 filters per group) with filters of at most 15×15 (its taps are unrolled).
+bool depthwise_suits(const Conv2dGeometry& g) {
+  const char* env = std::getenv("CNNLAB_VK_CONV");
+  if (env && std::string(env) == "gemm") return false;
+  return g.G > 1 && g.channels_per_group() == 1 && g.filters_per_group() < 16 &&
+         g.FH * g.FW <= kDirectMaxFilterArea;
+}
+
+/// Records conv2d_depthwise.comp: one invocation per element of @p out (y, or dx when @p data).
+void conv2d_depthwise(Impl& m, const char* op, const Tensor& in, const Tensor& w, const Tensor& b,
+                      Tensor& out, const Conv2dGeometry& g, bool data) {
+  const auto total = static_cast<uint64_t>(out.numel());
+  Push p;
+  p.u(total).u(static_cast<uint64_t>(g.C)).u(static_cast<uint64_t>(g.H));
+  p.u(static_cast<uint64_t>(g.W)).u(static_cast<uint64_t>(g.K)).u(static_cast<uint64_t>(g.H2));
+  p.u(static_cast<uint64_t>(g.W2)).u(static_cast<uint64_t>(g.P));
+  p.u(static_cast<uint64_t>(g.filters_per_group())).u(b.defined() ? 1 : 0);
+  m.run(op, "conv2d_depthwise",
+        {m.wg, static_cast<uint32_t>(g.FH), static_cast<uint32_t>(g.FW), static_cast<uint32_t>(g.S),
+         static_cast<uint32_t>(g.D), data ? 1u : 0u},
+        {{Impl::buf(in), false},
+         {Impl::buf(w), false},
+         {Impl::buf(out), true},
+         {b.defined() ? Impl::buf(b) : m.dummy, false}},
+        p, m.grid(m.groups_for(total)),
+        2.0 * static_cast<double>(total * g.FH * g.FW * (data ? g.filters_per_group() : 1)));
+}
 }  // namespace
 
 void VulkanBackend::conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y,
                                    const Conv2dGeometry& g) {
+  if (depthwise_suits(g)) {
+    conv2d_depthwise(*impl_, "conv2d_forward", x, w, b, y, g, false);
+    return;
+  }
   if (use_direct(*impl_, "conv2d_forward", g)) {
     conv2d_forward_direct(*impl_, "conv2d_forward", x, w, b, y, g, false);
     return;
@@ -255,6 +293,10 @@ void VulkanBackend::conv2d_backward_data(const Tensor& dy, const Tensor& w, Tens
   // that it would need split-K, which only the general shader does.
   // Stride 1 with few filters per group (LeNet c1's 6, CIFAR's 32): the direct path, as a forward
   // convolution of dy with the flipped, transposed filters.
+  if (depthwise_suits(g)) {
+    conv2d_depthwise(m, "conv2d_backward_data", dy, w, Tensor(), dx, g, true);
+    return;
+  }
   const Transposed tr = transposed(g);
   if (use_direct(m, "conv2d_backward_data", tr.ok ? tr.t : g, tr.ok)) {
     conv2d_forward_direct(m, "conv2d_backward_data", dy, w, Tensor(), dx, tr.t, true);
