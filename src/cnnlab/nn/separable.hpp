@@ -30,8 +30,8 @@ namespace cnnlab {
 
 /// @brief One layer of a block and the suffix of its name in a model ("depthwise", ...).
 struct BlockStep {
-  std::string suffix;
-  std::unique_ptr<Layer> layer;
+  std::string suffix;            ///< "depthwise", "pointwise", "vertical" or "horizontal"
+  std::unique_ptr<Layer> layer;  ///< the step itself (a Conv2d)
 };
 
 /// @brief Settings of a depthwise-separable block.
