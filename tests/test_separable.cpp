@@ -14,6 +14,7 @@
 // planner (which allocates nothing), and the parameters of the layers actually built.
 #include <catch2/catch.hpp>
 
+#include <cnnlab/check/model_gradcheck.hpp>
 #include <cnnlab/core/backend.hpp>
 #include <cnnlab/core/error.hpp>
 #include <cnnlab/nn/layers.hpp>
@@ -22,6 +23,7 @@
 #include <cnnlab/nn/sequential.hpp>
 #include <cnnlab/ops/ops.hpp>
 
+#include <iostream>
 #include <string>
 
 using namespace cnnlab;
@@ -235,4 +237,24 @@ TEST_CASE("separable blocks in model files: bad settings name the block and the 
              Contains("layer 1 (spatial_separable_conv2d) with input [64, 16, 16]: conv2d: "
                       "(16 - 3 + 2*0)/2 + 1 is not an integer: stride 2 does not fit a 3x3 "
                       "filter on a 16x16 input (in height)"));
+}
+
+TEST_CASE("whole-model gradient check through both separable blocks", "[separable][gradcheck]") {
+  // depthwise 3×3 (dilation 2) + pointwise, then 3×1 + 1×3 with stride 2: every step's
+  // parameters against centered differences of the loss (float64 replay and float32 layers).
+  Sequential m;
+  add_block(m, "sep", separable_conv2d(3, 4, 3, {.padding = 2, .dilation = 2}));
+  m.add(std::make_unique<ReLU>());
+  add_block(m, "flat", spatial_separable_conv2d(4, 4, 3, {.stride = 2, .padding = 1}));
+  m.add(std::make_unique<Flatten>());
+  m.add(std::make_unique<Linear>(4 * 4 * 4, 3));
+  m.init(5);
+  const ModelGradcheckResult r = gradcheck_model(m, {2, 3, 7, 7}, 11);
+  std::cout << r.to_string();
+  // sep_depthwise.weight, sep_pointwise.{weight,bias}, flat_vertical.weight,
+  // flat_horizontal.{weight,bias}, fc1.{weight,bias}
+  REQUIRE(r.exact.reports.size() == 8);
+  CHECK(r.exact.max_rel_error() < 1e-7);
+  CHECK(r.layers.max_rel_error() < 1e-4);
+  REQUIRE(r.passed());
 }
