@@ -22,6 +22,12 @@ CaseSet cpu_set(bool passes) {
       // size_rule floor: (224 + 6 − 7)/2 is not a whole number; 112×112 out, as in PyTorch
       {"resnet_stem", "ResNet-18 stem 7×7 s2 p3 (floor), 8×3×224×224 → 64", 8, 3, 224, 224, 64, 7,
        2, 3},
+      // Convolution variants (issue 12): depthwise (MobileNet, batch scaled down from 32),
+      // dilated (rate 2: a 5×5 receptive field with 9 taps), grouped (AlexNet's two-GPU conv2).
+      {"depthwise", "depthwise 3×3 p1 G=64, 8×64×56×56 → 64", 8, 64, 56, 56, 64, 3, 1, 1, 1, 64},
+      {"dilated", "dilated 3×3 D=2 p2, 8×64×56×56 → 64", 8, 64, 56, 56, 64, 3, 1, 2, 2, 1},
+      {"alexnet_g2", "AlexNet conv2 5×5 p2 G=2, 4×96×27×27 → 256", 4, 96, 27, 27, 256, 5, 1, 2, 1,
+       2},
   };
   s.conv_dirs = {"fwd", "fwd+bwd"};
   if (passes) s.conv_dirs.insert(s.conv_dirs.end(), {"bwd_data", "bwd_wgt"});
@@ -111,11 +117,11 @@ void print_case_list(const CaseSet& s) {
   std::string dirs;
   for (const std::string& d : s.conv_dirs) dirs += (dirs.empty() ? "" : " ") + d;
   for (const ConvCase& c : s.convs)
-    std::printf("conv,%s,%s,N=%lld C=%lld H=%lld W=%lld K=%lld F=%lld S=%d P=%d,%s\n",
+    std::printf("conv,%s,%s,N=%lld C=%lld H=%lld W=%lld K=%lld F=%lld S=%d P=%d D=%d G=%d,%s\n",
                 c.name.c_str(), dirs.c_str(), static_cast<long long>(c.N),
                 static_cast<long long>(c.C), static_cast<long long>(c.H),
                 static_cast<long long>(c.W), static_cast<long long>(c.K),
-                static_cast<long long>(c.F), c.S, c.P, c.label.c_str());
+                static_cast<long long>(c.F), c.S, c.P, c.D, c.G, c.label.c_str());
   for (const ConvTransposeCase& c : s.conv_transposes)
     std::printf(
         "conv_transpose,%s,%s,N=%lld C=%lld H=%lld W=%lld K=%lld F=%lld S=%d P=%d OP=%d,%s\n",

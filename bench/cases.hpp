@@ -20,11 +20,13 @@
 namespace cnnlab::bench {
 
 /// @brief A convolution layer in the course's notation: x (N, C, H, W), K filters of F×F,
-///        stride S, padding P; run with size_rule floor (PyTorch's output size).
+///        stride S, padding P, dilation D, G groups (each filter sees C/G channels); run with
+///        size_rule floor (PyTorch's output size).
 struct ConvCase {
   std::string name, label;
   int64_t N, C, H, W, K, F;
   int S, P;
+  int D = 1, G = 1;
 };
 
 /// @brief A transposed convolution (learnable upsampling): x (N, C, H, W) → y (N, K, H2, W2)

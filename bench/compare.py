@@ -9,6 +9,7 @@ case, direction, threads, ours, PyTorch, ratio (ours / PyTorch; above 1 means cn
 
     /usr/bin/python3 bench/compare.py [--bench build/bench/cnnlab_bench] [--backend openmp]
                                       [--threads 1,2] [--only REGEX] [--min-time 1.0]
+                                      [--passes]
 
 This is a benchmark, not a test: it prints numbers and never fails on them.
 """
@@ -44,28 +45,38 @@ def torch_results(bench, threads, only, min_time):
         for layer in layers:
             name, q = layer["name"], layer["params"]
             N, C, H, W, K, Fs, S, P = (q[k] for k in ("N", "C", "H", "W", "K", "F", "S", "P"))
+            D, G = q.get("D", 1), q.get("G", 1)
             if not only.search(name):
                 continue
             x = torch.randn(N, C, H, W, requires_grad=True)
-            w = torch.randn(K, C, Fs, Fs, requires_grad=True)
+            w = torch.randn(K, C // G, Fs, Fs, requires_grad=True)
             b = torch.randn(K, requires_grad=True)
+            kw = dict(stride=S, padding=P, dilation=D, groups=G)
             with torch.no_grad():
-                y = F.conv2d(x, w, b, stride=S, padding=P)
-            flops = 2.0 * N * K * y.shape[2] * y.shape[3] * C * Fs * Fs
+                y = F.conv2d(x, w, b, **kw)
+            flops = 2.0 * N * K * y.shape[2] * y.shape[3] * (C // G) * Fs * Fs
             dy = torch.randn_like(y)
 
             def fwd():
                 with torch.no_grad():
-                    F.conv2d(x, w, b, stride=S, padding=P)
+                    F.conv2d(x, w, b, **kw)
 
             def fwdbwd():
-                out = F.conv2d(x, w, b, stride=S, padding=P)
+                out = F.conv2d(x, w, b, **kw)
                 torch.autograd.grad(out, (x, w, b), dy)  # all three passes, like ours
+
+            def one_pass(mask):  # bwd_data (dx only) or bwd_wgt (dw and db), as ours measures
+                return lambda: torch.ops.aten.convolution_backward(
+                    dy, x, w, [K], [S, S], [P, P], [D, D], False, [0, 0], G, mask)
 
             tf = run_time(fwd, min_time)
             rows.append((name, "fwd", t, flops / tf * 1e-9, "GFLOP/s"))
             tb = run_time(fwdbwd, min_time)
             rows.append((name, "fwd+bwd", t, 3 * flops / tb * 1e-9, "GFLOP/s"))
+            for d, mask in (("bwd_data", [True, False, False]), ("bwd_wgt", [False, True, True])):
+                with torch.no_grad():
+                    tp = run_time(one_pass(mask), min_time)
+                rows.append((name, d, t, flops / tp * 1e-9, "GFLOP/s"))
         for layer in ups:
             name, q = layer["name"], layer["params"]
             if not only.search(name):
@@ -152,6 +163,8 @@ def main():
     ap.add_argument("--threads", default="1,2", help="thread counts (default 1,2)")
     ap.add_argument("--only", default="", help="regular expression selecting cases")
     ap.add_argument("--min-time", type=float, default=1.0, help="seconds of timed runs per figure")
+    ap.add_argument("--passes", action="store_true",
+                    help="also each backward pass on its own (bwd_data, bwd_wgt)")
     ap.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     threads = [int(t) for t in args.threads.split(",")]
@@ -165,6 +178,7 @@ def main():
     load_before = os.getloadavg()[0]
     cmd = [args.bench, "--csv", "--backend", args.backend, "--threads", args.threads,
            "--min-time", str(args.min_time)] + (["--only", args.only] if args.only else [])
+    cmd += ["--passes"] if args.passes else []
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     ours = {(r["name"], r["dir"], r["threads"]): (r["value"], r["unit"]) for r in read_rows(out)[0]
             if r["name"] != "dispatch_overhead"}  # PyTorch has no such case on the CPU here

@@ -21,14 +21,19 @@ void bench_conv(const Context& ctx, const ConvCase& c, const std::vector<std::st
   Backend& be = ctx.backend;
   // floor: PyTorch's output size, which the layers of real networks (ResNet's stem) need; the
   // same as exact for every case whose stride tiles its input.
-  const Conv2dParams p{c.S, c.P, 1, 1, SizeRule::floor};
+  const Conv2dParams p{.stride = c.S,
+                       .padding = c.P,
+                       .dilation = c.D,
+                       .groups = c.G,
+                       .size_rule = SizeRule::floor};
   const Tensor x = random_tensor({c.N, c.C, c.H, c.W}, be, 1);
-  const Tensor w = random_tensor({c.K, c.C, c.F, c.F}, be, 2);
+  const Tensor w = random_tensor({c.K, c.C / c.G, c.F, c.F}, be, 2);
   const Tensor b = random_tensor({c.K}, be, 3);
   const Conv2dGeometry g = conv2d_geometry(x.shape(), w.shape(), p);
   const Tensor dy = random_tensor(g.output_shape(), be, 4);
-  // 2·N·K·H2·W2·C·F² per pass (a multiply and an add per weight per output element).
-  const double flops = 2.0 * static_cast<double>(g.N * g.K * g.H2 * g.W2 * g.C * g.FH * g.FW);
+  // 2·N·K·H2·W2·(C/G)·F² per pass (a multiply and an add per weight per output element).
+  const double flops =
+      2.0 * static_cast<double>(g.N * g.K * g.H2 * g.W2 * g.channels_per_group() * g.FH * g.FW);
   auto sync = [&] { be.synchronize(); };
   auto forward = [&] { conv2d_forward(x, w, b, p); };
   auto backward_data = [&] { conv2d_backward_data(dy, w, x.shape(), p); };

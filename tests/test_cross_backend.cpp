@@ -138,13 +138,15 @@ struct ConvCase {
   Shape x;
   int64_t K, F;
   Conv2dParams p = {};  // default: stride 1, no padding, no dilation, one group
+  int64_t FW = 0;       // filter width when not F (F×FW filters); 0: square
 };
 
 std::string describe(const ConvCase& c) {
   std::ostringstream s;
-  s << "x " << to_string(c.x) << " K=" << c.K << " F=" << c.F << " S=" << c.p.stride
-    << " P=" << c.p.padding << " D=" << c.p.dilation << " G=" << c.p.groups << " "
-    << size_rule_name(c.p.size_rule);
+  s << "x " << to_string(c.x) << " K=" << c.K << " F=" << c.F;
+  if (c.FW != 0) s << "x" << c.FW;
+  s << " S=" << c.p.stride << " P=" << c.p.padding << " D=" << c.p.dilation << " G=" << c.p.groups
+    << " " << size_rule_name(c.p.size_rule);
   return s.str();
 }
 
@@ -190,6 +192,23 @@ const std::vector<ConvCase> kConvCases = {
      .F = 3,
      .p = {.stride = 2, .padding = 1, .dilation = 2, .groups = 2, .size_rule = kFloor}},
     {.x = {1, 32, 20, 21}, .K = 32, .F = 3, .p = {.stride = 2, .size_rule = kFloor}},
+    // Dilated, grouped and depthwise layers (issue 12), on every pass and both backends' fast
+    // paths (OpenMP: conv_depthwise.cpp for one channel per group; Vulkan: the direct shaders):
+    {.x = {2, 4, 9, 11}, .K = 6, .F = 3, .p = {.stride = 2, .padding = 2, .dilation = 2}},
+    {.x = {1, 3, 13, 9}, .K = 5, .F = 3, .p = {.stride = 2, .padding = 1, .dilation = 3}},
+    {.x = {2, 5, 10, 9}, .K = 5, .F = 3, .p = {.padding = 1, .groups = 5}},  // depthwise
+    {.x = {2, 6, 11, 13},
+     .K = 6,
+     .F = 3,
+     .p = {.stride = 2, .padding = 2, .dilation = 2, .groups = 6}},  // depthwise, dilated, strided
+    {.x = {2, 4, 8, 7}, .K = 8, .F = 3, .p = {.padding = 1, .groups = 4}},  // multiplier 2
+    {.x = {3, 3, 9, 9}, .K = 6, .F = 3, .p = {.stride = 2, .padding = 1, .groups = 3}},  // m 2, S 2
+    {.x = {2, 8, 20, 70}, .K = 8, .F = 3, .p = {.padding = 1, .groups = 8}},  // rows > 64 wide
+    {.x = {2, 6, 7, 8}, .K = 10, .F = 3, .p = {.padding = 1, .groups = 2}},   // 3 and 5 per group
+    {.x = {2, 4, 7, 6}, .K = 5, .F = 3, .p = {.padding = 1}, .FW = 1},        // 3x1
+    {.x = {2, 4, 6, 7}, .K = 4, .F = 1, .p = {.groups = 2}, .FW = 3},         // 1x3, groups 2
+    {.x = {1, 4, 9, 8}, .K = 4, .F = 3, .p = {.padding = 1, .groups = 4}, .FW = 1},  // 3x1 dw
+    {.x = {2, 4, 5, 9}, .K = 8, .F = 1, .p = {.stride = 2, .padding = 1, .groups = 4}, .FW = 3},
 };
 
 /// The input of @p t on @p be, or an undefined tensor (no bias) when @p t is undefined.
@@ -231,7 +250,7 @@ Row conv2d_backward_weight_row(const std::string& shapes, const Tensor& x, const
 
 /// The rows of one convolution shape set: forward, data gradient, weight and bias gradients.
 std::vector<Row> conv2d_rows(const ConvCase& c, uint64_t& seed) {
-  const Shape ws = {c.K, c.x[1] / c.p.groups, c.F, c.F};
+  const Shape ws = {c.K, c.x[1] / c.p.groups, c.F, c.FW != 0 ? c.FW : c.F};
   const Conv2dGeometry g = conv2d_geometry(c.x, ws, c.p);
   const Tensor x = random_tensor(c.x, ++seed), w = random_tensor(ws, ++seed);
   const Tensor b = random_tensor({c.K}, ++seed), dy = random_tensor(g.output_shape(), ++seed);

@@ -290,19 +290,19 @@ TEST_CASE("bad model files: each rule and its message", "[model-file]") {
   // One layer's type and fields.
   CHECK_THAT(error_of(model_with(R"({"type": "conv3d", "filters": 4, "kernel": 3}, )" + kHead)),
              Contains("bad.json: layer 1: unknown layer type \"conv3d\" (did you mean "
-                      "\"conv2d\"?); the layer types are: conv2d, conv_transpose2d, linear, "
-                      "maxpool2d, avgpool2d, global_avgpool2d, batchnorm2d, dropout, l2pool2d, lrn, "
-                      "relu, sigmoid, tanh, flatten"));
+                      "\"conv2d\"?); the layer types are: conv2d, conv_transpose2d, "
+                      "separable_conv2d, spatial_separable_conv2d, linear, maxpool2d, avgpool2d, "
+                      "global_avgpool2d, batchnorm2d, dropout, l2pool2d, lrn, relu, sigmoid, tanh, "
+                      "flatten"));
   CHECK_THAT(error_of(model_with(R"({"kernel": 3}, )" + kHead)),
              Contains("bad.json: layer 1: missing required field \"type\""));
   CHECK_THAT(error_of(model_with(R"("relu", )" + kHead)),
              Contains("bad.json: layer 1: must be an object like {\"type\": \"relu\"}"));
-  CHECK_THAT(
-      error_of(model_with(R"({"type": "relu"}, {"type": "conv2d", "filter": 4, "kernel": 3}, )" +
-                          kHead)),
-      Contains("bad.json: layer 2 (conv2d): unknown field \"filter\" (did you mean "
-               "\"filters\"?); conv2d takes: filters, kernel, stride, padding, dilation, groups, "
-               "size_rule, bias, init, name"));
+  CHECK_THAT(error_of(model_with(
+                 R"({"type": "relu"}, {"type": "conv2d", "filter": 4, "kernel": 3}, )" + kHead)),
+             Contains("bad.json: layer 2 (conv2d): unknown field \"filter\" (did you mean "
+                      "\"filters\"?); conv2d takes: filters, kernel, kernel_h, kernel_w, stride, "
+                      "padding, dilation, groups, size_rule, bias, init, name"));
   CHECK_THAT(error_of(model_with(R"({"type": "relu", "units": 3}, )" + kHead)),
              Contains("layer 1 (relu): unknown field \"units\"; relu takes no settings"));
   CHECK_THAT(error_of(model_with(R"({"type": "conv2d", "filters": 4, "kernel": "3"}, )" + kHead)),

@@ -11,7 +11,8 @@
 // in column blocks that group several small images or cut a large image into pieces (for stride S >
 // 1, read from a copy of x split into its S column phases). The shapes below are chosen to land on
 // each path and on its edges (partial filter tiles, several 32-position blocks, groups, dilation,
-// several column blocks per image, a partial last group of images), on every sgemm kernel this CPU
+// several column blocks per image, a partial last group of images; depthwise layers, which have
+// their own plane-by-plane path), on every sgemm kernel this CPU
 // has (forcing "avx2" or "portable" turns the direct paths off), with 1 and 2 threads. Outputs
 // start as NaN, so an element a path forgets to write shows up.
 //
@@ -101,6 +102,11 @@ const std::vector<Case> kCases = {
     {{1, 2, 17, 20}, 16, 4, {3, 0, 1, 1, F}, "floor: stride 3 (scalar phase split)"},
     {{3, 7, 12, 14}, 32, 3, {2, 1, 1, 1, F}, "floor: 3-wide weight tile rows, stride 2"},
     {{5, 1, 28, 28}, 6, 5, {2, 2, 1, 1, F}, "floor: LeNet-c1-like, dot-product weight gradient"},
+    // conv_depthwise.cpp: one input channel per group (and a channel multiplier below 16)
+    {{3, 8, 13, 70}, 8, 3, {1, 1, 1, 8}, "depthwise: a 64-wide block and a 16-wide one per row"},
+    {{2, 5, 17, 15}, 10, 3, {2, 3, 3, 5}, "depthwise ×2: stride 2, dilation 3, padding 3"},
+    {{1, 3, 19, 22}, 3, 5, {3, 2, 1, 3}, "depthwise 5×5, stride 3 (3 column phases), batch 1"},
+    {{4, 6, 9, 9}, 24, 3, {1, 0, 2, 6}, "depthwise ×4, dilation 2, no padding"},
 };
 
 }  // namespace

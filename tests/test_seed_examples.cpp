@@ -253,4 +253,53 @@ TEST_CASE("seed: 1-D transposed convolution, input [2, 3, 0, -1], kernel [1, 2, 
   // The parameter count is the convolution's: C·(K/G)·F·F weights + K biases; a DCGAN layer
   // from 128 to 64 channels with 4x4 filters has 128·64·16 + 64 = 131,136.
   CHECK(conv_transpose2d_parameter_count(128, 64, 4, 1, true) == 131136);
+
+// ---- dilated convolution (seed 004: "3×3 kernel with dilation rate 2") --------------------------
+// The slide's figure: a 3×3 filter with dilation rate 2 on a 7×7 input, stride 1, no padding.
+// Its taps sit two pixels apart, so each output sees a 5×5 patch (D·(F − 1) + 1 = 5) through 9
+// weights, and the output is (7 − 5)/1 + 1 = 3 wide. With x[h][w] = 7h + w (0 .. 48):
+//   - all-ones filter: y[i][j] = Σ_{u,v<3} x[i + 2u][j + 2v] = Σ 7(i + 2u) + (j + 2v)
+//                      = 9·(7i + j) + 7·2·(0+1+2)·3 + 2·(0+1+2)·3 = 63i + 9j + 144
+//     → 144 153 162 / 207 216 225 / 270 279 288;
+//   - a filter that is 1 only at its bottom-right tap (u = v = 2): y[i][j] = x[i + 4][j + 4]
+//     = 7i + j + 32 → 32 33 34 / 39 40 41 / 46 47 48 — the 5×5 patch's far corner;
+//   - "dilation rate 1 is standard convolution": the same all-ones filter at D = 1 gives
+//     9·(7i + j) + 7·(0+1+2)·3 + (0+1+2)·3 = 63i + 9j + 72 on a 5×5 output (first row 72 81 90 99
+//     108);
+//   - "a subtle difference with stride > 1": stride 2 without dilation also gives a 3×3 output,
+//     but its windows are dense 3×3 patches taken two pixels apart, Σ x[2i + u][2j + v]
+//     = 9·(14i + 2j) + 7·(0+1+2)·3 + (0+1+2)·3 = 126i + 18j + 72 → 72 90 108 / 198 216 234 /
+//     324 342 360.
+TEST_CASE("seed: 3x3 filter with dilation rate 2 on 7x7: a 5x5 receptive field",
+          "[seed][dilation]") {
+  std::vector<float> xv(49);
+  for (size_t e = 0; e < xv.size(); ++e) xv[e] = static_cast<float>(e);  // x[h][w] = 7h + w
+  for (const char* name : {"reference", "openmp"}) {
+    Backend& be = backend_by_name(name);
+    INFO(name);
+    const Tensor x = Tensor::from_vector({1, 1, 7, 7}, xv, be);
+    const Tensor ones = Tensor::from_vector({1, 1, 3, 3}, std::vector<float>(9, 1.0f), be);
+    const Tensor corner = Tensor::from_vector({1, 1, 3, 3}, {0, 0, 0, 0, 0, 0, 0, 0, 1}, be);
+    const Conv2dParams dilated{.dilation = 2};
+
+    const Tensor y = conv2d_forward(x, ones, Tensor(), dilated);
+    REQUIRE(y.shape() == Shape{1, 1, 3, 3});
+    CHECK(y.to_vector() == std::vector<float>{144, 153, 162, 207, 216, 225, 270, 279, 288});
+    CHECK(conv2d_forward(x, corner, Tensor(), dilated).to_vector() ==
+          std::vector<float>{32, 33, 34, 39, 40, 41, 46, 47, 48});
+
+    const Tensor y1 = conv2d_forward(x, ones, Tensor(), {});
+    REQUIRE(y1.shape() == Shape{1, 1, 5, 5});
+    CHECK(y1.to_vector()[0] == 72);
+    CHECK(y1.to_vector()[4] == 108);
+    CHECK(conv2d_forward(x, ones, Tensor(), {.stride = 2}).to_vector() ==
+          std::vector<float>{72, 90, 108, 198, 216, 234, 324, 342, 360});
+
+    // The gradient of the dilated filter: with dL/dy = 1 everywhere, dL/dw[u][v] is the sum of
+    // the 3×3 input pixels that tap (u, v) meets, x[2u + i][2v + j] for i, j < 3:
+    // Σ 7(2u + i) + (2v + j) = 9·(14u + 2v) + 63 + 9 = 126u + 18v + 72.
+    const Tensor dy = Tensor::from_vector({1, 1, 3, 3}, std::vector<float>(9, 1.0f), be);
+    CHECK(conv2d_backward_weight(x, dy, {1, 1, 3, 3}, false, dilated).dw.to_vector() ==
+          std::vector<float>{72, 90, 108, 198, 216, 234, 324, 342, 360});
+  }
 }

@@ -36,6 +36,7 @@
 #include "backends/openmp/openmp_backend.hpp"
 
 #include "backends/openmp/conv_columns.hpp"
+#include "backends/openmp/conv_depthwise.hpp"
 #include "backends/openmp/conv_direct.hpp"
 #include "backends/openmp/conv_paths.hpp"
 #include "backends/openmp/conv_tiles.hpp"
@@ -156,6 +157,10 @@ void OpenMPBackend::conv2d_forward(const Tensor& x, const Tensor& w, const Tenso
   const float* bp = b.defined() ? b.data() : nullptr;
   float* yp = y.data();
   if (g.N * hw2 == 0 || Kg == 0) return;
+  if (depthwise_suits(g)) {
+    depthwise_forward(xp, wp, bp, yp, g);
+    return;
+  }
   const DirectConv d{g.N, g.C, g.H, g.W, g.K, g.G, g.FH, g.FW, g.D, g.P, g.P, g.H2, g.W2, g.S};
   if (k16_suits(d)) {
     direct_conv_k16(xp, wp, bp, yp, d);
@@ -228,6 +233,10 @@ void OpenMPBackend::conv2d_backward_data(const Tensor& dy, const Tensor& w, Tens
   const float* dyp = dy.data();
   const float* wp = w.data();
   float* dxp = dx.data();
+  if (depthwise_suits(g)) {
+    depthwise_backward_data(dyp, wp, dxp, g);
+    return;
+  }
   // Stride 1: dx is itself a convolution — of dy, zero-padded by D·(F−1) − P, with the filters
   // flipped (u → FH−1−u, v → FW−1−v) and transposed (K ↔ C within each group).
   const int64_t ph = g.D * (g.FH - 1) - g.P, pw = g.D * (g.FW - 1) - g.P;
@@ -299,11 +308,15 @@ void OpenMPBackend::conv2d_backward_weight(const Tensor& x, const Tensor& dy, Te
 
   // In batch-parallel mode each thread sums its images' dW into its own slice of `partial`;
   // the slices are added in thread order afterwards, so the result is the same on every run.
-  const bool direct = direct_dw_suits(g), dw3 = !direct && dw3_k16_suits(g);
+  const bool depthwise = depthwise_suits(g);  // shares out channels itself: no partial sums
+  const bool direct = !depthwise && direct_dw_suits(g);
+  const bool dw3 = !depthwise && !direct && dw3_k16_suits(g);
   // The direct path shares out images whenever there are two or more.
-  const int threads = by_image || (direct && g.N > 1) ? omp_get_max_threads() : 1;
+  const int threads = !depthwise && (by_image || (direct && g.N > 1)) ? omp_get_max_threads() : 1;
   std::vector<float> partial(threads > 1 ? static_cast<size_t>(threads * wsize) : 0, 0.0f);
-  if (direct) {
+  if (depthwise) {
+    depthwise_backward_weight(xp, dyp, dwp, g);
+  } else if (direct) {
     direct_dw_image_loop(xp, dyp, g, threads, partial.data(), dwp);
   } else if (dw3) {
     direct_dw3_k16(xp, dyp, g, threads, partial.data(), dwp);

@@ -3,6 +3,11 @@
 //
 // Contract: with x[N, C, H, W], w[K, C/G, F, F] (FH × FW in general), stride S, padding P,
 // dilation D and G groups, y[N, K, H2, W2]:
+//   depthwise layers        (C/G = 1, fewer than 16 filters per group: MobileNet's) take their own
+//                           shaders for all three passes: conv2d_depthwise.comp (forward and
+//                           data gradient, one invocation per output element) and
+//                           conv2d_depthwise_weight.comp (below); CNNLAB_VK_CONV=gemm turns
+//                           them off
 //   conv2d_forward          Y_g[k, q] = Σ_r W_g[k, r] · X̂_g[r, q] (+ b[k]), r = (c, u, v) a tap,
 //                           q = (n, i, j) an output pixel; conv2d_forward.comp gathers X̂ (im2col)
 //                           from x while it fills its tiles, never storing it. Layers with few
@@ -21,7 +26,10 @@
 //                           CNNLAB_VK_CONV chooses here too ("direct" where the pass has a
 //                           direct path for the layer's stride and filter).
 //   conv2d_backward_weight  dw[K, C/G, F, F], a reduction over all N·H2·W2 output pixels (split-K
-//                           in the engine), and db[k] = Σ dy[n, k, :, :] by reduce_rows
+//                           in the engine), and db[k] = Σ dy[n, k, :, :] by reduce_rows. A
+//                           depthwise layer (C/G = 1, fewer than 16 filters per group) instead
+//                           runs conv2d_depthwise_weight.comp, one workgroup per filter, since
+//                           the GEMM's tiles would be almost all padding (M = K/G, N = FH·FW)
 // Shapes were validated by the ops API (Conv2dGeometry). Every output element is written, so
 // outputs need no clearing. Nothing waits.
 #include "backends/vulkan/vk_gemm.hpp"
@@ -172,10 +180,82 @@ void conv2d_forward_direct(Impl& m, const char* op, const Tensor& x, const Tenso
           block_work * static_cast<double>(count));
   }
 }
+
+/// conv2d_depthwise_weight.comp: its workgroup size (a power of two) and its limits — at most
+/// 64 taps in registers, and a pixel loop within lavapipe's 65,535 iterations.
+constexpr uint32_t kDepthwiseWg = 128;
+bool depthwise_weight_suits(const Conv2dGeometry& g) {
+  const char* env = std::getenv("CNNLAB_VK_CONV");
+  if (env && std::string(env) == "gemm") return false;
+  const auto pixels = static_cast<uint64_t>(g.N * g.H2 * g.W2);
+  return g.G > 1 && g.channels_per_group() == 1 && g.filters_per_group() < 16 &&
+         g.FH * g.FW <= 64 && ceil_div(pixels, uint64_t{kDepthwiseWg}) <= 65535;
+}
+
+/// Records conv2d_depthwise_weight.comp: one workgroup per filter, in dispatches of at most the
+/// recorder's work limit (and the device's grid width).
+void conv2d_depthwise_weight(Impl& m, const Tensor& x, const Tensor& dy, Tensor& dw,
+                             const Conv2dGeometry& g) {
+  const auto pixels = static_cast<uint64_t>(g.N * g.H2 * g.W2);
+  const auto K = static_cast<uint64_t>(g.K);
+  const double per_filter = 2.0 * static_cast<double>(pixels * g.FH * g.FW);
+  const uint64_t chunk =
+      std::clamp<uint64_t>(static_cast<uint64_t>(m.recorder.max_work() / std::max(per_filter, 1.0)),
+                           1, m.ctx.props.limits.maxComputeWorkGroupCount[0]);
+  for (uint64_t k0 = 0; k0 < K; k0 += chunk) {
+    const uint64_t count = std::min(chunk, K - k0);
+    Push p;
+    p.u(static_cast<uint64_t>(g.C)).u(static_cast<uint64_t>(g.H)).u(static_cast<uint64_t>(g.W));
+    p.u(K).u(static_cast<uint64_t>(g.H2)).u(static_cast<uint64_t>(g.W2));
+    p.u(static_cast<uint64_t>(g.P)).u(static_cast<uint64_t>(g.filters_per_group()));
+    p.u(pixels).u(k0);
+    m.run("conv2d_backward_weight", "conv2d_depthwise_weight",
+          {kDepthwiseWg, static_cast<uint32_t>(g.FH), static_cast<uint32_t>(g.FW),
+           static_cast<uint32_t>(g.S), static_cast<uint32_t>(g.D)},
+          {{Impl::buf(x), false}, {Impl::buf(dy), false}, {Impl::buf(dw), true}}, p,
+          {static_cast<uint32_t>(count), 1, 1}, per_filter * static_cast<double>(count));
+  }
+}
+
+void conv2d_backward_weight_gemm(Impl& m, const Tensor& x, const Tensor& dy, Tensor& dw,
+                                 const Conv2dGeometry& g);  // below
+
+/// conv2d_depthwise.comp for the forward pass and the data gradient: depthwise layers (C/G = 1,
+/// fewer than 16 filters per group) with filters of at most 15×15 (its taps are unrolled).
+bool depthwise_suits(const Conv2dGeometry& g) {
+  const char* env = std::getenv("CNNLAB_VK_CONV");
+  if (env && std::string(env) == "gemm") return false;
+  return g.G > 1 && g.channels_per_group() == 1 && g.filters_per_group() < 16 &&
+         g.FH * g.FW <= kDirectMaxFilterArea;
+}
+
+/// Records conv2d_depthwise.comp: one invocation per element of @p out (y, or dx when @p data).
+void conv2d_depthwise(Impl& m, const char* op, const Tensor& in, const Tensor& w, const Tensor& b,
+                      Tensor& out, const Conv2dGeometry& g, bool data) {
+  const auto total = static_cast<uint64_t>(out.numel());
+  Push p;
+  p.u(total).u(static_cast<uint64_t>(g.C)).u(static_cast<uint64_t>(g.H));
+  p.u(static_cast<uint64_t>(g.W)).u(static_cast<uint64_t>(g.K)).u(static_cast<uint64_t>(g.H2));
+  p.u(static_cast<uint64_t>(g.W2)).u(static_cast<uint64_t>(g.P));
+  p.u(static_cast<uint64_t>(g.filters_per_group())).u(b.defined() ? 1 : 0);
+  m.run(op, "conv2d_depthwise",
+        {m.wg, static_cast<uint32_t>(g.FH), static_cast<uint32_t>(g.FW), static_cast<uint32_t>(g.S),
+         static_cast<uint32_t>(g.D), data ? 1u : 0u},
+        {{Impl::buf(in), false},
+         {Impl::buf(w), false},
+         {Impl::buf(out), true},
+         {b.defined() ? Impl::buf(b) : m.dummy, false}},
+        p, m.grid(m.groups_for(total)),
+        2.0 * static_cast<double>(total * g.FH * g.FW * (data ? g.filters_per_group() : 1)));
+}
 }  // namespace
 
 void VulkanBackend::conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y,
                                    const Conv2dGeometry& g) {
+  if (depthwise_suits(g)) {
+    conv2d_depthwise(*impl_, "conv2d_forward", x, w, b, y, g, false);
+    return;
+  }
   if (use_direct(*impl_, "conv2d_forward", g)) {
     conv2d_forward_direct(*impl_, "conv2d_forward", x, w, b, y, g, false);
     return;
@@ -213,6 +293,10 @@ void VulkanBackend::conv2d_backward_data(const Tensor& dy, const Tensor& w, Tens
   // that it would need split-K, which only the general shader does.
   // Stride 1 with few filters per group (LeNet c1's 6, CIFAR's 32): the direct path, as a forward
   // convolution of dy with the flipped, transposed filters.
+  if (depthwise_suits(g)) {
+    conv2d_depthwise(m, "conv2d_backward_data", dy, w, Tensor(), dx, g, true);
+    return;
+  }
   const Transposed tr = transposed(g);
   if (use_direct(m, "conv2d_backward_data", tr.ok ? tr.t : g, tr.ok)) {
     conv2d_forward_direct(m, "conv2d_backward_data", dy, w, Tensor(), dx, tr.t, true);
@@ -273,6 +357,23 @@ void VulkanBackend::conv2d_backward_weight(const Tensor& x, const Tensor& dy, Te
                                            Tensor& db, const Conv2dGeometry& g) {
   Impl& m = *impl_;
   const uint64_t HW2 = static_cast<uint64_t>(g.H2 * g.W2);
+  if (depthwise_weight_suits(g)) {
+    conv2d_depthwise_weight(m, x, dy, dw, g);
+  } else {
+    conv2d_backward_weight_gemm(m, x, dy, dw, g);
+  }
+  if (db.defined())  // db[k] = Σ over n and the pixels of dy[n, k, :, :]: rows k, stride H2·W2
+    reduce_rows(m, "conv2d_backward_weight", vk::ROW_REDUCE_SUM, Impl::buf(dy), Impl::buf(dy),
+                static_cast<uint64_t>(g.K), static_cast<uint64_t>(g.N) * HW2, HW2, Impl::buf(db),
+                1.0f);
+}
+
+namespace {
+/// dw as one implicit GEMM per group: M = K/G filters, N = C/G·FH·FW taps, reduced over the
+/// N·H2·W2 output pixels.
+void conv2d_backward_weight_gemm(Impl& m, const Tensor& x, const Tensor& dy, Tensor& dw,
+                                 const Conv2dGeometry& g) {
+  const uint64_t HW2 = static_cast<uint64_t>(g.H2 * g.W2);
   GemmCall c;
   c.op = "conv2d_backward_weight";
   c.shader = "conv2d_backward_weight";
@@ -288,10 +389,7 @@ void VulkanBackend::conv2d_backward_weight(const Tensor& x, const Tensor& dy, Te
   c.out = &Impl::buf(dw);
   c.total = static_cast<uint64_t>(dw.numel());
   gemm_engine(m, c);
-  if (db.defined())  // db[k] = Σ over n and the pixels of dy[n, k, :, :]: rows k, stride H2·W2
-    reduce_rows(m, "conv2d_backward_weight", vk::ROW_REDUCE_SUM, Impl::buf(dy), Impl::buf(dy),
-                static_cast<uint64_t>(g.K), static_cast<uint64_t>(g.N) * HW2, HW2, Impl::buf(db),
-                1.0f);
 }
+}  // namespace
 
 }  // namespace cnnlab

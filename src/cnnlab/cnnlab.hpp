@@ -38,6 +38,7 @@
 #include <cnnlab/nn/layers.hpp>
 #include <cnnlab/nn/loss.hpp>
 #include <cnnlab/nn/model_file.hpp>
+#include <cnnlab/nn/separable.hpp>
 #include <cnnlab/nn/sequential.hpp>
 #include <cnnlab/nn/summary.hpp>
 #include <cnnlab/nn/two_layer_net.hpp>

@@ -1,4 +1,4 @@
-// conv2d_layer.cpp — the Conv2d layer: x[N, C, H, W] → y[N, K, H2, W2] with w[K, C/G, F, F]
+// conv2d_layer.cpp — the Conv2d layer: x[N, C, H, W] → y[N, K, H2, W2] with w[K, C/G, FH, FW]
 // and b[K]; forward and backward are the conv2d ops of ops.hpp.
 #include <cnnlab/core/backend.hpp>
 #include <cnnlab/core/error.hpp>
@@ -11,30 +11,33 @@
 namespace cnnlab {
 
 Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, int kernel, Conv2dOptions options)
+    : Conv2d(in_channels, out_channels, KernelSize{kernel, kernel}, options) {}
+
+Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, KernelSize kernel, Conv2dOptions options)
     : in_(in_channels), out_(out_channels), kernel_(kernel), options_(options) {
-  if (in_ <= 0 || out_ <= 0 || kernel_ <= 0)
+  const int FH = kernel_.height, FW = kernel_.width;
+  const std::string size =
+      FH == FW ? std::to_string(FH) : std::to_string(FH) + "x" + std::to_string(FW);
+  if (in_ <= 0 || out_ <= 0 || FH <= 0 || FW <= 0)
     throw Error("Conv2d: in_channels (" + std::to_string(in_) + "), out_channels (" +
-                std::to_string(out_) + ") and kernel (" + std::to_string(kernel_) +
-                ") must be positive");
+                std::to_string(out_) + ") and kernel (" + size + ") must be positive");
   if (options_.groups <= 0 || in_ % options_.groups != 0 || out_ % options_.groups != 0)
     throw Error("Conv2d: groups (" + std::to_string(options_.groups) +
                 ") must divide in_channels (" + std::to_string(in_) + ") and out_channels (" +
                 std::to_string(out_) + ")");
+  const Shape wshape = {out_, in_ / options_.groups, FH, FW};
   // Checks stride, padding and dilation with the op's own rules, on a probe input that the
   // stride tiles exactly: side = span − 2P + S·m, with m large enough for side ≥ 1.
   if (options_.stride >= 1 && options_.padding >= 0 && options_.dilation >= 1) {
-    const int64_t span = int64_t(options_.dilation) * (kernel_ - 1) + 1;
-    const int64_t S = options_.stride, P = options_.padding;
-    const int64_t m = (2 * P + S) / S + 1, side = std::max<int64_t>(span - 2 * P + S * m, 1);
-    (void)conv2d_geometry({1, in_, side, side}, {out_, in_ / options_.groups, kernel_, kernel_},
-                          params());
+    const int64_t S = options_.stride, P = options_.padding, m = (2 * P + S) / S + 1;
+    auto side = [&](int64_t F) {
+      return std::max<int64_t>(int64_t(options_.dilation) * (F - 1) + 1 - 2 * P + S * m, 1);
+    };
+    (void)conv2d_geometry({1, in_, side(FH), side(FW)}, wshape, params());
   } else {
-    (void)conv2d_geometry({1, in_, kernel_, kernel_},
-                          {out_, in_ / options_.groups, kernel_, kernel_}, params());
+    (void)conv2d_geometry({1, in_, FH, FW}, wshape, params());
   }
-  weight = {
-      .name = "weight",
-      .value = Tensor::zeros({out_, in_ / options_.groups, kernel_, kernel_}, reference_backend())};
+  weight = {.name = "weight", .value = Tensor::zeros(wshape, reference_backend())};
   bias = {.name = "bias"};
   if (options_.bias) bias.value = Tensor::zeros({out_}, reference_backend());
   std::mt19937_64 rng(options_.seed);
@@ -51,7 +54,7 @@ Conv2dParams Conv2d::params() const {
 
 std::string Conv2d::describe() const {
   std::string s = "conv2d " + std::to_string(in_) + "->" + std::to_string(out_) + " " +
-                  std::to_string(kernel_) + "x" + std::to_string(kernel_);
+                  std::to_string(kernel_.height) + "x" + std::to_string(kernel_.width);
   if (options_.stride != 1) s += " stride " + std::to_string(options_.stride);
   if (options_.padding != 0) s += " pad " + std::to_string(options_.padding);
   if (options_.dilation != 1) s += " dilation " + std::to_string(options_.dilation);
@@ -73,7 +76,7 @@ std::vector<Parameter*> Conv2d::parameters() {
 
 void Conv2d::reset_parameters(std::mt19937_64& rng) {
   // fan_in: the numbers one output sums over; fan_out: the outputs one input feeds.
-  const int64_t taps = int64_t(kernel_) * kernel_;
+  const int64_t taps = int64_t(kernel_.height) * kernel_.width;
   const int64_t fan_in = in_ / options_.groups * taps, fan_out = out_ / options_.groups * taps;
   weight.value.copy_from(init_weights(options_.init, weight.value.numel(), fan_in, fan_out, rng));
   if (options_.bias) bias.value.copy_from(std::vector<float>(size_t(out_), 0.0f));

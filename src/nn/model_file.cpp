@@ -58,6 +58,10 @@ const FieldDef kFields[] = {
      [](LayerSpec& s, int64_t v) { s.units = v; }},
     {"kernel", FieldDef::integer, 1, INT_MAX, "F, the window is F x F",
      [](LayerSpec& s, int64_t v) { s.kernel = static_cast<int>(v); }},
+    {"kernel_h", FieldDef::integer, 1, INT_MAX, "FH, the filter's height (with kernel_w)",
+     [](LayerSpec& s, int64_t v) { s.kernel_h = static_cast<int>(v); }},
+    {"kernel_w", FieldDef::integer, 1, INT_MAX, "FW, the filter's width (with kernel_h)",
+     [](LayerSpec& s, int64_t v) { s.kernel_w = static_cast<int>(v); }},
     {"stride", FieldDef::integer, 1, INT_MAX, "S, the step between windows",
      [](LayerSpec& s, int64_t v) { s.stride = static_cast<int>(v); }},
     {"padding", FieldDef::integer, 0, INT_MAX, "P, added on every side",
@@ -151,23 +155,41 @@ Conv2dOptions conv_options(const LayerSpec& s) {
 
 // conv2d without weights: the shape rule of conv2d_geometry(), the parameter formula
 // K·(C/G)·F·F + K (conv2d_parameter_count()), and the description Conv2d::describe() gives.
+// The filter size of a conv2d: "kernel" (F x F) or the pair "kernel_h", "kernel_w" — exactly
+// one of the two forms. Sets s.kernel_h and s.kernel_w.
+void resolve_conv_kernel(LayerSpec& s) {
+  const bool square = s.kernel != 0, h = s.kernel_h != 0, w = s.kernel_w != 0;
+  if (square && (h || w))
+    throw Error(
+        "give either \"kernel\" (F x F filters) or both \"kernel_h\" and \"kernel_w\", not both");
+  if (!square && !(h && w))
+    throw Error(h || w ? std::string("\"") + (h ? "kernel_h" : "kernel_w") + "\" needs \"" +
+                             (h ? "kernel_w" : "kernel_h") +
+                             "\" too (FH x FW filters), or give \"kernel\" (F x F) alone"
+                       : "missing required field \"kernel\" (F, the filter is F x F), or the "
+                         "pair \"kernel_h\", \"kernel_w\" (FH x FW)");
+  if (square) s.kernel_h = s.kernel_w = s.kernel;
+}
+
 void plan_conv2d(LayerSpec& s) {
   if (s.stride == 0) s.stride = 1;
+  resolve_conv_kernel(s);
   require_image(s);
-  const int64_t C = s.input[0], K = s.filters, F = s.kernel, G = s.groups;
+  const int64_t C = s.input[0], K = s.filters, FH = s.kernel_h, FW = s.kernel_w, G = s.groups;
   if (C % G != 0 || K % G != 0)
     throw Error("groups " + std::to_string(G) + " must divide the input channels C = " +
                 std::to_string(C) + " and the filters K = " + std::to_string(K));
-  const Conv2dGeometry g = conv2d_geometry(with_batch(s.input), {K, C / G, F, F},
+  const Conv2dGeometry g = conv2d_geometry(with_batch(s.input), {K, C / G, FH, FW},
                                            {.stride = s.stride,
                                             .padding = s.padding,
                                             .dilation = s.dilation,
                                             .groups = s.groups,
                                             .size_rule = s.size_rule});
   s.output = {g.K, g.H2, g.W2};
-  s.parameters = conv2d_parameter_count(C, K, F, G, s.bias);  // weights <= kMaxElements (checked)
+  // K·(C/G)·FH·FW + K; the weights are at most kMaxElements (checked by conv2d_geometry)
+  s.parameters = K * (C / G) * FH * FW + (s.bias ? K : 0);
   s.description = "conv2d " + std::to_string(C) + "->" + std::to_string(K) + " " +
-                  std::to_string(F) + "x" + std::to_string(F);
+                  std::to_string(FH) + "x" + std::to_string(FW);
   if (s.stride != 1) s.description += " stride " + std::to_string(s.stride);
   if (s.padding != 0) s.description += " pad " + std::to_string(s.padding);
   if (s.dilation != 1) s.description += " dilation " + std::to_string(s.dilation);
@@ -245,6 +267,9 @@ struct LayerType {
   // the branches' names; plan() then joins the planned branches.
   std::vector<json> (*branches)(const LayerSpec& s, const json& j,
                                 std::vector<std::string>& names) = nullptr;
+  // Blocks only (build and plan are nullptr): the layers the file's entry stands for, each a
+  // row of another type with its settings filled in and a name suffix in s.name ("depthwise").
+  std::vector<LayerSpec> (*expand)(const LayerSpec& s) = nullptr;
 };
 
 // ---- composite layers: residual blocks and the Inception module --------------------------------
@@ -407,17 +432,64 @@ std::unique_ptr<Layer> build_inception(const LayerSpec& s) {
   std::vector<Sequential> branches;
   for (const auto& b : s.branches) branches.push_back(build_list(b));
   return std::make_unique<Inception>(std::move(branches));
+
+// A conv2d step of a block: the block's entry with the step's sizes and settings.
+LayerSpec conv_step(const LayerSpec& block, const std::string& suffix, int64_t filters, int FH,
+                    int FW, Conv2dOptions o) {
+  LayerSpec s;
+  s.type = "conv2d";
+  s.block = block.type;
+  s.name = suffix;
+  s.filters = filters;
+  s.kernel_h = FH;
+  s.kernel_w = FW;
+  s.stride = o.stride;
+  s.padding = o.padding;
+  s.dilation = o.dilation;
+  s.groups = o.groups;
+  s.bias = o.bias;
+  s.init = block.init;
+  return s;
+}
+
+// separable_conv2d: depthwise F x F (groups = C, no bias), then pointwise 1 x 1 to the filters
+// (separable.hpp: the same two layers as separable_conv2d()).
+std::vector<LayerSpec> expand_separable(const LayerSpec& b) {
+  require_image(b);
+  const int64_t C = b.input[0];
+  if (C > INT_MAX) throw Error("C = " + std::to_string(C) + " channels is too many groups");
+  return {conv_step(b, "depthwise", C, b.kernel, b.kernel,
+                    {.stride = b.stride == 0 ? 1 : b.stride,
+                     .padding = b.padding,
+                     .dilation = b.dilation,
+                     .groups = static_cast<int>(C),
+                     .bias = false}),
+          conv_step(b, "pointwise", b.filters, 1, 1, {.bias = b.bias})};
+}
+
+// spatial_separable_conv2d: F x 1 (padding P, no bias), then 1 x F (stride S)
+// (separable.hpp: the same two layers as spatial_separable_conv2d()).
+std::vector<LayerSpec> expand_spatial_separable(const LayerSpec& b) {
+  // The block's own size rule first, so a refusal speaks of the F x F layer it replaces.
+  require_image(b);
+  (void)conv2d_geometry(with_batch(b.input), {b.filters, b.input[0], b.kernel, b.kernel},
+                        {.stride = b.stride == 0 ? 1 : b.stride, .padding = b.padding});
+  return {conv_step(b, "vertical", b.filters, b.kernel, 1, {.padding = b.padding, .bias = false}),
+          conv_step(b, "horizontal", b.filters, 1, b.kernel,
+                    {.stride = b.stride == 0 ? 1 : b.stride, .bias = b.bias})};
 }
 
 const std::vector<LayerType>& layer_types() {
   static const std::vector<LayerType> types = {
       {{"conv2d",
-        "2-D convolution: K filters of F x F, input channels inferred",
-        {"filters", "kernel"},
-        {"stride", "padding", "dilation", "groups", "size_rule", "bias", "init"},
+        "2-D convolution: K filters of F x F (or FH x FW), input channels inferred",
+        {"filters"},
+        {"kernel", "kernel_h", "kernel_w", "stride", "padding", "dilation", "groups", "size_rule",
+         "bias", "init"},
         OutputMemory::kept},
        [](const LayerSpec& s) -> std::unique_ptr<Layer> {
-         return std::make_unique<Conv2d>(s.input[0], s.filters, s.kernel, conv_options(s));
+         return std::make_unique<Conv2d>(s.input[0], s.filters, KernelSize{s.kernel_h, s.kernel_w},
+                                         conv_options(s));
        },
        plan_conv2d},
       {{"conv_transpose2d",
@@ -430,6 +502,24 @@ const std::vector<LayerType>& layer_types() {
                                                   conv_transpose_options(s));
        },
        plan_conv_transpose2d},
+      {{"separable_conv2d",
+        "depthwise F x F (groups = C, no bias), then pointwise 1 x 1 to K: two conv2d layers",
+        {"filters", "kernel"},
+        {"stride", "padding", "dilation", "bias", "init"},
+        OutputMemory::kept},
+       nullptr,
+       nullptr,
+       nullptr,
+       expand_separable},
+      {{"spatial_separable_conv2d",
+        "F x 1 to K (padding P, no bias), then 1 x F (stride S): two conv2d layers",
+        {"filters", "kernel"},
+        {"stride", "padding", "bias", "init"},
+        OutputMemory::kept},
+       nullptr,
+       nullptr,
+       nullptr,
+       expand_spatial_separable},
       {{"linear",
         "fully connected y = xW + b, in_features inferred",
         {"units"},
@@ -789,6 +879,7 @@ void read_layer(const json& j, LayerSpec& s, int depth) {
     }
   }
 
+  if (type->expand != nullptr) return;  // a block: read_layer_list plans its steps
   try {
     if (type->plan != nullptr) {
       type->plan(s);
@@ -818,22 +909,57 @@ std::vector<LayerSpec> read_layer_list(const json& layers, const Shape& input, i
   std::vector<LayerSpec> specs;
   Sequential names;  // placeholders only: the names Sequential gives, and its name checks
   Shape shape = input;
-  for (size_t i = 0; i < layers.size(); ++i) {
-    LayerSpec s;
-    s.index = i + 1;
-    s.input = shape;
-    read_layer(layers[i], s, depth);
+  // Adds one planned layer under its name (placeholders check the names as Sequential will).
+  auto add = [&](LayerSpec s) {
     try {
       names.add(std::make_unique<NamePlaceholder>(s.type), s.name);
     } catch (const NotImplemented&) {
       throw;  // an exercise of the student kit: its message says which
     } catch (const Error& e) {
-      throw Error("layer " + std::to_string(s.index) + " (" + s.type +
+      throw Error("layer " + std::to_string(s.index) + " (" + (s.block.empty() ? s.type : s.block) +
                   "): field \"name\": " + e.what());
     }
-    s.name = names.layer_name(i);
+    s.name = names.layer_name(names.size() - 1);
     shape = s.output;
     specs.push_back(std::move(s));
+  };
+  int blocks = 0;  // automatic block names: sep1, sep2, ...
+  for (size_t i = 0; i < layers.size(); ++i) {
+    LayerSpec s;
+    s.index = i + 1;
+    s.input = shape;
+    read_layer(layers[i], s, depth);
+    const LayerType* type = find_type(s.type);
+    if (type->expand == nullptr) {
+      add(std::move(s));
+      continue;
+    }
+    // A block: its steps become layers "NAME_SUFFIX", planned one after the other.
+    const std::string where = "layer " + std::to_string(s.index) + " (" + s.type + ")";
+    const std::string base = s.name.empty() ? "sep" + std::to_string(++blocks) : s.name;
+    std::vector<LayerSpec> steps;
+    try {
+      steps = type->expand(s);
+    } catch (const NotImplemented&) {
+      throw;
+    } catch (const Error& e) {
+      throw Error(where + " with input " + to_string(s.input) + ": " + e.what());
+    }
+    for (LayerSpec& step : steps) {
+      step.index = s.index;
+      step.input = shape;
+      step.name = base + "_" + step.name;
+      try {
+        find_type(step.type)->plan(step);
+      } catch (const NotImplemented&) {
+        throw;
+      } catch (const Error& e) {
+        throw Error(where + ", step " + step.name + " with input " + to_string(step.input) + ": " +
+                    e.what());
+      }
+      step.description += " (" + s.type + " step)";
+      add(std::move(step));
+    }
   }
   return specs;
 }

@@ -32,13 +32,24 @@ struct Conv2dOptions {
   uint64_t seed = 1;             ///< seed of the first draw (Sequential::init draws again)
 };
 
-/// @brief Convolution: x[N, C, H, W] → y[N, K, H2, W2] with K filters w[K, C/groups, F, F]
+/// @brief A filter's height and width, FH × FW, for filters that are not square:
+///        `Conv2d(8, 8, KernelSize{.height = 3, .width = 1})` (a 3×1 column filter).
+struct KernelSize {
+  int height = 0;  ///< FH
+  int width = 0;   ///< FW
+};
+
+/// @brief Convolution: x[N, C, H, W] → y[N, K, H2, W2] with K filters w[K, C/groups, FH, FW]
 ///        and a bias b[K]. Parameters "weight" and "bias".
 class Conv2d final : public Layer {
  public:
-  /// @brief @p in_channels = C, @p out_channels = K, @p kernel = F (square filters).
+  /// @brief @p in_channels = C, @p out_channels = K, @p kernel = F (square F × F filters).
   /// @throws Error for non-positive sizes or invalid options.
   Conv2d(int64_t in_channels, int64_t out_channels, int kernel, Conv2dOptions options = {});
+  /// @brief The same with FH × FW filters (e.g. the 3×1 and 1×3 steps of a spatially
+  ///        separable block, see separable.hpp).
+  /// @throws Error for non-positive sizes or invalid options.
+  Conv2d(int64_t in_channels, int64_t out_channels, KernelSize kernel, Conv2dOptions options = {});
   std::string kind() const override { return "conv2d"; }
   std::string describe() const override;
   Shape output_shape(const Shape& input) const override;
@@ -48,18 +59,19 @@ class Conv2d final : public Layer {
   void reset_parameters(std::mt19937_64& rng) override;
   void forget() override { x_ = Tensor(); }
 
-  int64_t in_channels() const { return in_; }                ///< C
-  int64_t out_channels() const { return out_; }              ///< K
-  int kernel() const { return kernel_; }                     ///< F
+  int64_t in_channels() const { return in_; }         ///< C
+  int64_t out_channels() const { return out_; }       ///< K
+  int kernel() const { return kernel_.height; }       ///< F (FH for a filter that is not square)
+  KernelSize kernel_size() const { return kernel_; }  ///< FH × FW
   const Conv2dOptions& options() const { return options_; }  ///< the settings
   /// @brief The settings as the ops API takes them.
   Conv2dParams params() const;
-  Parameter weight;  ///< w[K, C/groups, F, F]
+  Parameter weight;  ///< w[K, C/groups, FH, FW]
   Parameter bias;    ///< b[K] (undefined value when options().bias is false)
 
  private:
   int64_t in_, out_;
-  int kernel_;
+  KernelSize kernel_;
   Conv2dOptions options_;
   Tensor x_;  // the input of the last training forward
 };

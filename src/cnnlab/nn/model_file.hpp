@@ -42,6 +42,8 @@ struct LayerSpec {
   int64_t filters = 0;     ///< conv2d: K, the number of filters
   int64_t units = 0;       ///< linear: D_out, the number of outputs
   int kernel = 0;          ///< conv2d and pools: F (square windows)
+  int kernel_h = 0;        ///< conv2d: FH, with kernel_w instead of kernel (0: not given)
+  int kernel_w = 0;        ///< conv2d: FW, with kernel_h instead of kernel (0: not given)
   int stride = 0;          ///< S; 0 when not given (conv2d: 1, pools: the kernel size)
   int padding = 0;         ///< P, zeros (or ignored cells, for pools) on every side
   int output_padding = 0;  ///< conv_transpose2d: extra output rows/columns, < max(S, D)
@@ -77,6 +79,7 @@ struct LayerSpec {
   ///        empty shortcut is the identity), inception {b1, b2, b3, b4}; empty for plain layers.
   std::vector<std::vector<LayerSpec>> branches;
   std::vector<std::string> branch_names;  ///< "body", "shortcut" or "b1", "b2", ...
+  std::string block;  ///< a step of a block: the file's type ("separable_conv2d"), else empty
 };
 
 /// @brief A model file, read and checked: what the model is and what its layers are.
