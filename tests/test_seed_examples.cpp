@@ -253,6 +253,7 @@ TEST_CASE("seed: 1-D transposed convolution, input [2, 3, 0, -1], kernel [1, 2, 
   // The parameter count is the convolution's: C·(K/G)·F·F weights + K biases; a DCGAN layer
   // from 128 to 64 channels with 4x4 filters has 128·64·16 + 64 = 131,136.
   CHECK(conv_transpose2d_parameter_count(128, 64, 4, 1, true) == 131136);
+}
 
 // ---- dilated convolution (seed 004: "3×3 kernel with dilation rate 2") --------------------------
 // The slide's figure: a 3×3 filter with dilation rate 2 on a 7×7 input, stride 1, no padding.

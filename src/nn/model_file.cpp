@@ -432,6 +432,7 @@ std::unique_ptr<Layer> build_inception(const LayerSpec& s) {
   std::vector<Sequential> branches;
   for (const auto& b : s.branches) branches.push_back(build_list(b));
   return std::make_unique<Inception>(std::move(branches));
+}
 
 // A conv2d step of a block: the block's entry with the step's sizes and settings.
 LayerSpec conv_step(const LayerSpec& block, const std::string& suffix, int64_t filters, int FH,
