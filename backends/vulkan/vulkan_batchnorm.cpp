@@ -43,12 +43,15 @@ void channel_pass(Impl& m, const char* op, uint32_t mode, const BufferPtr& a, co
   const bool update = rmean != nullptr;
   Push push;
   push.u(C).u(update ? 1 : 0).f(p.eps).f(p.momentum).f(unbias);
+  // The running statistics are writable bindings of the shader: without an update they are
+  // bound to `out` (written anyway), not to the shared placeholder, which other dispatches read
+  // (synchronization validation would see a write after those reads).
   m.run(op, "batchnorm_channel", {m.wg, mode},
         {{a, false},
          {b ? b : m.dummy, false},
          {out, true},
-         {update ? rmean : m.dummy, update},
-         {update ? rvar : m.dummy, update}},
+         {update ? rmean : out, true},
+         {update ? rvar : out, true}},
         push, m.grid(m.groups_for(C)), static_cast<double>(C));
 }
 

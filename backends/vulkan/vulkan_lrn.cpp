@@ -53,7 +53,9 @@ void VulkanBackend::lrn_forward(const Tensor& x, Tensor& y, const LrnGeometry& g
   Impl& m = *impl_;
   const auto total = static_cast<uint64_t>(y.numel());
   m.run("lrn_forward", "lrn", {m.wg, vk::LRN_FORWARD},
-        {{Impl::buf(x), false}, {m.dummy, false}, {m.dummy, false}, {Impl::buf(y), true}},
+        // binding 2 (t) is writable in the shader: bound to y, written anyway, rather than to
+        // the shared placeholder that other dispatches read (a hazard for sync validation)
+        {{Impl::buf(x), false}, {m.dummy, false}, {Impl::buf(y), true}, {Impl::buf(y), true}},
         lrn_push(total, g), m.grid(m.groups_for(total)),
         static_cast<double>(total * std::min(g.size, g.C)));
 }
@@ -66,10 +68,10 @@ void VulkanBackend::lrn_backward(const Tensor& x, const Tensor& dy, Tensor& dx,
   const vk::BufferPtr t = m.temp(total, "LRN backward terms dy·x·d^(-beta-1)");
   const double work = static_cast<double>(total * std::min(g.size, g.C));
   m.run("lrn_backward", "lrn", {m.wg, vk::LRN_BACKWARD_TERMS},
-        {{Impl::buf(x), false}, {Impl::buf(dy), false}, {t, true}, {m.dummy, false}},
+        {{Impl::buf(x), false}, {Impl::buf(dy), false}, {t, true}, {t, true}},
         lrn_push(total, g), m.grid(m.groups_for(total)), work);
   m.run("lrn_backward", "lrn", {m.wg, vk::LRN_BACKWARD_DX},
-        {{Impl::buf(x), false}, {Impl::buf(dy), false}, {t, false}, {Impl::buf(dx), true}},
+        {{Impl::buf(x), false}, {Impl::buf(dy), false}, {t, true}, {Impl::buf(dx), true}},
         lrn_push(total, g), m.grid(m.groups_for(total)), 2 * work);
 }
 
