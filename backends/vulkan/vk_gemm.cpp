@@ -175,7 +175,9 @@ void gemm_engine(VulkanBackend::Impl& m, const GemmCall& c) {
     push.u(c.M).u(c.N).u(c.K).u(per_slice * t.BK).u(c.groups).u(split ? 1 : 0).u(c.total).u(x0);
     for (uint32_t i = 0; i < c.shape.used; ++i) push.words.at(push.used++) = c.shape.words[i];
     m.run(c.op, c.shader, constants,
-          {{*c.a, false}, {*c.b, false}, {*c.out, !split}, {bias, false}, {partial, split}}, push,
+          // out is a read-write binding of gemm.comp: marked written even when split (only
+          // the partials are written then), or sync validation sees a write after earlier reads
+          {{*c.a, false}, {*c.b, false}, {*c.out, true}, {bias, false}, {partial, split}}, push,
           {static_cast<uint32_t>(columns), static_cast<uint32_t>(tiles_m),
            static_cast<uint32_t>(slices * c.groups)},
           column_work * static_cast<double>(columns));

@@ -31,8 +31,8 @@ std::vector<OpInfo> make_registry() {
   for (std::vector<OpInfo> (*family)() :
        {registry::conv2d_ops, registry::conv_transpose2d_ops, registry::pool2d_ops,
         registry::lrn_ops, registry::linear_ops, registry::activations_ops,
-        registry::softmax_ops, registry::elementwise_ops, registry::batchnorm_ops,
-        registry::dropout_ops})
+        registry::softmax_ops, registry::batchnorm_ops, registry::dropout_ops,
+        registry::elementwise_ops})
     for (OpInfo& row : family()) rows.push_back(std::move(row));
   return rows;
 }

@@ -32,7 +32,7 @@ std::vector<NamedTensor> run_batchnorm2d(const OpCall& call) {
                ? t
                : Tensor::from_vector({C}, std::vector<float>(static_cast<size_t>(C), fill), be);
   };
-  const Tensor gamma = given_or("gamma", 1.0f), beta = given_or("beta", 0.0f);
+  const Tensor gamma = given_or("weight", 1.0f), beta = given_or("bias", 0.0f);
   const Tensor rmean = given_or("running_mean", 0.0f), rvar = given_or("running_var", 1.0f);
   const bool eval = call.settings.eval;
   // training updates copies of the running statistics (the inputs stay as they were)
@@ -43,8 +43,8 @@ std::vector<NamedTensor> run_batchnorm2d(const OpCall& call) {
   if (call.dy.defined()) {
     const BatchNormGrads g = batchnorm2d_backward(x, call.dy, gamma, f.mean, f.invstd, !eval);
     out.push_back({"dx", g.dx});
-    out.push_back({"dgamma", g.dgamma});
-    out.push_back({"dbeta", g.dbeta});
+    out.push_back({"dweight", g.dgamma});
+    out.push_back({"dbias", g.dbeta});
   }
   return out;
 }
@@ -69,7 +69,7 @@ GradcheckCase make_batchnorm2d_case(const GradcheckSpec& spec, std::mt19937_64& 
   GradcheckCase c;
   c.description = shape_text("x", xs) + (eval ? ", evaluation mode (running statistics)"
                                               : ", training mode (batch statistics)");
-  c.names = {"x", "gamma", "beta"};
+  c.names = {"x", "weight", "bias"};
   c.shapes = {xs, {C}, {C}};
   Vec gamma(static_cast<size_t>(C));
   for (double& g : gamma) g = rng.uniform(0.5, 1.5) * (rng.uniform(0, 1) < 0.5 ? -1 : 1);
@@ -122,8 +122,8 @@ std::vector<OpInfo> batchnorm_ops() {
        .summary = "batch normalisation per channel: y = gamma (x - mean) / sqrt(var + eps) + beta, "
                   "eps = 1e-5",
        .inputs = {{.name = "x", .shape = "[N,C,H,W]", .about = "the input images"},
-                  {.name = "gamma", .shape = "[C]", .about = "scale (default 1)", .optional = true},
-                  {.name = "beta", .shape = "[C]", .about = "shift (default 0)", .optional = true},
+                  {.name = "weight", .shape = "[C]", .about = "gamma, the scale (default 1)", .optional = true},
+                  {.name = "bias", .shape = "[C]", .about = "beta, the shift (default 0)", .optional = true},
                   {.name = "running_mean",
                    .shape = "[C]",
                    .about = "--eval: the running means (default 0)",
@@ -138,8 +138,8 @@ std::vector<OpInfo> batchnorm_ops() {
                   .shape = "[N,C,H,W]",
                   .about =
                       "gamma/sigma (dy - mean(dy) - xhat mean(dy xhat)); --eval: gamma/sigma dy"},
-                 {.name = "dgamma", .shape = "[C]", .about = "sum of dy * xhat"},
-                 {.name = "dbeta", .shape = "[C]", .about = "sum of dy"}},
+                 {.name = "dweight", .shape = "[C]", .about = "dgamma = sum of dy * xhat"},
+                 {.name = "dbias", .shape = "[C]", .about = "dbeta = sum of dy"}},
        .example = "--x x.npy --dy dy.npy",
        .run = run_batchnorm2d,
        .gradcheck = {.input = image_input(), .settings = mode, .make_case = make_batchnorm2d_case}},

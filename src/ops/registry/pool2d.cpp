@@ -155,7 +155,7 @@ GradcheckCase make_l2pool2d_case(const GradcheckSpec& spec, std::mt19937_64& eng
 
 }  // namespace
 
-/// The default gradient-check input of maxpool2d and avgpool2d: [2, 3, 8, 8], which the default
+/// The default gradient-check input of maxpool2d, avgpool2d and l2pool2d: [2, 3, 8, 8], which the default
 /// 2x2 window at stride 2 tiles (the images' 7x7 would need --size-rule floor or ceil).
 Shape pool_input() { return {2, 3, 8, 8}; }
 
@@ -213,7 +213,7 @@ std::vector<OpInfo> pool2d_ops() {
                       "x times the sum of dL/dy / (divisor y) of its windows (0 where y = 0)"}},
        .example = "--x x.npy --kernel 3 --stride 2 --padding 1 --dy dy.npy",
        .run = run_l2pool2d,
-       .gradcheck = {.input = image_input(), .settings = window, .make_case = make_l2pool2d_case}},
+       .gradcheck = {.input = pool_input(), .settings = window, .make_case = make_l2pool2d_case}},
   };
 }
 
