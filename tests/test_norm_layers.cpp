@@ -157,7 +157,7 @@ TEST_CASE("Sequential: buffers are named, moved and never given to the optimizer
   CHECK(m.parameters().size() == 4);  // conv weight, bias; bn weight, bias
   CHECK(m.state().size() == 6);
   // a training step: the optimizer sees parameters only, the buffers change through forward
-  const Tensor x = Tensor::from_vector({2, 1, 4, 4}, std::vector<float>(32, 0.0f), ref());
+  Tensor x = Tensor::from_vector({2, 1, 4, 4}, std::vector<float>(32, 0.0f), ref());
   std::vector<float> v(32);
   for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(i % 7) - 3.0f;
   x.copy_from(v);

@@ -15,6 +15,7 @@ std::string short_name(const std::string& kind) {
                                                            {"maxpool2d", "pool"},
                                                            {"avgpool2d", "pool"},
                                                            {"global_avgpool2d", "gap"},
+                                                           {"batchnorm2d", "bn"},
                                                            {"linear", "fc"}};
   auto it = names.find(kind);
   return it == names.end() ? kind : it->second;
