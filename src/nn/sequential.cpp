@@ -11,12 +11,9 @@ namespace {
 
 // The short name a layer's kind gets in automatic names: conv1, pool2, fc3, relu4.
 std::string short_name(const std::string& kind) {
-  static const std::map<std::string, std::string> names = {{"conv2d", "conv"},
-                                                           {"maxpool2d", "pool"},
-                                                           {"avgpool2d", "pool"},
-                                                           {"global_avgpool2d", "gap"},
-                                                           {"batchnorm2d", "bn"},
-                                                           {"linear", "fc"}};
+  static const std::map<std::string, std::string> names = {
+      {"conv2d", "conv"},          {"maxpool2d", "pool"}, {"avgpool2d", "pool"},
+      {"global_avgpool2d", "gap"}, {"batchnorm2d", "bn"}, {"linear", "fc"}};
   auto it = names.find(kind);
   return it == names.end() ? kind : it->second;
 }
