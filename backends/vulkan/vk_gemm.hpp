@@ -99,8 +99,10 @@ void gemm_engine(VulkanBackend::Impl& m, const GemmCall& call);
 /// Reduces `rows` rows of L elements into @p out. Element e of row r is at
 ///   a[(e / inner) · rows · inner + r · inner + e % inner]
 /// (inner = L: contiguous rows; inner < L: strided ones, as for a bias gradient). @p mode is a
-/// ROW_REDUCE_* of shader_modes.h: SOFTMAX_STATS writes (max, Σ e^(a − max)) per row, DOT Σ a·b
-/// and SUM Σ a; sums are multiplied by @p scale.
+/// ROW_REDUCE_* of shader_modes.h: SOFTMAX_STATS writes (max, Σ e^(a − max)) per row, DOT Σ a·b,
+/// SUM Σ a, CENTERED_SQ Σ (a − c[r])² and CENTERED_DOT Σ a·(b − c[r]), where c = @p row_values
+/// holds one value per row (batch norm's means; only these two modes read it); sums are
+/// multiplied by @p scale.
 void reduce_rows(VulkanBackend::Impl& m, const char* op, uint32_t mode, const vk::BufferPtr& a,
                  const vk::BufferPtr& b, uint64_t rows, uint64_t L, uint64_t inner,
                  const vk::BufferPtr& out, float scale, const vk::BufferPtr& row_values = nullptr);
