@@ -22,7 +22,8 @@ import sys
 
 sys.dont_write_bytecode = True  # no bench/__pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_common import lenet_step, measure, read_cases, read_rows  # noqa: E402
+from bench_common import (MEMBOUND_KINDS, lenet_step, measure, membound_calls,  # noqa: E402
+                          read_cases, read_rows)
 
 
 def run_time(fn, min_time):
@@ -36,7 +37,9 @@ def torch_results(bench, threads, only, min_time):
 
     torch.manual_seed(0)
     rows = []
-    layers = [c for c in read_cases(bench, "cpu") if c["kind"] == "conv"]
+    cases = read_cases(bench, "cpu")
+    layers = [c for c in cases if c["kind"] == "conv"]
+    membound = [c for c in cases if c["kind"] in MEMBOUND_KINDS]
     for t in threads:
         torch.set_num_threads(t)
         for layer in layers:
@@ -74,6 +77,11 @@ def torch_results(bench, threads, only, min_time):
             with torch.no_grad():
                 tp = run_time(lambda: F.max_pool2d(x, 2, 2), min_time)
             rows.append(("maxpool", "fwd", t, nbytes / tp * 1e-9, "GB/s"))
+        for case in membound:
+            if not only.search(case["name"]):
+                continue
+            for d, (call, nbytes) in membound_calls(torch, case, "cpu").items():
+                rows.append((case["name"], d, t, nbytes / run_time(call, min_time) * 1e-9, "GB/s"))
         if only.search("lenet5_step"):
             ips = lenet_images_per_second(torch, min_time)
             rows.append(("lenet5_step", "train", t, ips, "img/s"))

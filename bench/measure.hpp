@@ -30,6 +30,8 @@ void bench_maxpool(const Context& ctx, const PoolCase& p);
 /// @brief ReLU on @p numel floats: "ops" = relu_forward of the ops API (a new output each call),
 ///        "prealloc" = Backend::relu_forward into one preallocated output.
 void bench_relu(const Context& ctx, int64_t numel);
+/// @brief LRN, L2 pooling or global average pooling: fwd and fwd+bwd, in GB/s.
+void bench_membound(const Context& ctx, const MemBoundCase& m);
 
 /// @brief One LeNet-5 training step (demo::LeNet5, SGD momentum 0.9) on a batch of @p batch.
 void bench_lenet(const Context& ctx, int64_t batch);
