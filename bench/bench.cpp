@@ -71,6 +71,8 @@ int run_set(const Context& ctx, const CaseSet& set, const std::regex& only) {
     if (wanted(g.name)) run_case(be + g.name, failures, [&] { bench_gemm(ctx, g, set.flop_unit); });
   for (const PoolCase& p : set.pools)
     if (wanted(p.name)) run_case(be + p.name, failures, [&] { bench_maxpool(ctx, p); });
+  for (const MemBoundCase& m : set.membound)
+    if (wanted(m.name)) run_case(be + m.name, failures, [&] { bench_membound(ctx, m); });
   if (set.relu_numel > 0 && wanted("relu"))
     run_case(be + "relu", failures, [&] { bench_relu(ctx, set.relu_numel); });
   for (const NormCase& n : set.batchnorms)

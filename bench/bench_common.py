@@ -135,3 +135,49 @@ def lenet_step(torch, batch, dev):
         opt.step()
         float(loss)
     return step
+
+
+MEMBOUND_KINDS = ("lrn", "l2pool", "gap")
+
+
+def membound_calls(torch, case, dev):
+    """The memory-bound layers of issue 12 (cnnlab_bench's kinds lrn, l2pool, gap) in PyTorch:
+    {dir: (call, bytes)} for dirs fwd and fwd+bwd, with the byte counts cnnlab's
+    bench_membound() uses (what each pass must at least read and write).
+      lrn:    F.local_response_norm with AlexNet's size 5, alpha 1e-4, beta 0.75, k 2 (the same
+              convention as cnnlab's lrn: alpha divided by size)
+      l2pool: sqrt(avg_pool2d(x^2)), cnnlab's L2 (root-mean-square) pooling; F.lp_pool2d(x, 2)
+              is this times F (it leaves out the mean), and costs the same
+      gap:    x.mean((2, 3), keepdim=True), global average pooling
+    fwd+bwd is one forward and torch.autograd.grad of x through it."""
+    import torch.nn.functional as F
+    q = case["params"]
+    x = (torch.rand(q["N"], q["C"], q["H"], q["W"], device=dev) * 2 - 1).requires_grad_()
+    n_in = x.numel() * 4
+    if case["kind"] == "lrn":
+        def f(t):
+            return F.local_response_norm(t, 5, alpha=1e-4, beta=0.75, k=2.0)
+        fwd_bytes, bwd_bytes = 2 * n_in, 3 * n_in
+    elif case["kind"] == "l2pool":
+        def f(t):
+            return F.avg_pool2d(t * t, q["F"], q["S"]).sqrt()
+        with torch.no_grad():
+            n_out = f(x).numel() * 4
+        fwd_bytes, bwd_bytes = n_in + n_out, 2 * n_in + 2 * n_out
+    else:
+        def f(t):
+            return t.mean((2, 3), keepdim=True)
+        n_out = q["N"] * q["C"] * 4
+        fwd_bytes, bwd_bytes = n_in + n_out, n_in + n_out
+    with torch.no_grad():
+        dy = torch.rand_like(f(x))
+
+    def forward():
+        with torch.no_grad():
+            f(x)
+
+    def forward_backward():
+        torch.autograd.grad(f(x), x, dy)
+
+    return {"fwd": (forward, fwd_bytes), "fwd+bwd": (forward_backward, fwd_bytes + bwd_bytes)}
+

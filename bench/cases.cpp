@@ -4,10 +4,21 @@
 #include <cnnlab/core/error.hpp>
 
 #include <cstdio>
+#include <string>
 
 namespace cnnlab::bench {
 
 namespace {
+
+// The memory-bound layers of issue 12 at course sizes (scaled to a small machine): LRN after
+// AlexNet's c1 (96 maps of 55×55; AlexNet trained at batch 128), L2 pooling 3×3 stride 2 on a
+// ResNet-sized map (57×57, so that the stride tiles it exactly: (57 − 3)/2 + 1 = 28) and the
+// global average pooling at the end of ResNet-18 (512 maps of 7×7).
+const std::vector<MemBoundCase> kMemBound = {
+    {"lrn", "lrn_alexnet", "LRN after AlexNet c1, 8×96×55×55", 8, 96, 55, 55},
+    {"l2pool", "l2pool_3x3s2", "L2 pool 3×3/2, 32×64×57×57", 32, 64, 57, 57, 3, 2},
+    {"gap", "gap_resnet", "global avg pool, 64×512×7×7", 64, 512, 7, 7},
+};
 
 CaseSet cpu_set(bool passes) {
   CaseSet s;
@@ -42,6 +53,7 @@ CaseSet cpu_set(bool passes) {
   s.batchnorms = {{"batchnorm", "batch norm train, 8×64×56×56", 8, 64, 56, 56}};
   s.dropout_numel = int64_t{16} << 20;  // 16 M floats: 64 MB in, 64 MB out
   s.concat_batch = 32;
+  s.membound = kMemBound;
   s.dispatch_ops = 10000;
   return s;
 }
@@ -65,6 +77,9 @@ CaseSet gpu_set() {
   };
   s.gemms = {{"sgemm4096", "SGEMM 4096³", 4096}, {"sgemm8192", "SGEMM 8192³", 8192}};
   s.pools = {{"maxpool_112", "max pool 2×2/2, 64×64×112×112", 64, 64, 112, 112}};
+  s.membound = {{"lrn", "lrn_alexnet", "LRN after AlexNet c1, 64×96×55×55", 64, 96, 55, 55},
+                {"l2pool", "l2pool_3x3s2", "L2 pool 3×3/2, 32×64×113×113", 32, 64, 113, 113, 3, 2},
+                {"gap", "gap_resnet", "global avg pool, 256×512×7×7", 256, 512, 7, 7}};
   s.relu_numel = int64_t{64} << 20;  // 64 M floats: 256 MB in, 256 MB out
   s.batchnorms = {{"batchnorm_32", "batch norm train, 32×64×56×56", 32, 64, 56, 56}};
   s.dropout_numel = int64_t{64} << 20;
@@ -87,6 +102,9 @@ CaseSet tiny_set() {
   };
   s.gemms = {{"sgemm256", "SGEMM 256³", 256}};
   s.pools = {{"maxpool_28", "max pool 2×2/2, 4×8×28×28", 4, 8, 28, 28}};
+  s.membound = {{"lrn", "lrn_alexnet", "tiny LRN, 2×16×13×13", 2, 16, 13, 13},
+                {"l2pool", "l2pool_3x3s2", "tiny L2 pool 3×3/2, 2×8×15×15", 2, 8, 15, 15, 3, 2},
+                {"gap", "gap_resnet", "tiny global avg pool, 4×32×7×7", 4, 32, 7, 7}};
   s.relu_numel = int64_t{1} << 16;
   s.batchnorms = {{"batchnorm_tiny", "batch norm train, 2×8×14×14", 2, 8, 14, 14}};
   s.dropout_numel = int64_t{1} << 16;
@@ -135,6 +153,14 @@ void print_case_list(const CaseSet& s) {
     std::printf("maxpool,%s,fwd,N=%lld C=%lld H=%lld W=%lld,%s\n", p.name.c_str(),
                 static_cast<long long>(p.N), static_cast<long long>(p.C),
                 static_cast<long long>(p.H), static_cast<long long>(p.W), p.label.c_str());
+  for (const MemBoundCase& m : s.membound)
+    std::printf("%s,%s,fwd fwd+bwd,N=%lld C=%lld H=%lld W=%lld%s,%s\n", m.kind.c_str(),
+                m.name.c_str(), static_cast<long long>(m.N), static_cast<long long>(m.C),
+                static_cast<long long>(m.H), static_cast<long long>(m.W),
+                m.kind == "l2pool"
+                    ? (" F=" + std::to_string(m.F) + " S=" + std::to_string(m.S)).c_str()
+                    : "",
+                m.label.c_str());
   if (s.relu_numel > 0) {
     const long long n = static_cast<long long>(s.relu_numel);
     if (n % (1 << 20) == 0)

@@ -57,6 +57,16 @@ struct NormCase {
   int64_t N, C, H, W;
 };
 
+/// @brief A memory-bound layer of issue 12, forward and forward+backward in GB/s (bytes each
+///        pass must move at least, over its time): kind "lrn" (AlexNet's NORM, size 5, alpha
+///        1e-4, beta 0.75, k 2), "l2pool" (F×F windows, stride S, no padding) or "gap" (global
+///        average pooling), on x (N, C, H, W).
+struct MemBoundCase {
+  std::string kind, name, label;
+  int64_t N, C, H, W;
+  int64_t F = 0, S = 0;  ///< l2pool only
+};
+
 /// @brief One benchmark's list of cases (see the file comment for the three sets).
 struct CaseSet {
   std::string flop_unit;               ///< "GFLOP/s" or "TFLOP/s"
@@ -65,6 +75,7 @@ struct CaseSet {
   std::vector<ConvTransposeCase> conv_transposes;  ///< transposed conv layers (same dirs)
   std::vector<GemmCase> gemms;
   std::vector<PoolCase> pools;
+  std::vector<MemBoundCase> membound;  ///< lrn, l2pool, gap: fwd and fwd+bwd in GB/s
   int64_t relu_numel = 0;  ///< ReLU case ("relu": ops / prealloc) on this many floats; 0: none
   std::vector<NormCase> batchnorms;  ///< batch norm (train mode), GB/s
   int64_t dropout_numel = 0;         ///< dropout (p = 0.5, fwd) on this many floats; 0: none

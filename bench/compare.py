@@ -23,7 +23,8 @@ import sys
 
 sys.dont_write_bytecode = True  # no bench/__pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_common import lenet_step, measure, read_cases, read_rows  # noqa: E402
+from bench_common import (MEMBOUND_KINDS, lenet_step, measure, membound_calls,  # noqa: E402
+                          read_cases, read_rows)
 
 
 def run_time(fn, min_time):
@@ -40,6 +41,7 @@ def torch_results(bench, threads, only, min_time):
     cases = read_cases(bench, "cpu")
     layers = [c for c in cases if c["kind"] == "conv"]
     ups = [c for c in cases if c["kind"] == "conv_transpose"]
+    membound = [c for c in cases if c["kind"] in MEMBOUND_KINDS]
     for t in threads:
         torch.set_num_threads(t)
         for layer in layers:
@@ -113,6 +115,11 @@ def torch_results(bench, threads, only, min_time):
             with torch.no_grad():
                 td = run_time(lambda: F.dropout(x, 0.5, training=True), min_time)
             rows.append(("dropout", "fwd", t, 2 * x.numel() * 4 / td * 1e-9, "GB/s"))
+        for case in membound:
+            if not only.search(case["name"]):
+                continue
+            for d, (call, nbytes) in membound_calls(torch, case, "cpu").items():
+                rows.append((case["name"], d, t, nbytes / run_time(call, min_time) * 1e-9, "GB/s"))
         if only.search("lenet5_step"):
             ips = lenet_images_per_second(torch, min_time)
             rows.append(("lenet5_step", "train", t, ips, "img/s"))

@@ -39,7 +39,8 @@ import tempfile
 
 sys.dont_write_bytecode = True  # no bench/__pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_common import lenet_step, measure, read_cases, read_rows, run_bench  # noqa: E402
+from bench_common import (MEMBOUND_KINDS, lenet_step, measure, membound_calls,  # noqa: E402
+                          read_cases, read_rows, run_bench)
 
 # Issue 11's targets (ratio to PyTorch CUDA, TF32 off), by case name.
 TARGETS = {
@@ -134,6 +135,10 @@ def torch_case_timings(torch, case, dev, rule):
         out["bwd"] = (gb / t["median"], "GB/s", t)
     elif kind == "dispatch":
         out.update(torch_dispatch(torch, q["ops"], q["numel"], dev, sync, rule))
+    elif kind in MEMBOUND_KINDS:
+        for d, (call, nbytes) in membound_calls(torch, case, dev).items():
+            t = measure(call, sync, **rule)
+            out[d] = (nbytes / t["median"] * 1e-9, "GB/s", t)
     return out
 
 

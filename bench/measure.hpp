@@ -43,6 +43,8 @@ void bench_dropout(const Context& ctx, int64_t numel);
 ///        channels of 28×28, batch @p batch): "fwd" = concat_forward, "bwd" = concat_backward,
 ///        both in GB/s (every value read once and written once).
 void bench_concat(const Context& ctx, int64_t batch);
+/// @brief LRN, L2 pooling or global average pooling: fwd and fwd+bwd, in GB/s.
+void bench_membound(const Context& ctx, const MemBoundCase& m);
 
 /// @brief One LeNet-5 training step (demo::LeNet5, SGD momentum 0.9) on a batch of @p batch.
 void bench_lenet(const Context& ctx, int64_t batch);

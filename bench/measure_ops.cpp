@@ -5,6 +5,8 @@
 #include <cnnlab/demo/lenet5_step.hpp>
 #include <cnnlab/ops/ops.hpp>
 
+#include <functional>
+
 namespace cnnlab::bench {
 
 namespace {
@@ -176,6 +178,52 @@ void bench_concat(const Context& ctx, int64_t batch) {
   report(ctx, "concat_inception3a", "fwd", bytes / fwd.median * 1e-9, "GB/s", fwd);
   const Timing bwd = measure([&] { concat_backward(dy, channels); }, sync, ctx.rule);
   report(ctx, "concat_inception3a", "bwd", bytes / bwd.median * 1e-9, "GB/s", bwd);
+}
+
+void bench_membound(const Context& ctx, const MemBoundCase& m) {
+  Backend& be = ctx.backend;
+  const Shape xs = {m.N, m.C, m.H, m.W};
+  const Tensor x = random_tensor(xs, be, 10);
+  const double in = static_cast<double>(x.numel()) * sizeof(float);
+  auto sync = [&] { be.synchronize(); };
+  // Bytes each pass must move at least: forward reads x and writes y; backward reads what it
+  // needs (LRN: x, dy; L2 pool: x, y, dy; global avg pool: dy) and writes dx.
+  std::function<void()> forward, forward_backward;
+  double fwd_bytes = 0, bwd_bytes = 0;
+  Tensor dy;  // outlives the calls below, which hold it by reference
+  if (m.kind == "lrn") {
+    dy = random_tensor(xs, be, 11);
+    forward = [&] { lrn_forward(x); };
+    forward_backward = [&] {
+      lrn_forward(x);
+      lrn_backward(x, dy);
+    };
+    fwd_bytes = 2 * in;
+    bwd_bytes = 3 * in;
+  } else if (m.kind == "l2pool") {
+    const Pool2dParams p{.kernel = static_cast<int>(m.F), .stride = static_cast<int>(m.S)};
+    const Shape ys = pool2d_geometry("l2pool2d", xs, p).output_shape();
+    dy = random_tensor(ys, be, 11);
+    const double out = static_cast<double>(numel(ys)) * sizeof(float);
+    forward = [&, p] { l2pool2d_forward(x, p); };
+    forward_backward = [&, p] { l2pool2d_backward(x, l2pool2d_forward(x, p), dy, p); };
+    fwd_bytes = in + out;
+    bwd_bytes = 2 * in + 2 * out;
+  } else {  // gap
+    dy = random_tensor({m.N, m.C, 1, 1}, be, 11);
+    const double out = static_cast<double>(m.N * m.C) * sizeof(float);
+    forward = [&] { global_avgpool2d_forward(x); };
+    forward_backward = [&, xs] {
+      global_avgpool2d_forward(x);
+      global_avgpool2d_backward(dy, xs);
+    };
+    fwd_bytes = in + out;
+    bwd_bytes = in + out;
+  }
+  const Timing f = measure(forward, sync, ctx.rule);
+  report(ctx, m.name, "fwd", fwd_bytes / f.median * 1e-9, "GB/s", f);
+  const Timing fb = measure(forward_backward, sync, ctx.rule);
+  report(ctx, m.name, "fwd+bwd", (fwd_bytes + bwd_bytes) / fb.median * 1e-9, "GB/s", fb);
 }
 
 void bench_lenet(const Context& ctx, int64_t batch) {

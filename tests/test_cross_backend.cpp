@@ -407,8 +407,10 @@ std::vector<Row> global_avgpool2d_rows(const Shape& xs, uint64_t& seed) {
 
 // ---- L2 pooling: x [N, C, H, W] -> y [N, C, H2, W2], sqrt(mean of x² over each window) -------
 
-/// One L2 pooling shape set; zero_windows clears the top-left 4×4 block of every plane, so some
-/// windows are all zeros (y = 0: backward must send 0 there, not 0/0 = NaN).
+/// One L2 pooling shape set (every stride tiles its input exactly, so the rows hold under the
+/// lecture's exact size rule as well as PyTorch's floor rule); zero_windows clears the top-left 4×4
+/// block of every plane, so some windows are all zeros (y = 0: backward must send 0 there, not 0/0
+/// = NaN).
 struct L2PoolCase {
   Shape x;
   Pool2dParams p;

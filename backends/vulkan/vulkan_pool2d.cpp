@@ -11,9 +11,11 @@
 //   avgpool2d_forward   pool2d_forward.comp (POOL_FORWARD_AVG): window sum / divisor, padding
 //                       counting as zeros (PyTorch's count_include_pad)
 //   avgpool2d_backward  pool2d_backward.comp (POOL_BACKWARD_AVG)
-//   global_avgpool2d_forward   each H·W plane is one row of reduce_rows (vk_gemm.hpp,
-//                              ROW_REDUCE_SUM), scaled by 1/(H·W): long planes are cut into
-//                              chunks, so no invocation loops more than lavapipe allows
+//   global_avgpool2d_forward   planes up to 127×127: pool2d_forward.comp (POOL_FORWARD_AVG)
+//                              with one window covering the plane, one invocation per plane;
+//                              larger planes: each is one row of reduce_rows (vk_gemm.hpp,
+//                              ROW_REDUCE_SUM), scaled by 1/(H·W), cut into chunks, so no
+//                              invocation loops more than lavapipe allows
 //   global_avgpool2d_backward  pool2d_backward.comp (POOL_BACKWARD_GLOBAL_AVG), one invocation
 //                              per dx element, no loop
 //   l2pool2d_forward    pool2d_forward.comp (POOL_FORWARD_L2): sqrt(window sum of squares /
@@ -30,6 +32,7 @@
 
 #include "shaders/shader_modes.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -106,8 +109,26 @@ void VulkanBackend::avgpool2d_backward(const Tensor& dy, Tensor& dx, const Pool2
 }
 
 void VulkanBackend::global_avgpool2d_forward(const Tensor& x, Tensor& y) {
+  const int64_t H = x.dim(2), W = x.dim(3);
+  if (std::max(H, W) <= kMaxWindow) {
+    // Planes up to 127×127 (ResNet's 7×7, GoogLeNet's 7×7): one invocation per plane, which
+    // is average pooling with a window covering the plane: F = max(H, W), no padding, the
+    // window clipped to the plane, so the divisor is H·W. A row reduction would spend a
+    // whole workgroup on each 49-value plane.
+    Pool2dGeometry g;
+    g.N = x.dim(0);
+    g.C = x.dim(1);
+    g.H = H;
+    g.W = W;
+    g.F = std::max(H, W);
+    g.S = 1;
+    g.P = 0;
+    g.H2 = g.W2 = 1;
+    avgpool2d_forward(x, y, g);
+    return;
+  }
   const auto planes = static_cast<uint64_t>(x.dim(0) * x.dim(1));
-  const auto plane = static_cast<uint64_t>(x.dim(2) * x.dim(3));
+  const auto plane = static_cast<uint64_t>(H * W);
   // rows = the N·C planes, each of L = H·W contiguous values (inner = L)
   reduce_rows(*impl_, "global_avgpool2d_forward", vk::ROW_REDUCE_SUM, Impl::buf(x), Impl::buf(x),
               planes, plane, plane, Impl::buf(y), 1.0f / static_cast<float>(plane));
