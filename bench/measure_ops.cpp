@@ -23,11 +23,8 @@ void bench_conv(const Context& ctx, const ConvCase& c, const std::vector<std::st
   Backend& be = ctx.backend;
   // floor: PyTorch's output size, which the layers of real networks (ResNet's stem) need; the
   // same as exact for every case whose stride tiles its input.
-  const Conv2dParams p{.stride = c.S,
-                       .padding = c.P,
-                       .dilation = c.D,
-                       .groups = c.G,
-                       .size_rule = SizeRule::floor};
+  const Conv2dParams p{
+      .stride = c.S, .padding = c.P, .dilation = c.D, .groups = c.G, .size_rule = SizeRule::floor};
   const Tensor x = random_tensor({c.N, c.C, c.H, c.W}, be, 1);
   const Tensor w = random_tensor({c.K, c.C / c.G, c.F, c.F}, be, 2);
   const Tensor b = random_tensor({c.K}, be, 3);

@@ -68,8 +68,8 @@ void VulkanBackend::lrn_backward(const Tensor& x, const Tensor& dy, Tensor& dx,
   const vk::BufferPtr t = m.temp(total, "LRN backward terms dy·x·d^(-beta-1)");
   const double work = static_cast<double>(total * std::min(g.size, g.C));
   m.run("lrn_backward", "lrn", {m.wg, vk::LRN_BACKWARD_TERMS},
-        {{Impl::buf(x), false}, {Impl::buf(dy), false}, {t, true}, {t, true}},
-        lrn_push(total, g), m.grid(m.groups_for(total)), work);
+        {{Impl::buf(x), false}, {Impl::buf(dy), false}, {t, true}, {t, true}}, lrn_push(total, g),
+        m.grid(m.groups_for(total)), work);
   m.run("lrn_backward", "lrn", {m.wg, vk::LRN_BACKWARD_DX},
         {{Impl::buf(x), false}, {Impl::buf(dy), false}, {t, true}, {Impl::buf(dx), true}},
         lrn_push(total, g), m.grid(m.groups_for(total)), 2 * work);

@@ -30,9 +30,8 @@ std::vector<OpInfo> make_registry() {
   std::vector<OpInfo> rows;
   for (std::vector<OpInfo> (*family)() :
        {registry::conv2d_ops, registry::conv_transpose2d_ops, registry::pool2d_ops,
-        registry::lrn_ops, registry::linear_ops, registry::activations_ops,
-        registry::softmax_ops, registry::batchnorm_ops, registry::dropout_ops,
-        registry::elementwise_ops})
+        registry::lrn_ops, registry::linear_ops, registry::activations_ops, registry::softmax_ops,
+        registry::batchnorm_ops, registry::dropout_ops, registry::elementwise_ops})
     for (OpInfo& row : family()) rows.push_back(std::move(row));
   return rows;
 }

@@ -155,8 +155,8 @@ GradcheckCase make_l2pool2d_case(const GradcheckSpec& spec, std::mt19937_64& eng
 
 }  // namespace
 
-/// The default gradient-check input of maxpool2d, avgpool2d and l2pool2d: [2, 3, 8, 8], which the default
-/// 2x2 window at stride 2 tiles (the images' 7x7 would need --size-rule floor or ceil).
+/// The default gradient-check input of maxpool2d, avgpool2d and l2pool2d: [2, 3, 8, 8], which the
+/// default 2x2 window at stride 2 tiles (the images' 7x7 would need --size-rule floor or ceil).
 Shape pool_input() { return {2, 3, 8, 8}; }
 
 // ---- the rows ---------------------------------------------------------------------------------
