@@ -111,7 +111,9 @@ TEST_CASE("AlexNet in two groups: the lecture's parameter row, about 60 M", "[ar
   // [3x3x192]x384 = 663,552 ("663K") + 384; [3x3x192]x256 = 442,368 ("442K") + 256;
   // 6·6·256·4096 = 37,748,736 ("37M") + 4096; 4096·4096 ("16M") + 4096; 4096·1000 ("4M") + 1000.
   CHECK(parameters(rows_of(s, "conv2d")) ==
-        std::vector<int64_t>{34944, 307456, 885120, 663936, 442624});
+        std::vector<int64_t>{(11 * 11 * 3 + 1) * 96, 5 * 5 * 48 * 256 + 256,
+                             3 * 3 * 256 * 384 + 384, 3 * 3 * 192 * 384 + 384,
+                             3 * 3 * 192 * 256 + 256});
   CHECK(parameters(rows_of(s, "linear")) == std::vector<int64_t>{37752832, 16781312, 4097000});
   // The lecture's "60 M": 60,954,656 weights, 60,965,224 with biases (PyTorch agrees).
   CHECK(s.total_parameters == 60965224);
@@ -190,7 +192,8 @@ TEST_CASE("ZFNet: AlexNet with a 7x7 stride-2 conv1 and 512, 1024, 512 filters",
   // conv1 7·7·3·96 + 96; conv2 5·5·96·256 + 256; conv3 3·3·256·512 + 512; conv4 3·3·512·1024
   // + 1024; conv5 3·3·1024·512 + 512; fc6 6·6·512·4096 + 4096; fc7; fc8.
   CHECK(parameters(rows_of(s, "conv2d")) ==
-        std::vector<int64_t>{14208, 614656, 1180160, 4719616, 4719104});
+        std::vector<int64_t>{7 * 7 * 3 * 96 + 96, 5 * 5 * 96 * 256 + 256, 3 * 3 * 256 * 512 + 512,
+                             3 * 3 * 512 * 1024 + 1024, 3 * 3 * 1024 * 512 + 512});
   CHECK(parameters(rows_of(s, "linear")) == std::vector<int64_t>{75501568, 16781312, 4097000});
   CHECK(s.total_parameters == 107627624);  // PyTorch: 107,627,624
   print_totals("zfnet", s, "no total (AlexNet with the changes above)");
