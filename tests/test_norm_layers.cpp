@@ -190,11 +190,14 @@ TEST_CASE("dropout: p = 0 is the identity, p = 1 gives zeros, kept values are sc
   REQUIRE_THROWS_WITH(Dropout({.p = 2.0f}), Contains("Dropout: p"));
 }
 
-TEST_CASE("dropout: on 1e6 elements the kept fraction is 1 - p within 4 sigma, for every backend",
+TEST_CASE("dropout: on 1e6 elements the kept fraction is 1 - p within 4 sigma, on the CPU backends",
           "[dropout]") {
+  // The Vulkan mask is the same bits (cross-backend test, in cnnlab_vulkan_tests); this binary
+  // stays off the Vulkan driver, which the sanitizer build checks only there.
   const int64_t n = 1000000;
   const Tensor ones = filled({n}, 1.0f);
   for (const std::string& name : backend_names()) {
+    if (name == "vulkan") continue;
     Backend& be = backend_by_name(name);
     for (const float p : {0.1f, 0.5f, 0.8f}) {
       const std::vector<float> y = dropout_forward(ones.to(be), {.p = p, .seed = 7}).to_vector();
