@@ -1,7 +1,7 @@
 // test_openmp_conv.cpp — the OpenMP convolution's special paths against the reference backend.
 //
 // backends/openmp/openmp_conv2d.cpp picks among several ways to compute a convolution. Direct
-// stride-1 kernels (AVX-512 only): forward, and backward-data as a convolution of dy with
+// stride-1 kernels (AVX-512 or AVX2 + FMA): forward, and backward-data as a convolution of dy with
 // flipped filters, with a 32-position × filters tile or a 16-filter × short-row tile (filters
 // in the lanes; it also takes forward passes with stride > 1, from a phase-split input copy);
 // for large layers, a weight gradient whose transposed column matrix is written straight
@@ -13,7 +13,9 @@
 // each path and on its edges (partial filter tiles, several 32-position blocks, groups, dilation,
 // several column blocks per image, a partial last group of images; depthwise layers, which have
 // their own plane-by-plane path), on every sgemm kernel this CPU
-// has (forcing "avx2" or "portable" turns the direct paths off), with 1 and 2 threads. Outputs
+// has (forcing "avx2" runs the AVX2 versions of the direct tiles and depthwise loops, which cut
+// each tile into smaller register blocks; "portable" turns the direct paths off), with 1 and 2
+// threads. Outputs
 // start as NaN, so an element a path forgets to write shows up.
 //
 // Tolerance: testing::tolerance() of backend_compare.hpp (through expect_close()), for the

@@ -13,7 +13,7 @@
 
 #include "backends/openmp/conv_common.hpp"
 #include "backends/openmp/conv_depthwise_kernels.hpp"
-#include "backends/openmp/conv_tiles.hpp"
+#include "backends/openmp/gemm.hpp"
 
 #include <omp.h>
 
@@ -31,15 +31,19 @@ using PlaneFn = void (*)(int64_t, const float*, const int64_t*, const float*, fl
 using DotsFn = void (*)(int64_t, const float*, const int64_t*, int64_t, int64_t, const float*,
                         int64_t, int64_t, float*);
 
+/// The inner loops in the instruction set of the convolution tiles (omp::conv_tiles_isa), else
+/// in plain C++.
 PlaneFn plane_kernel() {
 #if defined(__x86_64__)
-  if (omp::conv_k16_available()) return omp::detail::dw_plane_avx512;
+  if (omp::sgemm_avx512_active()) return omp::detail::dw_plane_avx512;
+  if (omp::sgemm_avx2_active()) return omp::detail::dw_plane_avx2;
 #endif
   return omp::detail::dw_plane_portable;
 }
 DotsFn dots_kernel() {
 #if defined(__x86_64__)
-  if (omp::conv_k16_available()) return omp::detail::dw_dots_avx512;
+  if (omp::sgemm_avx512_active()) return omp::detail::dw_dots_avx512;
+  if (omp::sgemm_avx2_active()) return omp::detail::dw_dots_avx2;
 #endif
   return omp::detail::dw_dots_portable;
 }

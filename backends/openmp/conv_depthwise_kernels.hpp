@@ -1,5 +1,5 @@
 // conv_depthwise_kernels.hpp — private: the two inner loops of the depthwise convolution
-// (conv_depthwise.cpp), once in plain C++ and once with AVX-512.
+// (conv_depthwise.cpp), in plain C++, AVX-512 and AVX2.
 //
 // Contract: declarations only. For r < rows, j < n (any n), taps t < ntaps, lanes l < 16:
 //   dw_plane:  out[r·ld_out + j] = init + Σ_t wts[t] · base[r·in_row + off[t] + j]
@@ -9,11 +9,12 @@
 // hold finite values there); nothing past n is written. The forward pass and the data gradient
 // are dw_plane over a plane of outputs (taps at fixed offsets into a padded input copy); the
 // weight gradient is dw_dots of dy against the shifted input of every tap. Both versions sum in
-// the same order (the AVX-512 one with fused multiply-adds), so the result does not depend on
-// the thread count. The AVX-512 versions live in conv_depthwise_avx512.cpp (compiled with
-// -mavx512f -mfma, called only after omp::conv_k16_available() said yes); as in
-// conv_tiles_kernels.hpp, no inline code here, so no AVX-512 copy of a shared function can leak
-// into code that runs without it.
+// the same order (the SIMD ones with fused multiply-adds), so the result does not depend on
+// the thread count. The SIMD versions are instances of conv_depthwise_generic.hpp in
+// conv_depthwise_avx512.cpp (-mavx512f -mfma) and conv_depthwise_avx2.cpp (-mavx2 -mfma), called
+// only after omp::conv_tiles_isa() named their instruction set; as in conv_tiles_kernels.hpp, no
+// inline code here, so no SIMD copy of a shared function can leak into code that runs without
+// it.
 #pragma once
 
 #include <cstdint>
@@ -31,5 +32,10 @@ void dw_plane_avx512(int64_t ntaps, const float* base, const int64_t* off, const
                      int64_t ld_out);
 void dw_dots_avx512(int64_t ntaps, const float* base, const int64_t* off, int64_t rows,
                     int64_t in_row, const float* a, int64_t lda, int64_t n, float* lanes);
+
+void dw_plane_avx2(int64_t ntaps, const float* base, const int64_t* off, const float* wts,
+                   float init, int64_t rows, int64_t in_row, int64_t n, float* out, int64_t ld_out);
+void dw_dots_avx2(int64_t ntaps, const float* base, const int64_t* off, int64_t rows,
+                  int64_t in_row, const float* a, int64_t lda, int64_t n, float* lanes);
 
 }  // namespace cnnlab::omp::detail

@@ -1,7 +1,7 @@
 // conv_direct.hpp — direct convolution on the OpenMP backend: no column matrix at all.
 //
-// Contract (internal header; loop orders in the .cpp file of each pass). With AVX-512, a
-// convolution can be computed by tiles (conv_tiles.hpp) that read the zero-padded input
+// Contract (internal header; loop orders in the .cpp file of each pass). With AVX-512 or AVX2
+// + FMA, a convolution can be computed by tiles (conv_tiles.hpp) that read the zero-padded input
 // themselves:
 //   forward (conv_direct_forward.cpp):
 //   - direct_conv_s1: mr filters × 32 positions of the padded-width grid (omp::conv_tile),
@@ -41,13 +41,13 @@ struct DirectConv {
 
 // ---- forward, and the stride-1 data gradient (conv_direct_forward.cpp) --------------------------
 
-/// Whether direct_conv_s1 suits (AVX-512, stride 1, small filters, little grid waste).
+/// Whether direct_conv_s1 suits (conv tiles available, stride 1, small filters, little grid waste).
 bool direct_suits(const DirectConv& d);
 /// y = w ⋆ x (+ bias, may be null) with the grid tile; stride 1.
 void direct_conv_s1(const float* x, const float* w, const float* bias, float* y,
                     const DirectConv& d);
 
-/// Whether direct_conv_k16 suits (AVX-512, whole blocks of 16 filters, see
+/// Whether direct_conv_k16 suits (conv tiles available, whole blocks of 16 filters, see
 /// conv_direct_forward.cpp).
 bool k16_suits(const DirectConv& d);
 /// y = w ⋆ x (+ bias, may be null) with 16 filters per zmm; any stride.
@@ -63,15 +63,15 @@ void direct_conv_dx16(const float* x, const float* w, float* y, const DirectConv
 
 // ---- backward-weight (conv_direct_weight.cpp) ---------------------------------------------------
 
-/// Whether the direct weight gradient suits (AVX-512, stride 1, buffers within L2).
+/// Whether the direct weight gradient suits (conv tiles available, stride 1, buffers within L2).
 bool direct_dw_suits(const Conv2dGeometry& g);
 /// dW = Σ_n dy_n ⋆ x_n on `threads` threads (images shared out): each thread sums into its
 /// slice of `partial` (threads > 1, summed by the caller) or straight into dwp.
 void direct_dw_image_loop(const float* x, const float* dy, const Conv2dGeometry& g, int threads,
                           float* partial, float* dwp);
 
-/// Whether direct_dw3_k16 suits: AVX-512, stride 1, no dilation, 3-wide filters, whole blocks
-/// of 16 filters, output rows of at least 8 pixels, at least 18 (channel, filter-row) pairs.
+/// Whether direct_dw3_k16 suits: conv tiles available, stride 1, no dilation, 3-wide filters, whole
+/// blocks of 16 filters, output rows of at least 8 pixels, at least 18 (channel, filter-row) pairs.
 bool dw3_k16_suits(const Conv2dGeometry& g);
 /// dW = Σ_n dy_n ⋆ x_n with 16 filters in the lanes (omp::conv_dw3_k16). threads > 1: images
 /// shared out, each thread into its slice of `partial` (summed by the caller); otherwise the

@@ -6,7 +6,7 @@
 // writes the stride-1 data gradient as a forward convolution (of dy, zero-padded by
 // D·(F−1) − P, with the filters flipped and transposed) and asks dx16_suits first; the other
 // two direct paths it may take are the forward ones (conv_direct_forward.cpp). Thresholds are
-// named in conv_paths.hpp; the tile itself is omp::conv_dx16 (conv_tiles_avx512.cpp).
+// named in conv_paths.hpp; the tile itself is omp::conv_dx16 (conv_tiles_generic.hpp).
 // What it deliberately is not: the strided data gradient (im2col's adjoint, col2im, in
 // conv_columns.cpp) nor the choice between the paths (openmp_conv2d.cpp).
 #include "backends/openmp/conv_direct.hpp"

@@ -6,7 +6,7 @@
 // k16_suits / direct_conv_k16 (16 filters in the lanes, any stride S) of conv_direct.hpp. The
 // stride-1 data gradient runs through the same two functions (openmp_conv2d.cpp passes dy as
 // the input and the filters flipped and transposed). The thresholds the *_suits tests compare
-// against are named in conv_paths.hpp; the tiles themselves are in conv_tiles_avx512.cpp.
+// against are named in conv_paths.hpp; the tiles themselves are in conv_tiles_generic.hpp.
 // What it deliberately is not: the choice between the paths (openmp_conv2d.cpp), nor the
 // backward passes' own tiles (conv_direct_data.cpp, conv_direct_weight.cpp).
 #include "backends/openmp/conv_direct.hpp"
@@ -59,7 +59,7 @@ void split_row(const float* row, int64_t n, int64_t S, int64_t Wq, float* dst) {
 
 }  // namespace
 
-/// Whether the direct path suits this convolution better than im2col + GEMM: AVX-512, stride 1,
+/// Whether the direct path suits this convolution better than im2col + GEMM: tiles, stride 1,
 /// filters small enough to stay in L1/L2 next to a padded input plane, and little waste from
 /// the padded-width grid (W2/Wp) and from partial filter tiles (Kg vs a multiple of mr). The
 /// limits are kGridTileMaxFilterFloats, kDirectMaxPlaneFloats and kGridTileMinUseful

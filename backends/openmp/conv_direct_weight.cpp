@@ -7,7 +7,7 @@
 // lanes × 27 taps) of conv_direct.hpp. Both share out images over threads with one dW slice per
 // thread (summed by the caller in a fixed order), so results never depend on timing. Thresholds
 // are named in conv_paths.hpp; the tiles are omp::conv_dw_tile and omp::conv_dw3_k16
-// (conv_tiles_avx512.cpp).
+// (conv_tiles_generic.hpp).
 // What it deliberately is not: the GEMM-based weight gradients (transposed columns, batched
 // im2col + sgemm, in openmp_conv2d.cpp), the bias gradient, nor the choice between the paths.
 #include "backends/openmp/conv_direct.hpp"
@@ -48,7 +48,7 @@ DirectDw direct_dw_plan(const Conv2dGeometry& g) {
 }
 }  // namespace
 
-/// Whether the direct weight gradient suits: AVX-512, stride 1, every per-thread buffer (padded
+/// Whether the direct weight gradient suits: tiles, stride 1, every per-thread buffer (padded
 /// input, dy on the grid, the vector accumulators) small enough for L2, and at least 40 % of
 /// the grid positions and of the 4×6 tiles real. (LeNet c1, 6 filters × 25 taps on 8 × 30
 /// tiles: 55 %, and still 4× faster than im2col + sgemm with M = 6.) The limits are
@@ -120,7 +120,7 @@ void direct_dw_image_loop(const float* x, const float* dy, const Conv2dGeometry&
   }
 }
 
-/// Whether direct_dw3_k16 suits: AVX-512, stride 1, no dilation, 3-wide filters, whole blocks
+/// Whether direct_dw3_k16 suits: tiles, stride 1, no dilation, 3-wide filters, whole blocks
 /// of 16 filters, output rows of at least kDw3MinRowPixels, and at least kDw3MinRowTiles tiles
 /// of (channel, filter-row) pairs (conv_paths.hpp).
 bool dw3_k16_suits(const Conv2dGeometry& g) {

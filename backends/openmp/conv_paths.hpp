@@ -17,8 +17,8 @@
 // The tests live next to their algorithms (conv_direct_forward.cpp, conv_direct_data.cpp,
 // conv_direct_weight.cpp, openmp_conv2d.cpp) because they depend on how each one lays out its
 // buffers; the numbers they compare against are the constants below. Every direct path also
-// needs AVX-512 (omp::conv_k16_available, conv_tiles.hpp). With the layers of bench/ (N, C, H,
-// W; K filters of F×F, stride S, padding P) the choices are:
+// needs the convolution tiles, AVX-512 or AVX2 + FMA (omp::conv_k16_available, conv_tiles.hpp).
+// With the layers of bench/ (N, C, H, W; K filters of F×F, stride S, padding P) the choices are:
 //
 //   layer        forward   backward-data   backward-weight
 //   LeNet c1     s1        gemm            dw (dot products)

@@ -1,12 +1,16 @@
 // conv_tiles.cpp — the entry points of conv_tiles.hpp: availability, and the hand-over to the
-// AVX-512 tiles.
+// tiles of the current instruction set (AVX-512 or AVX2).
 //
 // Contract: compiled without instruction-set flags (plain x86-64), like gemm.cpp, so it is safe
-// to call on any CPU. It answers whether the tiles may run (the current sgemm kernel choice is
-// the AVX-512 one, see gemm.hpp) and forwards each call to its AVX-512 definition in
-// conv_tiles_avx512.cpp; on a non-x86-64 build those do not exist and a call throws.
-// What it deliberately is not: arithmetic, or a check on every call — callers ask
-// conv_tile_rows / conv_k16_available once per convolution.
+// to call on any CPU. It answers whether the tiles may run and with which instruction set — the
+// one of the current sgemm kernel choice (gemm.hpp: automatic, CNNLAB_ISA, or
+// sgemm_force_kernel), so that forcing "avx2" or "portable" moves the convolutions with it — and
+// forwards each call to the *_avx512 or *_avx2 definition (conv_tiles_avx512.cpp,
+// conv_tiles_avx2.cpp; both instances of conv_tiles_generic.hpp). On a non-x86-64 build those do
+// not exist: the tiles are unavailable and a call throws.
+// What it deliberately is not: arithmetic. Callers ask conv_tile_rows / conv_k16_available once
+// per convolution; each call below then re-reads the kernel choice (one relaxed atomic load),
+// which is nothing next to the hundreds of FMAs a tile does.
 #include "backends/openmp/conv_tiles.hpp"
 
 #include "backends/openmp/conv_tiles_kernels.hpp"
@@ -16,73 +20,86 @@
 
 namespace cnnlab::omp {
 
-int conv_tile_rows(int64_t M) {
-  // The grid tile is the AVX-512 GEMM tile fed from the input, so it takes the row count
-  // sgemm would take for M rows.
-  if (!sgemm_avx512_active()) return 0;
-  return sgemm_tile_rows(M);
+namespace {
+
+[[noreturn]] void no_tiles(const char* what) {
+  throw Error(std::string(what) +
+              ": no convolution tile for this CPU or kernel choice (needs AVX-512 or AVX2 + FMA, "
+              "see omp::conv_tiles_isa)");
 }
+
+}  // namespace
+
+const char* conv_tiles_isa() {
+#if defined(__x86_64__)
+  if (sgemm_avx512_active()) return "avx512";
+  if (sgemm_avx2_active()) return "avx2";
+#endif
+  return nullptr;
+}
+
+int conv_tile_rows(int64_t M) {
+  if (!conv_tiles_isa()) return 0;
+  // The grid tile's filter rows: among 6, 8, .., 14 (the AVX-512 GEMM tile and its shorter
+  // variants, the same choice sgemm makes there), the one that pads M the least, the larger on
+  // a tie. AVX2 runs a tile of mr rows as register blocks of at most 6 (conv_tiles_generic.hpp).
+  int best = 14;
+  int64_t best_rows = (M + 13) / 14 * 14;
+  for (int mr = 12; mr >= 6; mr -= 2) {
+    const int64_t rows = (M + mr - 1) / mr * mr;
+    if (rows < best_rows) best = mr, best_rows = rows;
+  }
+  return best;
+}
+
+bool conv_k16_available() { return conv_tiles_isa() != nullptr; }
+
+#if defined(__x86_64__)
+// Each entry point: the AVX-512 tile when that is the current choice, else the AVX2 one when
+// that is, else an error (a caller that did not ask first).
+#define CNNLAB_TILE_CALL(name, ...)       \
+  do {                                    \
+    if (sgemm_avx512_active()) {          \
+      detail::name##_avx512(__VA_ARGS__); \
+    } else if (sgemm_avx2_active()) {     \
+      detail::name##_avx2(__VA_ARGS__);   \
+    } else {                              \
+      no_tiles(#name);                    \
+    }                                     \
+  } while (false)
+#else
+#define CNNLAB_TILE_CALL(name, ...) no_tiles(#name)
+#endif
 
 void conv_tile(int mr, int64_t ntaps, const int64_t* off, const float* x, const float* w,
                float* c) {
-#if defined(__x86_64__)
-  detail::conv_tile_avx512(mr, ntaps, off, x, w, c);
-#else
-  (void)mr, (void)ntaps, (void)off, (void)x, (void)w, (void)c;
-  throw Error("conv_tile: no direct convolution tile on this CPU");
-#endif
+  CNNLAB_TILE_CALL(conv_tile, mr, ntaps, off, x, w, c);
 }
-
-bool conv_k16_available() { return sgemm_avx512_active(); }
 
 void conv_k16(int rows, int cols, int64_t ntaps, const int64_t* off, const float* x, int64_t row,
               const float* w, float* c, int64_t ldc) {
-#if defined(__x86_64__)
-  detail::conv_k16_avx512(rows, cols, ntaps, off, x, row, w, c, ldc);
-#else
-  (void)rows, (void)cols, (void)ntaps, (void)off, (void)x, (void)row, (void)w, (void)c, (void)ldc;
-  throw Error("conv_k16: no direct convolution tile on this CPU");
-#endif
+  CNNLAB_TILE_CALL(conv_k16, rows, cols, ntaps, off, x, row, w, c, ldc);
 }
 
 void transpose16_bias(const float* src, int npix, const float* bias, float* dst, int64_t ldd) {
-#if defined(__x86_64__)
-  detail::transpose16_bias_avx512(src, npix, bias, dst, ldd);
-#else
-  (void)src, (void)npix, (void)bias, (void)dst, (void)ldd;
-  throw Error("transpose16_bias: needs AVX-512");
-#endif
+  CNNLAB_TILE_CALL(transpose16_bias, src, npix, bias, dst, ldd);
 }
 
 void conv_dw_tile(int64_t nq, const float* dy, int64_t ldy, const int64_t* off, const float* x,
                   float* acc) {
-#if defined(__x86_64__)
-  detail::conv_dw_tile_avx512(nq, dy, ldy, off, x, acc);
-#else
-  (void)nq, (void)dy, (void)ldy, (void)off, (void)x, (void)acc;
-  throw Error("conv_dw_tile: no direct convolution tile on this CPU");
-#endif
+  CNNLAB_TILE_CALL(conv_dw_tile, nq, dy, ldy, off, x, acc);
 }
 
 void conv_dw3_k16(int rows, const float* const* x, int64_t wp, int64_t h2, int64_t w2,
                   const float* dyt, float* acc) {
-#if defined(__x86_64__)
-  detail::conv_dw3_k16_avx512(rows, x, wp, h2, w2, dyt, acc);
-#else
-  (void)rows, (void)x, (void)wp, (void)h2, (void)w2, (void)dyt, (void)acc;
-  throw Error("conv_dw3_k16: no direct convolution tile on this CPU");
-#endif
+  CNNLAB_TILE_CALL(conv_dw3_k16, rows, x, wp, h2, w2, dyt, acc);
 }
 
 void conv_dx16(int64_t u0, int64_t u1, int64_t v0, int64_t v1, int64_t fw, int64_t rowstep,
                int64_t colstep, const float* dyt, const float* w, float* out) {
-#if defined(__x86_64__)
-  detail::conv_dx16_avx512(u0, u1, v0, v1, fw, rowstep, colstep, dyt, w, out);
-#else
-  (void)u0, (void)u1, (void)v0, (void)v1, (void)fw, (void)rowstep, (void)colstep, (void)dyt,
-      (void)w, (void)out;
-  throw Error("conv_dx16: no direct convolution tile on this CPU");
-#endif
+  CNNLAB_TILE_CALL(conv_dx16, u0, u1, v0, v1, fw, rowstep, colstep, dyt, w, out);
 }
+
+#undef CNNLAB_TILE_CALL
 
 }  // namespace cnnlab::omp

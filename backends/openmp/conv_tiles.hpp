@@ -1,14 +1,17 @@
-// conv_tiles.hpp — the OpenMP backend's convolution register tiles (AVX-512 only).
+// conv_tiles.hpp — the OpenMP backend's convolution register tiles (AVX-512 and AVX2 + FMA).
 //
 // Contract: the innermost loops of the direct convolutions (conv_direct.hpp) and of the
 // transposed column builder (conv_columns.cpp). Each call computes one small tile of a
 // convolution — a few filters × a few dozen output positions, or a block of weight-gradient
-// taps — with all its accumulators in the 32 zmm registers, reading the zero-padded input
-// directly (no im2col). The loops and the reasons for their shapes are in conv_tiles_avx512.cpp.
+// taps — with all its accumulators in vector registers, reading the zero-padded input directly
+// (no im2col). The loops and the reasons for their shapes are in conv_tiles_generic.hpp, written
+// once and instantiated for AVX-512 (32 zmm: each tile one register block) and AVX2 (16 ymm:
+// each tile cut into two to five blocks). The data layouts below are the same for both.
 //
-// Availability: the tiles exist only on x86-64 and run only when this CPU has AVX-512 and the
-// current sgemm kernel choice (gemm.hpp, sgemm_force_kernel) is the AVX-512 one, so that
-// forcing "avx2" or "portable" in tests also turns the tiles off. conv_tile_rows and
+// Availability: the tiles exist only on x86-64 and run only when the current sgemm kernel choice
+// (gemm.hpp: the widest the CPU has, or CNNLAB_ISA, or sgemm_force_kernel) is the AVX-512 or the
+// AVX2 one, and then in that instruction set; so forcing "avx2" on an AVX-512 machine runs and
+// tests the AVX2 tiles, and "portable" turns them off. conv_tiles_isa, conv_tile_rows and
 // conv_k16_available say whether they may be called; elsewhere a call throws cnnlab::Error.
 //
 // What it deliberately is not: a convolution. Padding, packing of filters, threads and the
@@ -16,7 +19,7 @@
 //
 // Shapes in the comments: a tap t is one (c, u, v) of a filter (channel c, row u, column v);
 // `off` holds one offset into the padded input per tap; "16 filters in the lanes" means one
-// zmm register holds the same quantity for 16 consecutive filters.
+// group of 16 floats (one zmm, or two ymm) holds the same quantity for 16 consecutive filters.
 #pragma once
 
 #include "backends/openmp/conv_tiles_kernels.hpp"
@@ -25,16 +28,20 @@
 
 namespace cnnlab::omp {
 
+/// @brief The instruction set the tiles run in now: "avx512", "avx2", or nullptr when they
+///        cannot run (no such CPU, not x86-64, or the current kernel choice is "portable").
+const char* conv_tiles_isa();
+
 // ---- forward: positions in the lanes ------------------------------------------------------------
 //
 // For a stride-1 convolution over a zero-padded input plane of width Wp, output position
 // q = i·Wp + j (i, j the output row and column; j >= W2 is wasted padding) reads input
 // x[c][(i + u·D)·Wp + j + v·D] = x[q + off(c, u, v)]: 32 consecutive positions read 32
 // consecutive floats for every tap. conv_tile computes mr filters × 32 positions that way, from
-// the input directly (no im2col), with the same register tile as the GEMM micro-kernel.
+// the input directly (no im2col), with the register tile of the AVX-512 GEMM micro-kernel.
 
-/// @brief Row count (filters per tile) conv_tile should use for M filters, or 0 when this CPU or
-///        the current kernel choice (sgemm_force_kernel) has no direct convolution tile.
+/// @brief Row count (filters per tile: 6, 8, 10, 12 or 14, the one that pads M the least) that
+///        conv_tile should use for M filters, or 0 when conv_tiles_isa() is nullptr.
 int conv_tile_rows(int64_t M);
 
 /// @brief c (mr × 32, row stride 32) = Σ_t w[t·mr + i] · x[off[t] + q], i < mr, q < 32.
@@ -46,8 +53,8 @@ void conv_tile(int mr, int64_t ntaps, const int64_t* off, const float* x, const 
 
 // ---- forward: filters in the lanes --------------------------------------------------------------
 
-/// @brief True when conv_k16 (and every other tile below) can run: this CPU has AVX-512 and the
-///        current kernel choice (sgemm_force_kernel) is the AVX-512 one.
+/// @brief True when conv_k16 (and every other tile below) can run: conv_tiles_isa() names an
+///        instruction set.
 bool conv_k16_available();
 
 /// Widest tile conv_k16 takes: 2 rows × 14 columns (28 accumulators).

@@ -1,10 +1,12 @@
-// conv_tiles_kernels.hpp — private: the AVX-512 convolution register tiles that conv_tiles.cpp
-// forwards to.
+// conv_tiles_kernels.hpp — private: the AVX-512 and AVX2 convolution register tiles that
+// conv_tiles.cpp forwards to.
 //
 // Contract: declarations and constants only, one per tile of conv_tiles.hpp (which documents
-// what each computes, in the shapes of a convolution). The definitions live in
-// conv_tiles_avx512.cpp, compiled with -mavx512f -mfma; callers reach them only through
-// conv_tiles.cpp, after the CPU and the current sgemm kernel choice said AVX-512.
+// what each computes, in the shapes of a convolution) and per instruction set. The definitions
+// live in conv_tiles_avx512.cpp (compiled with -mavx512f -mfma) and conv_tiles_avx2.cpp
+// (-mavx2 -mfma), both instances of the loops in conv_tiles_generic.hpp; callers reach them only
+// through conv_tiles.cpp, after the CPU and the current sgemm kernel choice said which. The
+// comments below give the AVX-512 names; each *_avx2 twin computes exactly the same.
 //
 // What this header deliberately is not: a place for inline code. An inline function defined
 // here would be compiled once with and once without the AVX-512 flags and merged by the linker,
@@ -22,6 +24,8 @@ namespace cnnlab::omp::detail {
 // mr is 6, 8, 10, 12 or 14. x + off[t] + 31 must be readable for every t.
 void conv_tile_avx512(int mr, int64_t ntaps, const int64_t* off, const float* x, const float* w,
                       float* c);
+void conv_tile_avx2(int mr, int64_t ntaps, const int64_t* off, const float* x, const float* w,
+                    float* c);
 
 // Direct stride-1 convolution tile with 16 filters in the lanes (see omp::conv_k16 in
 // conv_tiles.hpp): for a tile of rows × cols output pixels (rows 1 or 2, cols 1..14),
@@ -29,9 +33,12 @@ void conv_tile_avx512(int mr, int64_t ntaps, const int64_t* off, const float* x,
 // w is 64-byte aligned.
 void conv_k16_avx512(int rows, int cols, int64_t ntaps, const int64_t* off, const float* x,
                      int64_t row, const float* w, float* c, int64_t ldc);
+void conv_k16_avx2(int rows, int cols, int64_t ntaps, const int64_t* off, const float* x,
+                   int64_t row, const float* w, float* c, int64_t ldc);
 // dst[k*ldd + p] = src[p*16 + k] + bias[k] for k < 16, p < npix (1..16); other dst untouched.
 void transpose16_bias_avx512(const float* src, int npix, const float* bias, float* dst,
                              int64_t ldd);
+void transpose16_bias_avx2(const float* src, int npix, const float* bias, float* dst, int64_t ldd);
 
 // Weight-gradient tile (see omp::conv_dw_tile in conv_tiles.hpp): for i < 4 filters, j < 6
 // taps, l < 16 lanes,
@@ -41,6 +48,8 @@ inline constexpr int kConvDwRows = 4;
 inline constexpr int kConvDwCols = 6;
 void conv_dw_tile_avx512(int64_t nq, const float* dy, int64_t ldy, const int64_t* off,
                          const float* x, float* acc);
+void conv_dw_tile_avx2(int64_t nq, const float* dy, int64_t ldy, const int64_t* off, const float* x,
+                       float* acc);
 
 // Weight-gradient tile for 3-wide filters with the 16 filters in the lanes (see
 // omp::conv_dw3_k16 in conv_tiles.hpp): for r < rows (1..9), v < 3, f < 16,
@@ -49,6 +58,8 @@ void conv_dw_tile_avx512(int64_t nq, const float* dy, int64_t ldy, const int64_t
 // where x[r] are `rows` row pointers. dyt and acc are 64-byte aligned.
 void conv_dw3_k16_avx512(int rows, const float* const* x, int64_t wp, int64_t h2, int64_t w2,
                          const float* dyt, float* acc);
+void conv_dw3_k16_avx2(int rows, const float* const* x, int64_t wp, int64_t h2, int64_t w2,
+                       const float* dyt, float* acc);
 
 // Data-gradient tile for 16 filters per group (see omp::conv_dx16 in conv_tiles.hpp):
 //     out[c*4 + p] = sum over u0 <= u < u1, v0 <= v < v1, k < 16 of
@@ -58,5 +69,7 @@ inline constexpr int kConvDx16Channels = 6;
 inline constexpr int kConvDx16Pixels = 4;
 void conv_dx16_avx512(int64_t u0, int64_t u1, int64_t v0, int64_t v1, int64_t fw, int64_t rowstep,
                       int64_t colstep, const float* dyt, const float* w, float* out);
+void conv_dx16_avx2(int64_t u0, int64_t u1, int64_t v0, int64_t v1, int64_t fw, int64_t rowstep,
+                    int64_t colstep, const float* dyt, const float* w, float* out);
 
 }  // namespace cnnlab::omp::detail

@@ -618,6 +618,8 @@ void sgemm_prepacked(const PackedA& a, int64_t N, const float* packed_b, float b
 
 bool sgemm_avx512_active() { return &current_kernel() == &kAvx512; }
 
+bool sgemm_avx2_active() { return &current_kernel() == &kAvx2; }
+
 int sgemm_tile_rows(int64_t M) { return choose_rows(current_kernel(), M).mr; }
 
 }  // namespace cnnlab::omp

@@ -59,8 +59,12 @@ void sgemm_force_kernel(const char* name);
 bool sgemm_kernel_supported(const char* name);
 
 /// @brief True when the micro-kernel in use now (see sgemm_force_kernel) is the AVX-512 one.
-///        The convolution tiles (conv_tiles.hpp) run only then.
+///        The convolution tiles (conv_tiles.hpp) then run their AVX-512 versions.
 bool sgemm_avx512_active();
+
+/// @brief True when the micro-kernel in use now is the AVX2 + FMA one: the convolution tiles
+///        then run their AVX2 versions.
+bool sgemm_avx2_active();
 
 /// @brief The row count MR of the tile sgemm and PackedA use now for an M-row product: among
 ///        the kernel's tile and its shorter variants, the one that pads M the least (e.g. with

@@ -5,15 +5,15 @@
 // backend (tests/test_cross_backend.cpp holds it to that within float32 tolerances), but
 // organised for speed:
 //   - convolution picks, per layer and pass, the fastest of several paths (openmp_conv2d.cpp;
-//     thresholds in conv_paths.hpp): with AVX-512 mostly direct register tiles that read the
-//     zero-padded input themselves, no column matrix (conv_direct_*.cpp on the tiles of
+//     thresholds in conv_paths.hpp): with AVX-512 or AVX2 mostly direct register tiles that read
+//     the zero-padded input themselves, no column matrix (conv_direct_*.cpp on the tiles of
 //     conv_tiles.hpp); otherwise im2col written straight into the packed GEMM layout + sgemm
 //     (conv_columns.cpp, gemm.hpp);
 //   - the fully connected layer is three sgemm calls (openmp_linear.cpp);
 //   - memory-bound ops (pooling, activations, SGD) are one pass over memory, threaded with one
 //     OpenMP pragma on the outer loop and vectorised by the compiler.
 // Tensors live in ordinary host memory (HostStorage), so tensors can be read directly.
-// Not here: the GEMM itself (gemm.cpp), the convolution tiles (conv_tiles_avx512.cpp), argument
+// Not here: the GEMM itself (gemm.cpp), the convolution tiles (conv_tiles_generic.hpp), argument
 // checks (src/ops/ops.cpp). docs/openmp.md explains the paths.
 #pragma once
 

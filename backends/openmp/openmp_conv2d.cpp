@@ -9,7 +9,7 @@
 //   weight:   dW        += dy_n · col_nᵀ      (Kg × H2W2)·(H2W2 × CgFF), summed over the images
 //
 // This file is the one place that chooses the path: each pass first asks the direct paths
-// (conv_direct.hpp, AVX-512 only; one file per pass: conv_direct_forward.cpp,
+// (conv_direct.hpp, AVX-512 or AVX2 + FMA; one file per pass: conv_direct_forward.cpp,
 // conv_direct_data.cpp, conv_direct_weight.cpp) whether they suit: 16 filters in the lanes
 // (direct_conv_k16: LeNet c2, the VGG layers, AlexNet c1), the 32-position grid tile
 // (direct_conv_s1: small stride-1 layers), 16 channels in the lanes for the data gradient
@@ -67,7 +67,7 @@ bool batch_parallel(const Conv2dGeometry& g) {
 /// batched im2col + sgemm path below, which puts several images' pixels into one long product.)
 /// The limits are kTransposedMin* in conv_paths.hpp.
 bool transposed_columns_suit(const Conv2dGeometry& g) {
-  return omp::conv_k16_available() && g.filters_per_group() >= kTransposedMinFilters &&
+  return omp::sgemm_avx512_active() && g.filters_per_group() >= kTransposedMinFilters &&
          g.channels_per_group() * g.FH * g.FW >= kTransposedMinTaps &&
          g.H2 * g.W2 >= kTransposedMinPixels;
 }
@@ -193,7 +193,7 @@ void OpenMPBackend::conv2d_forward(const Tensor& x, const Tensor& w, const Tenso
       if (p0 >= p1) continue;
       for (int64_t grp = 0; grp < g.G; ++grp) {
 #if defined(__x86_64__)
-        if (nr == 32 && omp::conv_k16_available())
+        if (nr == 32 && omp::sgemm_avx512_active())
           im2col_packed_avx512(xp, ps, g, grp, p0, p1 - p0, bt);
         else
 #endif

@@ -1,0 +1,357 @@
+// conv_tiles_generic.hpp — private: the convolution register tiles of conv_tiles.hpp, written
+// once for any vector width and instantiated per instruction set.
+//
+// Contract: function templates only, each taking the instruction set as its first template
+// argument S (Avx512 in simd_avx512.hpp, Avx2 in simd_avx2.hpp): a vector S::V of S::L floats and
+// S::kRegs registers. conv_tiles_avx512.cpp and conv_tiles_avx2.cpp include this header after
+// their S and instantiate the entry points (conv_tile_isa, conv_k16_isa, conv_dw_tile_isa,
+// conv_dw3_k16_isa, conv_dx16_isa); conv_tiles.hpp documents what each computes, in the shapes
+// of a convolution. Nothing here may be a non-template or depend on no S: such a function would
+// be compiled once per instruction set and merged by the linker (see conv_tiles_kernels.hpp).
+//
+// One loop structure, two register files. The data layouts are fixed by the callers and the
+// same on every instruction set: "16 filters in the lanes" means a group of 16 floats, which is
+// one zmm on AVX-512 and two ymm on AVX2 (U = 16 / L vectors per group below). What differs is
+// how many accumulators fit: 28 zmm of AVX-512's 32 registers, but only 12 ymm of AVX2's 16
+// (with the operands they need). So each tile is a template `*_block` over the shape of the
+// register block, holding every accumulator in a register for the whole reduction, and the
+// entry point `*_isa` cuts the caller's tile into such blocks: on AVX-512 one block is the whole
+// tile, exactly as the tiles were first written for it; on AVX2 a tile is two to five blocks,
+// each re-reading its (L1-resident) operands. The block sizes per instruction set are the
+// `kBlock*` constants in the traits below, with the register count each one uses.
+//
+// What it deliberately is not: padding, packing, threads or the choice of tile (the callers,
+// conv_direct_*.cpp, do those), nor the 16×16 transpose (its shuffles are per instruction set,
+// in the .cpp files).
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <type_traits>
+
+namespace cnnlab::omp::detail {
+
+/// How a tile of the callers' shape is cut into register blocks on instruction set S.
+template <class S>
+struct TileShape {
+  static constexpr int L = S::L;       ///< floats per vector
+  static constexpr int U = 16 / S::L;  ///< vectors per group of 16 floats (1 or 2)
+  static constexpr bool kWide = S::kRegs >= 32;
+  /// conv_tile: rows (filters) per block × 2 vectors of positions; 14×2 + 2 + 1 = 31 zmm,
+  /// 6×2 + 2 + 1 = 15 ymm.
+  static constexpr int kGridRows = kWide ? 14 : 6;
+  /// conv_k16: pixels per block (2 rows × 14 or 1 × 14 on AVX-512), each U accumulators:
+  /// 28 + 1 weight zmm; 6×2 + 2 weights + 1 broadcast = 15 ymm.
+  static constexpr int kK16Pixels = kWide ? 28 : 6;
+  /// conv_dw_tile: filters per block (× 6 taps × 1 vector slot): 4×6 + 4 + 1 = 29 zmm,
+  /// 2×6 + 2 + 1 = 15 ymm.
+  static constexpr int kDwFilters = kWide ? 4 : 2;
+  /// conv_dw3_k16: (channel, filter-row) pairs per block (× 3 taps × U): 9×3 + 1 + 1 = 29 zmm,
+  /// 2×3×2 + 2 + 1 = 15 ymm.
+  static constexpr int kDw3Rows = kWide ? 9 : 2;
+  /// conv_dx16: channels per block (× 4 pixels): 6×4 + 4 + 1 = 29 zmm, 2×4 + 4 + 1 = 13 ymm.
+  static constexpr int kDxChannels = kWide ? 6 : 2;
+};
+
+/// Splits n into ceil(n / most) parts of nearly equal size (a 14-row tile in blocks of at most
+/// 6 → 5 + 5 + 4, rather than 6 + 6 + 2, whose last block would use its registers poorly).
+template <class S>
+int even_part(int n, int most) {
+  const int parts = (n + most - 1) / most;
+  return (n + parts - 1) / parts;
+}
+
+/// Calls f(std::integral_constant<int, R>) for the R = n, 1 <= n <= Max: a switch over the
+/// register-block shapes, so that every block is a fully unrolled template instance.
+template <class S, int Max, class F>
+void with_rows(int n, F&& f) {
+  if constexpr (Max >= 1) {
+    if (n >= Max) {
+      f(std::integral_constant<int, Max>{});
+      return;
+    }
+    with_rows<S, Max - 1>(n, f);
+  }
+}
+
+// ---- forward: positions in the lanes ------------------------------------------------------------
+// The register tile of the GEMM micro-kernel (R filters × 2 vectors of positions), but the "B
+// row" of tap t is loaded straight from the zero-padded input at x + off[t] instead of from a
+// packed im2col panel: for a stride-1 convolution, consecutive output positions of one
+// padded-width grid row read consecutive input floats for every tap, so no column matrix is
+// built; the caller discards the positions that fall in the padding. Per tap: 2 vector loads,
+// R broadcasts, 2R FMAs.
+template <class S, int R>
+void grid_tile_block(int64_t ntaps, const int64_t* off, const float* x, const float* w,
+                     int64_t wstride, float* c) {
+  using V = typename S::V;
+  constexpr int L = S::L;
+  V acc[R][2];
+#pragma GCC unroll 14
+  for (int i = 0; i < R; ++i) acc[i][0] = acc[i][1] = S::zero();
+#pragma GCC unroll 2
+  for (int64_t t = 0; t < ntaps; ++t) {
+    const float* xt = x + off[t];
+    const V b0 = S::loadu(xt), b1 = S::loadu(xt + L);
+#pragma GCC unroll 14
+    for (int i = 0; i < R; ++i) {
+      const V ai = S::set1(w[i]);
+      acc[i][0] = S::fmadd(ai, b0, acc[i][0]);
+      acc[i][1] = S::fmadd(ai, b1, acc[i][1]);
+    }
+    w += wstride;
+  }
+#pragma GCC unroll 14
+  for (int i = 0; i < R; ++i) {
+    S::storeu(c + i * 32, acc[i][0]);
+    S::storeu(c + i * 32 + L, acc[i][1]);
+  }
+}
+
+/// conv_tile of conv_tiles.hpp: c (mr × 32, row stride 32) = Σ_t w[t·mr + i] · x[off[t] + q].
+template <class S>
+void conv_tile_isa(int mr, int64_t ntaps, const int64_t* off, const float* x, const float* w,
+                   float* c) {
+  using T = TileShape<S>;
+  const int rb = even_part<S>(mr, T::kGridRows);
+  for (int p0 = 0; p0 < 32; p0 += 2 * T::L)
+    for (int r0 = 0; r0 < mr; r0 += rb)
+      with_rows<S, T::kGridRows>(std::min(rb, mr - r0), [&](auto r) {
+        grid_tile_block<S, decltype(r)::value>(ntaps, off, x + p0, w + r0, mr, c + r0 * 32 + p0);
+      });
+}
+
+// ---- forward: filters in the lanes --------------------------------------------------------------
+// The transposed orientation, for layers whose output rows are short (LeNet c2: 10 pixels): a
+// group of 16 filters of one output pixel is U vectors, so every FMA computes real outputs.
+// Per tap, load the 16 filters' weights once (U vectors) and, for each of the R×J pixels of the
+// block, broadcast its input value x[off[t] + r·row + j] straight from memory into U FMAs:
+//     acc[r][j][:] += x[off[t] + r·row + j] · w[t·16 + :]
+// Each row gets its own pointer, so every broadcast is that pointer plus a constant
+// displacement (written as xt[r·row + j], GCC kept r·row + j for every j in its own register
+// and spilled some of them: ~10% slower on AVX-512).
+template <class S, int J, int R>
+void k16_block(int64_t ntaps, const int64_t* off, const float* x, int64_t row, const float* w,
+               float* c, int64_t ldc) {
+  using V = typename S::V;
+  constexpr int L = S::L, U = TileShape<S>::U;
+  V acc[R][J][U];
+#pragma GCC unroll 2
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 14
+    for (int j = 0; j < J; ++j)
+#pragma GCC unroll 2
+      for (int u = 0; u < U; ++u) acc[r][j][u] = S::zero();
+#pragma GCC unroll 2
+  for (int64_t t = 0; t < ntaps; ++t) {
+    V wt[U];
+#pragma GCC unroll 2
+    for (int u = 0; u < U; ++u) wt[u] = S::load(w + t * 16 + u * L);
+    const float* xr[R];
+    xr[0] = x + off[t];
+    if constexpr (R > 1) xr[1] = xr[0] + row;
+#pragma GCC unroll 2
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 14
+      for (int j = 0; j < J; ++j) {
+        const V b = S::set1(xr[r][j]);
+#pragma GCC unroll 2
+        for (int u = 0; u < U; ++u) acc[r][j][u] = S::fmadd(b, wt[u], acc[r][j][u]);
+      }
+  }
+#pragma GCC unroll 2
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 14
+    for (int j = 0; j < J; ++j)
+#pragma GCC unroll 2
+      for (int u = 0; u < U; ++u) S::storeu(c + (r * ldc + j) * 16 + u * L, acc[r][j][u]);
+}
+
+/// conv_k16 of conv_tiles.hpp: rows (1 or 2) × cols (1 .. 14) pixels, 16 filters each.
+template <class S>
+void conv_k16_isa(int rows, int cols, int64_t ntaps, const int64_t* off, const float* x,
+                  int64_t row, const float* w, float* c, int64_t ldc) {
+  using T = TileShape<S>;
+  constexpr int kCols1 = std::min(T::kK16Pixels, 14);      // pixels per block of one row
+  constexpr int kCols2 = std::min(T::kK16Pixels / 2, 14);  // ... of two rows
+  if (rows == 2) {
+    const int jb = even_part<S>(cols, kCols2);
+    for (int j0 = 0; j0 < cols; j0 += jb)
+      with_rows<S, kCols2>(std::min(jb, cols - j0), [&](auto j) {
+        k16_block<S, decltype(j)::value, 2>(ntaps, off, x + j0, row, w, c + j0 * 16, ldc);
+      });
+    return;
+  }
+  const int jb = even_part<S>(cols, kCols1);
+  for (int j0 = 0; j0 < cols; j0 += jb)
+    with_rows<S, kCols1>(std::min(jb, cols - j0), [&](auto j) {
+      k16_block<S, decltype(j)::value, 1>(ntaps, off, x + j0, row, w, c + j0 * 16, ldc);
+    });
+}
+
+// ---- weight gradient: dot products along the output positions ----------------------------------
+// dW[k][t] = Σ_q dy[k][q] · x[q + off[t]] over the padded-width grid: a reduction along q, so
+// the lanes hold consecutive positions and nothing is transposed. The caller's tile is 4
+// filters × 6 taps, each a group of 16 partial sums in acc (memory); position q + l, l < 16,
+// goes to lane l. A block takes KB filters × 6 taps of one vector slot u (lanes u·L .. u·L +
+// L − 1): per step of 16 positions, KB aligned dy loads and 6 unaligned input loads feed 6·KB
+// FMAs. The caller adds the 16 lanes up once at the end.
+template <class S, int KB>
+void dw_block(int64_t nq, const float* dy, int64_t ldy, const float* const* xt, float* acc, int u) {
+  using V = typename S::V;
+  constexpr int L = S::L, TT = 6;
+  V a[KB][TT];
+#pragma GCC unroll 4
+  for (int i = 0; i < KB; ++i)
+#pragma GCC unroll 6
+    for (int j = 0; j < TT; ++j) a[i][j] = S::load(acc + (i * TT + j) * 16 + u * L);
+  for (int64_t q = u * L; q < nq; q += 16) {
+    V d[KB];
+#pragma GCC unroll 4
+    for (int i = 0; i < KB; ++i) d[i] = S::load(dy + i * ldy + q);
+#pragma GCC unroll 6
+    for (int j = 0; j < TT; ++j) {
+      const V xv = S::loadu(xt[j] + q);
+#pragma GCC unroll 4
+      for (int i = 0; i < KB; ++i) a[i][j] = S::fmadd(d[i], xv, a[i][j]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int i = 0; i < KB; ++i)
+#pragma GCC unroll 6
+    for (int j = 0; j < TT; ++j) S::store(acc + (i * TT + j) * 16 + u * L, a[i][j]);
+}
+
+/// conv_dw_tile of conv_tiles.hpp: 4 filters × 6 taps × 16 lanes of partial sums.
+template <class S>
+void conv_dw_tile_isa(int64_t nq, const float* dy, int64_t ldy, const int64_t* off, const float* x,
+                      float* acc) {
+  using T = TileShape<S>;
+  constexpr int KK = 4, TT = 6, KB = T::kDwFilters;
+  const float* xt[TT];
+  for (int j = 0; j < TT; ++j) xt[j] = x + off[j];
+  for (int u = 0; u < T::U; ++u)
+    for (int k0 = 0; k0 < KK; k0 += KB)
+      dw_block<S, KB>(nq, dy + k0 * ldy, ldy, xt, acc + k0 * TT * 16, u);
+}
+
+// ---- weight gradient, 3-wide filters, 16 filters in the lanes -----------------------------------
+// dW[f][c, u, v] = Σ_pixels dy[f][i, j] · x_pad[c][i + u][j + v] (stride 1, no dilation). With
+// dy pixel-major (a group of 16 filters per pixel, dyt), each tap (c, u, v) is one group of
+// accumulators, and a pixel contributes
+//     acc[r][v] += x_pad[row r][i·Wp + j + v] · dyt[pixel]        (r = one (c, u) pair)
+// Loop order: output rows i, then columns j; per pixel U aligned loads of dy and R×3 broadcasts
+// from memory, each feeding U FMAs. Each row's pointer is advanced once per output row, so every
+// broadcast is that pointer + j + a constant. The reduction runs over all H2·W2 pixels with the
+// accumulators in registers, added to acc (memory) once at the end. (GCC's predictive
+// commoning, on at -O3, would keep x[j + 1] and x[j + 2] broadcast from one pixel to the next —
+// R×3 more live registers, spilled: 90 instead of 115 GFLOP/s on AVX-512. It is turned off.)
+template <class S, int R>
+__attribute__((optimize("no-predictive-commoning"))) void dw3_block(const float* const* x,
+                                                                    int64_t wp, int64_t h2,
+                                                                    int64_t w2, const float* dyt,
+                                                                    float* acc) {
+  using V = typename S::V;
+  constexpr int L = S::L, U = TileShape<S>::U;
+  V a[R][3][U];
+#pragma GCC unroll 9
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 3
+    for (int v = 0; v < 3; ++v)
+#pragma GCC unroll 2
+      for (int u = 0; u < U; ++u) a[r][v][u] = S::zero();
+  const float* row[R];
+#pragma GCC unroll 9
+  for (int r = 0; r < R; ++r) row[r] = x[r];
+  for (int64_t i = 0; i < h2; ++i) {
+    for (int64_t j = 0; j < w2; ++j) {
+      V d[U];
+#pragma GCC unroll 2
+      for (int u = 0; u < U; ++u) d[u] = S::load(dyt + j * 16 + u * L);
+#pragma GCC unroll 9
+      for (int r = 0; r < R; ++r)
+#pragma GCC unroll 3
+        for (int v = 0; v < 3; ++v) {
+          const V b = S::set1(row[r][j + v]);
+#pragma GCC unroll 2
+          for (int u = 0; u < U; ++u) a[r][v][u] = S::fmadd(b, d[u], a[r][v][u]);
+        }
+    }
+    dyt += w2 * 16;
+#pragma GCC unroll 9
+    for (int r = 0; r < R; ++r) row[r] += wp;
+  }
+#pragma GCC unroll 9
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 3
+    for (int v = 0; v < 3; ++v)
+#pragma GCC unroll 2
+      for (int u = 0; u < U; ++u) {
+        float* o = acc + (r * 3 + v) * 16 + u * L;
+        S::store(o, S::add(S::load(o), a[r][v][u]));
+      }
+}
+
+/// conv_dw3_k16 of conv_tiles.hpp: rows (1 .. 9) (channel, filter-row) pairs × 3 taps.
+template <class S>
+void conv_dw3_k16_isa(int rows, const float* const* x, int64_t wp, int64_t h2, int64_t w2,
+                      const float* dyt, float* acc) {
+  using T = TileShape<S>;
+  const int rb = even_part<S>(rows, T::kDw3Rows);
+  for (int r0 = 0; r0 < rows; r0 += rb)
+    with_rows<S, T::kDw3Rows>(std::min(rb, rows - r0), [&](auto r) {
+      dw3_block<S, decltype(r)::value>(x + r0, wp, h2, w2, dyt, acc + r0 * 3 * 16);
+    });
+}
+
+// ---- data gradient, 16 filters reduced in the lanes ---------------------------------------------
+// For a convolution with exactly 16 filters per group (LeNet c2), dx[c][pixel] is a reduction
+// over those 16 filters and the taps: with dy pixel-major (16 filters per pixel) on a
+// zero-padded grid, every FMA has all its lanes busy however few channels dx has. Over the taps
+// (u, v) of the caller's window (taps that meet only the zero border are skipped), load the 4
+// pixels' dy vectors and the CB channels' weight vectors of one vector slot and do 4·CB FMAs;
+// both slots of a group (AVX2) add into the same accumulators. At the end each accumulator's
+// lanes are added up.
+template <class S, int CB>
+void dx16_block(int64_t u0, int64_t u1, int64_t v0, int64_t v1, int64_t fw, int64_t rowstep,
+                int64_t colstep, const float* dyt, const float* w, int c0, float* out) {
+  using V = typename S::V;
+  constexpr int L = S::L, U = TileShape<S>::U, CT = 6, PT = 4;
+  V acc[CB][PT];
+#pragma GCC unroll 6
+  for (int c = 0; c < CB; ++c)
+#pragma GCC unroll 4
+    for (int p = 0; p < PT; ++p) acc[c][p] = S::zero();
+  for (int64_t u = u0; u < u1; ++u)
+    for (int64_t v = v0; v < v1; ++v) {
+      const float* dt = dyt + u * rowstep + v * colstep;
+      const float* wt = w + ((u * fw + v) * CT + c0) * 16;
+#pragma GCC unroll 2
+      for (int s = 0; s < U; ++s) {
+        V d[PT];
+#pragma GCC unroll 4
+        for (int p = 0; p < PT; ++p) d[p] = S::load(dt + p * 16 + s * L);
+#pragma GCC unroll 6
+        for (int c = 0; c < CB; ++c) {
+          const V wc = S::load(wt + c * 16 + s * L);
+#pragma GCC unroll 4
+          for (int p = 0; p < PT; ++p) acc[c][p] = S::fmadd(d[p], wc, acc[c][p]);
+        }
+      }
+    }
+#pragma GCC unroll 6
+  for (int c = 0; c < CB; ++c)
+#pragma GCC unroll 4
+    for (int p = 0; p < PT; ++p) out[(c0 + c) * PT + p] = S::hsum(acc[c][p]);
+}
+
+/// conv_dx16 of conv_tiles.hpp: 6 channels × 4 pixels.
+template <class S>
+void conv_dx16_isa(int64_t u0, int64_t u1, int64_t v0, int64_t v1, int64_t fw, int64_t rowstep,
+                   int64_t colstep, const float* dyt, const float* w, float* out) {
+  constexpr int CB = TileShape<S>::kDxChannels;
+  for (int c0 = 0; c0 < 6; c0 += CB)
+    dx16_block<S, CB>(u0, u1, v0, v1, fw, rowstep, colstep, dyt, w, c0, out);
+}
+
+}  // namespace cnnlab::omp::detail
