@@ -33,6 +33,12 @@ CaseSet cpu_set(bool passes) {
       // size_rule floor: (224 + 6 − 7)/2 is not a whole number; 112×112 out, as in PyTorch
       {"resnet_stem", "ResNet-18 stem 7×7 s2 p3 (floor), 8×3×224×224 → 64", 8, 3, 224, 224, 64, 7,
        2, 3},
+      // One image (issue 13): fewer images than threads, so the threads must share the work
+      // inside an image (rows of outputs, tap chunks) — on 2 cores the same situation as the
+      // batch-8 VGG layers on 16 cores.
+      {"vgg_mid_n1", "VGG mid 3×3 p1, 1×64×56×56 → 64", 1, 64, 56, 56, 64, 3, 1, 1},
+      {"vgg_deep_n1", "VGG deep 3×3 p1, 1×256×28×28 → 256", 1, 256, 28, 28, 256, 3, 1, 1},
+      {"alexnet_c1_n1", "AlexNet c1 11×11 s4, 1×3×227×227 → 96", 1, 3, 227, 227, 96, 11, 4, 0},
       // Convolution variants (issue 12): depthwise (MobileNet, batch scaled down from 32),
       // dilated (rate 2: a 5×5 receptive field with 9 taps), grouped (AlexNet's two-GPU conv2).
       {"depthwise", "depthwise 3×3 p1 G=64, 8×64×56×56 → 64", 8, 64, 56, 56, 64, 3, 1, 1, 1, 64},

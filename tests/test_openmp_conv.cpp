@@ -15,8 +15,8 @@
 // their own plane-by-plane path), on every sgemm kernel this CPU
 // has (forcing "avx2" runs the AVX2 versions of the direct tiles and depthwise loops, which cut
 // each tile into smaller register blocks; "portable" turns the direct paths off), with 1 and 2
-// threads. Outputs
-// start as NaN, so an element a path forgets to write shows up.
+// threads, and 5 for the one-image cases (more threads than images: work split inside an image).
+// Outputs start as NaN, so an element a path forgets to write shows up.
 //
 // Tolerance: testing::tolerance() of backend_compare.hpp (through expect_close()), for the
 // reduction length L. Each check prints "OK ... max_err/tol=...".
@@ -76,6 +76,12 @@ const std::vector<Case> kCases = {
      "16-filter tile, stride 4, no padding (SSE phase split)"},
     {{1, 2, 16, 19}, 16, 4, {3, 0, 1, 1}, "16-filter tile, stride 3 (scalar phase split)"},
     {{1, 2, 5, 98}, 64, 3, {1, 1, 1, 1}, "16-filter tile in bands of 2 + 2 + 1 output rows"},
+    // One image: with 2 (and 5) threads the forward paths cut its output rows into parts
+    // (row_parts in conv_common.hpp), each copying only the input rows it reads.
+    {{1, 4, 23, 20}, 11, 3, {1, 1, 1, 1}, "one image, grid tile: rows in parts over threads"},
+    {{1, 3, 21, 20}, 13, 5, {1, 2, 2, 1}, "one image, grid tile, dilation 2: rows in parts"},
+    {{1, 16, 30, 28}, 32, 3, {1, 1, 1, 1}, "one image, 16-filter tile: bands in parts"},
+    {{1, 3, 47, 43}, 32, 11, {4, 2, 1, 1}, "one image, 16-filter tile, stride 4: rows in parts"},
     {{3, 8, 20, 18}, 32, 5, {1, 2, 1, 1}, "weight gradient from transposed columns: 3 images"},
     {{5, 16, 17, 17}, 48, 3, {1, 2, 2, 1}, "transposed columns: images over threads, dilation 2"},
     {{2, 6, 39, 39}, 64, 5, {2, 1, 1, 2}, "transposed columns: stride 2, groups 2"},
@@ -119,10 +125,11 @@ TEST_CASE("omp conv2d special paths match the reference", "[openmp][conv2d]") {
   for (const char* kernel : {"avx512", "avx2", "portable"}) {
     if (!omp::sgemm_kernel_supported(kernel)) continue;
     omp::sgemm_force_kernel(kernel);
-    for (int threads : {1, 2}) {
+    for (int threads : {1, 2, 5}) {
       omp_set_num_threads(threads);
       uint64_t seed = 500;
       for (const Case& c : kCases) {
+        if (threads == 5 && c.x[0] != 1) continue;  // 5 threads: the one-image cases only
         const Shape ws = {c.K, c.x[1] / c.p.groups, c.F, c.F};
         const Conv2dGeometry g = conv2d_geometry(c.x, ws, c.p);
         const Tensor x = random_tensor(c.x, ++seed), w = random_tensor(ws, ++seed);

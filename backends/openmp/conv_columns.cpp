@@ -320,16 +320,17 @@ void pack_dy(const float* dy, const Conv2dGeometry& g, int64_t grp, int64_t p0, 
 }
 
 /// col2im for columns [p0, p0+ncols): dx += dcol scattered back (the adjoint of im2col).
-/// dcol is (Cg·FH·FW) × ncols with row stride ld.
+/// dcol is (Cg·FH·FW) × ncols with row stride ld; channels [c0, c1) of the group (all: c1 < 0).
 void col2im_add(const float* dcol, int64_t ld, const Conv2dGeometry& g, int64_t grp, int64_t p0,
-                int64_t ncols, float* dx) {
+                int64_t ncols, float* dx, int64_t c0, int64_t c1) {
   const int64_t Cg = g.channels_per_group();
+  if (c1 < 0) c1 = Cg;
   std::vector<ValidRange> vr(static_cast<size_t>(g.FW));
   for (int64_t v = 0; v < g.FW; ++v) vr[v] = valid_outputs(v, g.S, g.P, g.D, g.W, g.W2);
   for_each_row_run(p0, p0 + ncols, g,
                    [&](int64_t n, int64_t i, int64_t j0, int64_t len, int64_t off) {
                      float* dxn = dx + (n * g.C + grp * Cg) * g.H * g.W;
-                     for (int64_t c = 0; c < Cg; ++c)
+                     for (int64_t c = c0; c < c1; ++c)
                        for (int64_t u = 0; u < g.FH; ++u) {
                          const int64_t h = i * g.S - g.P + u * g.D;
                          if (h < 0 || h >= g.H) continue;

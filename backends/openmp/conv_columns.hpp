@@ -63,8 +63,9 @@ void pack_dy(const float* dy, const Conv2dGeometry& g, int64_t grp, int64_t p0, 
              int nr, float* dst);
 
 /// col2im for columns [p0, p0+ncols): dx += dcol scattered back (the adjoint of im2col); dcol is
-/// (Cg·FH·FW) × ncols with row stride ld.
+/// (Cg·FH·FW) × ncols with row stride ld. Only the group's channels [c0, c1) when given: each
+/// channel's dx comes from its own FH·FW rows of dcol, so threads may share out channels.
 void col2im_add(const float* dcol, int64_t ld, const Conv2dGeometry& g, int64_t grp, int64_t p0,
-                int64_t ncols, float* dx);
+                int64_t ncols, float* dx, int64_t c0 = 0, int64_t c1 = -1);
 
 }  // namespace cnnlab::omp_conv

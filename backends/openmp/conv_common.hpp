@@ -104,13 +104,38 @@ struct PhaseSplit {
 };
 
 /// Copies C channel planes (H × W each, consecutive at @p src) into the interiors of zero-padded
-/// planes of Hp × Wp at @p dst, ph rows and pw columns in from the top left. The padding is not
-/// touched: the caller zeroes it once and reuses the buffer for every image.
+/// planes of Hp × Wp at @p dst, ph rows and pw columns in from the top left — only input rows
+/// [h0, h1) when given (the rows one part of the outputs reads, see row_parts). The padding is
+/// not touched: the caller zeroes it once and reuses the buffer for every image.
 inline void copy_into_padded(const float* src, int64_t C, int64_t H, int64_t W, float* dst,
-                             int64_t Hp, int64_t Wp, int64_t ph, int64_t pw) {
+                             int64_t Hp, int64_t Wp, int64_t ph, int64_t pw, int64_t h0 = 0,
+                             int64_t h1 = -1) {
+  if (h1 < 0) h1 = H;
   for (int64_t c = 0; c < C; ++c)
-    for (int64_t h = 0; h < H; ++h)
+    for (int64_t h = h0; h < h1; ++h)
       copy_short(dst + (c * Hp + h + ph) * Wp + pw, src + (c * H + h) * W, W);
+}
+
+/// Into how many parts (at most max_parts) to cut the output rows of each of `items` work units
+/// (images × groups) so that a team of `threads` threads has a unit each: 1 when there are at
+/// least as many units as threads (then each image's input is copied once), else enough parts
+/// that units × parts >= threads. Batch 1 on 2 cores, or batch 8 on 16 cores, would otherwise
+/// leave threads idle in the convolutions that share out whole images.
+inline int64_t row_parts(int64_t items, int64_t max_parts, int threads) {
+  if (items <= 0 || items >= threads) return 1;
+  return std::clamp<int64_t>((threads + items - 1) / items, 1, std::max<int64_t>(max_parts, 1));
+}
+
+/// Input rows [h0, h1) that output rows [i0, i1) of a convolution read (stride S, F rows of
+/// dilation D, ph rows of padding above), clamped to the H rows of the input.
+struct RowRange {
+  int64_t h0, h1;
+};
+inline RowRange input_rows(int64_t i0, int64_t i1, int64_t S, int64_t F, int64_t D, int64_t ph,
+                           int64_t H) {
+  const int64_t h0 = std::clamp<int64_t>(i0 * S - ph, 0, H);
+  const int64_t h1 = std::clamp<int64_t>((i1 - 1) * S + (F - 1) * D + 1 - ph, h0, H);
+  return {h0, h1};
 }
 
 }  // namespace cnnlab::omp_conv

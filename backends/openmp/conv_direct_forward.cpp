@@ -18,6 +18,8 @@
 #include <immintrin.h>
 #endif
 
+#include <omp.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -75,7 +77,8 @@ bool direct_suits(const DirectConv& d) {
   return useful >= kGridTileMinUseful;
 }
 
-/// Loop order: images over threads; per image and group, the input plane is copied once into a
+/// Loop order: images (or, with fewer images than threads, parts of an image's output rows: see
+/// row_parts) over threads; per image and group, the input plane is copied once into a
 /// zero-padded buffer (plus 32 floats of slack for the last tile's overhang); then for each
 /// block of 32 output positions (two zmm), every tile of mr filters runs over all taps —
 /// the block's input window stays in L1/L2 across the filter tiles, and the packed filters
@@ -100,44 +103,52 @@ void direct_conv_s1(const float* x, const float* w, const float* bias, float* y,
     for (int64_t u = 0; u < d.FH; ++u)
       for (int64_t v = 0; v < d.FW; ++v)
         off[static_cast<size_t>((c * d.FH + u) * d.FW + v)] = (c * Hp + u * d.D) * Wp + v * d.D;
-  const int64_t qn = (d.H2 - 1) * Wp + d.W2;  // positions up to the last output
-  const int64_t qblocks = (qn + 31) / 32;
+  // Work items: (image, group, part of the output rows); see row_parts. A part of rows [r0, r1)
+  // copies the input rows they read and computes grid positions r0·Wp .. (r1 − 1)·Wp + W2 − 1.
+  const int64_t parts = row_parts(d.N * d.G, d.H2, omp_get_max_threads());
+  const int64_t part_rows = (d.H2 + parts - 1) / parts, items = d.N * d.G * parts;
 
-#pragma omp parallel if (d.N > 1 && d.N * d.K * hw2 * taps > (int64_t{1} << 20))
+#pragma omp parallel if (items > 1 && d.N * d.K * hw2 * taps > (int64_t{1} << 20))
   {
     float* xpad = t_packed_b.get(plane + 32);
     alignas(64) float tile[14 * 32];
     std::fill(xpad, xpad + plane + 32, 0.0f);  // borders and slack stay 0; interiors are rewritten
 #pragma omp for schedule(dynamic)
-    for (int64_t n = 0; n < d.N; ++n)
-      for (int64_t grp = 0; grp < d.G; ++grp) {
-        copy_into_padded(x + (n * d.C + grp * Cg) * d.H * d.W, Cg, d.H, d.W, xpad, Hp, Wp, d.ph,
-                         d.pw);
-        for (int64_t qb = 0; qb < qblocks; ++qb)
-          for (int64_t kt = 0; kt < ktiles; ++kt) {
-            omp::conv_tile(mr, taps, off.data(), xpad + qb * 32,
-                           wp.data() + (grp * ktiles + kt) * taps * mr, tile);
-            // tile row m, lane l is filter kt·mr + m at position q = qb·32 + l = i·Wp + j
-            const int64_t q1 = std::min(qn, qb * 32 + 32);
-            const int64_t kn = std::min<int64_t>(mr, Kg - kt * mr);
-            for (int64_t q = qb * 32; q < q1;) {
-              const int64_t i = q / Wp, j = q % Wp;
-              if (j >= d.W2) {  // padding columns: skip to the next row
-                q = (i + 1) * Wp;
-                continue;
-              }
-              const int64_t len = std::min(d.W2 - j, q1 - q);
-              for (int64_t m = 0; m < kn; ++m) {
-                const int64_t k = grp * Kg + kt * mr + m;
-                const float b = bias ? bias[k] : 0.0f;
-                const float* src = tile + m * 32 + (q - qb * 32);
-                float* dst = y + (n * d.K + k) * hw2 + i * d.W2 + j;
-                for (int64_t e = 0; e < len; ++e) dst[e] = src[e] + b;
-              }
-              q += len;
+    for (int64_t item = 0; item < items; ++item) {
+      const int64_t n = item / (d.G * parts), grp = item / parts % d.G, part = item % parts;
+      const int64_t r0 = part * part_rows, r1 = std::min(d.H2, r0 + part_rows);
+      if (r0 >= r1) continue;
+      const RowRange in = input_rows(r0, r1, 1, d.FH, d.D, d.ph, d.H);
+      copy_into_padded(x + (n * d.C + grp * Cg) * d.H * d.W, Cg, d.H, d.W, xpad, Hp, Wp, d.ph, d.pw,
+                       in.h0, in.h1);
+      // Positions past qe, and those of padding columns, read whatever the buffer holds (other
+      // rows, 0 or slack) and are never stored.
+      const int64_t qs = r0 * Wp, qe = (r1 - 1) * Wp + d.W2;
+      for (int64_t q0 = qs; q0 < qe; q0 += 32)
+        for (int64_t kt = 0; kt < ktiles; ++kt) {
+          omp::conv_tile(mr, taps, off.data(), xpad + q0,
+                         wp.data() + (grp * ktiles + kt) * taps * mr, tile);
+          // tile row m, lane l is filter kt·mr + m at position q = q0 + l = i·Wp + j
+          const int64_t q1 = std::min(qe, q0 + 32);
+          const int64_t kn = std::min<int64_t>(mr, Kg - kt * mr);
+          for (int64_t q = q0; q < q1;) {
+            const int64_t i = q / Wp, j = q % Wp;
+            if (j >= d.W2) {  // padding columns: skip to the next row
+              q = (i + 1) * Wp;
+              continue;
             }
+            const int64_t len = std::min(d.W2 - j, q1 - q);
+            for (int64_t m = 0; m < kn; ++m) {
+              const int64_t k = grp * Kg + kt * mr + m;
+              const float b = bias ? bias[k] : 0.0f;
+              const float* src = tile + m * 32 + (q - q0);
+              float* dst = y + (n * d.K + k) * hw2 + i * d.W2 + j;
+              for (int64_t e = 0; e < len; ++e) dst[e] = src[e] + b;
+            }
+            q += len;
           }
-      }
+        }
+    }
   }
 }
 
@@ -168,14 +179,15 @@ bool k16_suits(const DirectConv& d) {
 }
 
 /// The same convolution as direct_conv_s1, with 16 filters per zmm (omp::conv_k16) on tiles of
-/// real output pixels: 2 output rows × up to 14 columns; any stride S. Loop order: images over
-/// threads; per image and group the input is copied once into a zero-padded plane, split into
-/// its S column phases (xq below; for S = 1 that is just the padded plane), so that the inputs
-/// of consecutive output columns are consecutive floats for every tap, whatever the stride.
-/// Then per block of 16 filters, per tile of pixels, the kernel runs over all taps (the block's
-/// packed filters, taps·64 bytes, stay in L1/L2, the tile's input window in L1). The kernel
-/// leaves the outputs pixel-major (16 filters per pixel) in a per-image buffer, which is then
-/// transposed into y's 16 filter planes, 16 pixels at a time in registers, with the bias added.
+/// real output pixels: 2 output rows × up to 14 columns; any stride S. Loop order: images (or
+/// parts of an image's rows, when there are fewer images than threads: row_parts) over threads; per
+/// image and group the input is copied once into a zero-padded plane, split into its S column
+/// phases (xq below; for S = 1 that is just the padded plane), so that the inputs of consecutive
+/// output columns are consecutive floats for every tap, whatever the stride. Then per block of 16
+/// filters, per tile of pixels, the kernel runs over all taps (the block's packed filters, taps·64
+/// bytes, stay in L1/L2, the tile's input window in L1). The kernel leaves the outputs pixel-major
+/// (16 filters per pixel) in a per-image buffer, which is then transposed into y's 16 filter
+/// planes, 16 pixels at a time in registers, with the bias added.
 void direct_conv_k16(const float* x, const float* w, const float* bias, float* y,
                      const DirectConv& d) {
   const int64_t Cg = d.C / d.G, Kg = d.K / d.G, taps = Cg * d.FH * d.FW, S = d.S;
@@ -226,7 +238,13 @@ void direct_conv_k16(const float* x, const float* w, const float* bias, float* y
     band += 2;
   const int64_t band_pix = (band * d.W2 + 15) / 16 * 16;
 
-#pragma omp parallel if (d.N > 1 && d.N * d.K * hw2 * taps > (int64_t{1} << 20))
+  // Work items: (image, group, part of the output rows, in whole bands); see row_parts. A part
+  // copies the input rows its outputs read.
+  const int64_t nbands = (d.H2 + band - 1) / band;
+  const int64_t parts = row_parts(d.N * d.G, nbands, omp_get_max_threads());
+  const int64_t part_rows = (nbands + parts - 1) / parts * band, items = d.N * d.G * parts;
+
+#pragma omp parallel if (items > 1 && d.N * d.K * hw2 * taps > (int64_t{1} << 20))
   {
     // The tile reads at most the last output's last tap: inside the plane.
     float* xq = t_packed_b.get(plane);
@@ -237,43 +255,46 @@ void direct_conv_k16(const float* x, const float* w, const float* bias, float* y
     // written are the phase rows' slack past the row's end, which no tap reads.)
     if (d.ph > 0 || d.pw > 0) std::fill(xq, xq + plane, 0.0f);
 #pragma omp for schedule(dynamic)
-    for (int64_t n = 0; n < d.N; ++n)
-      for (int64_t grp = 0; grp < d.G; ++grp) {
-        if (S == 1)  // the phase split of stride 1 is the padded plane itself
-          copy_into_padded(x + (n * d.C + grp * Cg) * d.H * d.W, Cg, d.H, d.W, xq, Hp, Wp, d.ph,
-                           d.pw);
-        else
-          for (int64_t c = 0; c < Cg; ++c)
-            for (int64_t h = 0; h < d.H; ++h) {
-              const float* src = x + ((n * d.C + grp * Cg + c) * d.H + h) * d.W;
-              float* dst = xq + (c * Hp + h + d.ph) * S * Wq;
-              if (d.pw == 0) {
-                split_row(src, d.W, S, Wq, dst);
-                continue;
-              }
-              std::memcpy(padded.data() + d.pw, src, static_cast<size_t>(d.W) * sizeof(float));
-              split_row(padded.data(), Wp, S, Wq, dst);  // its zero borders go to the phases too
+    for (int64_t item = 0; item < items; ++item) {
+      const int64_t n = item / (d.G * parts), grp = item / parts % d.G, part = item % parts;
+      const int64_t r0 = part * part_rows, r1 = std::min(d.H2, r0 + part_rows);
+      if (r0 >= r1) continue;
+      const RowRange in = input_rows(r0, r1, S, d.FH, d.D, d.ph, d.H);
+      if (S == 1)  // the phase split of stride 1 is the padded plane itself
+        copy_into_padded(x + (n * d.C + grp * Cg) * d.H * d.W, Cg, d.H, d.W, xq, Hp, Wp, d.ph, d.pw,
+                         in.h0, in.h1);
+      else
+        for (int64_t c = 0; c < Cg; ++c)
+          for (int64_t h = in.h0; h < in.h1; ++h) {
+            const float* src = x + ((n * d.C + grp * Cg + c) * d.H + h) * d.W;
+            float* dst = xq + (c * Hp + h + d.ph) * S * Wq;
+            if (d.pw == 0) {
+              split_row(src, d.W, S, Wq, dst);
+              continue;
             }
-        for (int64_t i_b = 0; i_b < d.H2; i_b += band) {
-          const int64_t nrows = std::min(band, d.H2 - i_b), bpix = nrows * d.W2;
-          for (int64_t kb = 0; kb < kblocks; ++kb)
-            for (int64_t i0 = i_b; i0 < i_b + nrows; i0 += 2)
-              for (int64_t j0 = 0; j0 < d.W2; j0 += jw) {
-                const int rows = static_cast<int>(std::min<int64_t>(2, i_b + nrows - i0));
-                const int cols = static_cast<int>(std::min(jw, d.W2 - j0));
-                omp::conv_k16(rows, cols, taps, off.data(), xq + i0 * row + j0, row,
-                              wk + (grp * kblocks + kb) * taps * 16,
-                              pix + (kb * band_pix + (i0 - i_b) * d.W2 + j0) * 16, d.W2);
-              }
-          for (int64_t kb = 0; kb < kblocks; ++kb) {
-            const int64_t ch = grp * Kg + kb * 16;  // the block's first filter
-            for (int64_t p = 0; p < bpix; p += 16)
-              omp::transpose16_bias(
-                  pix + (kb * band_pix + p) * 16, static_cast<int>(std::min<int64_t>(16, bpix - p)),
-                  b16.data() + ch, y + (n * d.K + ch) * hw2 + i_b * d.W2 + p, hw2);
+            std::memcpy(padded.data() + d.pw, src, static_cast<size_t>(d.W) * sizeof(float));
+            split_row(padded.data(), Wp, S, Wq, dst);  // its zero borders go to the phases too
           }
+      for (int64_t i_b = r0; i_b < r1; i_b += band) {
+        const int64_t nrows = std::min(band, r1 - i_b), bpix = nrows * d.W2;
+        for (int64_t kb = 0; kb < kblocks; ++kb)
+          for (int64_t i0 = i_b; i0 < i_b + nrows; i0 += 2)
+            for (int64_t j0 = 0; j0 < d.W2; j0 += jw) {
+              const int rows = static_cast<int>(std::min<int64_t>(2, i_b + nrows - i0));
+              const int cols = static_cast<int>(std::min(jw, d.W2 - j0));
+              omp::conv_k16(rows, cols, taps, off.data(), xq + i0 * row + j0, row,
+                            wk + (grp * kblocks + kb) * taps * 16,
+                            pix + (kb * band_pix + (i0 - i_b) * d.W2 + j0) * 16, d.W2);
+            }
+        for (int64_t kb = 0; kb < kblocks; ++kb) {
+          const int64_t ch = grp * Kg + kb * 16;  // the block's first filter
+          for (int64_t p = 0; p < bpix; p += 16)
+            omp::transpose16_bias(pix + (kb * band_pix + p) * 16,
+                                  static_cast<int>(std::min<int64_t>(16, bpix - p)),
+                                  b16.data() + ch, y + (n * d.K + ch) * hw2 + i_b * d.W2 + p, hw2);
         }
       }
+    }
   }
 }
 

@@ -273,6 +273,28 @@ void OpenMPBackend::conv2d_backward_data(const Tensor& dy, const Tensor& w, Tens
   const int nr = filters_t[0].nr();
   // Blocks sized by the output block dcol (CgFF × cols), the larger of the two.
   const ColumnBlocks cb = plan_columns(g, cff, nr, kBlockFloats);
+  if (cb.groups < omp_get_max_threads() && !omp_in_parallel()) {
+    // Fewer groups of images than threads (batch 1 on 2 cores, AlexNet c1's 4 images on 16):
+    // the threads share each image instead. sgemm threads the product itself, and col2im is
+    // shared out by input channel (each channel's dx comes from its own rows of dcol). Columns
+    // in chunks of at most 4 Mi floats of dcol (16 MB), whole images when they fit.
+    std::fill(dxp, dxp + g.N * g.C * hw, 0.0f);
+    const int64_t chunk = std::clamp<int64_t>((int64_t{1} << 22) / cff, 1, hw2);
+    AlignedBuffer dcol_buf;
+    float* dcol = dcol_buf.get(cff * chunk);
+    for (int64_t n = 0; n < g.N; ++n)
+      for (int64_t grp = 0; grp < g.G; ++grp)
+        for (int64_t q0 = 0; q0 < hw2; q0 += chunk) {
+          const int64_t cols = std::min(chunk, hw2 - q0);
+          // dcol (CgFF × cols) = W_gᵀ (stored Kg × CgFF) · dy_n,g (Kg × cols, row stride H2W2)
+          omp::sgemm(true, false, cff, cols, Kg, 1.0f, wp + grp * Kg * cff, cff,
+                     dyp + (n * g.K + grp * Kg) * hw2 + q0, hw2, 0.0f, dcol, cols);
+#pragma omp parallel for schedule(static) if (Cg > 1 && cff * cols > (int64_t{1} << 16))
+          for (int64_t c = 0; c < Cg; ++c)
+            col2im_add(dcol, cols, g, grp, n * hw2 + q0, cols, dxp, c, c + 1);
+        }
+    return;
+  }
 
 #pragma omp parallel if (cb.groups > 1 && g.N * g.K * hw2 * cff > (int64_t{1} << 20))
   {
