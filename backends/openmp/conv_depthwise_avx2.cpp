@@ -10,15 +10,6 @@
 
 namespace cnnlab::omp::detail {
 
-void dw_plane_avx2(int64_t ntaps, const float* base, const int64_t* off, const float* wts,
-                   float init, int64_t rows, int64_t in_row, int64_t n, float* out,
-                   int64_t ld_out) {
-  dw_plane_isa<Avx2>(ntaps, base, off, wts, init, rows, in_row, n, out, ld_out);
-}
-
-void dw_dots_avx2(int64_t ntaps, const float* base, const int64_t* off, int64_t rows,
-                  int64_t in_row, const float* a, int64_t lda, int64_t n, float* lanes) {
-  dw_dots_isa<Avx2>(ntaps, base, off, rows, in_row, a, lda, n, lanes);
-}
+CNNLAB_DEPTHWISE_LOOPS(avx2, Avx2)
 
 }  // namespace cnnlab::omp::detail

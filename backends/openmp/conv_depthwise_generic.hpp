@@ -103,4 +103,18 @@ void dw_dots_isa(int64_t ntaps, const float* base, const int64_t* off, int64_t r
     dw_dots_block<S, 1>(base, off + t, rows, in_row, a, lda, n, lanes + t * 16);
 }
 
+/// Defines dw_plane_<suffix> and dw_dots_<suffix> of conv_depthwise_kernels.hpp as the instances
+/// of the templates above for instruction set S (once in each conv_depthwise_<isa>.cpp, inside
+/// namespace cnnlab::omp::detail).
+#define CNNLAB_DEPTHWISE_LOOPS(suffix, S)                                                        \
+  void dw_plane_##suffix(int64_t ntaps, const float* base, const int64_t* off, const float* wts, \
+                         float init, int64_t rows, int64_t in_row, int64_t n, float* out,        \
+                         int64_t ld_out) {                                                       \
+    dw_plane_isa<S>(ntaps, base, off, wts, init, rows, in_row, n, out, ld_out);                  \
+  }                                                                                              \
+  void dw_dots_##suffix(int64_t ntaps, const float* base, const int64_t* off, int64_t rows,      \
+                        int64_t in_row, const float* a, int64_t lda, int64_t n, float* lanes) {  \
+    dw_dots_isa<S>(ntaps, base, off, rows, in_row, a, lda, n, lanes);                            \
+  }
+
 }  // namespace cnnlab::omp::detail

@@ -22,30 +22,7 @@
 
 namespace cnnlab::omp::detail {
 
-void conv_tile_avx512(int mr, int64_t ntaps, const int64_t* off, const float* x, const float* w,
-                      float* c) {
-  conv_tile_isa<Avx512>(mr, ntaps, off, x, w, c);
-}
-
-void conv_k16_avx512(int rows, int cols, int64_t ntaps, const int64_t* off, const float* x,
-                     int64_t row, const float* w, float* c, int64_t ldc) {
-  conv_k16_isa<Avx512>(rows, cols, ntaps, off, x, row, w, c, ldc);
-}
-
-void conv_dw_tile_avx512(int64_t nq, const float* dy, int64_t ldy, const int64_t* off,
-                         const float* x, float* acc) {
-  conv_dw_tile_isa<Avx512>(nq, dy, ldy, off, x, acc);
-}
-
-void conv_dw3_k16_avx512(int rows, const float* const* x, int64_t wp, int64_t h2, int64_t w2,
-                         const float* dyt, float* acc) {
-  conv_dw3_k16_isa<Avx512>(rows, x, wp, h2, w2, dyt, acc);
-}
-
-void conv_dx16_avx512(int64_t u0, int64_t u1, int64_t v0, int64_t v1, int64_t fw, int64_t rowstep,
-                      int64_t colstep, const float* dyt, const float* w, float* out) {
-  conv_dx16_isa<Avx512>(u0, u1, v0, v1, fw, rowstep, colstep, dyt, w, out);
-}
+CNNLAB_CONV_TILES(avx512, Avx512)
 
 // 16 pixels × 16 filters (pixel-major, as conv_k16 leaves them) → 16 filters × 16 pixels, plus
 // the bias: the classic in-register transpose in four rounds of shuffles (32-bit pairs, 64-bit

@@ -354,4 +354,31 @@ void conv_dx16_isa(int64_t u0, int64_t u1, int64_t v0, int64_t v1, int64_t fw, i
     dx16_block<S, CB>(u0, u1, v0, v1, fw, rowstep, colstep, dyt, w, c0, out);
 }
 
+/// Defines the five entry points of conv_tiles_kernels.hpp for one instruction set, e.g.
+/// CNNLAB_CONV_TILES(avx2, Avx2) defines conv_tile_avx2 .. conv_dx16_avx2 as the instances of
+/// the templates above for Avx2. Used once in each of conv_tiles_avx512.cpp and
+/// conv_tiles_avx2.cpp, inside namespace cnnlab::omp::detail.
+#define CNNLAB_CONV_TILES(suffix, S)                                                              \
+  void conv_tile_##suffix(int mr, int64_t ntaps, const int64_t* off, const float* x,              \
+                          const float* w, float* c) {                                             \
+    conv_tile_isa<S>(mr, ntaps, off, x, w, c);                                                    \
+  }                                                                                               \
+  void conv_k16_##suffix(int rows, int cols, int64_t ntaps, const int64_t* off, const float* x,   \
+                         int64_t row, const float* w, float* c, int64_t ldc) {                    \
+    conv_k16_isa<S>(rows, cols, ntaps, off, x, row, w, c, ldc);                                   \
+  }                                                                                               \
+  void conv_dw_tile_##suffix(int64_t nq, const float* dy, int64_t ldy, const int64_t* off,        \
+                             const float* x, float* acc) {                                        \
+    conv_dw_tile_isa<S>(nq, dy, ldy, off, x, acc);                                                \
+  }                                                                                               \
+  void conv_dw3_k16_##suffix(int rows, const float* const* x, int64_t wp, int64_t h2, int64_t w2, \
+                             const float* dyt, float* acc) {                                      \
+    conv_dw3_k16_isa<S>(rows, x, wp, h2, w2, dyt, acc);                                           \
+  }                                                                                               \
+  void conv_dx16_##suffix(int64_t u0, int64_t u1, int64_t v0, int64_t v1, int64_t fw,             \
+                          int64_t rowstep, int64_t colstep, const float* dyt, const float* w,     \
+                          float* out) {                                                           \
+    conv_dx16_isa<S>(u0, u1, v0, v1, fw, rowstep, colstep, dyt, w, out);                          \
+  }
+
 }  // namespace cnnlab::omp::detail
