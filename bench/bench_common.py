@@ -301,16 +301,18 @@ def probe_torch(env):
     return info
 
 
-def isa_report(isa, torch_info, cnnlab_ran, env):
+def isa_report(isa, torch_info, cnnlab_ran, env, cnnlab_how=None):
     """Header lines saying which instruction set each side ran (and a WARNING line per library
-    whose report does not match a forced @p isa)."""
+    whose report does not match a forced @p isa). cnnlab_how: how cnnlab was told (default
+    'cnnlab_bench --isa ISA')."""
     lines = []
     if isa is None:
         preset = " ".join(f"{k}={env[k]}" for k in TORCH_ISA_VARIABLES if env.get(k))
         lines.append("instruction set: not forced (each side's own choice" +
                      (f"; from the environment: {preset}" if preset else "") + ")")
     else:
-        lines.append(f"instruction set: --isa {isa} (cnnlab_bench --isa {isa}; PyTorch with " +
+        how = cnnlab_how or f"cnnlab_bench --isa {isa}"
+        lines.append(f"instruction set: --isa {isa} ({how}; PyTorch with " +
                      " ".join(f"{k}={v}" for k, v in ISAS[isa].items()) + ")")
     lines.append(f"  cnnlab ran:  {cnnlab_ran}")
     t = torch_info
