@@ -10,6 +10,8 @@
 - ISAS, torch_isa_env(), cnnlab_kernel(), probe_torch(), isa_report(): one instruction set on
   both sides of a CPU comparison (--isa of compare.py and train_compare.py): the environment
   that caps PyTorch's libraries, and what each side says it ran.
+- STEADY_MALLOC, steady_malloc_env(): fixed glibc malloc thresholds, so that PyTorch's figures
+  do not depend on the history of its process (see below).
 
 Not a benchmark by itself; plain Python 3.9+, no NumPy or PyTorch needed to import it.
 """
@@ -221,6 +223,24 @@ _EXPECTED = {
 }
 TORCH_ISA_VARIABLES = ("ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA", "OPENBLAS_CORETYPE",
                        "ATEN_CPU_CAPABILITY")
+
+
+# glibc's malloc hands out blocks above its mmap threshold (128 KiB at first) as fresh pages from
+# the kernel and returns them on free; it raises that threshold as such blocks are freed, so
+# whether a process has reached the steady state depends on its history. PyTorch's output
+# tensors (400 KiB for lenet_c2) fall on either side: measured in one process after another,
+# lenet_c2 fwd ran at 14 or at 149 GFLOP/s and fwd+bwd at 12 or 68 (page faults on new pages
+# every call, or heap reuse). Fixed thresholds put every process in the steady state. cnnlab
+# keeps its own buffers (its figures do not move with these), and both sides get them.
+STEADY_MALLOC = {"MALLOC_MMAP_THRESHOLD_": str(256 << 20), "MALLOC_TRIM_THRESHOLD_": str(256 << 20)}
+
+
+def steady_malloc_env(base=None):
+    """@p base (default ours) with STEADY_MALLOC set where it does not set them itself."""
+    env = dict(os.environ if base is None else base)
+    for k, v in STEADY_MALLOC.items():
+        env.setdefault(k, v)
+    return env
 
 
 def torch_isa_env(isa, base=None):

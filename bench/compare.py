@@ -11,6 +11,10 @@ case, direction, threads, ours, PyTorch, ratio (ours / PyTorch; above 1 means cn
                                       [--threads 1,2] [--only REGEX] [--min-time 1.0]
                                       [--passes] [--isa avx512|avx2|portable]
 
+Both sides run with fixed glibc malloc thresholds (bench_common.STEADY_MALLOC; without them
+PyTorch's small-layer figures jumped 10x from one process to the next); --malloc-default leaves
+glibc's defaults.
+
 --isa (default: $CNNLAB_ISA) runs both sides on one instruction set: cnnlab_bench --isa, and
 PyTorch in child processes whose environment caps oneDNN, OpenBLAS and ATen before torch is
 imported (bench_common.ISAS). The header says what each side reported it ran, and warns when a
@@ -28,9 +32,9 @@ import sys
 
 sys.dont_write_bytecode = True  # no bench/__pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_common import (ISAS, MEMBOUND_KINDS, cnnlab_kernel, isa_report,  # noqa: E402
-                          lenet_step, measure, membound_calls, probe_torch, read_cases, read_rows,
-                          run_bench, torch_isa_env)
+from bench_common import (ISAS, MEMBOUND_KINDS, STEADY_MALLOC, cnnlab_kernel,  # noqa: E402
+                          isa_report, lenet_step, measure, membound_calls, probe_torch,
+                          read_cases, read_rows, run_bench, steady_malloc_env, torch_isa_env)
 
 
 def run_time(fn, min_time):
@@ -181,6 +185,8 @@ def main():
     ap.add_argument("--isa", type=str.lower, default=os.environ.get("CNNLAB_ISA") or None,
                     help="one instruction set on both sides: " + ", ".join(ISAS) +
                     " (default: $CNNLAB_ISA, else each side's widest)")
+    ap.add_argument("--malloc-default", action="store_true",
+                    help="leave glibc malloc's thresholds alone (default: fixed, on both sides)")
     ap.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     threads = [int(t) for t in args.threads.split(",")]
@@ -198,14 +204,15 @@ def main():
            "--min-time", str(args.min_time)] + (["--only", args.only] if args.only else [])
     cmd += ["--passes"] if args.passes else []
     cmd += ["--isa", args.isa] if args.isa else []
-    out, err, code = run_bench(cmd)
+    base_env = dict(os.environ) if args.malloc_default else steady_malloc_env()
+    out, err, code = run_bench(cmd, env=base_env)
     rows, comments = read_rows(out)
     if code != 0 and not rows:
         sys.exit("compare.py: " + (err.strip() or f"{args.bench} failed (exit status {code})"))
     sys.stderr.write(err)  # a case that failed (the others are still compared)
     ours = {(r["name"], r["dir"], r["threads"]): (r["value"], r["unit"]) for r in rows
             if r["name"] != "dispatch_overhead"}  # PyTorch has no such case on the CPU here
-    torch_env = torch_isa_env(args.isa)
+    torch_env = torch_isa_env(args.isa, base_env)
     try:  # also fails early, with a clear message, where PyTorch is missing
         torch_info = probe_torch(torch_env)
     except RuntimeError as e:
@@ -228,6 +235,9 @@ def main():
           f"run; 1-min load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after)")
     for line in isa_report(args.isa, torch_info, cnnlab_kernel(comments, args.backend), torch_env):
         print(line)
+    print("glibc malloc: " + ("defaults (--malloc-default)" if args.malloc_default else
+                              " ".join(f"{k}={base_env[k]}" for k in STEADY_MALLOC) +
+                              " on both sides"))
     print(f"{'case':<12} {'dir':<8} {'thr':>3}  {'cnnlab':>10}  {'PyTorch':>10}  {'unit':<8} {'ratio':>6}")
     for key in sorted(ours, key=lambda k: (k[2], list(dict.fromkeys(k[0] for k in ours)).index(k[0]), k[1])):
         v, unit = ours[key]

@@ -19,6 +19,9 @@ loop does. Ratio = cnnlab / PyTorch (above 1: cnnlab is faster).
                                             [--epochs 2] [--backend openmp]
                                             [--isa avx512|avx2|portable]
 
+Both run with fixed glibc malloc thresholds (bench_common.STEADY_MALLOC; this script re-runs
+itself with them set), as in compare.py.
+
 --isa (default: $CNNLAB_ISA) trains both on one instruction set: cnnlab with CNNLAB_ISA, PyTorch
 in this script re-run with oneDNN, OpenBLAS and ATen capped (bench_common.ISAS) before torch is
 imported; the first lines say what each side reported it ran.
@@ -37,7 +40,7 @@ import time
 sys.dont_write_bytecode = True  # no bench/__pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_common import (ISAS, cnnlab_kernel, isa_report, probe_torch,  # noqa: E402
-                          torch_isa_env)
+                          steady_malloc_env, torch_isa_env)
 
 DATA = "/usr/share/datasets/fashion-mnist"
 
@@ -130,9 +133,10 @@ def main():
     a = ap.parse_args()
     if a.isa is not None and a.isa not in ISAS:
         ap.error(f"--isa {a.isa}: choose one of " + ", ".join(ISAS))
-    # PyTorch's libraries read their caps when loaded: run this script again with them set.
-    if a.isa is not None and os.environ.get("CNNLAB_TRAIN_COMPARE_ISA") != a.isa:
-        env = dict(torch_isa_env(a.isa), CNNLAB_TRAIN_COMPARE_ISA=a.isa)
+    # PyTorch's libraries read their caps, and glibc its malloc settings, when loaded: run this
+    # script again with them set (cnnlab train inherits them).
+    if os.environ.get("CNNLAB_TRAIN_COMPARE_ENV") != str(a.isa):
+        env = dict(torch_isa_env(a.isa, steady_malloc_env()), CNNLAB_TRAIN_COMPARE_ENV=str(a.isa))
         os.execve(sys.executable, [sys.executable, os.path.abspath(__file__)] + sys.argv[1:], env)
     ours, acc, wall, described = cnnlab_run(a.cnnlab, a.threads, a.epochs, a.backend, a.isa)
     ran = cnnlab_kernel([f"{a.backend}: {described}"], a.backend)  # "sgemm kernel avx2 6x16 ..."
