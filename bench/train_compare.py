@@ -39,8 +39,8 @@ import time
 
 sys.dont_write_bytecode = True  # no bench/__pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_common import (ISAS, cnnlab_kernel, isa_report, probe_torch,  # noqa: E402
-                          steady_malloc_env, torch_isa_env)
+from bench_common import (ISAS, STEADY_MALLOC, cnnlab_kernel, isa_report,  # noqa: E402
+                          probe_torch, steady_malloc_env, torch_isa_env)
 
 DATA = "/usr/share/datasets/fashion-mnist"
 
@@ -143,6 +143,8 @@ def main():
     for line in isa_report(a.isa, probe_torch(dict(os.environ)), ran, dict(os.environ),
                            f"cnnlab train with CNNLAB_ISA={a.isa}"):
         print(line)
+    print("glibc malloc: " + " ".join(f"{k}={os.environ[k]}" for k in STEADY_MALLOC) +
+          " on both sides")
     loader, loader_acc = torch_run(a.threads, a.epochs, True)
     slices, slices_acc = torch_run(a.threads, a.epochs, False)
     import torch
