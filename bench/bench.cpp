@@ -8,7 +8,10 @@
 // bench/compare.py (CPU, against PyTorch on the CPU) and bench/gpu_compare.py (Vulkan, against
 // PyTorch on CUDA) read. --list prints the chosen set's cases and shapes instead of measuring.
 // A case that fails (e.g. a buffer larger than the device allows) is reported on stderr and the
-// others still run; the exit status is then 1.
+// others still run; the exit status is then 1. --isa (or the environment variable CNNLAB_ISA)
+// limits the OpenMP backend to one instruction set; the "# openmp: ..." line before each thread
+// count (a comment in --csv output) names the sgemm kernel that ran, e.g. "sgemm kernel avx2 6x16",
+// which bench/compare.py reads back.
 #include "bench_context.hpp"
 #include "cases.hpp"
 #include "measure.hpp"
@@ -16,6 +19,7 @@
 #include <cnnlab/core/backend.hpp>
 #include <cnnlab/core/error.hpp>
 
+#include "backends/openmp/gemm.hpp"
 #include "tools/cli11.hpp"
 
 #include <omp.h>
@@ -38,6 +42,7 @@ struct Options {
   std::string size = "cpu";
   TimingRule rule;
   std::string only;
+  std::string isa;  ///< --isa: "avx512", "avx2", "portable"; empty = CNNLAB_ISA or the widest
   int64_t dispatch_ops = 0;
   bool csv = false;
   bool passes = false;
@@ -120,6 +125,11 @@ int main(int argc, char** argv) {
                "One timed trial per case after the warm-up (for the slow reference backend)");
   app.add_option("--only", o.only,
                  "Only cases whose name matches this regular expression (e.g. 'vgg|sgemm')");
+  app.add_option("--isa", o.isa,
+                 "OpenMP backend: the instruction set to use, avx512, avx2 or portable (default: "
+                 "$CNNLAB_ISA, else the widest this CPU runs); the '# openmp:' line names the "
+                 "kernel")
+      ->type_name("ISA");
   app.add_flag("--passes", o.passes,
                "cpu set: also time backward-data and backward-weight of each layer on their own");
   app.add_option("--dispatch-ops", o.dispatch_ops,
@@ -137,11 +147,16 @@ int main(int argc, char** argv) {
       print_case_list(set);
       return 0;
     }
+    if (!o.isa.empty()) omp::sgemm_force_kernel(omp::sgemm_parse_isa(o.isa.c_str(), "--isa"));
     if (o.backends.empty()) o.backends = backend_names();
+    // Every backend first, so that a bad name or CNNLAB_ISA fails before anything is measured.
+    std::vector<Backend*> chosen;
+    for (const std::string& name : o.backends) chosen.push_back(&backend_by_name(name));
     const std::regex only(o.only.empty() ? ".*" : o.only);
     int failures = 0;
-    for (const std::string& name : o.backends) {
-      Backend& be = backend_by_name(name);
+    for (size_t i = 0; i < o.backends.size(); ++i) {
+      const std::string& name = o.backends[i];
+      Backend& be = *chosen[i];
       // The reference backend is single-threaded and the Vulkan one does not use OpenMP threads:
       // measure them once.
       const bool threaded = name != "reference" && name != "vulkan";

@@ -7,14 +7,23 @@
   early (after at least one) once they have used 3 × min_time.
 - run_bench(), read_rows(), read_cases(): run build/bench/cnnlab_bench and parse its --csv and
   --list output (lines starting with '#' are comments: the backend's description).
+- ISAS, torch_isa_env(), cnnlab_kernel(), probe_torch(), isa_report(): one instruction set on
+  both sides of a CPU comparison (--isa of compare.py and train_compare.py): the environment
+  that caps PyTorch's libraries, and what each side says it ran.
+- STEADY_MALLOC, steady_malloc_env(): fixed glibc malloc thresholds, so that PyTorch's figures
+  do not depend on the history of its process (see below).
 
 Not a benchmark by itself; plain Python 3.9+, no NumPy or PyTorch needed to import it.
 """
 import csv
 import io
+import json
 import math
+import os
+import re
 import statistics
 import subprocess
+import sys
 import time
 
 
@@ -181,3 +190,166 @@ def membound_calls(torch, case, dev):
 
     return {"fwd": (forward, fwd_bytes), "fwd+bwd": (forward_backward, fwd_bytes + bwd_bytes)}
 
+
+
+# ---- one instruction set on both sides (--isa) --------------------------------------------------
+#
+# cnnlab: cnnlab_bench --isa NAME, or CNNLAB_ISA=NAME for `cnnlab train` (backends/openmp/gemm.hpp).
+# PyTorch (Debian's 1.13) runs three libraries, each with its own switch, read when it is loaded,
+# so they go into the environment of a child process that imports torch afterwards:
+#   oneDNN 2.6 (convolution, ...)       ONEDNN_MAX_CPU_ISA: SSE41, AVX2, AVX512_CORE (the
+#                                       highest ISA it may use; AVX512_CORE = AVX-512 F/BW/VL/DQ,
+#                                       without the VNNI/BF16/AMX extensions, which FP32 does
+#                                       not use anyway)
+#   OpenBLAS 0.3.21 (torch.mm, linear)  OPENBLAS_CORETYPE: the kernel set of one CPU model:
+#                                       Nehalem (SSE4.2), Haswell (AVX2), SkylakeX (AVX-512)
+#   ATen (elementwise, pooling, ...)    ATEN_CPU_CAPABILITY: default, avx2, avx512
+# cnnlab's "portable" kernels are plain C++ compiled for baseline x86-64 (SSE2); oneDNN goes no
+# lower than SSE4.1, so "portable" is the nearest match there, not the same thing.
+ISAS = {
+    "avx512": {"ONEDNN_MAX_CPU_ISA": "AVX512_CORE", "OPENBLAS_CORETYPE": "SkylakeX",
+               "ATEN_CPU_CAPABILITY": "avx512"},
+    "avx2": {"ONEDNN_MAX_CPU_ISA": "AVX2", "OPENBLAS_CORETYPE": "Haswell",
+             "ATEN_CPU_CAPABILITY": "avx2"},
+    "portable": {"ONEDNN_MAX_CPU_ISA": "SSE41", "OPENBLAS_CORETYPE": "Nehalem",
+                 "ATEN_CPU_CAPABILITY": "default"},
+}
+# What each library then reports (probe_torch), to check that the cap took: a substring of
+# oneDNN's "isa:" line, OpenBLAS's core name, ATen's capability.
+_EXPECTED = {
+    "avx512": ("AVX-512", "SkylakeX", "AVX512"),
+    "avx2": ("AVX2", "Haswell", "AVX2"),
+    "portable": ("SSE4.1", "Nehalem", "NO AVX"),
+}
+TORCH_ISA_VARIABLES = ("ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA", "OPENBLAS_CORETYPE",
+                       "ATEN_CPU_CAPABILITY")
+
+
+# glibc's malloc hands out blocks above its mmap threshold (128 KiB at first) as fresh pages from
+# the kernel and returns them on free; it raises that threshold as such blocks are freed, so
+# whether a process has reached the steady state depends on its history. PyTorch's output
+# tensors (400 KiB for lenet_c2) fall on either side: measured in one process after another,
+# lenet_c2 fwd ran at 14 or at 149 GFLOP/s and fwd+bwd at 12 or 68 (page faults on new pages
+# every call, or heap reuse). Fixed thresholds put every process in the steady state. cnnlab
+# keeps its own buffers (its figures do not move with these), and both sides get them.
+STEADY_MALLOC = {"MALLOC_MMAP_THRESHOLD_": str(256 << 20), "MALLOC_TRIM_THRESHOLD_": str(256 << 20)}
+
+
+def steady_malloc_env(base=None):
+    """@p base (default ours) with STEADY_MALLOC set where it does not set them itself."""
+    env = dict(os.environ if base is None else base)
+    for k, v in STEADY_MALLOC.items():
+        env.setdefault(k, v)
+    return env
+
+
+def torch_isa_env(isa, base=None):
+    """The environment for a PyTorch child process: @p base (default ours) with the variables of
+    ISAS[isa] set; isa None leaves base as it is (each library picks its widest, unless base
+    already caps it, e.g. a machine's own OPENBLAS_CORETYPE)."""
+    env = dict(os.environ if base is None else base)
+    if isa is not None:
+        env.pop("DNNL_MAX_CPU_ISA", None)  # oneDNN's older name; ONEDNN_ wins anyway
+        env.update(ISAS[isa])
+    return env
+
+
+def cnnlab_kernel(comments, backend):
+    """What cnnlab_bench's '# BACKEND: description' comment says ran, e.g. 'sgemm kernel avx2
+    6x16 (this CPU runs avx512 avx2 portable)' for openmp; the whole description otherwise."""
+    for c in comments:
+        if c.startswith(backend + ":"):
+            desc = c.split(":", 1)[1].strip()
+            m = re.search(r"sgemm kernel ([^;)]+)(?:; this CPU runs ([^)]*))?", desc)
+            if not m:
+                return desc
+            return f"sgemm kernel {m.group(1)}" + (f" (this CPU runs {m.group(2)})"
+                                                    if m.group(2) else "")
+    return "(no description printed)"
+
+
+def _probe_main():
+    """Child process of probe_torch(): one small convolution and one matmul, then a line
+    'probe: {json}' with what PyTorch and its BLAS say (oneDNN speaks on stdout itself)."""
+    import ctypes
+    import torch
+    import torch.nn.functional as F
+    F.conv2d(torch.randn(2, 6, 14, 14), torch.randn(16, 6, 5, 5))
+    torch.mm(torch.randn(64, 64), torch.randn(64, 64))
+    cpu = getattr(getattr(torch, "backends", None), "cpu", None)
+    if cpu is not None and hasattr(cpu, "get_cpu_capability"):  # PyTorch 2.x
+        aten = cpu.get_cpu_capability()
+    else:  # 1.13: only in the build summary, "CPU capability usage: AVX2"
+        m = re.search(r"CPU capability usage: (.*)", torch.__config__.show())
+        aten = m.group(1).strip() if m else "unknown"
+    blas = "none found"
+    for path in sorted({line.split()[-1] for line in open("/proc/self/maps")
+                        if "blas" in line.split()[-1]}):
+        try:
+            lib = ctypes.CDLL(path)  # the copy already loaded
+            core, config = lib.openblas_get_corename, lib.openblas_get_config
+            core.restype = config.restype = ctypes.c_char_p
+            name_version = " ".join(config().decode().split()[:2])  # "OpenBLAS 0.3.21"
+            blas = f"{name_version} core {core().decode()} ({path})"
+            break
+        except AttributeError:  # not OpenBLAS (e.g. the reference libblas3)
+            blas = f"not OpenBLAS: {path}"
+    print("probe: " + json.dumps({"torch": torch.__version__, "aten": aten, "blas": blas}),
+          flush=True)
+
+
+def probe_torch(env):
+    """What PyTorch runs with in environment @p env: a dict with torch (version), aten (ATen's
+    CPU capability), blas (OpenBLAS version, core and library path), onednn (oneDNN's 'isa:' line)
+    and conv (oneDNN's implementation of a small convolution, e.g. jit:avx2). Raises
+    RuntimeError with the child's output when PyTorch cannot be imported."""
+    env = dict(env, ONEDNN_VERBOSE="1", OMP_NUM_THREADS="1")
+    p = subprocess.run([sys.executable, os.path.abspath(__file__), "--probe"],
+                       capture_output=True, text=True, encoding="utf-8", env=env)
+    info = {"onednn": "unknown", "conv": "unknown"}
+    for line in p.stdout.splitlines():
+        if line.startswith("probe: "):
+            info.update(json.loads(line[len("probe: "):]))
+        fields = line.split(",")
+        if len(fields) > 3 and fields[0] in ("onednn_verbose", "dnnl_verbose"):
+            if fields[1] == "info" and fields[3].startswith("isa:"):
+                info["onednn"] = ",".join(fields[3:])[len("isa:"):]
+            elif fields[1] == "exec" and fields[3] == "convolution":
+                info["conv"] = fields[4]
+    if "torch" not in info:
+        raise RuntimeError((p.stdout + p.stderr).strip() or f"exit status {p.returncode}")
+    return info
+
+
+def isa_report(isa, torch_info, cnnlab_ran, env, cnnlab_how=None):
+    """Header lines saying which instruction set each side ran (and a WARNING line per library
+    whose report does not match a forced @p isa). cnnlab_how: how cnnlab was told (default
+    'cnnlab_bench --isa ISA')."""
+    lines = []
+    if isa is None:
+        preset = " ".join(f"{k}={env[k]}" for k in TORCH_ISA_VARIABLES if env.get(k))
+        lines.append("instruction set: not forced (each side's own choice" +
+                     (f"; from the environment: {preset}" if preset else "") + ")")
+    else:
+        how = cnnlab_how or f"cnnlab_bench --isa {isa}"
+        lines.append(f"instruction set: --isa {isa} ({how}; PyTorch with " +
+                     " ".join(f"{k}={v}" for k, v in ISAS[isa].items()) + ")")
+    lines.append(f"  cnnlab ran:  {cnnlab_ran}")
+    t = torch_info
+    lines.append(f"  PyTorch ran: oneDNN isa \"{t['onednn']}\" (conv {t['conv']}); BLAS "
+                 f"{t['blas']}; ATen CPU capability {t['aten']}")
+    if isa is not None:
+        onednn, core, aten = _EXPECTED[isa]
+        checks = [("cnnlab", isa, cnnlab_ran, cnnlab_ran.startswith("sgemm kernel " + isa)),
+                  ("oneDNN", onednn, t["onednn"],
+                   onednn in t["onednn"] and not (isa == "avx2" and "512" in t["onednn"])),
+                  ("OpenBLAS", core, t["blas"], f"core {core} " in t["blas"]),
+                  ("ATen", aten, t["aten"], t["aten"].upper() == aten)]
+        for lib, want, got, ok in checks:
+            if not ok:
+                lines.append(f"  WARNING: {lib} did not run {want} (it says: {got})")
+    return lines
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--probe"]:
+    _probe_main()

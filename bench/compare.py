@@ -9,7 +9,16 @@ case, direction, threads, ours, PyTorch, ratio (ours / PyTorch; above 1 means cn
 
     /usr/bin/python3 bench/compare.py [--bench build/bench/cnnlab_bench] [--backend openmp]
                                       [--threads 1,2] [--only REGEX] [--min-time 1.0]
-                                      [--passes]
+                                      [--passes] [--isa avx512|avx2|portable]
+
+Both sides run with fixed glibc malloc thresholds (bench_common.STEADY_MALLOC; without them
+PyTorch's small-layer figures jumped 10x from one process to the next); --malloc-default leaves
+glibc's defaults.
+
+--isa (default: $CNNLAB_ISA) runs both sides on one instruction set: cnnlab_bench --isa, and
+PyTorch in child processes whose environment caps oneDNN, OpenBLAS and ATen before torch is
+imported (bench_common.ISAS). The header says what each side reported it ran, and warns when a
+library did not follow the cap.
 
 This is a benchmark, not a test: it prints numbers and never fails on them.
 """
@@ -23,8 +32,9 @@ import sys
 
 sys.dont_write_bytecode = True  # no bench/__pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_common import (MEMBOUND_KINDS, lenet_step, measure, membound_calls,  # noqa: E402
-                          read_cases, read_rows)
+from bench_common import (ISAS, MEMBOUND_KINDS, STEADY_MALLOC, cnnlab_kernel,  # noqa: E402
+                          isa_report, lenet_step, measure, membound_calls, probe_torch,
+                          read_cases, read_rows, run_bench, steady_malloc_env, torch_isa_env)
 
 
 def run_time(fn, min_time):
@@ -172,10 +182,17 @@ def main():
     ap.add_argument("--min-time", type=float, default=1.0, help="seconds of timed runs per figure")
     ap.add_argument("--passes", action="store_true",
                     help="also each backward pass on its own (bwd_data, bwd_wgt)")
+    ap.add_argument("--isa", type=str.lower, default=os.environ.get("CNNLAB_ISA") or None,
+                    help="one instruction set on both sides: " + ", ".join(ISAS) +
+                    " (default: $CNNLAB_ISA, else each side's widest)")
+    ap.add_argument("--malloc-default", action="store_true",
+                    help="leave glibc malloc's thresholds alone (default: fixed, on both sides)")
     ap.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     threads = [int(t) for t in args.threads.split(",")]
     only = re.compile(args.only or ".*")
+    if args.isa is not None and args.isa not in ISAS:
+        ap.error(f"--isa {args.isa}: choose one of " + ", ".join(ISAS))
 
     if args.torch_worker:  # child process: PyTorch figures for one thread count, as CSV
         for row in torch_results(args.bench, threads, only, args.min_time):
@@ -186,20 +203,27 @@ def main():
     cmd = [args.bench, "--csv", "--backend", args.backend, "--threads", args.threads,
            "--min-time", str(args.min_time)] + (["--only", args.only] if args.only else [])
     cmd += ["--passes"] if args.passes else []
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    ours = {(r["name"], r["dir"], r["threads"]): (r["value"], r["unit"]) for r in read_rows(out)[0]
+    cmd += ["--isa", args.isa] if args.isa else []
+    base_env = dict(os.environ) if args.malloc_default else steady_malloc_env()
+    out, err, code = run_bench(cmd, env=base_env)
+    rows, comments = read_rows(out)
+    if code != 0 and not rows:
+        sys.exit("compare.py: " + (err.strip() or f"{args.bench} failed (exit status {code})"))
+    sys.stderr.write(err)  # a case that failed (the others are still compared)
+    ours = {(r["name"], r["dir"], r["threads"]): (r["value"], r["unit"]) for r in rows
             if r["name"] != "dispatch_overhead"}  # PyTorch has no such case on the CPU here
-    try:
-        import torch  # noqa: F401  (only to fail early with a clear message)
-    except ImportError:
-        sys.exit("compare.py: PyTorch is not installed (apt-get install python3-torch); run "
-                 + args.bench + " alone for our numbers")
+    torch_env = torch_isa_env(args.isa, base_env)
+    try:  # also fails early, with a clear message, where PyTorch is missing
+        torch_info = probe_torch(torch_env)
+    except RuntimeError as e:
+        sys.exit("compare.py: PyTorch does not load (apt-get install python3-torch); run "
+                 + args.bench + " alone for our numbers. It said: " + str(e).splitlines()[-1])
     # One child process per thread count, with the thread count also in the environment:
     # OpenBLAS (torch.mm) sizes its thread pool when it is loaded and ignores
     # torch.set_num_threads, so a "1-thread" matmul would otherwise use every core.
     theirs = {}
     for t in threads:
-        env = dict(os.environ, OMP_NUM_THREADS=str(t), OPENBLAS_NUM_THREADS=str(t))
+        env = dict(torch_env, OMP_NUM_THREADS=str(t), OPENBLAS_NUM_THREADS=str(t))
         child = [sys.executable, __file__, "--torch-worker", "--threads", str(t),
                  "--bench", args.bench,
                  "--min-time", str(args.min_time)] + (["--only", args.only] if args.only else [])
@@ -207,9 +231,13 @@ def main():
         for n, d, tt, v, u in csv.reader(io.StringIO(res)):
             theirs[(n, d, int(tt))] = (float(v), u)
 
-    import torch
-    print(f"cnnlab backend '{args.backend}' vs PyTorch {torch.__version__} (same machine, same run; "
-          f"1-min load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after)")
+    print(f"cnnlab backend '{args.backend}' vs PyTorch {torch_info['torch']} (same machine, same "
+          f"run; 1-min load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after)")
+    for line in isa_report(args.isa, torch_info, cnnlab_kernel(comments, args.backend), torch_env):
+        print(line)
+    print("glibc malloc: " + ("defaults (--malloc-default)" if args.malloc_default else
+                              " ".join(f"{k}={base_env[k]}" for k in STEADY_MALLOC) +
+                              " on both sides"))
     print(f"{'case':<12} {'dir':<8} {'thr':>3}  {'cnnlab':>10}  {'PyTorch':>10}  {'unit':<8} {'ratio':>6}")
     for key in sorted(ours, key=lambda k: (k[2], list(dict.fromkeys(k[0] for k in ours)).index(k[0]), k[1])):
         v, unit = ours[key]

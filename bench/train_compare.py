@@ -17,6 +17,14 @@ loop does. Ratio = cnnlab / PyTorch (above 1: cnnlab is faster).
 
     /usr/bin/python3 bench/train_compare.py [--cnnlab build/tools/cnnlab] [--threads 2]
                                             [--epochs 2] [--backend openmp]
+                                            [--isa avx512|avx2|portable]
+
+Both run with fixed glibc malloc thresholds (bench_common.STEADY_MALLOC; this script re-runs
+itself with them set), as in compare.py.
+
+--isa (default: $CNNLAB_ISA) trains both on one instruction set: cnnlab with CNNLAB_ISA, PyTorch
+in this script re-run with oneDNN, OpenBLAS and ATen capped (bench_common.ISAS) before torch is
+imported; the first lines say what each side reported it ran.
 
 A benchmark, not a test: it prints numbers and never fails on them.
 """
@@ -28,6 +36,11 @@ import subprocess
 import sys
 import tempfile
 import time
+
+sys.dont_write_bytecode = True  # no bench/__pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_common import (ISAS, STEADY_MALLOC, cnnlab_kernel, isa_report,  # noqa: E402
+                          probe_torch, steady_malloc_env, torch_isa_env)
 
 DATA = "/usr/share/datasets/fashion-mnist"
 
@@ -41,19 +54,24 @@ def read_idx(path):
     return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
 
 
-def cnnlab_run(exe, threads, epochs, backend):
+def cnnlab_run(exe, threads, epochs, backend, isa):
+    """(images/s of the last epoch, its test accuracy, wall seconds, the backend's description
+    as `cnnlab train` printed it)."""
     with tempfile.TemporaryDirectory() as out:
         env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+        if isa is not None:
+            env["CNNLAB_ISA"] = isa
         cmd = [exe, "train", "--epochs", str(epochs), "--batch-size", "64", "--lr", "0.05",
                "--schedule", "constant", "--warmup", "0", "--optimizer", "sgd",
                "--momentum", "0.9", "--backend", backend, "--out", out]
         t0 = time.perf_counter()
-        subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL)
+        p = subprocess.run(cmd, check=True, env=env, stdout=subprocess.PIPE, text=True)
         wall = time.perf_counter() - t0
         with open(os.path.join(out, "metrics.json")) as f:
             m = json.load(f)
     last = m["epochs"][-1]
-    return last["images_per_second"], last["test_accuracy"], wall
+    described = [ln[len("Backend: "):] for ln in p.stdout.splitlines() if ln.startswith("Backend: ")]
+    return last["images_per_second"], last["test_accuracy"], wall, (described or ["?"])[0]
 
 
 def torch_run(threads, epochs, use_loader):
@@ -109,8 +127,24 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--backend", default="openmp")
+    ap.add_argument("--isa", type=str.lower, default=os.environ.get("CNNLAB_ISA") or None,
+                    help="one instruction set on both sides: " + ", ".join(ISAS) +
+                    " (default: $CNNLAB_ISA, else each side's widest)")
     a = ap.parse_args()
-    ours, acc, wall = cnnlab_run(a.cnnlab, a.threads, a.epochs, a.backend)
+    if a.isa is not None and a.isa not in ISAS:
+        ap.error(f"--isa {a.isa}: choose one of " + ", ".join(ISAS))
+    # PyTorch's libraries read their caps, and glibc its malloc settings, when loaded: run this
+    # script again with them set (cnnlab train inherits them).
+    if os.environ.get("CNNLAB_TRAIN_COMPARE_ENV") != str(a.isa):
+        env = dict(torch_isa_env(a.isa, steady_malloc_env()), CNNLAB_TRAIN_COMPARE_ENV=str(a.isa))
+        os.execve(sys.executable, [sys.executable, os.path.abspath(__file__)] + sys.argv[1:], env)
+    ours, acc, wall, described = cnnlab_run(a.cnnlab, a.threads, a.epochs, a.backend, a.isa)
+    ran = cnnlab_kernel([f"{a.backend}: {described}"], a.backend)  # "sgemm kernel avx2 6x16 ..."
+    for line in isa_report(a.isa, probe_torch(dict(os.environ)), ran, dict(os.environ),
+                           f"cnnlab train with CNNLAB_ISA={a.isa}"):
+        print(line)
+    print("glibc malloc: " + " ".join(f"{k}={os.environ[k]}" for k in STEADY_MALLOC) +
+          " on both sides")
     loader, loader_acc = torch_run(a.threads, a.epochs, True)
     slices, slices_acc = torch_run(a.threads, a.epochs, False)
     import torch

@@ -13,6 +13,11 @@
 // the same validated geometry the ops API would pass. The shapes are chosen to reach odd sizes,
 // stride > 1, padding, dilation, groups, 1×1 filters, batch 1 and long reductions.
 //
+// The OpenMP backend takes different paths per instruction set (backends/openmp/gemm.hpp: AVX-512,
+// AVX2, portable), so the rows of the ops whose paths depend on it (convolution, transposed
+// convolution, linear layer and matmul) run on OpenMP once per kernel this CPU can execute,
+// named in the printed line ("openmp/avx2 ..."); the other rows run on the automatic choice.
+//
 // Tolerance: expect_close() of backend_compare.hpp, which allows testing::tolerance() for the
 // row's reduction length L. Each comparison prints
 //   OK <backend> <virtual> [<output>] <shapes>  max_err/tol=...
@@ -26,10 +31,14 @@
 #include <cnnlab/ops/ops.hpp>
 
 #include "backend_compare.hpp"
+#ifdef CNNLAB_TEST_OPENMP_KERNELS  // cnnlab_tests, where the OpenMP backend's internals are linked
+#include "openmp_kernels.hpp"
+#endif
 
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -110,9 +119,29 @@ std::string label(const Row& row, const Output& o) {
   return s;
 }
 
-/// The one loop: each row on the reference, then on every backend under test, compared output by
-/// output with expect_close().
-void check_rows(const std::vector<Row>& rows) {
+/// Which OpenMP kernels check_rows() runs a row on.
+enum class Kernels {
+  automatic,  ///< only the automatic choice (the op's paths do not depend on the kernel)
+  every,      ///< every kernel this CPU runs, one after the other (openmp_kernels.hpp)
+};
+
+/// The kernels to run backend @p name with: "" stands for the automatic choice.
+std::vector<std::string> kernels_for(const std::string& name, Kernels kernels) {
+#ifdef CNNLAB_TEST_OPENMP_KERNELS
+  if (name == "openmp" && kernels == Kernels::every) {
+    std::vector<std::string> all;
+    for (const char* k : omp::sgemm_supported_kernels()) all.emplace_back(k);
+    return all;
+  }
+#else
+  (void)name, (void)kernels;
+#endif
+  return {""};
+}
+
+/// The one loop: each row on the reference, then on every backend under test (and, with
+/// Kernels::every, on each OpenMP kernel), compared output by output with expect_close().
+void check_rows(const std::vector<Row>& rows, Kernels kernels = Kernels::automatic) {
   const std::vector<std::string> names = fast_backends();
   if (names.empty()) {
     WARN("no backend other than reference in this build: nothing to compare");
@@ -123,10 +152,17 @@ void check_rows(const std::vector<Row>& rows) {
     const std::vector<Tensor> expected = run_row(row, reference_backend());
     for (const Tensor& e : expected) CHECK(all_written(e));  // else NaN would hide a difference
     for (const std::string& name : names) {
-      const std::vector<Tensor> got = run_row(row, backend_by_name(name));
-      for (size_t i = 0; i < row.outputs.size(); ++i)
-        expect_close(name + " " + label(row, row.outputs[i]), expected[i], got[i],
-                     row.outputs[i].L);
+      for (const std::string& kernel : kernels_for(name, kernels)) {
+#ifdef CNNLAB_TEST_OPENMP_KERNELS
+        std::optional<ForcedKernel> forced;  // back to the automatic choice after this kernel
+        if (!kernel.empty()) forced.emplace(kernel.c_str());
+#endif
+        const std::vector<Tensor> got = run_row(row, backend_by_name(name));
+        const std::string who = kernel.empty() ? name : name + "/" + kernel;
+        for (size_t i = 0; i < row.outputs.size(); ++i)
+          expect_close(who + " " + label(row, row.outputs[i]), expected[i], got[i],
+                       row.outputs[i].L);
+      }
     }
   }
 }
@@ -915,16 +951,16 @@ std::vector<Row> concat_table() {
 }  // namespace
 
 TEST_CASE("cross-backend: conv2d forward, data and weight gradients", "[cross-backend][conv2d]") {
-  check_rows(conv2d_table());
+  check_rows(conv2d_table(), Kernels::every);
 }
 
 TEST_CASE("cross-backend: conv2d without bias leaves db alone", "[cross-backend][conv2d]") {
-  check_rows(conv2d_no_bias_table());
+  check_rows(conv2d_no_bias_table(), Kernels::every);
 }
 
 TEST_CASE("cross-backend: conv_transpose2d forward, data and weight gradients",
           "[cross-backend][conv_transpose2d]") {
-  check_rows(conv_transpose2d_table());
+  check_rows(conv_transpose2d_table(), Kernels::every);
 }
 
 TEST_CASE("cross-backend: max, average and global average pooling, forward and backward",
@@ -944,7 +980,7 @@ TEST_CASE("cross-backend: local response normalisation, forward and backward",
 
 TEST_CASE("cross-backend: linear layer and matmul, including long reductions",
           "[cross-backend][linear]") {
-  check_rows(linear_table());
+  check_rows(linear_table(), Kernels::every);
 }
 
 TEST_CASE("cross-backend: activations, softmax, loss, add, SGD and Adam",

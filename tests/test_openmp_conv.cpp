@@ -13,10 +13,12 @@
 // each path and on its edges (partial filter tiles, several 32-position blocks, groups, dilation,
 // several column blocks per image, a partial last group of images; depthwise layers, which have
 // their own plane-by-plane path), on every sgemm kernel this CPU
-// has (forcing "avx2" runs the AVX2 versions of the direct tiles and depthwise loops, which cut
-// each tile into smaller register blocks; "portable" turns the direct paths off), with 1 and 2
-// threads, and 5 for the one-image cases (more threads than images: work split inside an image).
-// Outputs start as NaN, so an element a path forgets to write shows up.
+// runs (omp::sgemm_supported_kernels(); the direct paths follow the kernel choice, so each
+// instruction set runs its own paths: "avx2" the AVX2 versions of the direct tiles and depthwise
+// loops, which cut each tile into smaller register blocks; "portable" none), with 1 and 2
+// threads, and 5 for the one-image cases (more threads than images: work split inside an
+// image). Outputs start as NaN, so an element a path forgets to write shows up; each line names
+// the kernel.
 //
 // Tolerance: testing::tolerance() of backend_compare.hpp (through expect_close()), for the
 // reduction length L. Each check prints "OK ... max_err/tol=...".
@@ -28,6 +30,7 @@
 #include <cnnlab/ops/ops.hpp>
 
 #include "backend_compare.hpp"
+#include "openmp_kernels.hpp"
 
 #include <omp.h>
 
@@ -121,10 +124,12 @@ const std::vector<Case> kCases = {
 
 TEST_CASE("omp conv2d special paths match the reference", "[openmp][conv2d]") {
   Backend& be = backend_by_name("openmp");
-  const int saved_threads = omp_get_max_threads();
-  for (const char* kernel : {"avx512", "avx2", "portable"}) {
-    if (!omp::sgemm_kernel_supported(kernel)) continue;
-    omp::sgemm_force_kernel(kernel);
+  struct RestoreThreads {
+    int threads = omp_get_max_threads();
+    ~RestoreThreads() { omp_set_num_threads(threads); }
+  } restore;
+  for (const char* kernel : omp::sgemm_supported_kernels()) {
+    const ForcedKernel forced(kernel);  // the automatic choice again after each kernel
     for (int threads : {1, 2, 5}) {
       omp_set_num_threads(threads);
       uint64_t seed = 500;
@@ -154,6 +159,4 @@ TEST_CASE("omp conv2d special paths match the reference", "[openmp][conv2d]") {
       }
     }
   }
-  omp::sgemm_force_kernel(nullptr);
-  omp_set_num_threads(saved_threads);
 }

@@ -1,27 +1,34 @@
 // test_openmp_gemm.cpp — the OpenMP backend's SGEMM against a naive double-precision triple loop.
 //
-// Every micro-kernel this CPU can run (AVX-512, AVX2, portable; the others are skipped with a
-// WARN naming them) is checked on all four transpose combinations, several alpha/beta pairs,
-// odd sizes that are not multiples of the tile (MR×NR) or cache-block (MC, KC, NC) sizes,
-// leading dimensions wider than the rows, and 1, 2 and 3 threads. Two traps catch reads and
-// writes outside the matrices: the padding between rows (lda > width) holds NaN, so reading it
-// poisons the result, and C's padding must come back bit-for-bit unchanged. With beta == 0, C
-// starts as NaN and must be overwritten without being read.
+// Every micro-kernel this CPU can run (omp::sgemm_supported_kernels(): AVX-512, AVX2, portable;
+// the others are skipped with a WARN naming them) is checked on all four transpose combinations,
+// several alpha/beta pairs, odd sizes that are not multiples of the tile (MR×NR) or cache-block
+// (MC, KC, NC) sizes, leading dimensions wider than the rows, and 1, 2 and 3 threads. Two traps
+// catch reads and writes outside the matrices: the padding between rows (lda > width) holds NaN, so
+// reading it poisons the result, and C's padding must come back bit-for-bit unchanged. With beta ==
+// 0, C starts as NaN and must be overwritten without being read.
 //
 // Tolerance: a float dot product of length K is off by at most about K·eps·Σ|a·b|, so we allow
 //     |c − ref| <= 1e-6 · (K·max|a|·max|b|·|alpha| + |beta|·max|c0|) + 1e-6
 // (1e-6 ≈ 8·float epsilon). A failure prints the worst error as a fraction of its tolerance.
+//
+// Also here: CNNLAB_ISA's parsing and its errors (omp::sgemm_parse_isa, a pure function of the
+// string, so no test changes the environment).
 #include <catch2/catch.hpp>
 
 #include "backends/openmp/gemm.hpp"
+
+#include "openmp_kernels.hpp"
 
 #include <cnnlab/core/error.hpp>
 
 #include <omp.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <random>
@@ -104,21 +111,23 @@ void check_one(bool ta, bool tb, Case s, float alpha, float beta, int64_t pad, i
   CHECK(bad_padding == 0);
 }
 
-const char* const kKernels[] = {"avx512", "avx2", "portable"};
-
-/// Resets the kernel choice and thread count even when a check throws.
-struct RestoreDefaults {
+/// Resets the thread count even when a check throws.
+struct RestoreThreads {
   int threads = omp_get_max_threads();
-  ~RestoreDefaults() {
-    cnnlab::omp::sgemm_force_kernel(nullptr);
-    omp_set_num_threads(threads);
-  }
+  ~RestoreThreads() { omp_set_num_threads(threads); }
 };
+
+/// Warns about every kernel of this build that this CPU cannot run (so it is not tested here).
+void warn_untested() {
+  for (const char* name : cnnlab::omp::sgemm_kernels())
+    if (!cnnlab::omp::sgemm_kernel_supported(name))
+      WARN("sgemm kernel \"" << name << "\" is not supported by this CPU: skipped, not tested");
+}
 
 }  // namespace
 
 TEST_CASE("omp sgemm matches a double-precision triple loop on every kernel", "[openmp][gemm]") {
-  RestoreDefaults restore;
+  RestoreThreads restore;
   // Small and odd sizes, each tried with every transpose and alpha/beta pair.
   const Case small[] = {{1, 1, 1},   {7, 13, 5},   {33, 65, 17}, {100, 1, 300},
                         {1, 100, 3}, {14, 32, 64}, {15, 33, 7},  {6, 16, 2}};
@@ -128,15 +137,11 @@ TEST_CASE("omp sgemm matches a double-precision triple loop on every kernel", "[
   const Case big[] = {{29, 95, 513},   {337, 70, 20},  {50, 4100, 11},
                       {150, 170, 130}, {5, 3000, 300}, {700, 45, 260}};
 
-  int tested = 0;
-  for (const char* name : kKernels) {
-    if (!cnnlab::omp::sgemm_kernel_supported(name)) {
-      WARN("sgemm kernel \"" << name << "\" is not supported by this CPU: skipped, not tested");
-      continue;
-    }
-    ++tested;
+  warn_untested();
+  const std::vector<const char*> kernels = cnnlab::omp::sgemm_supported_kernels();
+  for (const char* name : kernels) {
     DYNAMIC_SECTION("kernel " << name) {
-      cnnlab::omp::sgemm_force_kernel(name);
+      const cnnlab::testing::ForcedKernel forced(name);
       uint32_t seed = 1;
       for (const bool ta : {false, true})
         for (const bool tb : {false, true}) {
@@ -148,18 +153,14 @@ TEST_CASE("omp sgemm matches a double-precision triple loop on every kernel", "[
         }
     }
   }
-  CHECK(tested >= 1);  // the portable kernel runs everywhere
+  CHECK(kernels.size() >= 1);  // the portable kernel runs everywhere
 }
 
 TEST_CASE("omp sgemm honours leading dimensions wider than the rows", "[openmp][gemm]") {
-  RestoreDefaults restore;
-  for (const char* name : kKernels) {
-    if (!cnnlab::omp::sgemm_kernel_supported(name)) {
-      WARN("sgemm kernel \"" << name << "\" is not supported by this CPU: skipped, not tested");
-      continue;
-    }
+  RestoreThreads restore;
+  for (const char* name : cnnlab::omp::sgemm_supported_kernels()) {
     DYNAMIC_SECTION("kernel " << name) {
-      cnnlab::omp::sgemm_force_kernel(name);
+      const cnnlab::testing::ForcedKernel forced(name);
       uint32_t seed = 100;
       for (const bool ta : {false, true})
         for (const bool tb : {false, true})
@@ -224,13 +225,86 @@ TEST_CASE("omp sgemm rejects bad arguments and unknown kernels", "[openmp][gemm]
   CHECK_THROWS_WITH(sgemm(false, false, 2, 2, 2, 1.0f, nullptr, 2, x, 2, 0.0f, x, 2),
                     Contains("A is null"));
 
-  RestoreDefaults restore;
   CHECK_THROWS_WITH(cnnlab::omp::sgemm_force_kernel("sse9"), Contains("unknown kernel \"sse9\""));
-  cnnlab::omp::sgemm_force_kernel("portable");
-  CHECK(std::string(cnnlab::omp::sgemm_kernel_name()).rfind("portable", 0) == 0);
-  for (const char* name : kKernels)
+  {
+    const cnnlab::testing::ForcedKernel portable("portable");
+    CHECK(std::string(cnnlab::omp::sgemm_kernel_name()).rfind("portable", 0) == 0);
+  }
+  // Back to the automatic choice.
+  CHECK(std::string(cnnlab::omp::sgemm_kernel_name()).rfind(cnnlab::omp::sgemm_auto_kernel(), 0) ==
+        0);
+  for (const char* name : cnnlab::omp::sgemm_kernels())
     if (!cnnlab::omp::sgemm_kernel_supported(name))
       CHECK_THROWS_WITH(cnnlab::omp::sgemm_force_kernel(name), Contains("cannot run"));
-  cnnlab::omp::sgemm_force_kernel(nullptr);  // back to the automatic choice
   CHECK_FALSE(cnnlab::omp::sgemm_kernel_supported("sse9"));
+}
+
+TEST_CASE("omp sgemm kernel lists: all known, and those this CPU runs, widest first",
+          "[openmp][gemm][isa]") {
+  using cnnlab::omp::sgemm_kernel_supported;
+  const std::vector<const char*> all = cnnlab::omp::sgemm_kernels();
+  const std::vector<const char*> supported = cnnlab::omp::sgemm_supported_kernels();
+  REQUIRE(!supported.empty());
+  CHECK(std::string(supported.back()) == "portable");  // the fallback, last and everywhere
+  // supported is all minus what the CPU cannot run, in the same order.
+  std::vector<std::string> expected;
+  for (const char* name : all)
+    if (sgemm_kernel_supported(name)) expected.emplace_back(name);
+  CHECK(std::vector<std::string>(supported.begin(), supported.end()) == expected);
+  // Without CNNLAB_ISA the automatic choice is the widest; with it, the one it names.
+  const char* env = std::getenv("CNNLAB_ISA");
+  const char* expected_auto =
+      env != nullptr && *env != '\0' ? cnnlab::omp::sgemm_parse_isa(env) : supported.front();
+  CHECK(std::string(cnnlab::omp::sgemm_auto_kernel()) == expected_auto);
+}
+
+TEST_CASE("CNNLAB_ISA: names a kernel, case-insensitively; unset or empty: no cap",
+          "[openmp][gemm][isa]") {
+  using cnnlab::omp::sgemm_parse_isa;
+  CHECK(sgemm_parse_isa(nullptr) == nullptr);
+  CHECK(sgemm_parse_isa("") == nullptr);
+  for (const char* name : cnnlab::omp::sgemm_supported_kernels()) {
+    INFO("kernel " << name);
+    std::string upper = name;
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    REQUIRE(sgemm_parse_isa(name) != nullptr);
+    CHECK(std::string(sgemm_parse_isa(name)) == name);
+    REQUIRE(sgemm_parse_isa(upper.c_str()) != nullptr);
+    CHECK(std::string(sgemm_parse_isa(upper.c_str())) == name);
+  }
+}
+
+TEST_CASE("CNNLAB_ISA: an unknown value or one the CPU cannot run is an error naming both",
+          "[openmp][gemm][isa]") {
+  using Catch::Contains;
+  using Catch::StartsWith;
+  using cnnlab::omp::sgemm_parse_isa;
+  // Unknown: the variable, the value, the instruction sets cnnlab knows and what this CPU runs.
+  std::string runs;
+  for (const char* name : cnnlab::omp::sgemm_supported_kernels()) {
+    if (!runs.empty()) runs += ", ";
+    runs += name;
+  }
+  CHECK_THROWS_AS(sgemm_parse_isa("sse9"), cnnlab::Error);
+  CHECK_THROWS_WITH(sgemm_parse_isa("sse9"),
+                    StartsWith("CNNLAB_ISA=sse9: not an instruction set cnnlab knows (it knows ") &&
+                        Contains("portable") && Contains("; this CPU can run " + runs));
+  CHECK_THROWS_WITH(sgemm_parse_isa("avx-512", "--isa"), StartsWith("--isa=avx-512: not an"));
+  CHECK_THROWS_WITH(sgemm_parse_isa(" avx2"), Contains("not an instruction set"));  // no trimming
+
+  // Known but not runnable, on a CPU that pretends to run avx2 and portable only (so this is
+  // checked on every machine, whatever it runs).
+  const std::vector<const char*> avx2_cpu = {"avx2", "portable"};
+  CHECK(std::string(cnnlab::omp::detail::parse_isa("AVX2", "CNNLAB_ISA", avx2_cpu)) == "avx2");
+  CHECK_THROWS_WITH(cnnlab::omp::detail::parse_isa("avx512", "CNNLAB_ISA", avx2_cpu),
+                    Catch::Equals("CNNLAB_ISA=avx512: this CPU cannot run the avx512 kernels; it "
+                                  "can run avx2, portable (or leave CNNLAB_ISA unset for the "
+                                  "widest, avx2)"));
+  CHECK_THROWS_WITH(cnnlab::omp::detail::parse_isa("AVX2", "--isa", {"portable"}),
+                    StartsWith("--isa=AVX2: this CPU cannot run the avx2 kernels; it can run "
+                               "portable (or leave --isa unset"));
+  // And on this CPU: every kernel of the build that it cannot run.
+  for (const char* name : cnnlab::omp::sgemm_kernels())
+    if (!cnnlab::omp::sgemm_kernel_supported(name))
+      CHECK_THROWS_WITH(sgemm_parse_isa(name), Contains("this CPU cannot run the"));
 }

@@ -194,7 +194,8 @@ Command add_train_command(CLI::App& parent) {
                   << trainer->model().parameter_count() << " parameters) on " << data.train.name
                   << " with the " << backend.name() << " backend: " << o.epochs << " epochs, batch "
                   << o.batch_size << ", " << o.optimizer << " lr " << o.optim.lr << " ("
-                  << o.schedule << "), seed " << o.seed << "\nOutput: " << a->out << "/\n";
+                  << o.schedule << "), seed " << o.seed << "\nBackend: " << backend.description()
+                  << "\nOutput: " << a->out << "/\n";
 
         g_stop = false;
         std::signal(SIGINT, on_sigint);

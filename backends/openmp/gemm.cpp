@@ -50,7 +50,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cassert>
+#include <cctype>
 #include <cstddef>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 #include <string>
@@ -214,18 +216,26 @@ bool cpu_supports(const KernelSpec& k) {
   return true;  // portable
 }
 
+/// Every kernel, widest SIMD first (the automatic choice is the first one the CPU supports).
+constexpr const KernelSpec* kKernels[] = {&kAvx512, &kAvx2, &kPortable};
+
 const KernelSpec* find_kernel(const char* name) {
-  for (const KernelSpec* k : {&kAvx512, &kAvx2, &kPortable})
+  for (const KernelSpec* k : kKernels)
     if (std::strcmp(k->name, name) == 0) return k;
   return nullptr;
 }
 
-/// The widest SIMD kernel this CPU can run (decided once).
+/// The kernel CNNLAB_ISA names, else the widest this CPU can run. Decided once, at the first
+/// call that gets past sgemm_parse_isa: a bad CNNLAB_ISA throws here at every call instead
+/// (a static whose initialiser throws is initialised again on the next call).
 const KernelSpec& auto_kernel() {
-  static const KernelSpec& best = cpu_supports(kAvx512) ? kAvx512
-                                  : cpu_supports(kAvx2) ? kAvx2
-                                                        : kPortable;
-  return best;
+  static const KernelSpec& chosen = []() -> const KernelSpec& {
+    if (const char* name = sgemm_parse_isa(std::getenv(kIsaVariable))) return *find_kernel(name);
+    for (const KernelSpec* k : kKernels)
+      if (cpu_supports(*k)) return *k;
+    return kPortable;  // not reached: the portable kernel runs everywhere
+  }();
+  return chosen;
 }
 
 std::atomic<const KernelSpec*> g_forced{nullptr};  // set by sgemm_force_kernel, else auto
@@ -389,6 +399,50 @@ bool sgemm_kernel_supported(const char* name) {
   const KernelSpec* k = name ? find_kernel(name) : nullptr;
   return k != nullptr && cpu_supports(*k);
 }
+
+std::vector<const char*> sgemm_kernels() {
+  std::vector<const char*> names;
+  for (const KernelSpec* k : kKernels) names.push_back(k->name);
+  return names;
+}
+
+std::vector<const char*> sgemm_supported_kernels() {
+  std::vector<const char*> names;
+  for (const KernelSpec* k : kKernels)
+    if (cpu_supports(*k)) names.push_back(k->name);
+  return names;
+}
+
+const char* detail::parse_isa(const char* value, const char* source,
+                              const std::vector<const char*>& supported) {
+  if (value == nullptr || *value == '\0') return nullptr;
+  std::string lower(value);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const KernelSpec* k = find_kernel(lower.c_str());
+  for (const char* name : supported)
+    if (k != nullptr && std::strcmp(name, k->name) == 0) return k->name;
+  auto join = [](auto&& names) {
+    std::string s;
+    for (const char* name : names) {
+      if (!s.empty()) s += ", ";
+      s += name;
+    }
+    return s;
+  };
+  const std::string what = std::string(source) + "=" + value + ": ";
+  if (k == nullptr)
+    throw Error(what + "not an instruction set cnnlab knows (it knows " + join(sgemm_kernels()) +
+                "); this CPU can run " + join(supported));
+  throw Error(what + "this CPU cannot run the " + k->name + " kernels; it can run " +
+              join(supported) + " (or leave " + source + " unset for the widest" +
+              (supported.empty() ? std::string() : std::string(", ") + supported.front()) + ")");
+}
+
+const char* sgemm_parse_isa(const char* value, const char* source) {
+  return detail::parse_isa(value, source, sgemm_supported_kernels());
+}
+
+const char* sgemm_auto_kernel() { return auto_kernel().name; }
 
 void sgemm_force_kernel(const char* name) {
   if (name == nullptr) {

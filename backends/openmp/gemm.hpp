@@ -11,7 +11,8 @@
 // How it is fast (details in gemm.cpp): the matrices are cut into cache-sized blocks, each block
 // is copied ("packed") into a contiguous buffer, and a small register-blocked micro-kernel written
 // with SIMD intrinsics does the arithmetic. The micro-kernel is picked at run time from what the
-// CPU supports: AVX-512, AVX2+FMA, or a portable C++ loop. Threads come from OpenMP
+// CPU supports: AVX-512, AVX2+FMA, or a portable C++ loop (capped by the environment variable
+// CNNLAB_ISA, see below). Threads come from OpenMP
 // (omp_get_max_threads(), i.e. OMP_NUM_THREADS or omp_set_num_threads); small problems run on one
 // thread. Called from inside an OpenMP parallel region, sgemm runs on the calling thread only.
 //
@@ -49,7 +50,7 @@ const char* sgemm_kernel_name();
 /// @brief Forces one micro-kernel, for tests and benchmarks.
 ///
 /// @param name "avx512", "avx2", "portable", or nullptr to go back to the automatic choice
-///             (the widest SIMD the CPU supports).
+///             (sgemm_auto_kernel(): CNNLAB_ISA's, else the widest SIMD the CPU supports).
 /// @throws cnnlab::Error for an unknown name or for a kernel this CPU cannot run; the previous
 ///         choice stays in force.
 /// The choice is global (all threads); do not change it while another thread is inside sgemm.
@@ -57,6 +58,52 @@ void sgemm_force_kernel(const char* name);
 
 /// @brief True when this CPU can run the named micro-kernel ("avx512", "avx2", "portable").
 bool sgemm_kernel_supported(const char* name);
+
+/// @brief The short names of all micro-kernels this build knows, widest SIMD first, whether this
+///        CPU runs them or not, e.g. {"avx512", "avx2", "portable"} on x86-64.
+std::vector<const char*> sgemm_kernels();
+
+/// @brief The short names of the micro-kernels this CPU can run, widest SIMD first, e.g.
+///        {"avx512", "avx2", "portable"} on an AVX-512 machine, {"portable"} where no SIMD kernel
+///        is built or supported. Tests loop over it to run every path the CPU can execute.
+std::vector<const char*> sgemm_supported_kernels();
+
+// ---- CNNLAB_ISA: capping the instruction set ----------------------------------------------------
+//
+// The automatic choice is the widest kernel the CPU supports, unless the environment variable
+// CNNLAB_ISA names another one ("portable", "avx2", "avx512"; case-insensitive; unset or empty:
+// no cap). It is read once, at the first kernel choice (openmp_backend() makes that choice as the
+// backend is first used, so a bad value fails there, as a cnnlab::Error, never later inside an
+// OpenMP team). Everything that follows the sgemm kernel follows it too: the packed-B GEMM
+// (PackedA) and the direct convolution tiles (conv_tiles.hpp), so CNNLAB_ISA=avx2 makes an
+// AVX-512 machine take the paths an AVX2-only one takes. sgemm_force_kernel still overrides it
+// (tests).
+
+/// The environment variable read by sgemm_auto_kernel().
+inline constexpr const char* kIsaVariable = "CNNLAB_ISA";
+
+/// @brief The kernel a CNNLAB_ISA value asks for: its short name ("avx512", "avx2", "portable"),
+///        or nullptr when @p value is null or empty (no cap: the widest kernel the CPU runs).
+///        Pure: reads no environment, so tests can call it with any string.
+/// @param value   the setting, compared case-insensitively ("AVX2" works too).
+/// @param source  what to call the setting in an error, e.g. "CNNLAB_ISA" or "--isa".
+/// @throws cnnlab::Error naming @p source, @p value and the choices this CPU supports, when the
+///         value names no kernel or one this CPU cannot run.
+const char* sgemm_parse_isa(const char* value, const char* source = kIsaVariable);
+
+namespace detail {
+/// sgemm_parse_isa with the CPU's supported kernels given (widest first), so that tests can check
+/// the "cannot run" error on any machine.
+const char* parse_isa(const char* value, const char* source,
+                      const std::vector<const char*>& supported);
+}  // namespace detail
+
+/// @brief The short name of the kernel the automatic choice uses: the one CNNLAB_ISA names, else
+///        the widest this CPU supports. CNNLAB_ISA is read at the first call of this or any
+///        other sgemm function that needs the kernel.
+/// @throws cnnlab::Error from sgemm_parse_isa for a bad CNNLAB_ISA (at every call: the choice is
+///         only made once the value is good, i.e. in a process started with a good one).
+const char* sgemm_auto_kernel();
 
 /// @brief True when the micro-kernel in use now (see sgemm_force_kernel) is the AVX-512 one.
 ///        The convolution tiles (conv_tiles.hpp) then run their AVX-512 versions.
