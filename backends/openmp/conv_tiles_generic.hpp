@@ -132,7 +132,7 @@ void conv_tile_isa(int mr, int64_t ntaps, const int64_t* off, const float* x, co
 // and spilled some of them: ~10% slower on AVX-512).
 template <class S, int J, int R>
 void k16_block(int64_t ntaps, const int64_t* off, const float* x, int64_t row, const float* w,
-               float* c, int64_t ldc) {
+               float* c, int64_t ldc, bool accumulate) {
   using V = typename S::V;
   constexpr int L = S::L, U = TileShape<S>::U;
   V acc[R][J][U];
@@ -141,7 +141,8 @@ void k16_block(int64_t ntaps, const int64_t* off, const float* x, int64_t row, c
 #pragma GCC unroll 14
     for (int j = 0; j < J; ++j)
 #pragma GCC unroll 2
-      for (int u = 0; u < U; ++u) acc[r][j][u] = S::zero();
+      for (int u = 0; u < U; ++u)
+        acc[r][j][u] = accumulate ? S::loadu(c + (r * ldc + j) * 16 + u * L) : S::zero();
 #pragma GCC unroll 2
   for (int64_t t = 0; t < ntaps; ++t) {
     V wt[U];
@@ -167,26 +168,37 @@ void k16_block(int64_t ntaps, const int64_t* off, const float* x, int64_t row, c
       for (int u = 0; u < U; ++u) S::storeu(c + (r * ldc + j) * 16 + u * L, acc[r][j][u]);
 }
 
-/// conv_k16 of conv_tiles.hpp: rows (1 or 2) × cols (1 .. 14) pixels, 16 filters each.
+/// conv_k16 of conv_tiles.hpp: rows (1 or 2) × cols (1 .. 14) pixels, 16 filters each. When the
+/// tile takes several register blocks (AVX2), the taps are taken in chunks whose weights (16
+/// floats each) fit in L1, and every block runs over a chunk before the next chunk starts,
+/// adding to what the previous chunks left in c: otherwise each block would stream the whole
+/// filter block from L2 again (VGG deep: 2,304 taps, 147 KB).
 template <class S>
 void conv_k16_isa(int rows, int cols, int64_t ntaps, const int64_t* off, const float* x,
                   int64_t row, const float* w, float* c, int64_t ldc) {
   using T = TileShape<S>;
   constexpr int kCols1 = std::min(T::kK16Pixels, 14);      // pixels per block of one row
   constexpr int kCols2 = std::min(T::kK16Pixels / 2, 14);  // ... of two rows
-  if (rows == 2) {
-    const int jb = even_part<S>(cols, kCols2);
-    for (int j0 = 0; j0 < cols; j0 += jb)
-      with_rows<S, kCols2>(std::min(jb, cols - j0), [&](auto j) {
-        k16_block<S, decltype(j)::value, 2>(ntaps, off, x + j0, row, w, c + j0 * 16, ldc);
-      });
-    return;
+  constexpr int64_t kTapChunk = 256;                        // 16 KB of weights
+  const int most = rows == 2 ? kCols2 : kCols1;
+  const int jb = even_part<S>(cols, most);
+  const int64_t chunk = jb < cols ? kTapChunk : ntaps;  // one block: all taps at once
+  for (int64_t t0 = 0; t0 < ntaps; t0 += chunk) {
+    const int64_t nt = std::min(chunk, ntaps - t0);
+    for (int j0 = 0; j0 < cols; j0 += jb) {
+      const int n = std::min(jb, cols - j0);
+      if (rows == 2)
+        with_rows<S, kCols2>(n, [&](auto j) {
+          k16_block<S, decltype(j)::value, 2>(nt, off + t0, x + j0, row, w + t0 * 16,
+                                              c + j0 * 16, ldc, t0 > 0);
+        });
+      else
+        with_rows<S, kCols1>(n, [&](auto j) {
+          k16_block<S, decltype(j)::value, 1>(nt, off + t0, x + j0, row, w + t0 * 16,
+                                              c + j0 * 16, ldc, t0 > 0);
+        });
+    }
   }
-  const int jb = even_part<S>(cols, kCols1);
-  for (int j0 = 0; j0 < cols; j0 += jb)
-    with_rows<S, kCols1>(std::min(jb, cols - j0), [&](auto j) {
-      k16_block<S, decltype(j)::value, 1>(ntaps, off, x + j0, row, w, c + j0 * 16, ldc);
-    });
 }
 
 // ---- weight gradient: dot products along the output positions ----------------------------------
