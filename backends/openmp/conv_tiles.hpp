@@ -81,10 +81,12 @@ inline constexpr int kConvDwRows = detail::kConvDwRows;  // 4 filters
 inline constexpr int kConvDwCols = detail::kConvDwCols;  // 6 taps
 
 /// @brief The weight-gradient tile of a stride-1 convolution, as dot products along the output
-///        positions (available when conv_k16_available()): for i < 4, j < 6, l < 16,
-///        acc[(i·6 + j)·16 + l] += Σ_{s < nq/16} dy[i·ldy + 16s + l] · x[off[j] + 16s + l].
+///        positions (available when conv_k16_available()): for i < 4, j < 6, the 16 lanes
+///        acc[(i·6 + j)·16 + l], l < 16, together gain Σ_{q < nq} dy[i·ldy + q] · x[off[j] + q].
 ///
-/// The caller adds the 16 lanes of each accumulator up at the end. nq must be a multiple of 16;
+/// Which lane holds which positions' products depends on the instruction set (AVX-512: lane
+/// q mod 16; AVX2: lane q mod 8, lanes 8..15 untouched), so the caller adds the 16 lanes of
+/// each accumulator up at the end, and starts them at 0. nq must be a multiple of 16;
 /// dy and acc 64-byte aligned, ldy a multiple of 16; x[off[j] + nq − 1] readable.
 void conv_dw_tile(int64_t nq, const float* dy, int64_t ldy, const int64_t* off, const float* x,
                   float* acc);

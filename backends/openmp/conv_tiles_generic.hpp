@@ -179,7 +179,7 @@ void conv_k16_isa(int rows, int cols, int64_t ntaps, const int64_t* off, const f
   using T = TileShape<S>;
   constexpr int kCols1 = std::min(T::kK16Pixels, 14);      // pixels per block of one row
   constexpr int kCols2 = std::min(T::kK16Pixels / 2, 14);  // ... of two rows
-  constexpr int64_t kTapChunk = 256;                        // 16 KB of weights
+  constexpr int64_t kTapChunk = 256;                       // 16 KB of weights
   const int most = rows == 2 ? kCols2 : kCols1;
   const int jb = even_part<S>(cols, most);
   const int64_t chunk = jb < cols ? kTapChunk : ntaps;  // one block: all taps at once
@@ -189,13 +189,13 @@ void conv_k16_isa(int rows, int cols, int64_t ntaps, const int64_t* off, const f
       const int n = std::min(jb, cols - j0);
       if (rows == 2)
         with_rows<S, kCols2>(n, [&](auto j) {
-          k16_block<S, decltype(j)::value, 2>(nt, off + t0, x + j0, row, w + t0 * 16,
-                                              c + j0 * 16, ldc, t0 > 0);
+          k16_block<S, decltype(j)::value, 2>(nt, off + t0, x + j0, row, w + t0 * 16, c + j0 * 16,
+                                              ldc, t0 > 0);
         });
       else
         with_rows<S, kCols1>(n, [&](auto j) {
-          k16_block<S, decltype(j)::value, 1>(nt, off + t0, x + j0, row, w + t0 * 16,
-                                              c + j0 * 16, ldc, t0 > 0);
+          k16_block<S, decltype(j)::value, 1>(nt, off + t0, x + j0, row, w + t0 * 16, c + j0 * 16,
+                                              ldc, t0 > 0);
         });
     }
   }
@@ -204,20 +204,21 @@ void conv_k16_isa(int rows, int cols, int64_t ntaps, const int64_t* off, const f
 // ---- weight gradient: dot products along the output positions ----------------------------------
 // dW[k][t] = Σ_q dy[k][q] · x[q + off[t]] over the padded-width grid: a reduction along q, so
 // the lanes hold consecutive positions and nothing is transposed. The caller's tile is 4
-// filters × 6 taps, each a group of 16 partial sums in acc (memory); position q + l, l < 16,
-// goes to lane l. A block takes KB filters × 6 taps of one vector slot u (lanes u·L .. u·L +
-// L − 1): per step of 16 positions, KB aligned dy loads and 6 unaligned input loads feed 6·KB
-// FMAs. The caller adds the 16 lanes up once at the end.
+// filters × 6 taps, each a group of 16 partial sums in acc (memory) that the caller adds up
+// once at the end — so which lane a position goes to does not matter. A block takes KB filters
+// × 6 taps into the first L lanes of each group: per step of L positions, KB aligned dy loads
+// and 6 unaligned input loads feed 6·KB FMAs. (On AVX2 lanes 8..15 of each group stay as the
+// caller set them, 0.)
 template <class S, int KB>
-void dw_block(int64_t nq, const float* dy, int64_t ldy, const float* const* xt, float* acc, int u) {
+void dw_block(int64_t nq, const float* dy, int64_t ldy, const float* const* xt, float* acc) {
   using V = typename S::V;
   constexpr int L = S::L, TT = 6;
   V a[KB][TT];
 #pragma GCC unroll 4
   for (int i = 0; i < KB; ++i)
 #pragma GCC unroll 6
-    for (int j = 0; j < TT; ++j) a[i][j] = S::load(acc + (i * TT + j) * 16 + u * L);
-  for (int64_t q = u * L; q < nq; q += 16) {
+    for (int j = 0; j < TT; ++j) a[i][j] = S::load(acc + (i * TT + j) * 16);
+  for (int64_t q = 0; q < nq; q += L) {
     V d[KB];
 #pragma GCC unroll 4
     for (int i = 0; i < KB; ++i) d[i] = S::load(dy + i * ldy + q);
@@ -231,20 +232,18 @@ void dw_block(int64_t nq, const float* dy, int64_t ldy, const float* const* xt, 
 #pragma GCC unroll 4
   for (int i = 0; i < KB; ++i)
 #pragma GCC unroll 6
-    for (int j = 0; j < TT; ++j) S::store(acc + (i * TT + j) * 16 + u * L, a[i][j]);
+    for (int j = 0; j < TT; ++j) S::store(acc + (i * TT + j) * 16, a[i][j]);
 }
 
 /// conv_dw_tile of conv_tiles.hpp: 4 filters × 6 taps × 16 lanes of partial sums.
 template <class S>
 void conv_dw_tile_isa(int64_t nq, const float* dy, int64_t ldy, const int64_t* off, const float* x,
                       float* acc) {
-  using T = TileShape<S>;
-  constexpr int KK = 4, TT = 6, KB = T::kDwFilters;
+  constexpr int KK = 4, TT = 6, KB = TileShape<S>::kDwFilters;
   const float* xt[TT];
   for (int j = 0; j < TT; ++j) xt[j] = x + off[j];
-  for (int u = 0; u < T::U; ++u)
-    for (int k0 = 0; k0 < KK; k0 += KB)
-      dw_block<S, KB>(nq, dy + k0 * ldy, ldy, xt, acc + k0 * TT * 16, u);
+  for (int k0 = 0; k0 < KK; k0 += KB)
+    dw_block<S, KB>(nq, dy + k0 * ldy, ldy, xt, acc + k0 * TT * 16);
 }
 
 // ---- weight gradient, 3-wide filters, 16 filters in the lanes -----------------------------------

@@ -41,8 +41,9 @@ void transpose16_bias_avx512(const float* src, int npix, const float* bias, floa
 void transpose16_bias_avx2(const float* src, int npix, const float* bias, float* dst, int64_t ldd);
 
 // Weight-gradient tile (see omp::conv_dw_tile in conv_tiles.hpp): for i < 4 filters, j < 6
-// taps, l < 16 lanes,
-//     acc[(i*6 + j)*16 + l] += sum over s < nq/16 of  dy[i*ldy + 16s + l] · x[off[j] + 16s + l]
+// taps, the 16 lanes acc[(i*6 + j)*16 + l] together gain
+//     sum over q < nq of  dy[i*ldy + q] · x[off[j] + q]      (AVX-512: lane q mod 16; AVX2: q mod
+//     8)
 // nq is a multiple of 16; dy, ldy·4 bytes and acc are 64-byte aligned.
 inline constexpr int kConvDwRows = 4;
 inline constexpr int kConvDwCols = 6;
