@@ -237,6 +237,7 @@ void direct_conv_k16(const float* x, const float* w, const float* bias, float* y
          (band + 2) * d.W2 * Kg <= (int64_t{1} << 15))
     band += 2;
   const int64_t band_pix = (band * d.W2 + 15) / 16 * 16;
+  const int64_t nb = omp::conv_k16_blocks();  // blocks of 16 filters per tile call
 
   // Work items: (image, group, part of the output rows, in whole bands); see row_parts. A part
   // copies the input rows its outputs read.
@@ -277,15 +278,18 @@ void direct_conv_k16(const float* x, const float* w, const float* bias, float* y
           }
       for (int64_t i_b = r0; i_b < r1; i_b += band) {
         const int64_t nrows = std::min(band, r1 - i_b), bpix = nrows * d.W2;
-        for (int64_t kb = 0; kb < kblocks; ++kb)
+        for (int64_t kb = 0; kb < kblocks; kb += nb) {
+          const int bn = static_cast<int>(std::min<int64_t>(nb, kblocks - kb));
           for (int64_t i0 = i_b; i0 < i_b + nrows; i0 += 2)
             for (int64_t j0 = 0; j0 < d.W2; j0 += jw) {
               const int rows = static_cast<int>(std::min<int64_t>(2, i_b + nrows - i0));
               const int cols = static_cast<int>(std::min(jw, d.W2 - j0));
-              omp::conv_k16(rows, cols, taps, off.data(), xq + i0 * row + j0, row,
-                            wk + (grp * kblocks + kb) * taps * 16,
-                            pix + (kb * band_pix + (i0 - i_b) * d.W2 + j0) * 16, d.W2);
+              omp::conv_k16(bn, rows, cols, taps, off.data(), xq + i0 * row + j0, row,
+                            wk + (grp * kblocks + kb) * taps * 16, taps * 16,
+                            pix + (kb * band_pix + (i0 - i_b) * d.W2 + j0) * 16, d.W2,
+                            band_pix * 16);
             }
+        }
         for (int64_t kb = 0; kb < kblocks; ++kb) {
           const int64_t ch = grp * Kg + kb * 16;  // the block's first filter
           for (int64_t p = 0; p < bpix; p += 16)

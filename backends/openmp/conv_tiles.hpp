@@ -60,15 +60,24 @@ bool conv_k16_available();
 /// Widest tile conv_k16 takes: 2 rows × 14 columns (28 accumulators).
 inline constexpr int kConvK16MaxCols = 14;
 
-/// @brief The transposed direct tile, 16 filters per zmm, for output rows too short for the
-///        32-wide tile above: for r < rows (1 or 2), j < cols (1 .. 14), k < 16,
-///        c[(r·ldc + j)·16 + k] = Σ_t x[off[t] + r·row + j] · w[t·16 + k].
+/// @brief The transposed direct tile, 16 filters in the lanes, for output rows too short for
+///        the 32-wide tile above: for b < nb (1 or 2 blocks of 16 filters), r < rows (1 or 2),
+///        j < cols (1 .. 14), k < 16,
+///        c[b·cstride + (r·ldc + j)·16 + k] = Σ_t x[off[t] + r·row + j] · w[b·wstride + t·16 + k].
 ///
-/// @param row    distance in floats between two output rows' inputs (the padded width)
-/// @param w      64-byte aligned, tap-major (16 floats per tap; unused filters 0)
-/// @param ldc    pixels between the two rows of the tile in c (pixel-major, 16 floats each)
-void conv_k16(int rows, int cols, int64_t ntaps, const int64_t* off, const float* x, int64_t row,
-              const float* w, float* c, int64_t ldc);
+/// nb = 2 computes two blocks of filters from one broadcast of each input value (see
+/// conv_k16_blocks for when that pays).
+/// @param row      distance in floats between two output rows' inputs (the padded width)
+/// @param w        64-byte aligned, tap-major (16 floats per tap; unused filters 0); the second
+///                 block starts wstride floats further (a multiple of 16)
+/// @param ldc      pixels between the two rows of the tile in c (pixel-major, 16 floats each)
+/// @param cstride  floats between the two blocks' outputs in c
+void conv_k16(int nb, int rows, int cols, int64_t ntaps, const int64_t* off, const float* x,
+              int64_t row, const float* w, int64_t wstride, float* c, int64_t ldc, int64_t cstride);
+
+/// @brief How many blocks of 16 filters conv_k16 should take per call on the current
+///        instruction set: 2 with AVX-512, 1 with AVX2 (measured, see conv_tiles.cpp).
+int conv_k16_blocks();
 
 /// @brief conv_k16's pixel-major output back to filter planes: dst[k·ldd + p] =
 ///        src[p·16 + k] + bias[k] for k < 16, p < npix (1 .. 16); nothing else is written.

@@ -40,9 +40,11 @@ struct TileShape {
   /// conv_tile: rows (filters) per block × 2 vectors of positions; 14×2 + 2 + 1 = 31 zmm,
   /// 6×2 + 2 + 1 = 15 ymm.
   static constexpr int kGridRows = kWide ? 14 : 6;
-  /// conv_k16: pixels per block (2 rows × 14 or 1 × 14 on AVX-512), each U accumulators:
-  /// 28 + 1 weight zmm; 6×2 + 2 weights + 1 broadcast = 15 ymm.
-  static constexpr int kK16Pixels = kWide ? 28 : 6;
+  /// conv_k16: accumulators per block for NB groups of 16 filters (NB·U per pixel), leaving
+  /// NB·U registers for the weights and one for the broadcast: AVX-512 28 (2 rows × 14 pixels
+  /// for 16 filters, 2 × 7 for 32); AVX2 12 (6 pixels) for 16 filters, 8 (2 pixels) for 32.
+  template <int NB>
+  static constexpr int kK16Vectors = std::min(28, (S::kRegs - NB * U - 1) / (NB * U) * (NB * U));
   /// conv_dw_tile: filters per block (× 6 taps × 1 vector slot): 4×6 + 4 + 1 = 29 zmm,
   /// 2×6 + 2 + 1 = 15 ymm.
   static constexpr int kDwFilters = kWide ? 4 : 2;
@@ -123,31 +125,37 @@ void conv_tile_isa(int mr, int64_t ntaps, const int64_t* off, const float* x, co
 
 // ---- forward: filters in the lanes --------------------------------------------------------------
 // The transposed orientation, for layers whose output rows are short (LeNet c2: 10 pixels): a
-// group of 16 filters of one output pixel is U vectors, so every FMA computes real outputs.
-// Per tap, load the 16 filters' weights once (U vectors) and, for each of the R×J pixels of the
-// block, broadcast its input value x[off[t] + r·row + j] straight from memory into U FMAs:
-//     acc[r][j][:] += x[off[t] + r·row + j] · w[t·16 + :]
-// Each row gets its own pointer, so every broadcast is that pointer plus a constant
-// displacement (written as xt[r·row + j], GCC kept r·row + j for every j in its own register
-// and spilled some of them: ~10% slower on AVX-512).
-template <class S, int J, int R>
+// group of 16 filters of one output pixel is U vectors, so every FMA computes real outputs. A
+// block takes NB such groups (NB = 1 or 2: 16 or 32 filters) of R×J pixels. Per tap, load the
+// NB groups' weights once (NB·U vectors) and, for each pixel, broadcast its input value
+// x[off[t] + r·row + j] from memory into NB·U FMAs:
+//     acc[r][j][b][:] += x[off[t] + r·row + j] · w[b·wstride + t·16 + :]
+// With NB = 2 each broadcast feeds two FMAs instead of one: on a core with two 512-bit FMA
+// pipes, 28 FMAs then need 2 weight loads and 14 broadcasts per tap instead of 1 and 28, and
+// the broadcasts no longer crowd out the FMAs (see conv_k16_isa). Each row gets its own
+// pointer, so every broadcast is that pointer plus a constant displacement (written as
+// xt[r·row + j], GCC kept r·row + j for every j in its own register and spilled some of them:
+// ~10% slower on AVX-512).
+template <class S, int J, int R, int NB>
 void k16_block(int64_t ntaps, const int64_t* off, const float* x, int64_t row, const float* w,
-               float* c, int64_t ldc, bool accumulate) {
+               int64_t wstride, float* c, int64_t ldc, int64_t cstride, bool accumulate) {
   using V = typename S::V;
-  constexpr int L = S::L, U = TileShape<S>::U;
-  V acc[R][J][U];
+  constexpr int L = S::L, U = TileShape<S>::U, NV = NB * U;  // vectors per pixel
+  V acc[R][J][NV];
 #pragma GCC unroll 2
   for (int r = 0; r < R; ++r)
 #pragma GCC unroll 14
     for (int j = 0; j < J; ++j)
-#pragma GCC unroll 2
-      for (int u = 0; u < U; ++u)
-        acc[r][j][u] = accumulate ? S::loadu(c + (r * ldc + j) * 16 + u * L) : S::zero();
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v)
+        acc[r][j][v] = accumulate
+                           ? S::loadu(c + (v / U) * cstride + (r * ldc + j) * 16 + (v % U) * L)
+                           : S::zero();
 #pragma GCC unroll 2
   for (int64_t t = 0; t < ntaps; ++t) {
-    V wt[U];
-#pragma GCC unroll 2
-    for (int u = 0; u < U; ++u) wt[u] = S::load(w + t * 16 + u * L);
+    V wt[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) wt[v] = S::load(w + (v / U) * wstride + t * 16 + (v % U) * L);
     const float* xr[R];
     xr[0] = x + off[t];
     if constexpr (R > 1) xr[1] = xr[0] + row;
@@ -156,30 +164,39 @@ void k16_block(int64_t ntaps, const int64_t* off, const float* x, int64_t row, c
 #pragma GCC unroll 14
       for (int j = 0; j < J; ++j) {
         const V b = S::set1(xr[r][j]);
-#pragma GCC unroll 2
-        for (int u = 0; u < U; ++u) acc[r][j][u] = S::fmadd(b, wt[u], acc[r][j][u]);
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) acc[r][j][v] = S::fmadd(b, wt[v], acc[r][j][v]);
       }
   }
 #pragma GCC unroll 2
   for (int r = 0; r < R; ++r)
 #pragma GCC unroll 14
     for (int j = 0; j < J; ++j)
-#pragma GCC unroll 2
-      for (int u = 0; u < U; ++u) S::storeu(c + (r * ldc + j) * 16 + u * L, acc[r][j][u]);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v)
+        S::storeu(c + (v / U) * cstride + (r * ldc + j) * 16 + (v % U) * L, acc[r][j][v]);
 }
 
-/// conv_k16 of conv_tiles.hpp: rows (1 or 2) × cols (1 .. 14) pixels, 16 filters each. When the
-/// tile takes several register blocks (AVX2), the taps are taken in chunks whose weights (16
-/// floats each) fit in L1, and every block runs over a chunk before the next chunk starts,
-/// adding to what the previous chunks left in c: otherwise each block would stream the whole
-/// filter block from L2 again (VGG deep: 2,304 taps, 147 KB).
-template <class S>
-void conv_k16_isa(int rows, int cols, int64_t ntaps, const int64_t* off, const float* x,
-                  int64_t row, const float* w, float* c, int64_t ldc) {
+/// conv_k16 of conv_tiles.hpp for NB (1 or 2) groups of 16 filters: rows (1 or 2) × cols
+/// (1 .. 14) pixels. Cut into register blocks of at most kK16Vectors accumulators; a block of
+/// two rows needs at least two columns, else the rows go one at a time. When the tile takes
+/// several blocks (AVX2; AVX-512 with NB = 2), the taps are taken in chunks whose weights fit
+/// in L1, and every block runs over a chunk before the next chunk starts, adding to what the
+/// previous chunks left in c: otherwise each block would stream the whole filter block from L2
+/// again (VGG deep: 2,304 taps, 147 KB per 16 filters).
+template <class S, int NB>
+void k16_tile(int rows, int cols, int64_t ntaps, const int64_t* off, const float* x, int64_t row,
+              const float* w, int64_t wstride, float* c, int64_t ldc, int64_t cstride) {
   using T = TileShape<S>;
-  constexpr int kCols1 = std::min(T::kK16Pixels, 14);      // pixels per block of one row
-  constexpr int kCols2 = std::min(T::kK16Pixels / 2, 14);  // ... of two rows
-  constexpr int64_t kTapChunk = 256;                       // 16 KB of weights
+  constexpr int kPixels = T::template kK16Vectors<NB> / (NB * T::U);  // pixels per block
+  constexpr int kCols1 = std::min(kPixels, 14);          // columns per block of one row
+  constexpr int kCols2 = std::min(kPixels / 2, 14);      // ... of two rows
+  constexpr int64_t kTapChunk = 256;                     // 16 KB of weights per group
+  if (rows == 2 && kCols2 < 2) {  // too few registers for two rows: one row at a time
+    k16_tile<S, NB>(1, cols, ntaps, off, x, row, w, wstride, c, ldc, cstride);
+    k16_tile<S, NB>(1, cols, ntaps, off, x + row, row, w, wstride, c + ldc * 16, ldc, cstride);
+    return;
+  }
   const int most = rows == 2 ? kCols2 : kCols1;
   const int jb = even_part<S>(cols, most);
   const int64_t chunk = jb < cols ? kTapChunk : ntaps;  // one block: all taps at once
@@ -187,18 +204,31 @@ void conv_k16_isa(int rows, int cols, int64_t ntaps, const int64_t* off, const f
     const int64_t nt = std::min(chunk, ntaps - t0);
     for (int j0 = 0; j0 < cols; j0 += jb) {
       const int n = std::min(jb, cols - j0);
-      if (rows == 2)
-        with_rows<S, kCols2>(n, [&](auto j) {
-          k16_block<S, decltype(j)::value, 2>(nt, off + t0, x + j0, row, w + t0 * 16, c + j0 * 16,
-                                              ldc, t0 > 0);
-        });
-      else
+      if (rows == 2) {
+        if constexpr (kCols2 >= 2)
+          with_rows<S, kCols2>(n, [&](auto j) {
+            k16_block<S, decltype(j)::value, 2, NB>(nt, off + t0, x + j0, row, w + t0 * 16, wstride,
+                                                    c + j0 * 16, ldc, cstride, t0 > 0);
+          });
+      } else {
         with_rows<S, kCols1>(n, [&](auto j) {
-          k16_block<S, decltype(j)::value, 1>(nt, off + t0, x + j0, row, w + t0 * 16, c + j0 * 16,
-                                              ldc, t0 > 0);
+          k16_block<S, decltype(j)::value, 1, NB>(nt, off + t0, x + j0, row, w + t0 * 16, wstride,
+                                                  c + j0 * 16, ldc, cstride, t0 > 0);
         });
+      }
     }
   }
+}
+
+/// conv_k16 of conv_tiles.hpp.
+template <class S>
+void conv_k16_isa(int nb, int rows, int cols, int64_t ntaps, const int64_t* off, const float* x,
+                  int64_t row, const float* w, int64_t wstride, float* c, int64_t ldc,
+                  int64_t cstride) {
+  if (nb == 2)
+    k16_tile<S, 2>(rows, cols, ntaps, off, x, row, w, wstride, c, ldc, cstride);
+  else
+    k16_tile<S, 1>(rows, cols, ntaps, off, x, row, w, wstride, c, ldc, cstride);
 }
 
 // ---- weight gradient: dot products along the output positions ----------------------------------
@@ -374,9 +404,10 @@ void conv_dx16_isa(int64_t u0, int64_t u1, int64_t v0, int64_t v1, int64_t fw, i
                           const float* w, float* c) {                                             \
     conv_tile_isa<S>(mr, ntaps, off, x, w, c);                                                    \
   }                                                                                               \
-  void conv_k16_##suffix(int rows, int cols, int64_t ntaps, const int64_t* off, const float* x,   \
-                         int64_t row, const float* w, float* c, int64_t ldc) {                    \
-    conv_k16_isa<S>(rows, cols, ntaps, off, x, row, w, c, ldc);                                   \
+  void conv_k16_##suffix(int nb, int rows, int cols, int64_t ntaps, const int64_t* off,           \
+                         const float* x, int64_t row, const float* w, int64_t wstride, float* c,  \
+                         int64_t ldc, int64_t cstride) {                                          \
+    conv_k16_isa<S>(nb, rows, cols, ntaps, off, x, row, w, wstride, c, ldc, cstride);             \
   }                                                                                               \
   void conv_dw_tile_##suffix(int64_t nq, const float* dy, int64_t ldy, const int64_t* off,        \
                              const float* x, float* acc) {                                        \

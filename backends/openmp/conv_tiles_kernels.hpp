@@ -27,14 +27,18 @@ void conv_tile_avx512(int mr, int64_t ntaps, const int64_t* off, const float* x,
 void conv_tile_avx2(int mr, int64_t ntaps, const int64_t* off, const float* x, const float* w,
                     float* c);
 
-// Direct stride-1 convolution tile with 16 filters in the lanes (see omp::conv_k16 in
-// conv_tiles.hpp): for a tile of rows × cols output pixels (rows 1 or 2, cols 1..14),
-//     c[(r*ldc + j)*16 + k] = sum over t < ntaps of  x[off[t] + r*row + j] · w[t*16 + k]
-// w is 64-byte aligned.
-void conv_k16_avx512(int rows, int cols, int64_t ntaps, const int64_t* off, const float* x,
-                     int64_t row, const float* w, float* c, int64_t ldc);
-void conv_k16_avx2(int rows, int cols, int64_t ntaps, const int64_t* off, const float* x,
-                   int64_t row, const float* w, float* c, int64_t ldc);
+// Direct convolution tile with 16 filters in the lanes (see omp::conv_k16 in conv_tiles.hpp):
+// for nb (1 or 2) blocks of 16 filters and a tile of rows × cols output pixels (rows 1 or 2,
+// cols 1..14),
+//     c[b*cstride + (r*ldc + j)*16 + k] = sum over t < ntaps of
+//                                         x[off[t] + r*row + j] · w[b*wstride + t*16 + k]
+// w is 64-byte aligned, wstride a multiple of 16.
+void conv_k16_avx512(int nb, int rows, int cols, int64_t ntaps, const int64_t* off, const float* x,
+                     int64_t row, const float* w, int64_t wstride, float* c, int64_t ldc,
+                     int64_t cstride);
+void conv_k16_avx2(int nb, int rows, int cols, int64_t ntaps, const int64_t* off, const float* x,
+                   int64_t row, const float* w, int64_t wstride, float* c, int64_t ldc,
+                   int64_t cstride);
 // dst[k*ldd + p] = src[p*16 + k] + bias[k] for k < 16, p < npix (1..16); other dst untouched.
 void transpose16_bias_avx512(const float* src, int npix, const float* bias, float* dst,
                              int64_t ldd);
