@@ -146,6 +146,7 @@ void direct_dw3_k16(const float* x, const float* dy, const Conv2dGeometry& g, in
   const int64_t pairs = Cg * g.FH, rgroups = (pairs + omp::kConvDw3Rows - 1) / omp::kConvDw3Rows;
   const int64_t tile = 27 * 16, tiles = g.G * kblocks * rgroups;
   const int64_t cff = Cg * g.FH * 3, wsize = g.K * cff;
+  const int64_t nb = omp::conv_k16_blocks();  // blocks of 16 filters per tile call
 
   // x of image n, group grp → xpad (zero borders); dy → dyt[kb][pixel][16 filters].
   auto prepare = [&](int64_t n, int64_t grp, float* xpad, float* dyt) {
@@ -174,8 +175,9 @@ void direct_dw3_k16(const float* x, const float* dy, const Conv2dGeometry& g, in
       const int64_t c = (r0 + r) / g.FH, u = (r0 + r) % g.FH;
       rowp[r] = xpad + (c * Hp + u) * Wp;
     }
-    omp::conv_dw3_k16(static_cast<int>(rows), rowp, Wp, g.H2, g.W2, dyt + kb * hw16 * 16,
-                      acc + t * tile);
+    const int bn = static_cast<int>(std::min<int64_t>(nb, kblocks - kb));
+    omp::conv_dw3_k16(bn, static_cast<int>(rows), rowp, Wp, g.H2, g.W2, dyt + kb * hw16 * 16,
+                      hw16 * 16, acc + t * tile, rgroups * tile);
   };
   // acc tile by tile → dst (K × cff):
   //   dst[grp·Kg + kb·16 + f][(r0 + r)·3 + v] = acc[t][(r·3 + v)·16 + f].
@@ -200,9 +202,10 @@ void direct_dw3_k16(const float* x, const float* dy, const Conv2dGeometry& g, in
   const int64_t sweep_input = plane * kblocks;
   const int64_t sweep_dy = kblocks * hw16 * 16 * ((rgroups + rg_block - 1) / rg_block) + plane;
   if (sweep_input <= sweep_dy) rg_block = rgroups;
+  // With nb = 2 (omp::conv_k16_blocks) a tile of block kb also does block kb + 1.
   std::vector<int64_t> order;  // tile indices within a group: kb·rgroups + rg
   for (int64_t rb = 0; rb < rgroups; rb += rg_block)
-    for (int64_t kb = 0; kb < kblocks; ++kb)
+    for (int64_t kb = 0; kb < kblocks; kb += nb)
       for (int64_t rg = rb; rg < std::min(rgroups, rb + rg_block); ++rg)
         order.push_back(kb * rgroups + rg);
   // One worker's buffers: the padded input (its padding zeroed once), dyt, and the tile sums.
@@ -238,9 +241,9 @@ void direct_dw3_k16(const float* x, const float* dy, const Conv2dGeometry& g, in
   for (int64_t n = 0; n < g.N; ++n)
     for (int64_t grp = 0; grp < g.G; ++grp) {
       prepare(n, grp, w.xpad, w.dyt);
-      const int64_t t0 = grp * kblocks * rgroups, t1 = t0 + kblocks * rgroups;
-#pragma omp parallel for schedule(dynamic) if (t1 - t0 > 1 && hw2 * 27 * 16 * (t1 - t0) > (1 << 20))
-      for (int64_t q = 0; q < t1 - t0; ++q)
+      const int64_t t0 = grp * kblocks * rgroups, nt = static_cast<int64_t>(order.size());
+#pragma omp parallel for schedule(dynamic) if (nt > 1 && hw2 * 27 * 16 * nt * nb > (1 << 20))
+      for (int64_t q = 0; q < nt; ++q)
         run_tile(t0 + order[static_cast<size_t>(q)], w.xpad, w.dyt, w.acc);
     }
   scatter(w.acc, dwp);

@@ -102,9 +102,9 @@ void conv_dw_tile(int64_t nq, const float* dy, int64_t ldy, const int64_t* off, 
   CNNLAB_TILE_CALL(conv_dw_tile, nq, dy, ldy, off, x, acc);
 }
 
-void conv_dw3_k16(int rows, const float* const* x, int64_t wp, int64_t h2, int64_t w2,
-                  const float* dyt, float* acc) {
-  CNNLAB_TILE_CALL(conv_dw3_k16, rows, x, wp, h2, w2, dyt, acc);
+void conv_dw3_k16(int nb, int rows, const float* const* x, int64_t wp, int64_t h2, int64_t w2,
+                  const float* dyt, int64_t dstride, float* acc, int64_t astride) {
+  CNNLAB_TILE_CALL(conv_dw3_k16, nb, rows, x, wp, h2, w2, dyt, dstride, acc, astride);
 }
 
 void conv_dx16(int64_t u0, int64_t u1, int64_t v0, int64_t v1, int64_t fw, int64_t rowstep,

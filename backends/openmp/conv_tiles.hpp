@@ -104,13 +104,15 @@ void conv_dw_tile(int64_t nq, const float* dy, int64_t ldy, const int64_t* off, 
 inline constexpr int kConvDw3Rows = 9;
 
 /// @brief The weight-gradient tile of a stride-1, 3-wide convolution with 16 filters in the
-///        lanes (available when conv_k16_available()): for r < rows (1 .. 9), v < 3, f < 16,
-///        acc[(r·3 + v)·16 + f] += Σ_{i < h2, j < w2} x[r][i·wp + j + v] · dyt[(i·w2 + j)·16 + f].
+///        lanes (available when conv_k16_available()): for b < nb (1 or 2 blocks of 16 filters;
+///        2 only where conv_k16_blocks() says 2), r < rows (1 .. 9), v < 3, f < 16,
+///        acc[b·astride + (r·3 + v)·16 + f] +=
+///            Σ_{i < h2, j < w2} x[r][i·wp + j + v] · dyt[b·dstride + (i·w2 + j)·16 + f].
 ///
 /// x[r] points at the padded input row of pair r for output row 0; dyt is dy pixel-major (16
-/// filters per pixel). dyt and acc must be 64-byte aligned.
-void conv_dw3_k16(int rows, const float* const* x, int64_t wp, int64_t h2, int64_t w2,
-                  const float* dyt, float* acc);
+/// filters per pixel). dyt, acc and both strides must be 64-byte aligned.
+void conv_dw3_k16(int nb, int rows, const float* const* x, int64_t wp, int64_t h2, int64_t w2,
+                  const float* dyt, int64_t dstride, float* acc, int64_t astride);
 
 // ---- backward-data ------------------------------------------------------------------------------
 

@@ -48,9 +48,11 @@ struct TileShape {
   /// conv_dw_tile: filters per block (× 6 taps × 1 vector slot): 4×6 + 4 + 1 = 29 zmm,
   /// 2×6 + 2 + 1 = 15 ymm.
   static constexpr int kDwFilters = kWide ? 4 : 2;
-  /// conv_dw3_k16: (channel, filter-row) pairs per block (× 3 taps × U): 9×3 + 1 + 1 = 29 zmm,
-  /// 2×3×2 + 2 + 1 = 15 ymm.
-  static constexpr int kDw3Rows = kWide ? 9 : 2;
+  /// conv_dw3_k16: (channel, filter-row) pairs per block for NB groups of 16 filters (× 3 taps ×
+  /// NB·U accumulators, + NB·U dy registers + 1 broadcast): AVX-512 9 for one group (29 zmm), 4
+  /// for two (27 zmm); AVX2 2 for one group (15 ymm), none for two.
+  template <int NB>
+  static constexpr int kDw3Rows = std::min(9, (S::kRegs - 1 - NB * U) / (3 * NB * U));
   /// conv_dx16: channels per block (× 4 pixels): 6×4 + 4 + 1 = 29 zmm, 2×4 + 4 + 1 = 13 ymm.
   static constexpr int kDxChannels = kWide ? 6 : 2;
 };
@@ -189,9 +191,9 @@ void k16_tile(int rows, int cols, int64_t ntaps, const int64_t* off, const float
               const float* w, int64_t wstride, float* c, int64_t ldc, int64_t cstride) {
   using T = TileShape<S>;
   constexpr int kPixels = T::template kK16Vectors<NB> / (NB * T::U);  // pixels per block
-  constexpr int kCols1 = std::min(kPixels, 14);          // columns per block of one row
-  constexpr int kCols2 = std::min(kPixels / 2, 14);      // ... of two rows
-  constexpr int64_t kTapChunk = 256;                     // 16 KB of weights per group
+  constexpr int kCols1 = std::min(kPixels, 14);      // columns per block of one row
+  constexpr int kCols2 = std::min(kPixels / 2, 14);  // ... of two rows
+  constexpr int64_t kTapChunk = 256;                 // 16 KB of weights per group
   if (rows == 2 && kCols2 < 2) {  // too few registers for two rows: one row at a time
     k16_tile<S, NB>(1, cols, ntaps, off, x, row, w, wstride, c, ldc, cstride);
     k16_tile<S, NB>(1, cols, ntaps, off, x + row, row, w, wstride, c + ldc * 16, ldc, cstride);
@@ -279,43 +281,46 @@ void conv_dw_tile_isa(int64_t nq, const float* dy, int64_t ldy, const int64_t* o
 // ---- weight gradient, 3-wide filters, 16 filters in the lanes -----------------------------------
 // dW[f][c, u, v] = Σ_pixels dy[f][i, j] · x_pad[c][i + u][j + v] (stride 1, no dilation). With
 // dy pixel-major (a group of 16 filters per pixel, dyt), each tap (c, u, v) is one group of
-// accumulators, and a pixel contributes
-//     acc[r][v] += x_pad[row r][i·Wp + j + v] · dyt[pixel]        (r = one (c, u) pair)
-// Loop order: output rows i, then columns j; per pixel U aligned loads of dy and R×3 broadcasts
-// from memory, each feeding U FMAs. Each row's pointer is advanced once per output row, so every
-// broadcast is that pointer + j + a constant. The reduction runs over all H2·W2 pixels with the
-// accumulators in registers, added to acc (memory) once at the end. (GCC's predictive
-// commoning, on at -O3, would keep x[j + 1] and x[j + 2] broadcast from one pixel to the next —
-// R×3 more live registers, spilled: 90 instead of 115 GFLOP/s on AVX-512. It is turned off.)
-template <class S, int R>
+// accumulators per block of 16 filters, and a pixel contributes
+//     acc[b][r][v] += x_pad[row r][i·Wp + j + v] · dyt[b][pixel]        (r = one (c, u) pair)
+// A call takes NB (1 or 2) blocks of 16 filters, so that each broadcast input value feeds NB·U
+// FMAs (see k16_block for why two blocks pay on AVX-512). Loop order: output rows i, then
+// columns j; per pixel NB·U aligned loads of dy and R×3 broadcasts from memory. Each row's
+// pointer is advanced once per output row, so every broadcast is that pointer + j + a constant.
+// The reduction runs over all H2·W2 pixels with the accumulators in registers, added to acc
+// (memory) once at the end. (GCC's predictive commoning, on at -O3, would keep x[j + 1] and
+// x[j + 2] broadcast from one pixel to the next — R×3 more live registers, spilled: 90 instead
+// of 115 GFLOP/s on AVX-512. It is turned off.)
+template <class S, int R, int NB>
 __attribute__((optimize("no-predictive-commoning"))) void dw3_block(const float* const* x,
                                                                     int64_t wp, int64_t h2,
                                                                     int64_t w2, const float* dyt,
-                                                                    float* acc) {
+                                                                    int64_t dstride, float* acc,
+                                                                    int64_t astride) {
   using V = typename S::V;
-  constexpr int L = S::L, U = TileShape<S>::U;
-  V a[R][3][U];
+  constexpr int L = S::L, U = TileShape<S>::U, NV = NB * U;
+  V a[R][3][NV];
 #pragma GCC unroll 9
   for (int r = 0; r < R; ++r)
 #pragma GCC unroll 3
     for (int v = 0; v < 3; ++v)
-#pragma GCC unroll 2
-      for (int u = 0; u < U; ++u) a[r][v][u] = S::zero();
+#pragma GCC unroll 4
+      for (int e = 0; e < NV; ++e) a[r][v][e] = S::zero();
   const float* row[R];
 #pragma GCC unroll 9
   for (int r = 0; r < R; ++r) row[r] = x[r];
   for (int64_t i = 0; i < h2; ++i) {
     for (int64_t j = 0; j < w2; ++j) {
-      V d[U];
-#pragma GCC unroll 2
-      for (int u = 0; u < U; ++u) d[u] = S::load(dyt + j * 16 + u * L);
+      V d[NV];
+#pragma GCC unroll 4
+      for (int e = 0; e < NV; ++e) d[e] = S::load(dyt + (e / U) * dstride + j * 16 + (e % U) * L);
 #pragma GCC unroll 9
       for (int r = 0; r < R; ++r)
 #pragma GCC unroll 3
         for (int v = 0; v < 3; ++v) {
           const V b = S::set1(row[r][j + v]);
-#pragma GCC unroll 2
-          for (int u = 0; u < U; ++u) a[r][v][u] = S::fmadd(b, d[u], a[r][v][u]);
+#pragma GCC unroll 4
+          for (int e = 0; e < NV; ++e) a[r][v][e] = S::fmadd(b, d[e], a[r][v][e]);
         }
     }
     dyt += w2 * 16;
@@ -326,23 +331,39 @@ __attribute__((optimize("no-predictive-commoning"))) void dw3_block(const float*
   for (int r = 0; r < R; ++r)
 #pragma GCC unroll 3
     for (int v = 0; v < 3; ++v)
-#pragma GCC unroll 2
-      for (int u = 0; u < U; ++u) {
-        float* o = acc + (r * 3 + v) * 16 + u * L;
-        S::store(o, S::add(S::load(o), a[r][v][u]));
+#pragma GCC unroll 4
+      for (int e = 0; e < NV; ++e) {
+        float* o = acc + (e / U) * astride + (r * 3 + v) * 16 + (e % U) * L;
+        S::store(o, S::add(S::load(o), a[r][v][e]));
       }
 }
 
-/// conv_dw3_k16 of conv_tiles.hpp: rows (1 .. 9) (channel, filter-row) pairs × 3 taps.
-template <class S>
-void conv_dw3_k16_isa(int rows, const float* const* x, int64_t wp, int64_t h2, int64_t w2,
-                      const float* dyt, float* acc) {
-  using T = TileShape<S>;
-  const int rb = even_part<S>(rows, T::kDw3Rows);
+/// conv_dw3_k16 of conv_tiles.hpp for NB blocks: rows (1 .. 9) (channel, filter-row) pairs × 3
+/// taps, in register blocks of at most kDw3Rows<NB> pairs.
+template <class S, int NB>
+void dw3_tile(int rows, const float* const* x, int64_t wp, int64_t h2, int64_t w2, const float* dyt,
+              int64_t dstride, float* acc, int64_t astride) {
+  constexpr int kRows = TileShape<S>::template kDw3Rows<NB>;
+  static_assert(kRows >= 1, "no register block fits");
+  const int rb = even_part<S>(rows, kRows);
   for (int r0 = 0; r0 < rows; r0 += rb)
-    with_rows<S, T::kDw3Rows>(std::min(rb, rows - r0), [&](auto r) {
-      dw3_block<S, decltype(r)::value>(x + r0, wp, h2, w2, dyt, acc + r0 * 3 * 16);
+    with_rows<S, kRows>(std::min(rb, rows - r0), [&](auto r) {
+      dw3_block<S, decltype(r)::value, NB>(x + r0, wp, h2, w2, dyt, dstride, acc + r0 * 3 * 16,
+                                           astride);
     });
+}
+
+/// conv_dw3_k16 of conv_tiles.hpp.
+template <class S>
+void conv_dw3_k16_isa(int nb, int rows, const float* const* x, int64_t wp, int64_t h2, int64_t w2,
+                      const float* dyt, int64_t dstride, float* acc, int64_t astride) {
+  if constexpr (TileShape<S>::template kDw3Rows<2> >= 1) {
+    if (nb == 2) {
+      dw3_tile<S, 2>(rows, x, wp, h2, w2, dyt, dstride, acc, astride);
+      return;
+    }
+  }
+  dw3_tile<S, 1>(rows, x, wp, h2, w2, dyt, dstride, acc, astride);
 }
 
 // ---- data gradient, 16 filters reduced in the lanes ---------------------------------------------
@@ -399,28 +420,29 @@ void conv_dx16_isa(int64_t u0, int64_t u1, int64_t v0, int64_t v1, int64_t fw, i
 /// CNNLAB_CONV_TILES(avx2, Avx2) defines conv_tile_avx2 .. conv_dx16_avx2 as the instances of
 /// the templates above for Avx2. Used once in each of conv_tiles_avx512.cpp and
 /// conv_tiles_avx2.cpp, inside namespace cnnlab::omp::detail.
-#define CNNLAB_CONV_TILES(suffix, S)                                                              \
-  void conv_tile_##suffix(int mr, int64_t ntaps, const int64_t* off, const float* x,              \
-                          const float* w, float* c) {                                             \
-    conv_tile_isa<S>(mr, ntaps, off, x, w, c);                                                    \
-  }                                                                                               \
-  void conv_k16_##suffix(int nb, int rows, int cols, int64_t ntaps, const int64_t* off,           \
-                         const float* x, int64_t row, const float* w, int64_t wstride, float* c,  \
-                         int64_t ldc, int64_t cstride) {                                          \
-    conv_k16_isa<S>(nb, rows, cols, ntaps, off, x, row, w, wstride, c, ldc, cstride);             \
-  }                                                                                               \
-  void conv_dw_tile_##suffix(int64_t nq, const float* dy, int64_t ldy, const int64_t* off,        \
-                             const float* x, float* acc) {                                        \
-    conv_dw_tile_isa<S>(nq, dy, ldy, off, x, acc);                                                \
-  }                                                                                               \
-  void conv_dw3_k16_##suffix(int rows, const float* const* x, int64_t wp, int64_t h2, int64_t w2, \
-                             const float* dyt, float* acc) {                                      \
-    conv_dw3_k16_isa<S>(rows, x, wp, h2, w2, dyt, acc);                                           \
-  }                                                                                               \
-  void conv_dx16_##suffix(int64_t u0, int64_t u1, int64_t v0, int64_t v1, int64_t fw,             \
-                          int64_t rowstep, int64_t colstep, const float* dyt, const float* w,     \
-                          float* out) {                                                           \
-    conv_dx16_isa<S>(u0, u1, v0, v1, fw, rowstep, colstep, dyt, w, out);                          \
+#define CNNLAB_CONV_TILES(suffix, S)                                                             \
+  void conv_tile_##suffix(int mr, int64_t ntaps, const int64_t* off, const float* x,             \
+                          const float* w, float* c) {                                            \
+    conv_tile_isa<S>(mr, ntaps, off, x, w, c);                                                   \
+  }                                                                                              \
+  void conv_k16_##suffix(int nb, int rows, int cols, int64_t ntaps, const int64_t* off,          \
+                         const float* x, int64_t row, const float* w, int64_t wstride, float* c, \
+                         int64_t ldc, int64_t cstride) {                                         \
+    conv_k16_isa<S>(nb, rows, cols, ntaps, off, x, row, w, wstride, c, ldc, cstride);            \
+  }                                                                                              \
+  void conv_dw_tile_##suffix(int64_t nq, const float* dy, int64_t ldy, const int64_t* off,       \
+                             const float* x, float* acc) {                                       \
+    conv_dw_tile_isa<S>(nq, dy, ldy, off, x, acc);                                               \
+  }                                                                                              \
+  void conv_dw3_k16_##suffix(int nb, int rows, const float* const* x, int64_t wp, int64_t h2,    \
+                             int64_t w2, const float* dyt, int64_t dstride, float* acc,          \
+                             int64_t astride) {                                                  \
+    conv_dw3_k16_isa<S>(nb, rows, x, wp, h2, w2, dyt, dstride, acc, astride);                    \
+  }                                                                                              \
+  void conv_dx16_##suffix(int64_t u0, int64_t u1, int64_t v0, int64_t v1, int64_t fw,            \
+                          int64_t rowstep, int64_t colstep, const float* dyt, const float* w,    \
+                          float* out) {                                                          \
+    conv_dx16_isa<S>(u0, u1, v0, v1, fw, rowstep, colstep, dyt, w, out);                         \
   }
 
 }  // namespace cnnlab::omp::detail

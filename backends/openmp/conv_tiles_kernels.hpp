@@ -57,14 +57,16 @@ void conv_dw_tile_avx2(int64_t nq, const float* dy, int64_t ldy, const int64_t* 
                        float* acc);
 
 // Weight-gradient tile for 3-wide filters with the 16 filters in the lanes (see
-// omp::conv_dw3_k16 in conv_tiles.hpp): for r < rows (1..9), v < 3, f < 16,
-//     acc[(r*3 + v)*16 + f] += sum over i < h2, j < w2 of
-//                              x[r][i*wp + j + v] · dyt[(i*w2 + j)*16 + f]
-// where x[r] are `rows` row pointers. dyt and acc are 64-byte aligned.
-void conv_dw3_k16_avx512(int rows, const float* const* x, int64_t wp, int64_t h2, int64_t w2,
-                         const float* dyt, float* acc);
-void conv_dw3_k16_avx2(int rows, const float* const* x, int64_t wp, int64_t h2, int64_t w2,
-                       const float* dyt, float* acc);
+// omp::conv_dw3_k16 in conv_tiles.hpp): for b < nb (1 or 2) blocks of 16 filters, r < rows
+// (1..9), v < 3, f < 16,
+//     acc[b*astride + (r*3 + v)*16 + f] += sum over i < h2, j < w2 of
+//                                          x[r][i*wp + j + v] · dyt[b*dstride + (i*w2 + j)*16 + f]
+// where x[r] are `rows` row pointers. dyt, acc and both strides are 64-byte aligned.
+void conv_dw3_k16_avx512(int nb, int rows, const float* const* x, int64_t wp, int64_t h2,
+                         int64_t w2, const float* dyt, int64_t dstride, float* acc,
+                         int64_t astride);
+void conv_dw3_k16_avx2(int nb, int rows, const float* const* x, int64_t wp, int64_t h2, int64_t w2,
+                       const float* dyt, int64_t dstride, float* acc, int64_t astride);
 
 // Data-gradient tile for 16 filters per group (see omp::conv_dx16 in conv_tiles.hpp):
 //     out[c*4 + p] = sum over u0 <= u < u1, v0 <= v < v1, k < 16 of
