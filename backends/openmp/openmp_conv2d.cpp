@@ -77,8 +77,9 @@ bool transposed_columns_suit(const Conv2dGeometry& g) {
 /// nt taps the transposed columns (np × nt) are written straight into B̃
 /// (im2col_t_packed_avx512) — no column matrix in memory, no second packing pass. Chunk sizes:
 /// Ã about 512 KB and B̃ about 256 KB: together in the 1 MB L2 with the C block (Kg × nt).
-/// Threads: whole images per thread, each into its own `partial` slice, when threads > 1 (the
-/// caller's batch_parallel); otherwise the tap chunks of each pixel chunk are shared out (they
+/// Threads: when threads > 1, (image, group, pixel chunk, tap chunk) items over the threads,
+/// each thread into its own `partial` slice (summed by the caller); otherwise (already inside a
+/// parallel region, or one thread) the tap chunks of each pixel chunk are shared out (they
 /// write disjoint columns of dW).
 void weight_grad_transposed_columns(const float* x, const float* dy, const Conv2dGeometry& g,
                                     int threads, float* partial, float* dwp) {
@@ -110,15 +111,19 @@ void weight_grad_transposed_columns(const float* x, const float* dy, const Conv2
     {
       float* acc = partial + omp_get_thread_num() * wsize;
       float* bt = t_packed_b.get(bt_floats);
+      // Items (image, group, pixel chunk, tap chunk), static so that each thread's sums are the
+      // same on every run: with few images (AlexNet c1's 4 on 16 threads) there are still
+      // enough of them. Each item packs its dy chunk itself (Kg × np floats, next to the
+      // Kg × np × nt multiply-adds of its product).
+      const int64_t items = g.N * g.G * pchunks * tchunks;
 #pragma omp for schedule(static)
-      for (int64_t n = 0; n < g.N; ++n)
-        for (int64_t grp = 0; grp < g.G; ++grp)
-          for (int64_t pc = 0; pc < pchunks; ++pc) {
-            const int64_t p0 = pc * np_max, np = std::min(np_max, hw2 - p0);
-            const omp::PackedA a(false, Kg, np, dy + (n * g.K + grp * Kg) * hw2 + p0, hw2);
-            for (int64_t tc = 0; tc < tchunks; ++tc)
-              chunk(a, n, grp, p0, np, tc, bt, acc + grp * Kg * cff);
-          }
+      for (int64_t it = 0; it < items; ++it) {
+        const int64_t tc = it % tchunks, pc = it / tchunks % pchunks;
+        const int64_t grp = it / tchunks / pchunks % g.G, n = it / tchunks / pchunks / g.G;
+        const int64_t p0 = pc * np_max, np = std::min(np_max, hw2 - p0);
+        const omp::PackedA a(false, Kg, np, dy + (n * g.K + grp * Kg) * hw2 + p0, hw2);
+        chunk(a, n, grp, p0, np, tc, bt, acc + grp * Kg * cff);
+      }
     }
     return;
   }
@@ -333,8 +338,16 @@ void OpenMPBackend::conv2d_backward_weight(const Tensor& x, const Tensor& dy, Te
   const bool depthwise = depthwise_suits(g);  // shares out channels itself: no partial sums
   const bool direct = !depthwise && direct_dw_suits(g);
   const bool dw3 = !depthwise && !direct && dw3_k16_suits(g);
-  // The direct path shares out images whenever there are two or more.
-  const int threads = !depthwise && (by_image || (direct && g.N > 1)) ? omp_get_max_threads() : 1;
+  bool tcols = false;  // weight_grad_transposed_columns
+#if defined(__x86_64__)
+  tcols = !depthwise && !direct && !dw3 && transposed_columns_suit(g);
+#endif
+  // The direct path shares out images whenever there are two or more; the transposed columns
+  // share out (image, pixel chunk, tap chunk) items, each thread into its own partial dW.
+  const int threads =
+      !depthwise && (by_image || (direct && g.N > 1) || (tcols && !omp_in_parallel()))
+          ? omp_get_max_threads()
+          : 1;
   std::vector<float> partial(threads > 1 ? static_cast<size_t>(threads * wsize) : 0, 0.0f);
   if (depthwise) {
     depthwise_backward_weight(xp, dyp, dwp, g);
@@ -342,8 +355,8 @@ void OpenMPBackend::conv2d_backward_weight(const Tensor& x, const Tensor& dy, Te
     direct_dw_image_loop(xp, dyp, g, threads, partial.data(), dwp);
   } else if (dw3) {
     direct_dw3_k16(xp, dyp, g, threads, partial.data(), dwp);
+  } else if (tcols) {
 #if defined(__x86_64__)
-  } else if (transposed_columns_suit(g)) {
     weight_grad_transposed_columns(xp, dyp, g, threads, partial.data(), dwp);
 #endif
   } else {
