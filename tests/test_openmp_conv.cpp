@@ -114,7 +114,7 @@ const std::vector<Case> kCases = {
 TEST_CASE("omp conv2d special paths match the reference", "[openmp][conv2d]") {
   Backend& be = backend_by_name("openmp");
   const int saved_threads = omp_get_max_threads();
-  for (const char* kernel : {"avx512", "avx2", "portable"}) {
+  for (const char* kernel : {"avx512", "avx2", "neon", "portable"}) {
     if (!omp::sgemm_kernel_supported(kernel)) continue;
     omp::sgemm_force_kernel(kernel);
     for (int threads : {1, 2}) {
