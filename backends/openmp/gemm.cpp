@@ -232,9 +232,8 @@ bool cpu_supports(const KernelSpec& k) {
 #else
   if (&k == &kAvx512 || &k == &kAvx2) return false;
 #endif
-  // NEON (ASIMD) is part of the base aarch64 instruction set: every arm64 CPU has it.
 #if defined(__aarch64__)
-  if (&k == &kNeon) return true;
+  if (&k == &kNeon) return true;  // NEON (ASIMD) is in the base aarch64 ISA: every arm64 CPU
 #else
   if (&k == &kNeon) return false;
 #endif
