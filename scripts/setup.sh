@@ -31,8 +31,13 @@ command -v dpkg-query >/dev/null 2>&1 ||
 # One package per line; '#' starts a comment, blank lines are ignored.
 mapfile -t PACKAGES < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' "$PACKAGE_LIST" | grep -v '^$')
 MISSING=()
+# The host's own build of each package (or the architecture-independent one): once a foreign
+# architecture is added (scripts/arm64.sh adds arm64), a plain name such as zlib1g-dev can match
+# both zlib1g-dev:amd64 and zlib1g-dev:arm64.
+NATIVE_ARCH="$(dpkg --print-architecture)"
 for pkg in "${PACKAGES[@]}"; do
-  status="$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)"
+  status="$(dpkg-query -W -f='${Status}' "$pkg:$NATIVE_ARCH" 2>/dev/null ||
+            dpkg-query -W -f='${Status}' "$pkg:all" 2>/dev/null || true)"
   [[ "$status" == "install ok installed" ]] || MISSING+=("$pkg")
 done
 

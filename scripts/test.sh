@@ -10,6 +10,10 @@
 #    grader's instructor mode; the student kit (exercises/handout.py) leaks nothing hidden, builds
 #    with its README's command and scores exactly 0; each exercise's stub alone lowers that
 #    exercise (and those that need it) and nothing else.
+# 1b. The arm64 cross build (scripts/arm64.sh): installs Debian's cross toolchain, qemu-user and
+#    zlib for arm64 if missing, builds build-arm64/ (the library with the NEON GEMM kernel, the
+#    CLI and cnnlab_tests) and runs a few CLI commands and the Catch2 suite under qemu-aarch64
+#    (the subset and why: the script's header).
 # 2. A second build, build-asan/, with AddressSanitizer + UndefinedBehaviorSanitizer
 #    (-DCNNLAB_SANITIZE=ON), and the same suite again; any sanitizer finding fails its test.
 # 3. The fuzzers (scripts/fuzz.sh): the IDX, npy, checkpoint and model-file readers, each fed
@@ -17,8 +21,8 @@
 #    report fails.
 #
 # Exits non-zero if anything fails. Safe to run again (builds are incremental).
-# CNNLAB_SKIP_PROOFS=1 skips the proofs, CNNLAB_SKIP_SANITIZE=1 step 2 and CNNLAB_SKIP_FUZZ=1 step 3 (for quick local runs; CI
-# never sets them).
+# CNNLAB_SKIP_PROOFS=1 skips the proofs, CNNLAB_SKIP_ARM64=1 step 1b, CNNLAB_SKIP_SANITIZE=1
+# step 2 and CNNLAB_SKIP_FUZZ=1 step 3 (for quick local runs; CI never sets them).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -42,6 +46,16 @@ else
   say "the exercise kit's proofs (scripts/exercise_proofs.sh)"
   bash scripts/exercise_proofs.sh build
   PROOFS_SUMMARY="exercise kit: solution 100 %, kit 0 with no leak, every stub isolated"
+fi
+
+# ---- 1b. arm64: cross build + suite under QEMU ------------------------------------------------
+if [[ "${CNNLAB_SKIP_ARM64:-0}" == 1 ]]; then
+  say "CNNLAB_SKIP_ARM64=1: skipping the arm64 cross build and its tests under QEMU"
+  ARM64_SUMMARY="arm64 skipped"
+else
+  say "the arm64 cross build and its tests under QEMU (scripts/arm64.sh)"
+  bash scripts/arm64.sh
+  ARM64_SUMMARY="build-arm64/ (under QEMU): tests passed"
 fi
 
 # ---- 2. sanitizer build + suite ----------------------------------------------------------------
@@ -81,4 +95,4 @@ else
   FUZZ_SUMMARY="fuzzers: no findings"
 fi
 
-say "test.sh: OK — $RELEASE_SUMMARY; $PROOFS_SUMMARY; $SANITIZE_SUMMARY; $FUZZ_SUMMARY; total $(elapsed)"
+say "test.sh: OK — $RELEASE_SUMMARY; $PROOFS_SUMMARY; $ARM64_SUMMARY; $SANITIZE_SUMMARY; $FUZZ_SUMMARY; total $(elapsed)"

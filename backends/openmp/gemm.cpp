@@ -123,7 +123,7 @@ struct RowVariant {
 
 /// One micro-kernel with the cache-block sizes that suit it.
 struct KernelSpec {
-  const char* name;       ///< short name for sgemm_force_kernel: "avx512", "avx2", "portable"
+  const char* name;       ///< short name for sgemm_force_kernel: "avx512", "avx2", "neon", ...
   const char* label;      ///< what sgemm_kernel_name() reports, e.g. "avx512 14x32"
   MicroKernel kernel;     ///< computes one MR×NR tile
   int mr, nr;             ///< tile size of the micro-kernel
@@ -133,14 +133,19 @@ struct KernelSpec {
   int n_variants = 0;
 };
 
-// The SIMD kernels exist only in x86-64 builds (see CMakeLists.txt); elsewhere only the
-// portable kernel is compiled and cpu_supports() says no to the others.
+// The x86 SIMD kernels exist only in x86-64 builds and the NEON kernel only in aarch64 builds
+// (see CMakeLists.txt); elsewhere their entries hold no function and cpu_supports() says no.
 #if defined(__x86_64__)
 constexpr MicroKernel kAvx512Fn = detail::sgemm_micro_avx512;
 constexpr MicroKernel kAvx2Fn = detail::sgemm_micro_avx2;
 #else
 constexpr MicroKernel kAvx512Fn = nullptr;
 constexpr MicroKernel kAvx2Fn = nullptr;
+#endif
+#if defined(__aarch64__)
+constexpr MicroKernel kNeonFn = detail::sgemm_micro_neon;
+#else
+constexpr MicroKernel kNeonFn = nullptr;
 #endif
 
 // Blocking sizes, chosen for an AMD EPYC (Zen 4: L1d 32 KB, L2 1 MB per core, L3 32 MB) and
@@ -184,6 +189,20 @@ constexpr KernelSpec kAvx2{"avx2",
                            /*mc=*/6 * 32,
                            /*kc=*/256,
                            /*nc=*/16 * 256};
+// NEON's blocks are not measured (no arm64 machine here): KC as on x86 (a 12-wide B̃
+// micro-panel is 12 KB, inside any arm64 L1d); MC and NC smaller than the x86 ones, so that Ã
+// (128 KB) and B̃ (1.5 MB) suit cores with a 512 KB–1 MB L2 and a small or no L3 (Raspberry Pi
+// class) as well as server cores.
+constexpr KernelSpec kNeon{"neon",
+                           "neon 8x12",
+                           kNeonFn,
+                           detail::kNeonMR,
+                           detail::kNeonNR,
+                           pack<detail::kNeonMR>,
+                           pack<detail::kNeonNR>,
+                           /*mc=*/8 * 16,
+                           /*kc=*/256,
+                           /*nc=*/12 * 128};
 constexpr KernelSpec kPortable{"portable",
                                "portable 6x8",
                                detail::sgemm_micro_portable,
@@ -197,6 +216,7 @@ constexpr KernelSpec kPortable{"portable",
 
 static_assert(kAvx512.mc % kAvx512.mr == 0 && kAvx512.nc % kAvx512.nr == 0 &&
                   kAvx2.mc % kAvx2.mr == 0 && kAvx2.nc % kAvx2.nr == 0 &&
+                  kNeon.mc % kNeon.mr == 0 && kNeon.nc % kNeon.nr == 0 &&
                   kPortable.mc % kPortable.mr == 0 && kPortable.nc % kPortable.nr == 0,
               "MC must be a multiple of MR and NC of NR");
 
@@ -204,6 +224,7 @@ static_assert(kAvx512.mc % kAvx512.mr == 0 && kAvx512.nc % kAvx512.nr == 0 &&
 constexpr int kMaxTile = 14 * 32;
 static_assert(detail::kAvx512MR * detail::kAvx512NR <= kMaxTile &&
               detail::kAvx2MR * detail::kAvx2NR <= kMaxTile &&
+              detail::kNeonMR * detail::kNeonNR <= kMaxTile &&
               detail::kPortableMR * detail::kPortableNR <= kMaxTile);
 
 bool cpu_supports(const KernelSpec& k) {
@@ -213,11 +234,18 @@ bool cpu_supports(const KernelSpec& k) {
 #else
   if (&k == &kAvx512 || &k == &kAvx2) return false;
 #endif
+#if defined(__aarch64__)
+  if (&k == &kNeon) return true;  // NEON (ASIMD) is in the base aarch64 ISA: every arm64 CPU
+#else
+  if (&k == &kNeon) return false;
+#endif
   return true;  // portable
 }
 
-/// Every kernel, widest SIMD first (the automatic choice is the first one the CPU supports).
-constexpr const KernelSpec* kKernels[] = {&kAvx512, &kAvx2, &kPortable};
+/// Every kernel cnnlab knows, widest SIMD first (the automatic choice is the first one the CPU
+/// supports; a build for another CPU family has the names but not the code, and cpu_supports
+/// says no).
+constexpr const KernelSpec* kKernels[] = {&kAvx512, &kAvx2, &kNeon, &kPortable};
 
 const KernelSpec* find_kernel(const char* name) {
   for (const KernelSpec* k : kKernels)
@@ -452,8 +480,8 @@ void sgemm_force_kernel(const char* name) {
   const KernelSpec* k = find_kernel(name);
   if (k == nullptr)
     throw Error(std::string("sgemm_force_kernel: unknown kernel \"") + name +
-                "\"; the kernels are \"avx512\", \"avx2\" and \"portable\" (or nullptr for the "
-                "automatic choice)");
+                "\"; the kernels are \"avx512\", \"avx2\", \"neon\" and \"portable\" (or nullptr "
+                "for the automatic choice)");
   if (!cpu_supports(*k))
     throw Error(std::string("sgemm_force_kernel: this CPU cannot run the \"") + name +
                 "\" kernel; sgemm_kernel_supported() tells which ones it can");

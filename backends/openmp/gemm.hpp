@@ -11,8 +11,14 @@
 // How it is fast (details in gemm.cpp): the matrices are cut into cache-sized blocks, each block
 // is copied ("packed") into a contiguous buffer, and a small register-blocked micro-kernel written
 // with SIMD intrinsics does the arithmetic. The micro-kernel is picked at run time from what the
-// CPU supports: AVX-512, AVX2+FMA, or a portable C++ loop (capped by the environment variable
-// CNNLAB_ISA, see below). Threads come from OpenMP
+// CPU supports. The kernels (gemm_kernels.hpp), widest first:
+//   "avx512"    14×32 (and 6..12×32 for few rows), x86-64 with AVX-512F
+//   "avx2"      6×16, x86-64 with AVX2 + FMA
+//   "neon"      8×12, aarch64 (NEON/ASIMD is in the base instruction set, so every arm64 CPU)
+//   "portable"  6×8, plain C++ left to the auto-vectoriser: every CPU, and the fallback
+// An x86-64 build contains only the x86 kernels and the portable one, an aarch64 build only the
+// NEON and portable ones; other CPUs get the portable kernel alone. The environment variable
+// CNNLAB_ISA caps the choice (see below). Threads come from OpenMP
 // (omp_get_max_threads(), i.e. OMP_NUM_THREADS or omp_set_num_threads); small problems run on one
 // thread. Called from inside an OpenMP parallel region, sgemm runs on the calling thread only.
 //
@@ -44,23 +50,24 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
            int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
 
 /// @brief Names the micro-kernel sgemm uses now, e.g. "avx512 14x32", "avx2 6x16",
-///        "portable 6x8".
+///        "neon 8x12", "portable 6x8".
 const char* sgemm_kernel_name();
 
 /// @brief Forces one micro-kernel, for tests and benchmarks.
 ///
-/// @param name "avx512", "avx2", "portable", or nullptr to go back to the automatic choice
-///             (sgemm_auto_kernel(): CNNLAB_ISA's, else the widest SIMD the CPU supports).
+/// @param name "avx512", "avx2", "neon", "portable", or nullptr to go back to the automatic
+///             choice (sgemm_auto_kernel(): CNNLAB_ISA's, else the widest SIMD the CPU supports).
 /// @throws cnnlab::Error for an unknown name or for a kernel this CPU cannot run; the previous
 ///         choice stays in force.
 /// The choice is global (all threads); do not change it while another thread is inside sgemm.
 void sgemm_force_kernel(const char* name);
 
-/// @brief True when this CPU can run the named micro-kernel ("avx512", "avx2", "portable").
+/// @brief True when this CPU (and this build) can run the named micro-kernel ("avx512", "avx2",
+///        "neon", "portable"); false for an unknown name.
 bool sgemm_kernel_supported(const char* name);
 
 /// @brief The short names of all micro-kernels this build knows, widest SIMD first, whether this
-///        CPU runs them or not, e.g. {"avx512", "avx2", "portable"} on x86-64.
+///        CPU runs them or not: {"avx512", "avx2", "neon", "portable"}.
 std::vector<const char*> sgemm_kernels();
 
 /// @brief The short names of the micro-kernels this CPU can run, widest SIMD first, e.g.

@@ -13,7 +13,9 @@
 // .cpp compiled with its own instruction-set flags (-mavx512f, -mavx2), and an inline function
 // defined here would be compiled once per flag set and merged by the linker, so that AVX-512
 // instructions could end up in code that runs on a CPU without them. Only declarations and
-// constants live here, and the kernel files include nothing but this and <immintrin.h>.
+// constants live here, and the kernel files include nothing but this and <immintrin.h> (or
+// <arm_neon.h> for the NEON kernel, which needs no extra flags on aarch64). The x86 kernels are
+// compiled only on x86-64 and the NEON one only on aarch64; gemm.cpp refers to each only there.
 #pragma once
 
 #include <cstdint>
@@ -44,6 +46,13 @@ void sgemm_micro_avx512_m12(int64_t kc, const float* a, const float* b, float* c
 inline constexpr int kAvx2MR = 6;
 inline constexpr int kAvx2NR = 16;
 void sgemm_micro_avx2(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                      float alpha, float beta);
+
+// NEON (aarch64 only): 8 rows × 12 columns (three q registers per row) —
+// gemm_kernels_neon.cpp.
+inline constexpr int kNeonMR = 8;
+inline constexpr int kNeonNR = 12;
+void sgemm_micro_neon(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
                       float alpha, float beta);
 
 // Portable C++: 6 rows × 8 columns, left to the compiler's auto-vectoriser —

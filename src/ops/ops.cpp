@@ -431,10 +431,12 @@ namespace {
   double worst_loss = -1.0, worst_lo = 0.0, worst_hi = 0.0;
   for (size_t n = 0; n < t.size(); ++n) {
     const float* row = x.data() + n * D;
-    double lo = row[0], hi = row[0];
+    // The extremes in float (exact either way): GCC 12 for aarch64 crashes (an internal
+    // compiler error) vectorising an fmin/fmax reduction of floats converted to double.
+    float lo = row[0], hi = row[0];
     for (size_t j = 1; j < D; ++j) {
-      lo = std::fmin(lo, static_cast<double>(row[j]));
-      hi = std::fmax(hi, static_cast<double>(row[j]));
+      lo = std::fmin(lo, row[j]);
+      hi = std::fmax(hi, row[j]);
     }
     double total = 0.0;
     for (size_t j = 0; j < D; ++j) total += std::exp(static_cast<double>(row[j]) - hi);
