@@ -30,6 +30,13 @@ namespace {
               "see omp::conv_tiles_isa)");
 }
 
+/// no_tiles, taking (and ignoring) the tile's arguments: what a call becomes where there are no
+/// tiles (not x86-64).
+template <class... Args>
+[[maybe_unused]] [[noreturn]] void no_tiles_for(const char* what, const Args&...) {
+  no_tiles(what);
+}
+
 }  // namespace
 
 const char* conv_tiles_isa() {
@@ -70,7 +77,7 @@ bool conv_k16_available() { return conv_tiles_isa() != nullptr; }
     }                                     \
   } while (false)
 #else
-#define CNNLAB_TILE_CALL(name, ...) no_tiles(#name)
+#define CNNLAB_TILE_CALL(name, ...) no_tiles_for(#name, __VA_ARGS__)
 #endif
 
 void conv_tile(int mr, int64_t ntaps, const int64_t* off, const float* x, const float* w,
