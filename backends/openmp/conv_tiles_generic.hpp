@@ -143,16 +143,17 @@ void k16_block(int64_t ntaps, const int64_t* off, const float* x, int64_t row, c
                int64_t wstride, float* c, int64_t ldc, int64_t cstride, bool accumulate) {
   using V = typename S::V;
   constexpr int L = S::L, U = TileShape<S>::U, NV = NB * U;  // vectors per pixel
+  // Where accumulator (r, j, v) lives in c: block v / U, pixel (r, j), vector v % U.
+  auto out = [&](int r, int j, int v) {
+    return c + (v / U) * cstride + (r * ldc + j) * 16 + (v % U) * L;
+  };
   V acc[R][J][NV];
 #pragma GCC unroll 2
   for (int r = 0; r < R; ++r)
 #pragma GCC unroll 14
     for (int j = 0; j < J; ++j)
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v)
-        acc[r][j][v] = accumulate
-                           ? S::loadu(c + (v / U) * cstride + (r * ldc + j) * 16 + (v % U) * L)
-                           : S::zero();
+      for (int v = 0; v < NV; ++v) acc[r][j][v] = accumulate ? S::loadu(out(r, j, v)) : S::zero();
 #pragma GCC unroll 2
   for (int64_t t = 0; t < ntaps; ++t) {
     V wt[NV];
@@ -175,8 +176,7 @@ void k16_block(int64_t ntaps, const int64_t* off, const float* x, int64_t row, c
 #pragma GCC unroll 14
     for (int j = 0; j < J; ++j)
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v)
-        S::storeu(c + (v / U) * cstride + (r * ldc + j) * 16 + (v % U) * L, acc[r][j][v]);
+      for (int v = 0; v < NV; ++v) S::storeu(out(r, j, v), acc[r][j][v]);
 }
 
 /// conv_k16 of conv_tiles.hpp for NB (1 or 2) groups of 16 filters: rows (1 or 2) × cols
