@@ -48,17 +48,10 @@ const char* conv_tiles_isa() {
 }
 
 int conv_tile_rows(int64_t M) {
-  if (!conv_tiles_isa()) return 0;
-  // The grid tile's filter rows: among 6, 8, .., 14 (the AVX-512 GEMM tile and its shorter
-  // variants, the same choice sgemm makes there), the one that pads M the least, the larger on
-  // a tie. AVX2 runs a tile of mr rows as register blocks of at most 6 (conv_tiles_generic.hpp).
-  int best = 14;
-  int64_t best_rows = (M + 13) / 14 * 14;
-  for (int mr = 12; mr >= 6; mr -= 2) {
-    const int64_t rows = (M + mr - 1) / mr * mr;
-    if (rows < best_rows) best = mr, best_rows = rows;
-  }
-  return best;
+  // The grid tile's filter rows are those of the AVX-512 GEMM tile and its shorter variants
+  // (6, 8, .., 14), chosen as sgemm chooses them; AVX2 runs a tile of mr rows as register
+  // blocks of at most 6 (conv_tiles_generic.hpp).
+  return conv_tiles_isa() ? sgemm_tile_rows("avx512", M) : 0;
 }
 
 bool conv_k16_available() { return conv_tiles_isa() != nullptr; }

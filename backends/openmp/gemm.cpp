@@ -704,4 +704,9 @@ bool sgemm_avx2_active() { return &current_kernel() == &kAvx2; }
 
 int sgemm_tile_rows(int64_t M) { return choose_rows(current_kernel(), M).mr; }
 
+int sgemm_tile_rows(const char* kernel, int64_t M) {
+  const KernelSpec* k = find_kernel(kernel);
+  return k ? choose_rows(*k, M).mr : 0;
+}
+
 }  // namespace cnnlab::omp

@@ -125,6 +125,10 @@ bool sgemm_avx2_active();
 ///        AVX-512: 6 for M = 6, 8 for M = 16, 12 for M = 96, 14 for M = 14).
 int sgemm_tile_rows(int64_t M);
 
+/// @brief The same choice for a named kernel, whether it is in use or not (e.g. the AVX-512
+///        row set for the convolution grid tile, which runs in AVX2 too). 0 for an unknown name.
+int sgemm_tile_rows(const char* kernel, int64_t M);
+
 // ---- building blocks for callers that pack B themselves ----------------------------------------
 //
 // A convolution's B matrix (the im2col "column" matrix) is built by the caller anyway, so it can
