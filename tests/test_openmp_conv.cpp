@@ -64,6 +64,9 @@ const std::vector<Case> kCases = {
     {{1, 64, 41, 41}, 20, 3, {2, 1, 1, 1}, "im2col: several column blocks per image, batch 1"},
     {{20, 32, 13, 13}, 10, 3, {2, 1, 1, 1}, "im2col: groups of images, partial last group"},
     {{9, 3, 16, 16}, 32, 3, {1, 1, 1, 1}, "CIFAR-like: direct forward, GEMM data gradient"},
+    {{3, 3, 32, 32}, 32, 3, {1, 1, 1, 1}, "CIFAR: grid tile blocks start at each output row"},
+    {{33, 3, 32, 32}, 32, 3, {1, 1, 1, 1}, "CIFAR, 1.08 M outputs: streamed with 2 threads"},
+    {{2, 2, 9, 61}, 11, 5, {1, 2, 1, 1}, "grid tile at each row start: 61 = 32 + 29 columns"},
     {{2, 2, 9, 9}, 4, 3, {1, 3, 1, 1}, "padding larger than F−1: GEMM data gradient"},
     {{4, 6, 14, 14}, 16, 5, {1, 0, 1, 1}, "16-filter tile: LeNet c2 forward"},
     {{3, 4, 9, 7}, 32, 3, {1, 2, 2, 2}, "16-filter tile: groups 2, dilation 2, odd rows"},
@@ -83,6 +86,7 @@ const std::vector<Case> kCases = {
     // (row_parts in conv_common.hpp), each copying only the input rows it reads.
     {{1, 4, 23, 20}, 11, 3, {1, 1, 1, 1}, "one image, grid tile: rows in parts over threads"},
     {{1, 3, 21, 20}, 13, 5, {1, 2, 2, 1}, "one image, grid tile, dilation 2: rows in parts"},
+    {{1, 2, 9, 61}, 11, 5, {1, 2, 1, 1}, "one image, grid tile at each row start: rows in parts"},
     {{1, 16, 30, 28}, 32, 3, {1, 1, 1, 1}, "one image, 16-filter tile: bands in parts"},
     {{1, 3, 47, 43}, 32, 11, {4, 2, 1, 1}, "one image, 16-filter tile, stride 4: rows in parts"},
     {{3, 8, 20, 18}, 32, 5, {1, 2, 1, 1}, "weight gradient from transposed columns: 3 images"},

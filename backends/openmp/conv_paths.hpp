@@ -123,6 +123,13 @@ inline constexpr int64_t kWeightBatchPixels = 1024;
 
 // ---- threads ------------------------------------------------------------------------------------
 
+/// direct_conv_s1 writes its output with streaming (non-temporal) stores, which skip the read
+/// of each cache line before it is overwritten, when several threads write an output of more
+/// than this many floats (4 MB, beyond the L2 of the cores writing it). Measured on CIFAR's
+/// forward pass (8 MB out, 2 threads): 144 → 159 GFLOP/s with AVX2, 162 → 251 with AVX-512;
+/// with one thread the reads cost nothing and streaming measured 4% slower (87.5 → 84).
+inline constexpr int64_t kStreamMinOutputFloats = int64_t{1} << 20;
+
 /// The weight gradient shares out whole images (each thread with its own dW, summed in a fixed
 /// order at the end) when every thread gets at least this many; otherwise the threads share the
 /// work inside each image.

@@ -48,10 +48,26 @@ const char* conv_tiles_isa() {
 }
 
 int conv_tile_rows(int64_t M) {
-  // The grid tile's filter rows are those of the AVX-512 GEMM tile and its shorter variants
-  // (6, 8, .., 14), chosen as sgemm chooses them; AVX2 runs a tile of mr rows as register
-  // blocks of at most 6 (conv_tiles_generic.hpp).
-  return conv_tiles_isa() ? sgemm_tile_rows("avx512", M) : 0;
+  const char* isa = conv_tiles_isa();
+  if (isa == nullptr) return 0;
+  // AVX-512: the filter rows of the AVX-512 GEMM tile and its shorter variants (6, 8, .., 14),
+  // chosen as sgemm chooses them; each tile is one register block.
+  if (std::string(isa) == "avx512") return sgemm_tile_rows("avx512", M);
+  // AVX2 runs a tile of mr rows as register blocks of at most 6 rows × 2 ymm
+  // (conv_tiles_generic.hpp). A block of 4 rows has only 8 accumulators: two FMA pipes of
+  // latency 4 need all 8 in flight every cycle, and the tile ran at about 80% of peak (CIFAR
+  // with mr = 8: 69 GFLOP/s of 110). So only the mr whose blocks have 5 or 6 rows (5, 6, 10,
+  // 11, 12), and among them the one that pads M the least (ties: the taller, fewer tiles).
+  int best = 0;
+  int64_t best_rows = 0;
+  for (const int mr : {12, 11, 10, 6, 5}) {
+    const int64_t rows = (M + mr - 1) / mr * mr;
+    if (best == 0 || rows < best_rows) {
+      best = mr;
+      best_rows = rows;
+    }
+  }
+  return best;
 }
 
 bool conv_k16_available() { return conv_tiles_isa() != nullptr; }

@@ -40,13 +40,14 @@ const char* conv_tiles_isa();
 // consecutive floats for every tap. conv_tile computes mr filters × 32 positions that way, from
 // the input directly (no im2col), with the register tile of the AVX-512 GEMM micro-kernel.
 
-/// @brief Row count (filters per tile: 6, 8, 10, 12 or 14, the one that pads M the least) that
-///        conv_tile should use for M filters, or 0 when conv_tiles_isa() is nullptr.
+/// @brief Row count (filters per tile) that conv_tile should use for M filters, or 0 when
+///        conv_tiles_isa() is nullptr: the one that pads M the least among 6, 8, 10, 12, 14
+///        (AVX-512) or among 5, 6, 10, 11, 12 (AVX2: register blocks of 5 or 6 rows).
 int conv_tile_rows(int64_t M);
 
 /// @brief c (mr × 32, row stride 32) = Σ_t w[t·mr + i] · x[off[t] + q], i < mr, q < 32.
 ///
-/// @param mr     what conv_tile_rows returned (6, 8, 10, 12 or 14)
+/// @param mr     what conv_tile_rows returned (at most 14)
 /// @param off    ntaps offsets into x; x[off[t] + 31] must be readable for every t
 /// @param w      the filters of this tile, tap-major: w[t·mr + i] (rows past the filter count 0)
 void conv_tile(int mr, int64_t ntaps, const int64_t* off, const float* x, const float* w, float* c);
