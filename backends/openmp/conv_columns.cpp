@@ -305,6 +305,140 @@ __attribute__((target("avx512f"))) void im2col_t_packed_avx512(const float* x, c
 }
 #endif
 
+#if defined(__x86_64__)
+namespace {
+
+/// The eight 8-float rows r[0..7] (r[j][q]) transposed in place (r[q][j]): the usual AVX
+/// unpack / shuffle / 128-bit permute sequence.
+__attribute__((target("avx2,fma"))) void transpose8x8(__m256 r[8]) {
+  __m256 t[8], u[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+    u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+    u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+    u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+  }
+  for (int i = 0; i < 4; ++i) {
+    r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
+    r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
+  }
+}
+
+/// The lanes of an 8-bit mask as an AVX2 load mask (lane l all ones when bit l is set).
+__attribute__((target("avx2,fma"))) __m256i lane_mask8(uint32_t bits) {
+  const __m256i lanes = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+  const __m256i b = _mm256_set1_epi32(static_cast<int>(bits & 0xFFu));
+  return _mm256_cmpeq_epi32(_mm256_and_si256(b, lanes), lanes);
+}
+
+}  // namespace
+
+/// im2col_t_packed_avx512 for NR = 16, with AVX2 masked loads: dst[s·np·16 + k·16 + j] =
+/// col[t0 + s·16 + j][p0 + k]. The same loop order and the same 16-pixel blocks (two ymm per
+/// tap), the same row runs and masks (split into two 8-lane halves), and the 16×16 block
+/// transposed as four 8×8 blocks in registers. The last block may write up to 15 rows past np
+/// (16·16 floats of slack).
+__attribute__((target("avx2,fma"))) void im2col_t_packed_avx2(const float* x, const PhaseSplit& ps,
+                                                              const Conv2dGeometry& g, int64_t n,
+                                                              int64_t grp, int64_t p0, int64_t np,
+                                                              int64_t t0, int64_t nt, float* dst) {
+  constexpr int NR = 16;
+  const int64_t Cg = g.channels_per_group(), S = g.S, taps_per_c = g.FH * g.FW;
+  const float* src = S == 1 ? x : ps.xs.data();
+  const int64_t row_floats = S == 1 ? g.W : S * ps.Wq;
+  const int64_t row0 = (n * g.C + grp * Cg) * g.H;  // input row of (n, the group's channel 0, h 0)
+  std::vector<ValidRange> vr(static_cast<size_t>(g.FW));
+  std::vector<int64_t> vshift(static_cast<size_t>(g.FW));  // input column of output column 0
+  for (int64_t v = 0; v < g.FW; ++v) {
+    vr[static_cast<size_t>(v)] = valid_outputs(v, g.S, g.P, g.D, g.W, g.W2);
+    const int64_t off = v * g.D - g.P, phase = (off % S + S) % S;
+    vshift[static_cast<size_t>(v)] = S == 1 ? off : phase * ps.Wq + (off - phase) / S;
+  }
+  alignas(64) float block[16 * 16];
+  std::fill(block, block + 256, 0.0f);
+  // Per run r of the current block of pixels and per filter column v: the load masks of lanes
+  // 0-7 and 8-15 (at masks + (r·FW + v)·16), and the offset from the row's start of lane 0's
+  // input.
+  // (Each mask is 8 int32 lanes, kept as plain ints: a vector of __m256i drops its alignment.)
+  std::vector<int32_t> masks(static_cast<size_t>(16 * g.FW * 16));
+  std::vector<int64_t> shift(static_cast<size_t>(16 * g.FW));
+  for (int64_t s = 0; s * NR < nt; ++s) {
+    float* d = dst + s * np * NR;
+    const int64_t ts = t0 + s * NR, te = std::min(ts + NR, t0 + nt);
+    for (int64_t k0 = 0; k0 < np; k0 += 16) {
+      int nruns = 0;
+      int64_t run_i[16];
+      for (int64_t k = k0; k < std::min(k0 + 16, np);) {
+        const int64_t pix = p0 + k, i = pix / g.W2, j0 = pix % g.W2, lane = k - k0;
+        const int64_t len = std::min({g.W2 - j0, k0 + 16 - k, np - k});
+        for (int64_t v = 0; v < g.FW; ++v) {
+          const ValidRange& js = vr[static_cast<size_t>(v)];
+          const int64_t lo = std::clamp(js.lo - j0, int64_t{0}, len);
+          const int64_t hi = std::clamp(js.hi - j0, lo, len);
+          const uint32_t bits = (((1u << hi) - 1u) & ~((1u << lo) - 1u)) << lane;
+          const size_t e = static_cast<size_t>(nruns * g.FW + v);
+          auto* m = reinterpret_cast<__m256i_u*>(masks.data() + e * 16);
+          _mm256_storeu_si256(m, lane_mask8(bits));
+          _mm256_storeu_si256(m + 1, lane_mask8(bits >> 8));
+          shift[e] = vshift[static_cast<size_t>(v)] + j0 - lane;
+        }
+        run_i[nruns++] = i;
+        k += len;
+      }
+      // Tap ts as (c, u, v), then stepped along without divisions.
+      int64_t c = ts / taps_per_c, u = ts % taps_per_c / g.FW, v = ts % g.FW;
+      int live = 0;
+      int which[16];
+      const float* rowp[16];
+      auto find_rows = [&] {
+        live = 0;
+        for (int r = 0; r < nruns; ++r) {
+          const int64_t h = run_i[r] * S - g.P + u * g.D;
+          if (h < 0 || h >= g.H) continue;
+          rowp[live] = src + (row0 + c * g.H + h) * row_floats;
+          which[live++] = r;
+        }
+      };
+      find_rows();
+      for (int64_t t = ts; t < te; ++t) {
+        __m256 lo8 = _mm256_setzero_ps(), hi8 = _mm256_setzero_ps();
+        for (int q = 0; q < live; ++q) {
+          const size_t e = static_cast<size_t>(which[q] * g.FW + v);
+          // Lane 0's address may lie before the row: formed as an integer, and masked-off
+          // lanes are never read. The runs' lanes are disjoint, so OR puts them together.
+          const auto* p =
+              reinterpret_cast<const float*>(reinterpret_cast<uintptr_t>(rowp[q]) +
+                                             static_cast<uintptr_t>(shift[e]) * sizeof(float));
+          const auto* m = reinterpret_cast<const __m256i_u*>(masks.data() + e * 16);
+          lo8 = _mm256_or_ps(lo8, _mm256_maskload_ps(p, _mm256_loadu_si256(m)));
+          hi8 = _mm256_or_ps(hi8, _mm256_maskload_ps(p + 8, _mm256_loadu_si256(m + 1)));
+        }
+        _mm256_store_ps(block + (t - ts) * 16, lo8);
+        _mm256_store_ps(block + (t - ts) * 16 + 8, hi8);
+        if (++v == g.FW) {  // next filter row, or next channel
+          v = 0;
+          if (++u == g.FH) u = 0, ++c;
+          find_rows();
+        }
+      }
+      // block[j·16 + q] = tap ts + j at pixel k0 + q  →  d[(k0 + q)·16 + j], in four 8×8 blocks:
+      // taps 8a .. 8a+7 × pixels 8b .. 8b+7.
+      for (int a = 0; a < 2; ++a)
+        for (int b = 0; b < 2; ++b) {
+          __m256 r[8];
+          for (int j = 0; j < 8; ++j) r[j] = _mm256_load_ps(block + (8 * a + j) * 16 + 8 * b);
+          transpose8x8(r);
+          for (int q = 0; q < 8; ++q) _mm256_store_ps(d + (k0 + 8 * b + q) * NR + 8 * a, r[q]);
+        }
+    }
+  }
+}
+#endif
+
 /// Columns [p0, p0+ncols) of group grp's dy (Kg × N·H2W2), written as B̃.
 void pack_dy(const float* dy, const Conv2dGeometry& g, int64_t grp, int64_t p0, int64_t ncols,
              int nr, float* dst) {

@@ -56,6 +56,12 @@ void im2col_packed_avx512(const float* x, const PhaseSplit& ps, const Conv2dGeom
 void im2col_t_packed_avx512(const float* x, const PhaseSplit& ps, const Conv2dGeometry& g,
                             int64_t n, int64_t grp, int64_t p0, int64_t np, int64_t t0, int64_t nt,
                             float* dst);
+
+/// The same for NR = 16 (the AVX2 micro-kernel's width) with AVX2 masked loads (call only when
+/// the CPU has AVX2); may write up to 16·16 floats past np·nt.
+void im2col_t_packed_avx2(const float* x, const PhaseSplit& ps, const Conv2dGeometry& g,
+                          int64_t n, int64_t grp, int64_t p0, int64_t np, int64_t t0, int64_t nt,
+                          float* dst);
 #endif
 
 /// Columns [p0, p0+ncols) of group grp's dy (Kg × N·H2W2), written as B̃ with NR = nr.
