@@ -48,6 +48,13 @@ class AlignedBuffer {
 
 inline thread_local AlignedBuffer t_packed_b, t_product;
 
+/// The calling thread's buffers for one convolution's filters, packed (t_filters: the direct
+/// paths' tap-major blocks) or flipped (t_flipped: backward-data's transposed, flipped filters,
+/// which are then packed into t_filters). Kept between calls like the two above, and shared
+/// with the thread team of the call: VGG deep's 590 K floats, freshly allocated and zeroed on
+/// every call, were a serial 2.4 MB that one image on two threads could not hide.
+inline thread_local AlignedBuffer t_filters, t_flipped;
+
 /// Sixteen zeros: the "bias" of a plain transpose16_bias.
 inline constexpr float kZeros16[16] = {};
 

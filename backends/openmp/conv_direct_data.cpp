@@ -43,8 +43,7 @@ void direct_conv_dx16(const float* x, const float* w, float* y, const DirectConv
   const int64_t Hp = d.H + 2 * d.ph, Wp = d.W + 2 * d.pw, hw2 = d.H2 * d.W2;
   const int64_t ctiles = (Kg + CT - 1) / CT;
   // wq[(((grp·ctiles + ct)·taps + t)·6 + c)·16 + k] = w[grp·Kg + ct·6 + c][k][t] (0 past Kg)
-  AlignedBuffer wbuf;
-  float* wq = wbuf.get(d.G * ctiles * taps * CT * 16);
+  float* wq = t_filters.get(d.G * ctiles * taps * CT * 16);
   std::fill(wq, wq + d.G * ctiles * taps * CT * 16, 0.0f);
   for (int64_t grp = 0; grp < d.G; ++grp)
     for (int64_t c = 0; c < Kg; ++c)

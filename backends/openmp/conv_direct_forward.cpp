@@ -248,8 +248,7 @@ void direct_conv_k16(const float* x, const float* w, const float* bias, float* y
   // Block b holds filters b·16 .. b·16 + 15 of w (Kg is a multiple of 16). Large filter sets
   // (VGG deep: 590 K floats) are packed by all threads; small ones on this thread, since a
   // thread team's start and barrier would cost more (LeNet c2: 2400 floats).
-  AlignedBuffer wbuf;
-  float* wk = wbuf.get(d.G * kblocks * taps * 16);
+  float* wk = t_filters.get(d.G * kblocks * taps * 16);
 #pragma omp parallel for schedule(static) if (d.K * taps > (int64_t{1} << 16))
   for (int64_t b = 0; b < d.G * kblocks; ++b) {
     const float* src = w + b * 16 * taps;

@@ -263,22 +263,25 @@ void OpenMPBackend::conv2d_backward_data(const Tensor& dy, const Tensor& w, Tens
     const DirectConv d{g.N, g.K, g.H2, g.W2, g.C, g.G, g.FH, g.FW, g.D, ph, pw, g.H, g.W};
     if (dx16_suits(d) || k16_suits(d) || direct_suits(d)) {
       // wf[grp·Cg + c][k][u][v] = w[grp·Kg + k][c][FH−1−u][FW−1−v]: flipping both u and v
-      // reverses the FH·FW taps of each (k, c) filter plane.
+      // reverses the FH·FW taps of each (k, c) filter plane. Large filter sets by all threads
+      // (the same threshold as the packing in direct_conv_k16).
       const int64_t ff = g.FH * g.FW;
-      std::vector<float> wf(static_cast<size_t>(g.C * Kg * ff));
-      for (int64_t grp = 0; grp < g.G; ++grp)
-        for (int64_t k = 0; k < Kg; ++k)
-          for (int64_t c = 0; c < Cg; ++c) {
-            const float* src = wp + ((grp * Kg + k) * Cg + c) * ff;
-            float* dst = wf.data() + ((grp * Cg + c) * Kg + k) * ff;
-            for (int64_t t = 0; t < ff; ++t) dst[t] = src[ff - 1 - t];
-          }
+      float* wf = t_flipped.get(g.C * Kg * ff);
+#pragma omp parallel for schedule(static) if (g.K * cff > (int64_t{1} << 16))
+      for (int64_t kk = 0; kk < g.K; ++kk) {  // kk = grp·Kg + k
+        const int64_t grp = kk / Kg, k = kk % Kg;
+        for (int64_t c = 0; c < Cg; ++c) {
+          const float* src = wp + (kk * Cg + c) * ff;
+          float* dst = wf + ((grp * Cg + c) * Kg + k) * ff;
+          for (int64_t t = 0; t < ff; ++t) dst[t] = src[ff - 1 - t];
+        }
+      }
       if (dx16_suits(d))
-        direct_conv_dx16(dyp, wf.data(), dxp, d);
+        direct_conv_dx16(dyp, wf, dxp, d);
       else if (k16_suits(d))
-        direct_conv_k16(dyp, wf.data(), nullptr, dxp, d);
+        direct_conv_k16(dyp, wf, nullptr, dxp, d);
       else
-        direct_conv_s1(dyp, wf.data(), nullptr, dxp, d);
+        direct_conv_s1(dyp, wf, nullptr, dxp, d);
       return;
     }
   }
