@@ -69,7 +69,7 @@ class PageParser(html.parser.HTMLParser):
         self.text_parts = []
         self.stack = []  # True where the element hides its text
         self.hidden = 0
-        self.is_guide_page = False
+        self.api_markers = 0  # elements only an API reference page has
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -77,8 +77,8 @@ class PageParser(html.parser.HTMLParser):
             if a.get(key):
                 self.anchors.add(a[key])
         classes = set((a.get("class") or "").split())
-        if "PageDoc" in classes:
-            self.is_guide_page = True
+        if classes & {"memberdecls", "memitem", "summary"}:
+            self.api_markers += 1
         for t, attr in (("a", "href"), ("link", "href"), ("script", "src"), ("img", "src"),
                         ("iframe", "src"), ("object", "data")):
             if tag == t and a.get(attr):
@@ -102,6 +102,11 @@ class PageParser(html.parser.HTMLParser):
     def handle_data(self, data):
         if not self.hidden:
             self.text_parts.append(data)
+
+    @property
+    def is_guide_page(self):
+        """A page written in Markdown (docs/*.md, exercises/*.md), not an API reference page."""
+        return self.api_markers == 0
 
     @property
     def text(self):
