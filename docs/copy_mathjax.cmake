@@ -2,7 +2,8 @@
 # site, so that formulas render from the site's own folder with no network and without
 # libjs-mathjax on the reader's machine. Run by the `docs` target:
 #
-#   cmake -DMATHJAX_SOURCE=/usr/share/javascript/mathjax -DMATHJAX_DEST=<html>/mathjax -P copy_mathjax.cmake
+#   cmake -DMATHJAX_SOURCE=/usr/share/javascript/mathjax -DMATHJAX_DEST=<html>/mathjax \
+#         -P copy_mathjax.cmake
 #
 # What the pages load (Doxygen's inline config: tex2jax, TeX input with AMSmath/AMSsymbols,
 # HTML-CSS output): MathJax.js; the TeX input jax and every TeX extension it may autoload for a

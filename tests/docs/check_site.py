@@ -46,7 +46,8 @@ RAW_TEX = re.compile(r"\\f[$\[\]{}()]|\\[()\[\]]|\$\$|\\(?:frac|sum|partial|math
                      r"cdot|times|begin|end|left|right|sqrt)\b")
 # A Markdown emphasis marker that Doxygen left as text: `*` glued to the start or end of a word
 # (plain multiplication is written with spaces or inside code/formulas).
-STRAY_EMPHASIS = re.compile(r"(?:^|(?<=[\s(\[\"']))\*+(?=[A-Za-z])|(?<=[A-Za-z.,;:!?)])\*+(?=[\s.,;:!?)]|$)")
+STRAY_EMPHASIS = re.compile(r"(?:^|(?<=[\s(\[\"']))\*+(?=[A-Za-z])"
+                            r"|(?<=[A-Za-z.,;:!?)])\*+(?=[\s.,;:!?)]|$)")
 # One formula as Doxygen writes it for MathJax: \( inline \), \[ display \], or a bare
 # \begin{env} ... \end{env} (from \f{env}{ ... \f}); scanned left to right, so an environment
 # inside \( \) or \[ \] is part of that formula.
@@ -162,7 +163,8 @@ def static_checks(site, pages):
     for rel, p in parsed.items():
         page_dir = os.path.dirname(os.path.join(site, rel))
         for m in DOXYGEN_FORMULA.finditer(p.text):
-            problems.append(f"{rel}: Doxygen formula command left as text (a formula in a heading?): "
+            problems.append(f"{rel}: Doxygen formula command left as text "
+                            f"(a formula in a heading?): "
                             f"...{context(p.text, m)}...")
         for tag, attr, value in p.refs:
             if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", value) or value.startswith("//"):
@@ -373,9 +375,11 @@ def browser_checks(chromium, site, parsed, browse):
                 for m in STRAY_EMPHASIS.finditer(text):
                     bad.append(f"stray emphasis '*' in the text: ...{context(text, m)}...")
         graphs = sum(1 for s, _ in r.get("svg_frames", []) if s and s.endswith(".svg"))
+        note = ""
+        if not bad and r.get("has_mathjax"):
+            note = f" ({r['status']}, fonts: {r.get('font_in_use', '-')})"
         print(f"{page:<34} {expected:>8} {r.get('math_rendered', 0):>8} "
-              f"{len(r.get('images', [])):>7} {graphs:>6}  {'FAIL' if bad else 'ok'}"
-              f"{' (' + r['status'] + ', fonts: ' + r.get('font_in_use', '-') + ')' if not bad and r.get('has_mathjax') else ''}")
+              f"{len(r.get('images', [])):>7} {graphs:>6}  {'FAIL' if bad else 'ok'}{note}")
         problems += [f"{page}: {b}" for b in bad]
     return problems
 
@@ -437,8 +441,16 @@ def main():
 
     if problems:
         print(f"\ncheck_site: FAILED, {len(problems)} problem(s):")
+        # The same fault on many pages (a broken shared icon, ...): shown 3 times, then counted.
+        seen = {}
         for p in problems:
-            print("  " + p)
+            what = p.split(": ", 1)[-1]
+            seen[what] = seen.get(what, 0) + 1
+            if seen[what] <= 3:
+                print("  " + p)
+        for what, n in seen.items():
+            if n > 3:
+                print(f"  ... and {n - 3} more page(s) with: {what}")
         return 1
     print("check_site: OK")
     return 0
