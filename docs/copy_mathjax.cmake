@@ -12,7 +12,7 @@
 # triggers by clicking a formula; and the TeX web fonts (woff, what every current browser uses)
 # for machines without the MathJax fonts installed. Not copied: the other output jax, the STIX
 # and other font sets, MathML/AsciiMath input, the localisations (English is built in), the
-# unpacked sources and otf/svg fonts: about 1.6 MB instead of 54 MB.
+# unpacked sources and otf/svg fonts: about 1.3 MB in 176 files instead of 54 MB.
 foreach(var MATHJAX_SOURCE MATHJAX_DEST)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "copy_mathjax.cmake: -D${var}=... is required")
