@@ -5,7 +5,8 @@
 #
 # 1. The same set-up as quickstart.sh (scripts/setup.sh: missing Debian packages, Release build
 #    of build/ with warnings as errors), then the whole ctest suite of build/: unit tests, CLI
-#    tests, the Doxygen docs (docs_build) and the installed-package check (consumer_project).
+#    tests, the Doxygen docs (docs_build; docs_site checks them in headless Chromium) and the
+#    installed-package check (consumer_project).
 #    Then the exercise kit's proofs (scripts/exercise_proofs.sh): the solution scores 100 % in the
 #    grader's instructor mode; the student kit (exercises/handout.py) leaks nothing hidden, builds
 #    with its README's command and scores exactly 0; each exercise's stub alone lowers that

@@ -55,10 +55,14 @@ class HostStorage final : public Storage {
   float* host_data() override { return values_.get(); }
 
  private:
+  // Hidden from Doxygen: it would link the class summary to a nested-type section that
+  // EXTRACT_PRIVATE = NO then leaves out (a broken link, tests/docs/check_site.py).
+  /// @cond PRIVATE
   /// Frees memory from the aligned operator new[] above.
   struct AlignedDelete {
     void operator()(float* p) const { ::operator delete[](p, std::align_val_t{64}); }
   };
+  /// @endcond
   Backend* owner_;
   size_t size_;
   std::unique_ptr<float[], AlignedDelete> values_;

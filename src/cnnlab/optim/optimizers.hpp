@@ -88,11 +88,15 @@ class Adam : public Optimizer {
   const AdamParams& params() const { return params_; }
 
  private:
+  // Hidden from Doxygen: it would link the class summary to a nested-type section that
+  // EXTRACT_PRIVATE = NO then leaves out (a broken link, tests/docs/check_site.py).
+  /// @cond PRIVATE
   /// The two moments of one parameter.
   struct Moments {
     Tensor exp_avg;     // m
     Tensor exp_avg_sq;  // v
   };
+  /// @endcond
   AdamParams params_;
   std::map<std::string, Moments> moments_;  // by parameter name
 };
