@@ -17,6 +17,7 @@
 // CNNLAB_NOT_IMPLEMENTED (shader_modes.h), which the grader recognises.
 #include "common.glsl"
 
+// [elementwise_io] (docs/backends.md shows the lines between these markers)
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const uint OP = ELEMENTWISE_RELU_FORWARD;
 
@@ -31,10 +32,13 @@ void main() {
   if (i >= pc.n4) return;
   const vec4 x = a[i];
   vec4 r;
+  // [elementwise_io]
   // relu: keep x (or pass dy) where x > 0 or x is NaN — NaN lanes found by their bits, since a
   // driver may compile x > 0 as an unordered comparison
+  // [relu_forward]
   if (OP == ELEMENTWISE_RELU_FORWARD) {
     r = mix(mix(vec4(0), x, greaterThan(x, vec4(0))), x, nan_bits4(x));
+    // [relu_forward]
   } else if (OP == ELEMENTWISE_RELU_BACKWARD) {
     // BEGIN SOLUTION exercise 12: relu_backward {stub: r = vec4(CNNLAB_NOT_IMPLEMENTED);}
     const vec4 dy = b[i];

@@ -14,6 +14,7 @@ namespace cnnlab {
 
 using omp::kParallelMin;
 
+// [relu_forward] (docs/backends.md shows the lines between these markers)
 void OpenMPBackend::relu_forward(const Tensor& x, Tensor& y) {
   const float* in = x.data();
   float* out = y.data();
@@ -21,6 +22,7 @@ void OpenMPBackend::relu_forward(const Tensor& x, Tensor& y) {
 #pragma omp parallel for simd schedule(static) if (n > kParallelMin)
   for (int64_t e = 0; e < n; ++e) out[e] = in[e] <= 0.0f ? 0.0f : in[e];  // NaN stays NaN
 }
+// [relu_forward]
 
 void OpenMPBackend::relu_backward(const Tensor& x, const Tensor& dy, Tensor& dx) {
   const float* in = x.data();

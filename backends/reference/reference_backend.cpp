@@ -115,9 +115,11 @@ void ReferenceBackend::gemm(bool trans_a, bool trans_b, float alpha, const Tenso
 }
 
 // ---- activations ---------------------------------------------------------------------------
+// [relu_forward] (docs/backends.md shows the lines between these markers)
 void ReferenceBackend::relu_forward(const Tensor& x, Tensor& y) {
   ref::relu_forward<float>(x.data(), y.data(), x.numel());
 }
+// [relu_forward]
 void ReferenceBackend::relu_backward(const Tensor& x, const Tensor& dy, Tensor& dx) {
   ref::relu_backward<float>(x.data(), dy.data(), dx.data(), x.numel());
 }

@@ -44,9 +44,11 @@ void elementwise(Impl& m, const char* op, uint32_t code, const Tensor& a, const 
 }
 }  // namespace
 
+// [relu_forward] (docs/backends.md shows the lines between these markers)
 void VulkanBackend::relu_forward(const Tensor& x, Tensor& y) {
   elementwise(*impl_, "relu_forward", vk::ELEMENTWISE_RELU_FORWARD, x, nullptr, y);
 }
+// [relu_forward]
 void VulkanBackend::relu_backward(const Tensor& x, const Tensor& dy, Tensor& dx) {
   elementwise(*impl_, "relu_backward", vk::ELEMENTWISE_RELU_BACKWARD, x, &dy, dx);
 }
