@@ -204,109 +204,113 @@ __attribute__((target("avx512f"))) void im2col_packed_avx512(const float* x, con
 #endif
 
 #if defined(__x86_64__)
-/// The transposed column matrix for the weight gradient, written as B̃ for NR = 32: op(B) is
-/// colᵀ, whose row k is output pixel p0 + k of image n and whose column t is tap t0 + t of
-/// group grp, i.e. dst[s·np·32 + k·32 + j] = col[t0 + s·32 + j][p0 + k] for the np pixels
-/// [p0, p0+np) and nt taps [t0, t0+nt). Lanes past nt in the last sliver are left as they are
-/// (sgemm_prepacked ignores them). Because the block of 16 pixels is stored whole, the last block
-/// may write up to 15 rows past np: into the next sliver (rewritten after) or, for the last
-/// sliver, into slack the caller provides (16·32 floats).
-///
-/// Loop order: sliver, block of 16 pixels, tap. For each tap the 16 pixels' inputs are gathered
-/// into one zmm with a masked load per row run (as in im2col_packed_avx512: a run's pixels read
-/// consecutive floats of x, or of the phase-split copy for stride S > 1; padding lanes stay 0),
-/// 16 taps go to a 16×16 scratch block, and omp::transpose16_bias turns it into 16 pixel rows
-/// of 16 taps — half a B̃ row each.
-__attribute__((target("avx512f"))) void im2col_t_packed_avx512(const float* x, const PhaseSplit& ps,
-                                                               const Conv2dGeometry& g, int64_t n,
-                                                               int64_t grp, int64_t p0, int64_t np,
-                                                               int64_t t0, int64_t nt, float* dst) {
-  constexpr int NR = 32;
-  const int64_t Cg = g.channels_per_group(), S = g.S, taps_per_c = g.FH * g.FW;
-  const float* src = S == 1 ? x : ps.xs.data();
-  const int64_t row_floats = S == 1 ? g.W : S * ps.Wq;
-  const int64_t row0 = (n * g.C + grp * Cg) * g.H;  // input row of (n, the group's channel 0, h 0)
-  std::vector<ValidRange> vr(static_cast<size_t>(g.FW));
-  std::vector<int64_t> vshift(static_cast<size_t>(g.FW));  // input column of output column 0
-  for (int64_t v = 0; v < g.FW; ++v) {
-    vr[static_cast<size_t>(v)] = valid_outputs(v, g.S, g.P, g.D, g.W, g.W2);
-    const int64_t off = v * g.D - g.P, phase = (off % S + S) % S;
-    vshift[static_cast<size_t>(v)] = S == 1 ? off : phase * ps.Wq + (off - phase) / S;
-  }
-  alignas(64) float block[16 * 16];
-  std::fill(block, block + 256, 0.0f);
-  // Per run r of the current block of pixels, and per filter column v: the lanes whose input
-  // column is inside the row, and the offset from the row's start of lane 0's input.
-  std::vector<__mmask16> mask(static_cast<size_t>(16 * g.FW));
-  std::vector<int64_t> shift(static_cast<size_t>(16 * g.FW));
-  for (int64_t s = 0; s * NR < nt; ++s) {
-    float* d = dst + s * np * NR;
-    const int64_t ts = t0 + s * NR, te = std::min(ts + NR, t0 + nt);
-    for (int64_t k0 = 0; k0 < np; k0 += 16) {
-      // The block's row runs: pixels [k0, k0+16) ∩ [0, np), cut at output-row ends.
-      int nruns = 0;
-      int64_t run_i[16];
-      for (int64_t k = k0; k < std::min(k0 + 16, np);) {
-        const int64_t pix = p0 + k, i = pix / g.W2, j0 = pix % g.W2, lane = k - k0;
-        const int64_t len = std::min({g.W2 - j0, k0 + 16 - k, np - k});
-        for (int64_t v = 0; v < g.FW; ++v) {
-          const ValidRange& js = vr[static_cast<size_t>(v)];
-          const int64_t lo = std::clamp(js.lo - j0, int64_t{0}, len);
-          const int64_t hi = std::clamp(js.hi - j0, lo, len);
-          const uint32_t bits = ((1u << hi) - 1u) & ~((1u << lo) - 1u);
-          const size_t e = static_cast<size_t>(nruns * g.FW + v);
-          mask[e] = static_cast<__mmask16>(bits << lane);
-          shift[e] = vshift[static_cast<size_t>(v)] + j0 - lane;
-        }
-        run_i[nruns++] = i;
-        k += len;
-      }
-      for (int64_t half = 0; ts + half * 16 < te; ++half) {
-        const int64_t h0 = ts + half * 16, h1 = std::min(h0 + 16, te);
-        // Tap h0 as (c, u, v), then stepped along without divisions.
-        int64_t c = h0 / taps_per_c, u = h0 % taps_per_c / g.FW, v = h0 % g.FW;
-        // The runs whose input row for (c, u) is inside the image, and those rows' starts.
-        int live = 0;
-        int which[16];
-        const float* rowp[16];
-        auto find_rows = [&] {
-          live = 0;
-          for (int r = 0; r < nruns; ++r) {
-            const int64_t h = run_i[r] * S - g.P + u * g.D;
-            if (h < 0 || h >= g.H) continue;
-            rowp[live] = src + (row0 + c * g.H + h) * row_floats;
-            which[live++] = r;
-          }
-        };
-        find_rows();
-        for (int64_t t = h0; t < h1; ++t) {
-          __m512 acc = _mm512_setzero_ps();
-          for (int q = 0; q < live; ++q) {
-            const size_t e = static_cast<size_t>(which[q] * g.FW + v);
-            // The address of lane 0 may lie before the row, so it is formed as an integer
-            // (masked-off lanes are never read).
-            const auto* p =
-                reinterpret_cast<const float*>(reinterpret_cast<uintptr_t>(rowp[q]) +
-                                               static_cast<uintptr_t>(shift[e]) * sizeof(float));
-            acc = _mm512_mask_loadu_ps(acc, mask[e], p);
-          }
-          _mm512_store_ps(block + (t - h0) * 16, acc);
-          if (++v == g.FW) {  // next filter row, or next channel
-            v = 0;
-            if (++u == g.FH) u = 0, ++c;
-            find_rows();
-          }
-        }
-        // block[j·16 + q] = tap h0 + j at pixel k0 + q  →  d[(k0 + q)·32 + half·16 + j]
-        omp::transpose16_bias(block, 16, kZeros16, d + k0 * NR + half * 16, NR);
-      }
+namespace {
+
+/// The bookkeeping the two transposed-column packers below share: where the 16 pixels of one
+/// block read the input for each tap (c, u, v). A block of pixels [k0, k0+16) ∩ [0, np) is cut
+/// into row runs at output-row ends; a run's pixels read consecutive floats of x (or of the
+/// phase-split copy for stride S > 1), so one masked load per run gathers them. Per run r and
+/// filter column v it keeps the lanes whose input column lies inside the row (bits) and the
+/// offset of lane 0's input from the row start (which may be negative: those lanes are masked
+/// off); per tap it keeps the runs whose input row lies inside the image ("live") and their
+/// row starts. What it is not: the loads themselves, which are per instruction set.
+class BlockGather {
+ public:
+  BlockGather(const float* x, const PhaseSplit& ps, const Conv2dGeometry& g, int64_t n, int64_t grp,
+              int64_t p0, int64_t np)
+      : g_(g),
+        p0_(p0),
+        np_(np),
+        taps_per_c_(g.FH * g.FW),
+        src_(g.S == 1 ? x : ps.xs.data()),
+        row_floats_(g.S == 1 ? g.W : g.S * ps.Wq),
+        row0_((n * g.C + grp * g.channels_per_group()) * g.H),
+        vr_(static_cast<size_t>(g.FW)),
+        vshift_(static_cast<size_t>(g.FW)),
+        bits_(static_cast<size_t>(16 * g.FW)),
+        shift_(static_cast<size_t>(16 * g.FW)) {
+    for (int64_t v = 0; v < g.FW; ++v) {
+      vr_[static_cast<size_t>(v)] = valid_outputs(v, g.S, g.P, g.D, g.W, g.W2);
+      const int64_t off = v * g.D - g.P, phase = (off % g.S + g.S) % g.S;
+      vshift_[static_cast<size_t>(v)] = g.S == 1 ? off : phase * ps.Wq + (off - phase) / g.S;
     }
   }
-}
-#endif
 
-#if defined(__x86_64__)
-namespace {
+  /// Cuts the block of pixels starting at k0 (relative to p0) into its row runs.
+  void start_block(int64_t k0) {
+    nruns_ = 0;
+    for (int64_t k = k0; k < std::min(k0 + 16, np_);) {
+      const int64_t pix = p0_ + k, i = pix / g_.W2, j0 = pix % g_.W2, lane = k - k0;
+      const int64_t len = std::min({g_.W2 - j0, k0 + 16 - k, np_ - k});
+      for (int64_t v = 0; v < g_.FW; ++v) {
+        const ValidRange& js = vr_[static_cast<size_t>(v)];
+        const int64_t lo = std::clamp(js.lo - j0, int64_t{0}, len);
+        const int64_t hi = std::clamp(js.hi - j0, lo, len);
+        const size_t e = static_cast<size_t>(nruns_ * g_.FW + v);
+        bits_[e] = (((1u << hi) - 1u) & ~((1u << lo) - 1u)) << lane;
+        shift_[e] = vshift_[static_cast<size_t>(v)] + j0 - lane;
+      }
+      run_i_[nruns_++] = i;
+      k += len;
+    }
+  }
+  int runs() const { return nruns_; }
+  /// The 16 lane bits of run r for filter column v.
+  uint32_t run_bits(int r, int64_t v) const { return bits_[static_cast<size_t>(r * g_.FW + v)]; }
+
+  /// Goes to tap t = (c, u, v) and finds the live runs.
+  void seek(int64_t t) {
+    c_ = t / taps_per_c_;
+    u_ = t % taps_per_c_ / g_.FW;
+    v_ = t % g_.FW;
+    find_rows();
+  }
+  /// The next tap, stepped along without divisions.
+  void next() {
+    if (++v_ == g_.FW) {  // next filter row, or next channel
+      v_ = 0;
+      if (++u_ == g_.FH) u_ = 0, ++c_;
+      find_rows();
+    }
+  }
+  int live() const { return live_; }
+  int live_run(int q) const { return which_[q]; }  ///< which run live run q is
+  int64_t column() const { return v_; }            ///< the current tap's filter column
+  uint32_t live_bits(int q) const { return run_bits(which_[q], v_); }
+  /// Where lane 0 of live run q reads at the current tap. It may lie before the row, so it is
+  /// formed as an integer (masked-off lanes are never read).
+  const float* lane0(int q) const {
+    const int64_t shift = shift_[static_cast<size_t>(which_[q] * g_.FW + v_)];
+    return reinterpret_cast<const float*>(reinterpret_cast<uintptr_t>(rowp_[q]) +
+                                          static_cast<uintptr_t>(shift) * sizeof(float));
+  }
+
+ private:
+  void find_rows() {
+    live_ = 0;
+    for (int r = 0; r < nruns_; ++r) {
+      const int64_t h = run_i_[r] * g_.S - g_.P + u_ * g_.D;
+      if (h < 0 || h >= g_.H) continue;
+      rowp_[live_] = src_ + (row0_ + c_ * g_.H + h) * row_floats_;
+      which_[live_++] = r;
+    }
+  }
+
+  const Conv2dGeometry& g_;
+  int64_t p0_, np_, taps_per_c_;
+  const float* src_;
+  int64_t row_floats_, row0_;    // floats per input row; row of (n, the group's channel 0, h 0)
+  std::vector<ValidRange> vr_;   // per filter column: the output columns with input inside
+  std::vector<int64_t> vshift_;  // per filter column: input column of output column 0
+  std::vector<uint32_t> bits_;   // per (run, filter column)
+  std::vector<int64_t> shift_;   // per (run, filter column)
+  int nruns_ = 0;
+  int64_t run_i_[16] = {};  // output row of each run
+  int64_t c_ = 0, u_ = 0, v_ = 0;
+  int live_ = 0;
+  int which_[16] = {};
+  const float* rowp_[16] = {};
+};
 
 /// The eight 8-float rows r[0..7] (r[j][q]) transposed in place (r[q][j]): the usual AVX
 /// unpack / shuffle / 128-bit permute sequence.
@@ -337,93 +341,89 @@ __attribute__((target("avx2,fma"))) __m256i lane_mask8(uint32_t bits) {
 
 }  // namespace
 
+/// The transposed column matrix for the weight gradient, written as B̃ for NR = 32: op(B) is
+/// colᵀ, whose row k is output pixel p0 + k of image n and whose column t is tap t0 + t of
+/// group grp, i.e. dst[s·np·32 + k·32 + j] = col[t0 + s·32 + j][p0 + k] for the np pixels
+/// [p0, p0+np) and nt taps [t0, t0+nt). Lanes past nt in the last sliver are left as they are
+/// (sgemm_prepacked ignores them). Because the block of 16 pixels is stored whole, the last block
+/// may write up to 15 rows past np: into the next sliver (rewritten after) or, for the last
+/// sliver, into slack the caller provides (16·32 floats).
+///
+/// Loop order: sliver, block of 16 pixels, tap. For each tap the 16 pixels' inputs are gathered
+/// into one zmm with a masked load per row run (BlockGather above; padding lanes stay 0), 16
+/// taps go to a 16×16 scratch block, and omp::transpose16_bias turns it into 16 pixel rows of
+/// 16 taps — half a B̃ row each.
+__attribute__((target("avx512f"))) void im2col_t_packed_avx512(const float* x, const PhaseSplit& ps,
+                                                               const Conv2dGeometry& g, int64_t n,
+                                                               int64_t grp, int64_t p0, int64_t np,
+                                                               int64_t t0, int64_t nt, float* dst) {
+  constexpr int NR = 32;
+  BlockGather gather(x, ps, g, n, grp, p0, np);
+  alignas(64) float block[16 * 16];
+  std::fill(block, block + 256, 0.0f);
+  for (int64_t s = 0; s * NR < nt; ++s) {
+    float* d = dst + s * np * NR;
+    const int64_t ts = t0 + s * NR, te = std::min(ts + NR, t0 + nt);
+    for (int64_t k0 = 0; k0 < np; k0 += 16) {
+      gather.start_block(k0);
+      for (int64_t half = 0; ts + half * 16 < te; ++half) {
+        const int64_t h0 = ts + half * 16, h1 = std::min(h0 + 16, te);
+        gather.seek(h0);
+        for (int64_t t = h0; t < h1; ++t, gather.next()) {
+          __m512 acc = _mm512_setzero_ps();
+          for (int q = 0; q < gather.live(); ++q)
+            acc = _mm512_mask_loadu_ps(acc, static_cast<__mmask16>(gather.live_bits(q)),
+                                       gather.lane0(q));
+          _mm512_store_ps(block + (t - h0) * 16, acc);
+        }
+        // block[j·16 + q] = tap h0 + j at pixel k0 + q  →  d[(k0 + q)·32 + half·16 + j]
+        omp::transpose16_bias(block, 16, kZeros16, d + k0 * NR + half * 16, NR);
+      }
+    }
+  }
+}
+
 /// im2col_t_packed_avx512 for NR = 16, with AVX2 masked loads: dst[s·np·16 + k·16 + j] =
-/// col[t0 + s·16 + j][p0 + k]. The same loop order and the same 16-pixel blocks (two ymm per
-/// tap), the same row runs and masks (split into two 8-lane halves), and the 16×16 block
-/// transposed as four 8×8 blocks in registers. The last block may write up to 15 rows past np
-/// (16·16 floats of slack).
+/// col[t0 + s·16 + j][p0 + k]. The same loop order, blocks of 16 pixels and BlockGather (two
+/// ymm per tap, the lane masks made once per block and run), and the 16×16 block transposed as
+/// four 8×8 blocks in registers. The last block may write up to 15 rows past np (16·16 floats
+/// of slack).
 __attribute__((target("avx2,fma"))) void im2col_t_packed_avx2(const float* x, const PhaseSplit& ps,
                                                               const Conv2dGeometry& g, int64_t n,
                                                               int64_t grp, int64_t p0, int64_t np,
                                                               int64_t t0, int64_t nt, float* dst) {
   constexpr int NR = 16;
-  const int64_t Cg = g.channels_per_group(), S = g.S, taps_per_c = g.FH * g.FW;
-  const float* src = S == 1 ? x : ps.xs.data();
-  const int64_t row_floats = S == 1 ? g.W : S * ps.Wq;
-  const int64_t row0 = (n * g.C + grp * Cg) * g.H;  // input row of (n, the group's channel 0, h 0)
-  std::vector<ValidRange> vr(static_cast<size_t>(g.FW));
-  std::vector<int64_t> vshift(static_cast<size_t>(g.FW));  // input column of output column 0
-  for (int64_t v = 0; v < g.FW; ++v) {
-    vr[static_cast<size_t>(v)] = valid_outputs(v, g.S, g.P, g.D, g.W, g.W2);
-    const int64_t off = v * g.D - g.P, phase = (off % S + S) % S;
-    vshift[static_cast<size_t>(v)] = S == 1 ? off : phase * ps.Wq + (off - phase) / S;
-  }
+  BlockGather gather(x, ps, g, n, grp, p0, np);
   alignas(64) float block[16 * 16];
   std::fill(block, block + 256, 0.0f);
-  // Per run r of the current block of pixels and per filter column v: the load masks of lanes
-  // 0-7 and 8-15 (at masks + (r·FW + v)·16), and the offset from the row's start of lane 0's
-  // input.
-  // (Each mask is 8 int32 lanes, kept as plain ints: a vector of __m256i drops its alignment.)
+  // The load masks of lanes 0-7 and 8-15 per (run, filter column), at masks + (r·FW + v)·16:
+  // 8 int32 lanes each, kept as plain ints (a vector of __m256i would drop its alignment).
   std::vector<int32_t> masks(static_cast<size_t>(16 * g.FW * 16));
-  std::vector<int64_t> shift(static_cast<size_t>(16 * g.FW));
+  auto mask_at = [&](int r, int64_t v) {
+    return reinterpret_cast<__m256i_u*>(masks.data() + (r * g.FW + v) * 16);
+  };
   for (int64_t s = 0; s * NR < nt; ++s) {
     float* d = dst + s * np * NR;
     const int64_t ts = t0 + s * NR, te = std::min(ts + NR, t0 + nt);
     for (int64_t k0 = 0; k0 < np; k0 += 16) {
-      int nruns = 0;
-      int64_t run_i[16];
-      for (int64_t k = k0; k < std::min(k0 + 16, np);) {
-        const int64_t pix = p0 + k, i = pix / g.W2, j0 = pix % g.W2, lane = k - k0;
-        const int64_t len = std::min({g.W2 - j0, k0 + 16 - k, np - k});
+      gather.start_block(k0);
+      for (int r = 0; r < gather.runs(); ++r)
         for (int64_t v = 0; v < g.FW; ++v) {
-          const ValidRange& js = vr[static_cast<size_t>(v)];
-          const int64_t lo = std::clamp(js.lo - j0, int64_t{0}, len);
-          const int64_t hi = std::clamp(js.hi - j0, lo, len);
-          const uint32_t bits = (((1u << hi) - 1u) & ~((1u << lo) - 1u)) << lane;
-          const size_t e = static_cast<size_t>(nruns * g.FW + v);
-          auto* m = reinterpret_cast<__m256i_u*>(masks.data() + e * 16);
-          _mm256_storeu_si256(m, lane_mask8(bits));
-          _mm256_storeu_si256(m + 1, lane_mask8(bits >> 8));
-          shift[e] = vshift[static_cast<size_t>(v)] + j0 - lane;
+          _mm256_storeu_si256(mask_at(r, v), lane_mask8(gather.run_bits(r, v)));
+          _mm256_storeu_si256(mask_at(r, v) + 1, lane_mask8(gather.run_bits(r, v) >> 8));
         }
-        run_i[nruns++] = i;
-        k += len;
-      }
-      // Tap ts as (c, u, v), then stepped along without divisions.
-      int64_t c = ts / taps_per_c, u = ts % taps_per_c / g.FW, v = ts % g.FW;
-      int live = 0;
-      int which[16];
-      const float* rowp[16];
-      auto find_rows = [&] {
-        live = 0;
-        for (int r = 0; r < nruns; ++r) {
-          const int64_t h = run_i[r] * S - g.P + u * g.D;
-          if (h < 0 || h >= g.H) continue;
-          rowp[live] = src + (row0 + c * g.H + h) * row_floats;
-          which[live++] = r;
-        }
-      };
-      find_rows();
-      for (int64_t t = ts; t < te; ++t) {
+      gather.seek(ts);
+      for (int64_t t = ts; t < te; ++t, gather.next()) {
         __m256 lo8 = _mm256_setzero_ps(), hi8 = _mm256_setzero_ps();
-        for (int q = 0; q < live; ++q) {
-          const size_t e = static_cast<size_t>(which[q] * g.FW + v);
-          // Lane 0's address may lie before the row: formed as an integer, and masked-off
-          // lanes are never read. The runs' lanes are disjoint, so OR puts them together.
-          const auto* p =
-              reinterpret_cast<const float*>(reinterpret_cast<uintptr_t>(rowp[q]) +
-                                             static_cast<uintptr_t>(shift[e]) * sizeof(float));
-          const auto* m = reinterpret_cast<const __m256i_u*>(masks.data() + e * 16);
+        for (int q = 0; q < gather.live(); ++q) {
+          // The runs' lanes are disjoint (masked-off lanes load 0), so OR puts them together.
+          const __m256i_u* m = mask_at(gather.live_run(q), gather.column());
+          const float* p = gather.lane0(q);
           lo8 = _mm256_or_ps(lo8, _mm256_maskload_ps(p, _mm256_loadu_si256(m)));
           hi8 = _mm256_or_ps(hi8, _mm256_maskload_ps(p + 8, _mm256_loadu_si256(m + 1)));
         }
         _mm256_store_ps(block + (t - ts) * 16, lo8);
         _mm256_store_ps(block + (t - ts) * 16 + 8, hi8);
-        if (++v == g.FW) {  // next filter row, or next channel
-          v = 0;
-          if (++u == g.FH) u = 0, ++c;
-          find_rows();
-        }
       }
       // block[j·16 + q] = tap ts + j at pixel k0 + q  →  d[(k0 + q)·16 + j], in four 8×8 blocks:
       // taps 8a .. 8a+7 × pixels 8b .. 8b+7.
