@@ -8,6 +8,7 @@
 //   bottom-left  4+5+6 + 8+9+10 + 12+13+14  = 81
 //   bottom-right 5+6+7 + 9+10+11 + 13+14+15 = 90
 // and the 2×2 max pool of [45 54; 81 90] keeps 90. examples/CMakeLists.txt checks these.
+// [program]
 #include <cnnlab/cnnlab.hpp>
 #include <iostream>
 
@@ -26,3 +27,4 @@ int main() {
   for (float v : y.to_vector()) std::cout << " " << v;
   std::cout << "\nmax pool: " << p.at(0) << "\n";
 }
+// [program]
