@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """page_commands.py — every command a page shows is run by a test or by CI (issue 14).
 
-Contract: `page_commands.py --source ROOT --build BUILD` reads the ```sh, ```bash, ```shell and
-```console blocks of ROOT/docs/*.md, ROOT/exercises/*.md and ROOT/README.md, takes each command
+Contract: `page_commands.py --source ROOT --build BUILD [--ctest CTEST]` reads the ```sh,
+```bash, ```shell and ```console blocks of ROOT/docs/*.md, ROOT/exercises/*.md and ROOT/README.md, takes each command
 out of them (a line of a sh/bash/shell block, or a `$ ` line of a console block; a trailing
 `  # comment` dropped, `\\` continuations joined), and checks it against COMMANDS below, which
 says who runs it:
@@ -126,9 +126,9 @@ def page_commands(root):
                 pending = ""
 
 
-def registered_tests(build):
+def registered_tests(ctest, build):
     """Maps each ctest test name in BUILD to its command line (a list)."""
-    out = subprocess.run(["ctest", "--test-dir", build, "--show-only=json-v1"], check=True,
+    out = subprocess.run([ctest, "--test-dir", build, "--show-only=json-v1"], check=True,
                          stdout=subprocess.PIPE, text=True).stdout
     return {t["name"]: t.get("command", []) for t in json.loads(out).get("tests", [])}
 
@@ -154,9 +154,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", required=True, help="the repository root")
     parser.add_argument("--build", required=True, help="a configured build folder")
+    parser.add_argument("--ctest", default="ctest", help="the ctest program (default: ctest on PATH)")
     args = parser.parse_args()
     root = os.path.abspath(args.source)
-    tests = registered_tests(args.build)
+    tests = registered_tests(args.ctest, args.build)
     sources = test_tags(root)
     problems, notes, shown = [], [], set()
 
