@@ -2,10 +2,10 @@
 """page_commands.py — every command a page shows is run by a test or by CI (issue 14).
 
 Contract: `page_commands.py --source ROOT --build BUILD [--ctest CTEST]` reads the ```sh,
-```bash, ```shell and ```console blocks of ROOT/docs/*.md, ROOT/exercises/*.md and ROOT/README.md, takes each command
-out of them (a line of a sh/bash/shell block, or a `$ ` line of a console block; a trailing
-`  # comment` dropped, `\\` continuations joined), and checks it against COMMANDS below, which
-says who runs it:
+```bash, ```shell and ```console blocks of ROOT/docs/*.md, ROOT/exercises/*.md and
+ROOT/README.md, takes each command out of them (a line of a sh/bash/shell block, or a `$ `
+line of a console block; a trailing `  # comment` dropped, `\\` continuations joined), and
+checks it against COMMANDS below, which says who runs it:
 
   Test(name, argv, file)  the ctest test `name` (it must be registered in BUILD: read from
                           `ctest --show-only=json-v1`), whose command line must contain the words
