@@ -26,11 +26,13 @@ layout(push_constant) uniform Push { uint total, H, W, H2, W2, F, S, P; } pc;
 
 void main() {
   const uint e = flat_group() * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
+  // [add_an_op_shader]
   if (e >= pc.total) return;
   if (MODE == POOL_BACKWARD_GLOBAL_AVG) {
     dx[e] = dy[e / (pc.H * pc.W)] / float(pc.H * pc.W);
     return;
   }
+  // [add_an_op_shader]
   const uint w = e % pc.W, t = e / pc.W, h = t % pc.H, plane = t / pc.H;
   // first window that still covers h: i·S − P + F > h  ⇔  i > (h + P − F)/S
   const int lo_h = int(h + pc.P) - int(pc.F) + 1, lo_w = int(w + pc.P) - int(pc.F) + 1;

@@ -42,7 +42,9 @@ CNNLAB_SHADER_CONST POOL_FORWARD_L2 = 3u;      // y = sqrt(window sum of squares
 // ---- pool2d_backward.comp (MODE): one invocation per input element -------------------------
 CNNLAB_SHADER_CONST POOL_BACKWARD_MAX = 0u;  // gathers dy of the windows whose argmax is here
 CNNLAB_SHADER_CONST POOL_BACKWARD_AVG = 1u;  // gathers dy / divisor of every window covering it
+// [add_an_op_mode]
 CNNLAB_SHADER_CONST POOL_BACKWARD_GLOBAL_AVG = 2u;  // dx = dy[plane] / (H·W): global avg pool
+// [add_an_op_mode]
 
 // ---- lrn.comp (MODE): local response normalisation, one invocation per element ------------
 CNNLAB_SHADER_CONST LRN_FORWARD = 0u;        // y = x · d^(−β)

@@ -418,6 +418,7 @@ std::vector<Row> pool2d_rows(const PoolCase& c, uint64_t& seed) {
 
 // ---- Global average pooling: x [N, C, H, W] -> y [N, C, 1, 1], the mean of each plane ------
 
+// [add_an_op_cross_backend]
 const std::vector<Shape> kGlobalPoolShapes = {
     {2, 3, 7, 7},      // plain
     {1, 5, 3, 5},      // batch 1, odd non-square planes
@@ -440,6 +441,7 @@ std::vector<Row> global_avgpool2d_rows(const Shape& xs, uint64_t& seed) {
                  [=](Backend& be, Tensor& dx) { be.global_avgpool2d_backward(dy.to(be), dx); }),
   };
 }
+// [add_an_op_cross_backend]
 
 // ---- L2 pooling: x [N, C, H, W] -> y [N, C, H2, W2], sqrt(mean of x² over each window) -------
 
@@ -906,7 +908,9 @@ std::vector<Row> conv_transpose2d_table() {
 std::vector<Row> pool2d_table() {
   uint64_t seed = 500;
   std::vector<Row> rows = rows_of(kPoolCases, seed, pool2d_rows);
+  // [add_an_op_cross_backend_row]
   append(rows, rows_of(kGlobalPoolShapes, seed, global_avgpool2d_rows));  // seeds go on
+  // [add_an_op_cross_backend_row]
   return rows;
 }
 

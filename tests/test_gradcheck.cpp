@@ -140,11 +140,13 @@ TEST_CASE("lrn backward matches finite differences", "[gradcheck][lrn]") {
   expect_gradients_match("lrn", lrn({2, 8, 2, 2}, 5, 1e-4f, 0.75f, 2.0f));  // the defaults
 }
 
+// [add_an_op_gradcheck_test]
 TEST_CASE("global_avgpool2d backward matches finite differences", "[gradcheck][pool]") {
   expect_gradients_match("global_avgpool2d", input({2, 3, 6, 6}));
   expect_gradients_match("global_avgpool2d", input({1, 2, 5, 7}));  // batch 1, non-square
   expect_gradients_match("global_avgpool2d", input({3, 4, 1, 1}));  // 1x1 planes: dx = dy
 }
+// [add_an_op_gradcheck_test]
 
 TEST_CASE("linear backward (matrix backprop) matches finite differences", "[gradcheck][linear]") {
   expect_gradients_match("linear", input({4, 5}, 3));

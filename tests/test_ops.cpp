@@ -90,6 +90,7 @@ TEST_CASE("pooling forward: max, average, padding and ceil mode", "[ops][pool]")
 }
 
 TEST_CASE("global average pooling forward and backward, by hand", "[ops][pool]") {
+  // [add_an_op_by_hand]
   // Two channels of 2x2: the means are (1 + 2 + 3 + 4) / 4 = 2.5 and (-8 + 0 + 0 + 4) / 4 = -1.
   const Tensor x = make({1, 2, 2, 2}, {1, 2, 3, 4, -8, 0, 0, 4});
   const Tensor y = global_avgpool2d_forward(x);
@@ -99,6 +100,7 @@ TEST_CASE("global average pooling forward and backward, by hand", "[ops][pool]")
   const Tensor dx = global_avgpool2d_backward(make({1, 2, 1, 1}, {1, -2}), x.shape());
   REQUIRE(dx.shape() == x.shape());
   check_close(dx, {0.25, 0.25, 0.25, 0.25, -0.5, -0.5, -0.5, -0.5});
+  // [add_an_op_by_hand]
   // A 1x1 plane is its own mean, and its gradient passes through unchanged.
   check_close(global_avgpool2d_forward(make({2, 1, 1, 1}, {7, -3})), {7, -3});
   // Shapes are checked: x must be 4-D, dy must be [N, C, 1, 1].

@@ -134,6 +134,7 @@ void OpenMPBackend::avgpool2d_backward(const Tensor& dy, Tensor& dx, const Pool2
 
 // ---- Global average pooling: one mean per H×W plane, planes spread over the threads ---------
 
+// [add_an_op_openmp]
 void OpenMPBackend::global_avgpool2d_forward(const Tensor& x, Tensor& y) {
   const float* in = x.data();
   float* out = y.data();
@@ -150,6 +151,7 @@ void OpenMPBackend::global_avgpool2d_forward(const Tensor& x, Tensor& y) {
     out[p] = sum * scale;
   }
 }
+// [add_an_op_openmp]
 
 void OpenMPBackend::global_avgpool2d_backward(const Tensor& dy, Tensor& dx) {
   const float* grad = dy.data();

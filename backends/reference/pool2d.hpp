@@ -124,6 +124,7 @@ void avgpool2d_backward(const T* dy, T* dx, const Pool2dGeometry& g) {
 
 namespace cnnlab::ref {
 
+// [add_an_op_kernel]
 // x (N, C, H, W)  ->  y (N, C, 1, 1); planes = N·C, plane = H·W values each.
 template <class T>
 void global_avgpool2d_forward(const T* x, T* y, int64_t planes, int64_t plane) {
@@ -140,6 +141,7 @@ void global_avgpool2d_backward(const T* dy, T* dx, int64_t planes, int64_t plane
   for (int64_t p = 0; p < planes; ++p)
     for (int64_t e = 0; e < plane; ++e) dx[p * plane + e] = dy[p] / static_cast<T>(plane);
 }
+// [add_an_op_kernel]
 
 }  // namespace cnnlab::ref
 

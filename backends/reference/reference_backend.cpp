@@ -68,10 +68,12 @@ void ReferenceBackend::avgpool2d_forward(const Tensor& x, Tensor& y, const Pool2
 void ReferenceBackend::avgpool2d_backward(const Tensor& dy, Tensor& dx, const Pool2dGeometry& g) {
   ref::avgpool2d_backward<float>(dy.data(), dx.data(), g);
 }
+// [add_an_op_reference]
 void ReferenceBackend::global_avgpool2d_forward(const Tensor& x, Tensor& y) {
   ref::global_avgpool2d_forward<float>(x.data(), y.data(), x.dim(0) * x.dim(1),
                                        x.dim(2) * x.dim(3));
 }
+// [add_an_op_reference]
 void ReferenceBackend::global_avgpool2d_backward(const Tensor& dy, Tensor& dx) {
   ref::global_avgpool2d_backward<float>(dy.data(), dx.data(), dx.dim(0) * dx.dim(1),
                                         dx.dim(2) * dx.dim(3));

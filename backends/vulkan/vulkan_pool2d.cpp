@@ -108,6 +108,7 @@ void VulkanBackend::avgpool2d_backward(const Tensor& dy, Tensor& dx, const Pool2
         m.grid(m.groups_for(ins)), static_cast<double>(ins));
 }
 
+// [add_an_op_vulkan]
 void VulkanBackend::global_avgpool2d_forward(const Tensor& x, Tensor& y) {
   const int64_t H = x.dim(2), W = x.dim(3);
   if (std::max(H, W) <= kMaxWindow) {
@@ -133,6 +134,7 @@ void VulkanBackend::global_avgpool2d_forward(const Tensor& x, Tensor& y) {
   reduce_rows(*impl_, "global_avgpool2d_forward", vk::ROW_REDUCE_SUM, Impl::buf(x), Impl::buf(x),
               planes, plane, plane, Impl::buf(y), 1.0f / static_cast<float>(plane));
 }
+// [add_an_op_vulkan]
 
 void VulkanBackend::global_avgpool2d_backward(const Tensor& dy, Tensor& dx) {
   Impl& m = *impl_;
@@ -140,9 +142,11 @@ void VulkanBackend::global_avgpool2d_backward(const Tensor& dy, Tensor& dx) {
   Push p;  // pool2d_backward's push constants: total, H, W, then H2, W2, F, S, P (unused here)
   p.u(ins).u(static_cast<uint64_t>(dx.dim(2))).u(static_cast<uint64_t>(dx.dim(3)));
   p.u(1).u(1).u(1).u(1).u(0);
+  // [add_an_op_vulkan_forward]
   m.run("global_avgpool2d_backward", "pool2d_backward", {m.wg, vk::POOL_BACKWARD_GLOBAL_AVG},
         {{Impl::buf(dy), false}, {m.dummy, false}, {Impl::buf(dx), true}}, p,
         m.grid(m.groups_for(ins)), static_cast<double>(ins));
+  // [add_an_op_vulkan_forward]
 }
 
 void VulkanBackend::l2pool2d_forward(const Tensor& x, Tensor& y, const Pool2dGeometry& g) {

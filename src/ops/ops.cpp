@@ -203,6 +203,7 @@ Tensor global_avgpool2d_forward(const Tensor& x) {
   return y;
 }
 
+// [add_an_op_ops]
 Tensor global_avgpool2d_backward(const Tensor& dy, const Shape& x_shape) {
   const char* op = "global_avgpool2d_backward";
   require_defined(op, "dy", dy);
@@ -214,6 +215,7 @@ Tensor global_avgpool2d_backward(const Tensor& dy, const Shape& x_shape) {
   dy.backend().global_avgpool2d_backward(dy, dx);
   return dx;
 }
+// [add_an_op_ops]
 
 Tensor l2pool2d_forward(const Tensor& x, const Pool2dParams& p) {
   return pool_forward("l2pool2d_forward", x, p, &Backend::l2pool2d_forward);

@@ -12,6 +12,8 @@ mkdir -p "$dir"
 # relu: x with both signs and an upstream gradient of the same shape.
 "$tool" write "$dir/r.npy" 1,1,2,3 1,-2,3,-4,5,-6
 "$tool" write "$dir/dr.npy" 1,1,2,3 10,20,30,40,50,60
+# global_avgpool2d: an upstream gradient [N,C,1,1] for r.npy.
+"$tool" write "$dir/dy1111.npy" 1,1,1,1 6
 # conv2d by hand: a 3x3 image 1..9 and the 2x2 filter [[1, 0], [0, -1]] give
 # y[i][j] = x[i][j] - x[i+1][j+1] = -4 everywhere.
 "$tool" write "$dir/x3.npy" 1,1,3,3 1,2,3,4,5,6,7,8,9

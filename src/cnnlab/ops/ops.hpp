@@ -98,10 +98,12 @@ Tensor maxpool2d_backward(const Tensor& x, const Tensor& dy, const Pool2dParams&
 Tensor avgpool2d_forward(const Tensor& x, const Pool2dParams& p = {});
 /// @brief dL/dx: each window's dL/dy divided evenly among the window's positions.
 Tensor avgpool2d_backward(const Tensor& dy, const Shape& x_shape, const Pool2dParams& p = {});
+// [add_an_op_declaration]
 /// @brief Global average pooling: y[N,C,1,1] holds the mean of each channel's whole H×W plane
 ///        of x[N,C,H,W] (no settings; y stays 4-D, so a flatten after it gives [N,C]).
 /// @throws Error unless x is a 4-D [N,C,H,W] tensor with every dimension at least 1.
 Tensor global_avgpool2d_forward(const Tensor& x);
+// [add_an_op_declaration]
 /// @brief dL/dx[N,C,H,W]: each dL/dy[n,c] divided evenly among the H·W positions of its plane.
 /// @throws Error unless @p x_shape is 4-D [N,C,H,W] and dy is [N,C,1,1].
 Tensor global_avgpool2d_backward(const Tensor& dy, const Shape& x_shape);

@@ -36,12 +36,14 @@ std::vector<NamedTensor> run_avgpool2d(const OpCall& call) {
   return out;
 }
 
+// [add_an_op_registry_sizes]
 std::vector<NamedTensor> run_global_avgpool2d(const OpCall& call) {
   const Tensor x = call.input("x");
   std::vector<NamedTensor> out = {{"y", global_avgpool2d_forward(x)}};
   if (call.dy.defined()) out.push_back({"dx", global_avgpool2d_backward(call.dy, x.shape())});
   return out;
 }
+// [add_an_op_registry_sizes]
 
 std::vector<NamedTensor> run_l2pool2d(const OpCall& call) {
   const Tensor x = call.input("x");
@@ -95,6 +97,7 @@ GradcheckCase make_avgpool2d_case(const GradcheckSpec& spec, std::mt19937_64& en
 }
 
 /// Global average pooling: y[N,C,1,1] = the mean of each H×W plane of x[N,C,H,W].
+// [add_an_op_registry]
 GradcheckCase make_global_avgpool2d_case(const GradcheckSpec& spec, std::mt19937_64& engine) {
   Rng rng{engine};
   const Shape& xs = spec.input;
@@ -120,6 +123,7 @@ GradcheckCase make_global_avgpool2d_case(const GradcheckSpec& spec, std::mt19937
   };
   return c;
 }
+// [add_an_op_registry]
 
 /// L2 pooling: y = sqrt(mean of x² over each window). Inputs uniform in [-1, 1]: no window is
 /// all zeros (where sqrt has its kink), so the function is smooth within the step's reach.
@@ -190,6 +194,7 @@ std::vector<OpInfo> pool2d_ops() {
        .example = "--x x.npy --kernel 3 --stride 2 --padding 1 --dy dy.npy",
        .run = run_avgpool2d,
        .gradcheck = {.input = pool_input(), .settings = window, .make_case = make_avgpool2d_case}},
+      // [add_an_op_registry_gradcheck]
       {.name = "global_avgpool2d",
        .summary = "global average pooling: each channel's whole HxW plane gives its mean",
        .inputs = {{.name = "x", .shape = "[N,C,H,W]", .about = "the input images"}},
@@ -200,6 +205,7 @@ std::vector<OpInfo> pool2d_ops() {
        .example = "--x x.npy --dy dy.npy",
        .run = run_global_avgpool2d,
        .gradcheck = {.input = image_input(), .make_case = make_global_avgpool2d_case}},
+      // [add_an_op_registry_gradcheck]
       {.name = "l2pool2d",
        .summary = "L2 pooling: each FxF window of each channel gives sqrt(mean of its squares)",
        .inputs = {{.name = "x", .shape = "[N,C,H,W]", .about = "the input images"}},
