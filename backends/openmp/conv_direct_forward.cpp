@@ -120,7 +120,8 @@ void direct_conv_s1(const float* x, const float* w, const float* bias, float* y,
   // copies the input rows they read and computes grid positions r0·Wp .. (r1 − 1)·Wp + W2 − 1.
   const bool row_aligned = grid_row_aligned(d);
   // Streaming stores for whole aligned rows of a large output (kStreamMinOutputFloats).
-  const bool stream = omp_get_max_threads() > 1 && d.N * d.K * hw2 > kStreamMinOutputFloats;
+  [[maybe_unused]] const bool stream =  // (no streaming stores without SSE2: arm64)
+      omp_get_max_threads() > 1 && d.N * d.K * hw2 > kStreamMinOutputFloats;
   const int64_t parts = row_parts(d.N * d.G, d.H2, omp_get_max_threads());
   const int64_t part_rows = (d.H2 + parts - 1) / parts, items = d.N * d.G * parts;
 
