@@ -18,8 +18,9 @@
 #    fail this build.
 # 4. Runs the tests under qemu-aarch64 through ctest, 2 at a time (the toolchain file names QEMU
 #    as the emulator; the CLI tests' shell scripts start the programs through small generated
-#    wrappers, see tests/cli/CMakeLists.txt): every Catch2 test case of cnnlab_tests (about 240)
-#    and every CLI test (about 130), i.e. the whole ctest suite of a native build except:
+#    wrappers, see tests/cli/CMakeLists.txt): every Catch2 test case of cnnlab_tests (about 240),
+#    every CLI test (about 130) and the examples of examples/ (10), i.e. the whole ctest suite of
+#    a native build except:
 #      - "architectures: one image on every backend" (label slow: one image through AlexNet,
 #        VGG-16, ZFNet, GoogLeNet and ResNet-18 on the reference and OpenMP backends). Measured:
 #        51 s natively, 7 min 46 s under QEMU — more than the rest of this step together, so it
@@ -29,7 +30,8 @@
 #        and pooling loops) are the ones the cross-backend and "omp conv2d" tests check on
 #        smaller shapes;
 #      - docs_build and consumer_project (Doxygen, and a host project built against the
-#        installed package): host tools, already run by the native build.
+#        installed package): host tools, already run by the native build; docs_site and
+#        docs_page_commands are not registered in a cross build at all.
 #    Measured on 2 shared cores, from nothing: packages about 1 minute, the build 4 (without
 #    ccache), the tests under QEMU 5 (natively the same tests take under a minute): 372 ctest
 #    tests plus the GEMM test run first on its own.
@@ -90,7 +92,7 @@ cmake -S "$ROOT" -B "$BUILD" -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/toolchain-aarch
   -DCNNLAB_VULKAN=OFF -DCNNLAB_BENCH=OFF -DCNNLAB_EXERCISES=OFF >/dev/null
 
 # ---- 3. build ----------------------------------------------------------------------------------
-TARGETS=(cnnlab cnnlab-cli cnnlab_tests cnnlab_npy_tool cnnlab_png_tool)
+TARGETS=(cnnlab cnnlab-cli cnnlab_tests cnnlab_npy_tool cnnlab_png_tool cnnlab_examples)
 say "building ${TARGETS[*]} for arm64 ($JOBS parallel jobs)"
 cmake --build "$BUILD" --parallel "$JOBS" --target "${TARGETS[@]}"
 BUILD_TIME="$(elapsed $step)"
