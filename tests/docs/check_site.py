@@ -18,7 +18,7 @@ Contract: reads the site under HTML_DIR (never writes there) and exits 0 when al
    folder and its web fonts loaded (the MathJax fonts installed on this machine are hidden from
    Chromium, as on a reader's machine without them); no raw TeX (\\frac, \\(, $$, ...) and no
    Markdown asterisks (`**`, or `*` stuck to a word in a guide page) are left in the text outside
-   code; every <img> loaded and every SVG graph in an <iframe> loaded as SVG.
+   code; every <img> loaded and every SVG in an <iframe> or <object> (graphs, curves) loaded as SVG.
 
 Exits 77 (ctest's SKIP_RETURN_CODE) when Chromium is not installed, unless $CI is set: then a
 missing Chromium is a failure (scripts/setup.sh installs it). --screenshot PAGE=PNG also saves a
@@ -218,11 +218,11 @@ function collect(page, frame, status) {
   }
   r.fonts = Array.from(d.fonts || []).map(f => [f.family, f.status]);
   r.images = Array.from(d.images).map(i => [i.getAttribute('src'), i.complete, i.naturalWidth]);
-  r.svg_frames = q('iframe').map(f => {
+  r.svg_frames = q('iframe, object').map(f => {
     let root = '';
     try { root = f.contentDocument ? f.contentDocument.documentElement.nodeName : ''; }
     catch (e) { root = 'inaccessible: ' + e; }
-    return [f.getAttribute('src'), root];
+    return [f.getAttribute('src') || f.getAttribute('data'), root, f.nodeName.toLowerCase()];
   });
   const body = d.body.cloneNode(true);
   body.querySelectorAll('script, style, pre, code, textarea, .fragment, .MathJax_Preview, ' +
@@ -363,9 +363,10 @@ def browser_checks(chromium, site, parsed, browse):
             for src, complete, width in r["images"]:
                 if not complete or width == 0:
                     bad.append(f"<img src=\"{src}\"> did not load in the browser")
-            for src, root in r["svg_frames"]:
+            for src, root, tag in r["svg_frames"]:
                 if src and src.endswith(".svg") and root != "svg":
-                    bad.append(f"<iframe src=\"{src}\"> did not load as SVG (got {root!r})")
+                    bad.append(f"<{tag} {'data' if tag == 'object' else 'src'}=\"{src}\"> did not "
+                               f"load as SVG (got {root!r})")
             text = r["text"]
             for m in RAW_TEX.finditer(text):
                 bad.append(f"raw TeX left in the text: ...{context(text, m)}...")
@@ -374,7 +375,7 @@ def browser_checks(chromium, site, parsed, browse):
             if p.is_guide_page:
                 for m in STRAY_EMPHASIS.finditer(text):
                     bad.append(f"stray emphasis '*' in the text: ...{context(text, m)}...")
-        graphs = sum(1 for s, _ in r.get("svg_frames", []) if s and s.endswith(".svg"))
+        graphs = sum(1 for s, _, _ in r.get("svg_frames", []) if s and s.endswith(".svg"))
         note = ""
         if not bad and r.get("has_mathjax"):
             note = f" ({r['status']}, fonts: {r.get('font_in_use', '-')})"

@@ -84,6 +84,10 @@ COMMANDS = {
     # docs/training.md: Fashion-MNIST is installed by scripts/setup.sh; without it the test is
     # not registered (tests/cli/CMakeLists.txt).
     "build/tools/cnnlab train": Test("cli_trained_run", ["trained_run.sh", "cnnlab"], ("tests/cli/trained_run.sh", '"$cli" train --epochs 1 --limit 2000'), optional=True),
+    # docs/training.md "Overfitting": examples/training_curves.py runs it and checks the curves.
+    "build/tools/cnnlab train --limit 500 --epochs 40 --schedule constant --warmup 0": Test(
+        "example_overfitting", ["training_curves.py", "cnnlab", "train", "--limit", "500", "--epochs", "40",
+                                "--schedule", "constant", "--warmup", "0"], optional=True),
     # docs/xo.md
     "build/tools/cnnlab demo xo": Test("cli_demo_xo", ["cnnlab", "demo", "xo"]),
 }
