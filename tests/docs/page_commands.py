@@ -88,6 +88,10 @@ COMMANDS = {
     "build/tools/cnnlab train --limit 500 --epochs 40 --schedule constant --warmup 0": Test(
         "example_overfitting", ["training_curves.py", "cnnlab", "train", "--limit", "500", "--epochs", "40",
                                 "--schedule", "constant", "--warmup", "0"], optional=True),
+    # docs/vulkan.md "Profiling": the run the page's table comes from.
+    "CNNLAB_VK_PROFILE=1 build/tools/cnnlab train --backend vulkan --limit 256 --epochs 1": Test(
+        "cli_train_vulkan_profile", ["CNNLAB_VK_PROFILE=1", "cnnlab", "train", "--backend", "vulkan", "--limit", "256",
+                                     "--epochs", "1"], optional=True),
     # docs/xo.md
     "build/tools/cnnlab demo xo": Test("cli_demo_xo", ["cnnlab", "demo", "xo"]),
 }
