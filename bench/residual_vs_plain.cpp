@@ -16,8 +16,9 @@
 // - Data: Fashion-MNIST (Debian's dataset-fashion-mnist, /usr/share/datasets/fashion-mnist),
 //   the first --train training and --test test images, cropped to their central 25x25 pixels so
 //   that stride 2 tiles exactly (25 -> 13 -> 7; the borders of Fashion-MNIST are blank).
-// - Output: one line per epoch and network, then a table of both curves (train loss and
-//   accuracy, test loss and accuracy per epoch) and, with --csv, the same as a CSV file.
+// - Output: one line per epoch and network; with --markdown, then a Markdown table of both
+//   curves (train loss and accuracy, test loss and accuracy per epoch, for bench/RESULTS.md)
+//   and, with --csv, the same as a CSV file.
 //   With --check it asserts the lecture's point, which docs/architectures.md states: the
 //   residual network's training loss is below the plain one's at every epoch (the plain network
 //   is harder to optimise); it prints that verdict and exits 1 when it does not hold. The docs
@@ -178,6 +179,8 @@ int main(int argc, char** argv) {
   app.add_option("--only", o.only, "train only this network")
       ->check(CLI::IsMember({"residual", "plain"}));
   app.add_flag("--print-models", o.print_models, "print both model files and exit");
+  bool markdown = false;
+  app.add_flag("--markdown", markdown, "also print both curves as one Markdown table");
   bool check = false;
   app.add_flag("--check", check,
                "exit 1 unless the residual network's training loss is below the plain one's at "
@@ -227,7 +230,7 @@ int main(int argc, char** argv) {
                       m.train_loss, m.train_accuracy, m.test_loss, m.test_accuracy, m.seconds);
         csv << buf;
       }
-    std::cout << table.str();
+    if (markdown) std::cout << table.str();
     if (!o.csv.empty()) {
       std::ofstream f(o.csv);
       f << csv.str();

@@ -105,9 +105,10 @@ Command add_summary_command(CLI::App& parent) {
               throw UsageError("summary: which model? give a built-in name (" +
                                join(builtin_model_names()) + ") or a .json file");
             const ModelSpec spec = load_model_spec(a->model);
-            std::cout << spec.name << " (" << spec.source << ")";
-            if (!spec.description.empty()) std::cout << ": " << spec.description;
-            std::cout << "\n\n" << format_summary(summarize_spec(spec));
+            // The heading: name, source and description, wrapped like the help text.
+            std::string heading = spec.name + " (" + spec.source + ")";
+            if (!spec.description.empty()) heading += ": " + spec.description;
+            std::cout << wrap(heading) << "\n" << format_summary(summarize_spec(spec));
             return 0;
           }};
 }

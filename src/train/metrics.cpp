@@ -70,9 +70,11 @@ struct Panel {
       for (auto [x, y] : pts)
         s << "<circle cx='" << px(x) << "' cy='" << py(y) << "' r='3.5' fill='" << color << "'/>\n";
   }
-  void legend(std::ostringstream& s, int row, const std::string& color,
-              const std::string& text) const {
-    const double ly = y0 + 18 + 18 * row;
+  // A legend row in the top right corner, or with @p bottom in the bottom right one (where
+  // rising curves, like the accuracies, leave room).
+  void legend(std::ostringstream& s, int row, const std::string& color, const std::string& text,
+              bool bottom = false) const {
+    const double ly = bottom ? y0 + h - 12 - 18 * (1 - row) : y0 + 18 + 18 * row;
     s << "<line x1='" << x0 + w - 150 << "' y1='" << ly - 4 << "' x2='" << x0 + w - 126 << "' y2='"
       << ly - 4 << "' stroke='" << color << "' stroke-width='3'/><text x='" << x0 + w - 120
       << "' y='" << ly << "' font-size='12'>" << text << "</text>\n";
@@ -130,8 +132,8 @@ std::string metrics_svg(const MetricsHistory& h, const std::string& title) {
   acc.frame(s, "accuracy", "accuracy (%)");
   acc.line(s, train_acc, "#1f77b4", true);
   acc.line(s, test_acc, "#d62728", true);
-  acc.legend(s, 0, "#1f77b4", "training");
-  acc.legend(s, 1, "#d62728", "test");
+  acc.legend(s, 0, "#1f77b4", "training", /*bottom=*/true);
+  acc.legend(s, 1, "#d62728", "test", /*bottom=*/true);
   s << "</svg>\n";
   return s.str();
 }
