@@ -19,8 +19,8 @@
 # 4. Runs the tests under qemu-aarch64 through ctest, 2 at a time (the toolchain file names QEMU
 #    as the emulator; the CLI tests' shell scripts start the programs through small generated
 #    wrappers, see tests/cli/CMakeLists.txt): every Catch2 test case of cnnlab_tests (about 240),
-#    every CLI test (about 130) and the examples of examples/ (10), i.e. the whole ctest suite of
-#    a native build except:
+#    every CLI test (about 130) and the example programs of examples/ (11), i.e. the whole ctest
+#    suite of a native build except:
 #      - "architectures: one image on every backend" (label slow: one image through AlexNet,
 #        VGG-16, ZFNet, GoogLeNet and ResNet-18 on the reference and OpenMP backends). Measured:
 #        51 s natively, 7 min 46 s under QEMU — more than the rest of this step together, so it
@@ -30,8 +30,9 @@
 #        and pooling loops) are the ones the cross-backend and "omp conv2d" tests check on
 #        smaller shapes;
 #      - docs_build and consumer_project (Doxygen, and a host project built against the
-#        installed package): host tools, already run by the native build; docs_site and
-#        docs_page_commands are not registered in a cross build at all.
+#        installed package): host tools, already run by the native build; docs_site,
+#        docs_page_commands and example_overfitting (40 epochs of training, for the docs'
+#        curves) are not registered in a cross build at all.
 #    Measured on 2 shared cores, from nothing: packages about 1 minute, the build 4 (without
 #    ccache), the tests under QEMU 5 (natively the same tests take under a minute): 372 ctest
 #    tests plus the GEMM test run first on its own.
