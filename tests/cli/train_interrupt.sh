@@ -5,7 +5,8 @@
 #   sh train_interrupt.sh CNNLAB WORKDIR
 #
 # The run uses the reference backend (the slow, readable one) so that it is still in its first
-# epoch when the interrupt (SIGINT, what Ctrl-C sends) arrives.
+# epoch when the interrupt (SIGINT, what Ctrl-C sends) arrives. Exit status 0 when every check
+# passed (the last line then starts with "OK:"), 1 otherwise.
 set -eu
 cnnlab=$1 work=$2
 rm -rf "$work" && mkdir -p "$work" && cd "$work"
@@ -16,6 +17,7 @@ fail() {
   exit 1
 }
 
+: >run.log  # exists before the loop below reads it (the background job may not have started yet)
 "$cnnlab" train --backend reference --limit 4000 --epochs 2 --batch-size 16 --out out >run.log 2>&1 &
 pid=$!
 # Wait for the first progress line (printed every 10 % when the output is not a terminal).
